@@ -1,0 +1,167 @@
+using System.Collections.Frozen;
+
+namespace MailImport.Core.Errors;
+
+/// <summary>Which part of an import an error belongs to.</summary>
+public enum ErrorCategory
+{
+    /// <summary>The credential file as a whole.</summary>
+    File,
+    /// <summary>One line or entry of the credential list.</summary>
+    Line,
+    /// <summary>A destination rule for usernames or passwords.</summary>
+    Rule,
+    /// <summary>The source server settings.</summary>
+    Settings,
+    /// <summary>The source server while importing.</summary>
+    Source,
+    /// <summary>The destination service.</summary>
+    Destination,
+    /// <summary>One message.</summary>
+    Message,
+    /// <summary>The batch.</summary>
+    Batch,
+    /// <summary>MailImport itself.</summary>
+    Internal,
+}
+
+/// <summary>What an error means and what the administrator should do about it.</summary>
+/// <param name="Code">The stable code.</param>
+/// <param name="Category">Where the error belongs.</param>
+/// <param name="Summary">One line: what went wrong.</param>
+/// <param name="Fix">One line: what to change before the next run.</param>
+/// <param name="IsTransient">True when the same step may succeed if simply tried again later.</param>
+public sealed record ErrorInfo(ErrorCode Code, ErrorCategory Category, string Summary, string Fix, bool IsTransient);
+
+/// <summary>The one list of every error code with its explanation and fix.</summary>
+public static class ErrorCatalog
+{
+    private const string FourFieldHint =
+        "or keep the old login and give a new one with the four-field form: login password newlogin newpassword.";
+
+    private static readonly FrozenDictionary<ErrorCode, ErrorInfo> Entries = new ErrorInfo[]
+    {
+        new(ErrorCode.FileTooLarge, ErrorCategory.File, "The file is larger than 10 MB.",
+            "Split the mailboxes into several files and import each.", false),
+        new(ErrorCode.FileTooManyLines, ErrorCategory.File, "The file has more than 20,000 mailbox lines.",
+            "Split the mailboxes into several files of at most 20,000 lines each.", false),
+        new(ErrorCode.FileNotText, ErrorCategory.File, "The file is binary, not plain text.",
+            "Export the list as plain text (for example 'Save as > Text' or CSV with spaces), one mailbox a line.", false),
+        new(ErrorCode.FileNotUtf8, ErrorCategory.File, "The file is not UTF-8 text.",
+            "Save the file with the UTF-8 encoding and upload it again.", false),
+        new(ErrorCode.FileEmpty, ErrorCategory.File, "The file holds no mailbox line.",
+            "Put one mailbox a line: login password, or login password newlogin newpassword.", false),
+        new(ErrorCode.JsonMalformed, ErrorCategory.File, "The entries are not a well-formed JSON array of objects.",
+            "Send [{\"login\": ..., \"password\": ..., \"newLogin\": ..., \"newPassword\": ...}].", false),
+
+        new(ErrorCode.LineFieldCount, ErrorCategory.Line, "The line does not have 2 or 4 fields.",
+            "Write login password, or login password newlogin newpassword; quote a password that has spaces.", false),
+        new(ErrorCode.LineUnterminatedQuote, ErrorCategory.Line, "A quoted field has no closing quote.",
+            "Close the quote; write a quote inside a quoted field as two quotes (\"\").", false),
+        new(ErrorCode.LineTextAfterQuote, ErrorCategory.Line, "Text follows a closing quote directly.",
+            "Put a space after the closing quote, or write a quote inside the field as two quotes (\"\").", false),
+        new(ErrorCode.LineEmptyField, ErrorCategory.Line, "A field is empty.",
+            "Fill in the field or remove the empty quotes.", false),
+        new(ErrorCode.LineControlCharacter, ErrorCategory.Line, "The line holds an invisible control character.",
+            "Retype the line in a plain text editor.", false),
+        new(ErrorCode.LineDuplicateDestination, ErrorCategory.Line, "Another line already imports into this destination username.",
+            "Remove the repeated line, or give one of them another destination username with the four-field form.", false),
+        new(ErrorCode.EntryFieldInvalid, ErrorCategory.Line, "An entry lacks a required field or gives it as something other than text.",
+            "Give login and password as text; newLogin and newPassword are optional text.", false),
+        new(ErrorCode.EntryUnknownField, ErrorCategory.Line, "An entry has a field MailImport does not know.",
+            "Use only login, password, newLogin and newPassword.", false),
+
+        new(ErrorCode.UsernameEmpty, ErrorCategory.Rule, "The destination username is empty.",
+            "Give a login with a name before the @, " + FourFieldHint, false),
+        new(ErrorCode.UsernameTooLong, ErrorCategory.Rule, "The destination username is longer than 30 characters.",
+            "Shorten the username, " + FourFieldHint, false),
+        new(ErrorCode.UsernameInvalidCharacter, ErrorCategory.Rule, "The destination username has a character other than Latin letters, digits, '-' and '.'.",
+            "Use only Latin letters, digits, '-' and '.', " + FourFieldHint, false),
+        new(ErrorCode.UsernameMustStartWithLetter, ErrorCategory.Rule, "The destination username does not start with a Latin letter.",
+            "Start the username with a Latin letter, " + FourFieldHint, false),
+        new(ErrorCode.UsernameMustEndWithLetterOrDigit, ErrorCategory.Rule, "The destination username does not end with a letter or digit.",
+            "End the username with a Latin letter or digit, " + FourFieldHint, false),
+        new(ErrorCode.PasswordTooShort, ErrorCategory.Rule, "The destination password is shorter than 6 characters.",
+            "Give a new password of 6–20 characters in the fourth field.", false),
+        new(ErrorCode.PasswordTooLong, ErrorCategory.Rule, "The destination password is longer than 20 characters.",
+            "Give a new password of 6–20 characters in the fourth field.", false),
+        new(ErrorCode.PasswordInvalidCharacter, ErrorCategory.Rule, "The destination password has a character that is not allowed.",
+            "Give a new password of Latin letters, digits and ! @ # $ % ^ & * ( ) _ - + : ; , . in the fourth field.", false),
+        new(ErrorCode.PasswordEqualsUsername, ErrorCategory.Rule, "The destination password is the same as the username.",
+            "Give a new password that differs from the username in the fourth field.", false),
+
+        new(ErrorCode.SettingsUnknownPreset, ErrorCategory.Settings, "The server preset is unknown.",
+            "Choose gmail, mailru, yandex, outlook, or custom with host, port and security.", false),
+        new(ErrorCode.SettingsInvalidProtocol, ErrorCategory.Settings, "The protocol is neither IMAP nor POP3.",
+            "Choose IMAP (all folders) or POP3 (inbox only).", false),
+        new(ErrorCode.SettingsInvalidHost, ErrorCategory.Settings, "The host is missing or is not a valid host name or IP address.",
+            "Give the server's host name, such as imap.example.org.", false),
+        new(ErrorCode.SettingsInvalidPort, ErrorCategory.Settings, "The port is not between 1 and 65535.",
+            "Give the server's port: usually 993 for IMAP over SSL, 995 for POP3 over SSL.", false),
+        new(ErrorCode.SettingsInvalidSecurity, ErrorCategory.Settings, "The connection security setting is invalid.",
+            "Choose ssl, starttls, or none (none sends passwords in clear text and must be chosen explicitly).", false),
+        new(ErrorCode.SettingsInvalidCertificate, ErrorCategory.Settings, "The trusted certificate is not a SHA-256 fingerprint.",
+            "Give the certificate's SHA-256 fingerprint as 64 hexadecimal digits (colons allowed).", false),
+        new(ErrorCode.SettingsConflictWithPreset, ErrorCategory.Settings, "A setting contradicts the chosen preset.",
+            "Leave the field empty to use the preset's value, or choose custom.", false),
+
+        new(ErrorCode.SourceAuthFailed, ErrorCategory.Source, "The source server refused the login or password.",
+            "Check the login (some servers want the full e-mail address) and the password in the file.", false),
+        new(ErrorCode.SourceProtocolDisabled, ErrorCategory.Source, "IMAP or POP3 access is switched off for this source account.",
+            "Switch on IMAP/POP access in the source account's settings (Gmail: Settings > Forwarding and POP/IMAP), then re-run.", false),
+        new(ErrorCode.SourceAppPasswordRequired, ErrorCategory.Source, "The source account needs an app password.",
+            "Create an app password in the source account's security settings and put it in the file.", false),
+        new(ErrorCode.SourceConnectFailed, ErrorCategory.Source, "The source server could not be reached.",
+            "Check the host and port; if they are right, the server may be down: re-run later.", true),
+        new(ErrorCode.SourceTimeout, ErrorCategory.Source, "The source server did not answer in time.",
+            "Re-run later; MailImport resumes where it stopped.", true),
+        new(ErrorCode.SourceTlsFailed, ErrorCategory.Source, "The secure connection to the source failed.",
+            "Check the security setting: SSL for ports 993/995, STARTTLS for 143/110.", false),
+        new(ErrorCode.SourceCertificateUntrusted, ErrorCategory.Source, "The source server's certificate is not trusted.",
+            "Fix the server's certificate, or trust it explicitly by giving its SHA-256 fingerprint.", false),
+        new(ErrorCode.SourceThrottled, ErrorCategory.Source, "The source server asked MailImport to slow down.",
+            "Nothing: MailImport waits and retries. Lower the connections per source host if it persists.", true),
+        new(ErrorCode.SourceProtocolError, ErrorCategory.Source, "The source server answered something unexpected.",
+            "Re-run; if it persists, send the error to support with the mailbox name.", true),
+        new(ErrorCode.SourceFolderUnavailable, ErrorCategory.Source, "A source folder could not be opened.",
+            "Check that the folder still exists at the source, then re-run.", false),
+
+        new(ErrorCode.DomainNotConfirmed, ErrorCategory.Destination, "The destination domain is not confirmed.",
+            "Confirm the domain in the mail service's admin console, then start the import again.", false),
+        new(ErrorCode.DestinationAccountRefused, ErrorCategory.Destination, "The destination refused to create the mailbox.",
+            "Read the reason; usually the username is taken or forbidden: choose another with the four-field form.", false),
+        new(ErrorCode.DestinationAuthFailed, ErrorCategory.Destination, "The destination mailbox exists with a different password.",
+            "Give the destination mailbox's current password in the fourth field, or reset it.", false),
+        new(ErrorCode.DestinationUnavailable, ErrorCategory.Destination, "The destination service could not be reached.",
+            "Re-run later; MailImport resumes where it stopped.", true),
+        new(ErrorCode.DestinationThrottled, ErrorCategory.Destination, "The destination asked MailImport to slow down.",
+            "Nothing: MailImport waits and retries.", true),
+        new(ErrorCode.DestinationOverQuota, ErrorCategory.Destination, "The destination mailbox is full.",
+            "Raise the mailbox's quota at the destination, then re-run.", false),
+        new(ErrorCode.DestinationApiUnauthorized, ErrorCategory.Destination, "The destination's admin API refused MailImport's token.",
+            "Renew the OAuth token in the secret store and check it grants directory write access.", false),
+
+        new(ErrorCode.MessageTooBig, ErrorCategory.Message, "The message is larger than the destination accepts.",
+            "Forward or archive the message another way; the rest of the mailbox was copied.", false),
+        new(ErrorCode.MessageRejected, ErrorCategory.Message, "The destination refused the message.",
+            "Read the reason; the rest of the mailbox was copied.", false),
+        new(ErrorCode.MessageUnreadable, ErrorCategory.Message, "The source could not deliver the message.",
+            "Re-run; if it persists, open the message at the source to check it.", true),
+        new(ErrorCode.TooManyMessageFailures, ErrorCategory.Message, "Too many messages of this mailbox failed, so it stopped.",
+            "Read the failed messages' reasons, fix the cause, then re-run.", false),
+
+        new(ErrorCode.BatchClosed, ErrorCategory.Batch, "The batch is closed.",
+            "Start a new import.", false),
+        new(ErrorCode.InternalError, ErrorCategory.Internal, "MailImport met an unexpected fault.",
+            "Re-run; if it persists, send the batch id to support.", true),
+    }.ToFrozenDictionary(e => e.Code);
+
+    /// <summary>Every catalogued error.</summary>
+    public static IReadOnlyCollection<ErrorInfo> All => Entries.Values;
+
+    /// <summary>What <paramref name="code"/> means and how to fix it.</summary>
+    public static ErrorInfo Get(ErrorCode code) =>
+        Entries.TryGetValue(code, out var info)
+            ? info
+            : throw new ArgumentOutOfRangeException(nameof(code), code, "The error code is not in the catalogue.");
+}

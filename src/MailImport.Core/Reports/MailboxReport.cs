@@ -1,0 +1,139 @@
+using MailImport.Core.Credentials;
+using MailImport.Core.Errors;
+
+namespace MailImport.Core.Reports;
+
+/// <summary>Where one mailbox stands.</summary>
+public enum MailboxStatus
+{
+    /// <summary>Waiting for its turn.</summary>
+    Pending,
+    /// <summary>Being imported now.</summary>
+    Running,
+    /// <summary>Every message was copied.</summary>
+    Done,
+    /// <summary>The mailbox was imported but some messages could not be copied.</summary>
+    Partial,
+    /// <summary>The mailbox could not be imported (login refused, destination refused, ...).</summary>
+    Failed,
+    /// <summary>The line broke the file grammar or the destination rules; nothing was tried.</summary>
+    Invalid,
+    /// <summary>A dry run found nothing in the way: a real run would import this mailbox.</summary>
+    Ready,
+}
+
+/// <summary>How much of a mailbox there is and how much has moved.</summary>
+/// <param name="MessagesTotal">Messages found at the source.</param>
+/// <param name="MessagesCopied">Messages now at the destination, including those already there from an earlier run.</param>
+/// <param name="MessagesFailed">Messages that could not be copied.</param>
+/// <param name="BytesTotal">Bytes found at the source.</param>
+/// <param name="BytesCopied">Bytes now at the destination.</param>
+/// <param name="Folders">Folders found at the source.</param>
+public sealed record MailboxCounters(
+    long MessagesTotal = 0,
+    long MessagesCopied = 0,
+    long MessagesFailed = 0,
+    long BytesTotal = 0,
+    long BytesCopied = 0,
+    int Folders = 0)
+{
+    /// <summary>Nothing counted yet.</summary>
+    public static MailboxCounters Zero { get; } = new();
+}
+
+/// <summary>One message that could not be copied, and why.</summary>
+/// <param name="Folder">The source folder (INBOX for POP3).</param>
+/// <param name="Uid">The IMAP UID at the source, when the source is IMAP.</param>
+/// <param name="Uidl">The POP3 UIDL, when the source is POP3.</param>
+/// <param name="Size">The message's size in bytes, when known.</param>
+/// <param name="Code">Why it failed.</param>
+/// <param name="Reason">The server's words or our explanation.</param>
+public sealed record MessageFailure(string Folder, uint? Uid, string? Uidl, long? Size, ErrorCode Code, string Reason);
+
+/// <summary>The report line of one mailbox.</summary>
+/// <param name="LineNumber">The credential file line (or JSON entry) it came from.</param>
+/// <param name="SourceLogin">The login at the source; empty when the line had none.</param>
+/// <param name="DestinationUsername">The destination username; empty when the line never got that far.</param>
+/// <param name="Status">Where it stands.</param>
+/// <param name="Code">The first error, when there is one.</param>
+/// <param name="Message">What happened, in words about this mailbox.</param>
+/// <param name="Fix">What the admin should do, from the catalogue.</param>
+/// <param name="Counters">Messages and bytes.</param>
+/// <param name="Duration">Time spent on the mailbox across runs.</param>
+/// <param name="FailedMessages">Messages that could not be copied.</param>
+public sealed record MailboxReport(
+    int LineNumber,
+    string SourceLogin,
+    string DestinationUsername,
+    MailboxStatus Status,
+    ErrorCode? Code,
+    string? Message,
+    string? Fix,
+    MailboxCounters Counters,
+    TimeSpan Duration,
+    IReadOnlyList<MessageFailure> FailedMessages)
+{
+    /// <summary>The report line of a mailbox line that broke the grammar or the rules: one line, every problem in the message.</summary>
+    public static MailboxReport ForInvalidLine(int lineNumber, IReadOnlyList<CredentialProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        if (problems.Count == 0 || problems.Any(p => p.LineNumber != lineNumber))
+        {
+            throw new ArgumentException("Give at least one problem, all of this line.", nameof(problems));
+        }
+
+        var first = problems[0];
+        return new MailboxReport(
+            lineNumber,
+            problems.Select(p => p.SourceLogin).FirstOrDefault(l => l is not null) ?? "",
+            problems.Select(p => p.DestinationUsername).FirstOrDefault(u => u is not null) ?? "",
+            MailboxStatus.Invalid,
+            first.Code,
+            string.Join(" ", problems.Select(p => p.Message)),
+            ErrorCatalog.Get(first.Code).Fix,
+            MailboxCounters.Zero,
+            TimeSpan.Zero,
+            []);
+    }
+
+    /// <summary>The report lines of every invalid line of a parse result, in line order.</summary>
+    public static IReadOnlyList<MailboxReport> ForInvalidLines(CredentialParseResult parsed)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        return parsed.Problems
+            .Where(p => !p.IsFileLevel)
+            .GroupBy(p => p.LineNumber)
+            .OrderBy(g => g.Key)
+            .Select(g => ForInvalidLine(g.Key, g.ToList()))
+            .ToList();
+    }
+}
+
+/// <summary>The whole report of one batch.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="Domain">The destination domain.</param>
+/// <param name="DryRun">True when nothing was created or copied.</param>
+/// <param name="StartedAt">When the batch started.</param>
+/// <param name="FinishedAt">When the last run ended; null while running.</param>
+/// <param name="Mailboxes">One line per mailbox, in credential file order.</param>
+public sealed record BatchReport(
+    string BatchId,
+    string Domain,
+    bool DryRun,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    IReadOnlyList<MailboxReport> Mailboxes)
+{
+    /// <summary>How many mailboxes are in each status.</summary>
+    public IReadOnlyDictionary<MailboxStatus, int> CountByStatus =>
+        Mailboxes.GroupBy(m => m.Status).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>The counters of all mailboxes added up.</summary>
+    public MailboxCounters Totals => Mailboxes.Aggregate(MailboxCounters.Zero, (sum, m) => new MailboxCounters(
+        sum.MessagesTotal + m.Counters.MessagesTotal,
+        sum.MessagesCopied + m.Counters.MessagesCopied,
+        sum.MessagesFailed + m.Counters.MessagesFailed,
+        sum.BytesTotal + m.Counters.BytesTotal,
+        sum.BytesCopied + m.Counters.BytesCopied,
+        sum.Folders + m.Counters.Folders));
+}

@@ -1,0 +1,44 @@
+using System.Text;
+using MailImport.Core.Credentials;
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+
+namespace MailImport.Core.Tests.Reports;
+
+public class MailboxReportTests
+{
+    [Fact]
+    public void ForInvalidLines_OneReportLinePerLine_WithEveryProblemAndTheFirstFix()
+    {
+        var parsed = CredentialFile.Parse(Encoding.UTF8.GetBytes("good Secret12\nivan_p abc\nbroken\n"));
+
+        var lines = MailboxReport.ForInvalidLines(parsed);
+
+        Assert.Equal([2, 3], lines.Select(l => l.LineNumber));
+        var first = lines[0];
+        Assert.Equal(MailboxStatus.Invalid, first.Status);
+        Assert.Equal("ivan_p", first.SourceLogin);
+        Assert.Equal("ivan_p", first.DestinationUsername);
+        Assert.Equal(ErrorCode.UsernameInvalidCharacter, first.Code);
+        Assert.Contains("shorter than 6", first.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCatalog.Get(ErrorCode.UsernameInvalidCharacter).Fix, first.Fix);
+        Assert.Equal(ErrorCode.LineFieldCount, lines[1].Code);
+        Assert.Equal("broken", lines[1].SourceLogin);
+        Assert.Equal("", lines[1].DestinationUsername);
+    }
+
+    [Fact]
+    public void Totals_AddUpEveryMailbox()
+    {
+        var a = Line(1, new MailboxCounters(10, 8, 2, 1000, 800, 3), MailboxStatus.Partial);
+        var b = Line(2, new MailboxCounters(5, 5, 0, 500, 500, 1), MailboxStatus.Done);
+        var report = new BatchReport("b1", "example.org", false, DateTimeOffset.UnixEpoch, null, [a, b]);
+
+        Assert.Equal(new MailboxCounters(15, 13, 2, 1500, 1300, 4), report.Totals);
+        Assert.Equal(1, report.CountByStatus[MailboxStatus.Partial]);
+        Assert.Equal(1, report.CountByStatus[MailboxStatus.Done]);
+    }
+
+    private static MailboxReport Line(int line, MailboxCounters counters, MailboxStatus status) =>
+        new(line, $"u{line}", $"u{line}", status, null, null, null, counters, TimeSpan.Zero, []);
+}
