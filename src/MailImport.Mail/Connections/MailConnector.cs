@@ -1,0 +1,112 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using MailImport.Core.Sources;
+using MailImport.Mail.Errors;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Net.Pop3;
+using MailKit.Security;
+
+namespace MailImport.Mail.Connections;
+
+/// <summary>Settings for every connection the engine opens.</summary>
+public sealed class ConnectorOptions
+{
+    /// <summary>How long one network operation may take before it counts as a timeout.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Folder for protocol logs (secrets redacted); null for none.</summary>
+    public string? ProtocolLogDirectory { get; init; }
+}
+
+/// <summary>Opens authenticated IMAP and POP3 connections, with certificate checks and classified failures.</summary>
+/// <remarks>
+/// Certificates validate normally; one that does not is accepted only when its SHA-256 fingerprint is the one the
+/// admin trusted for that server. Every failure leaves as a <see cref="MailFailureException"/>, classified once.
+/// </remarks>
+public sealed class MailConnector(ConnectorOptions options)
+{
+    /// <summary>The settings in force.</summary>
+    public ConnectorOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <summary>Connects and logs in to an IMAP server.</summary>
+    public Task<ImapClient> OpenImapAsync(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
+        OpenAsync(logger => new ImapClient(logger), "imap", endpoint, account, side, cancellationToken);
+
+    /// <summary>Connects and logs in to a POP3 server.</summary>
+    public Task<Pop3Client> OpenPop3Async(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
+        OpenAsync(logger => new Pop3Client(logger), "pop3", endpoint, account, side, cancellationToken);
+
+    private async Task<TClient> OpenAsync<TClient>(Func<IProtocolLogger, TClient> create, string protocol, ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken)
+        where TClient : MailService
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(account);
+        var client = create(CreateLogger(side, account.Login, protocol));
+        try
+        {
+            Prepare(client, endpoint);
+            await client.ConnectAsync(endpoint.Host, endpoint.Port, SocketOptions(endpoint.Security), cancellationToken);
+            await LogInOnceAsync(client, account, cancellationToken);
+            return client;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            client.Dispose();
+            throw new MailFailureException(MailErrorClassifier.Classify(e, side), e);
+        }
+    }
+
+    /// <summary>Logs in with one attempt. MailKit's default tries every SASL mechanism and then LOGIN, so one wrong
+    /// password counts as three failures, which is enough to trip Gmail's or Yandex's lockout.</summary>
+    private static Task LogInOnceAsync(MailService client, MailAccount account, CancellationToken cancellationToken)
+    {
+        if (client.AuthenticationMechanisms.Contains("PLAIN"))
+        {
+            var credentials = new System.Net.NetworkCredential(account.Login, account.Password.Reveal());
+            return client.AuthenticateAsync(new SaslMechanismPlain(credentials), cancellationToken);
+        }
+
+        // Without AUTH=PLAIN: the protocol's own LOGIN (IMAP) or USER/PASS (POP3), once.
+        client.AuthenticationMechanisms.Clear();
+        return client.AuthenticateAsync(account.Login, account.Password.Reveal(), cancellationToken);
+    }
+
+    private void Prepare(MailService client, ServerEndpoint endpoint)
+    {
+        client.Timeout = (int)Options.Timeout.TotalMilliseconds;
+        client.CheckCertificateRevocation = false;
+        client.ServerCertificateValidationCallback = (_, certificate, _, errors) =>
+            errors == SslPolicyErrors.None
+            || (endpoint.TrustedCertificateSha256 is { } trusted && certificate is not null && Sha256(certificate) == trusted);
+    }
+
+    private static SecureSocketOptions SocketOptions(TransportSecurity security) => security switch
+    {
+        TransportSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+        TransportSecurity.StartTls => SecureSocketOptions.StartTls,
+        _ => SecureSocketOptions.None,
+    };
+
+    /// <summary>The certificate's SHA-256 fingerprint as upper-case hex, the form settings store.</summary>
+    public static string Sha256(X509Certificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
+    }
+
+    private IProtocolLogger CreateLogger(MailSide side, string login, string protocol)
+    {
+        if (Options.ProtocolLogDirectory is not { } directory)
+        {
+            return new NullProtocolLogger();
+        }
+
+        Directory.CreateDirectory(directory);
+        var safeLogin = string.Concat(login.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '@' ? c : '_'));
+        var path = Path.Combine(directory, $"{side.ToString().ToLowerInvariant()}-{safeLogin}-{protocol}.log");
+        // RedactSecrets replaces LOGIN/AUTHENTICATE arguments with ********: protocol logs never carry passwords.
+        return new ProtocolLogger(path, append: true) { RedactSecrets = true };
+    }
+}

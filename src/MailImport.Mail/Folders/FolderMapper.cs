@@ -1,0 +1,138 @@
+using MailImport.Core.Sources;
+using MailKit;
+
+namespace MailImport.Mail.Folders;
+
+/// <summary>The role a folder plays, so it lands in the destination's folder of the same role.</summary>
+public enum FolderRole
+{
+    /// <summary>An ordinary folder, copied under its own name.</summary>
+    None,
+    /// <summary>INBOX.</summary>
+    Inbox,
+    /// <summary>Sent mail.</summary>
+    Sent,
+    /// <summary>Drafts.</summary>
+    Drafts,
+    /// <summary>Deleted mail.</summary>
+    Trash,
+    /// <summary>Spam.</summary>
+    Junk,
+    /// <summary>Archived mail.</summary>
+    Archive,
+}
+
+/// <summary>One source folder as the source lists it.</summary>
+/// <param name="FullName">The full name, decoded from modified UTF-7.</param>
+/// <param name="Separator">The source's hierarchy separator ('\0' when it has none).</param>
+/// <param name="Attributes">The LIST attributes, including special-use ones (RFC 6154).</param>
+public sealed record SourceFolder(string FullName, char Separator, FolderAttributes Attributes);
+
+/// <summary>Where one source folder goes.</summary>
+/// <param name="SourceFullName">The source folder.</param>
+/// <param name="Path">The destination folder's name, one element per level, before the destination's separator joins them.</param>
+/// <param name="Role">The role, for landing in the destination's own special-use folder.</param>
+public sealed record FolderPlan(string SourceFullName, IReadOnlyList<string> Path, FolderRole Role);
+
+/// <summary>Decides which source folders are copied, in what order, and where each one lands.</summary>
+public static class FolderMapper
+{
+    // Servers without SPECIAL-USE are recognised by the names their web mail gives these folders.
+    private static readonly Dictionary<string, FolderRole> RoleByName = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Sent"] = FolderRole.Sent, ["Sent Items"] = FolderRole.Sent, ["Sent Messages"] = FolderRole.Sent, ["Sent Mail"] = FolderRole.Sent,
+        ["Отправленные"] = FolderRole.Sent,
+        ["Drafts"] = FolderRole.Drafts, ["Черновики"] = FolderRole.Drafts,
+        ["Trash"] = FolderRole.Trash, ["Deleted Items"] = FolderRole.Trash, ["Deleted Messages"] = FolderRole.Trash, ["Bin"] = FolderRole.Trash,
+        ["Корзина"] = FolderRole.Trash, ["Удаленные"] = FolderRole.Trash, ["Удалённые"] = FolderRole.Trash,
+        ["Junk"] = FolderRole.Junk, ["Spam"] = FolderRole.Junk, ["Junk E-mail"] = FolderRole.Junk, ["Junk Email"] = FolderRole.Junk, ["Спам"] = FolderRole.Junk,
+        ["Archive"] = FolderRole.Archive, ["Archives"] = FolderRole.Archive, ["Архив"] = FolderRole.Archive,
+    };
+
+    private static readonly string[] GmailRoots = ["[Gmail]", "[Google Mail]"];
+
+    /// <summary>Plans the copy of every selectable folder: INBOX first, then special-use folders, then the rest by name.</summary>
+    /// <param name="folders">The source's folders.</param>
+    /// <param name="provider">The source provider; Gmail's label folders get special handling.</param>
+    /// <param name="includeGmailAllMail">Copy Gmail's All Mail and Important, which repeat every labelled message.</param>
+    public static IReadOnlyList<FolderPlan> Plan(IEnumerable<SourceFolder> folders, SourceProvider provider, bool includeGmailAllMail)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        var gmail = provider == SourceProvider.Gmail;
+        var plans = new List<FolderPlan>();
+        var taken = new HashSet<FolderRole>();
+
+        // Folders with a declared role claim it before folders that only have a telling name.
+        var candidates = folders
+            .Where(f => (f.Attributes & (FolderAttributes.NoSelect | FolderAttributes.NonExistent)) == 0)
+            .Where(f => includeGmailAllMail || !gmail || (f.Attributes & (FolderAttributes.All | FolderAttributes.Important)) == 0)
+            .Where(f => includeGmailAllMail || !gmail || !IsGmailDuplicateByName(f))
+            .OrderBy(f => DeclaredRole(f) == FolderRole.None ? 1 : 0)
+            .ThenBy(f => f.FullName, StringComparer.Ordinal);
+
+        foreach (var folder in candidates)
+        {
+            var path = Split(folder);
+            var role = DeclaredRole(folder);
+            if (role == FolderRole.None && path.Count == 1 && RoleByName.TryGetValue(path[0], out var named))
+            {
+                role = named;
+            }
+
+            if (gmail && role == FolderRole.None && path.Count > 1 && GmailRoots.Contains(path[0], StringComparer.OrdinalIgnoreCase))
+            {
+                // "[Gmail]/Starred" becomes "Starred": the [Gmail] parent means nothing at the destination.
+                path = path.Skip(1).ToList();
+            }
+
+            if (role != FolderRole.None && !taken.Add(role))
+            {
+                role = FolderRole.None;
+            }
+
+            plans.Add(new FolderPlan(folder.FullName, path, role));
+        }
+
+        return plans
+            .OrderBy(p => p.Role switch { FolderRole.Inbox => 0, FolderRole.None => 2, _ => 1 })
+            .ThenBy(p => string.Join('\u0001', p.Path), StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static FolderRole DeclaredRole(SourceFolder folder)
+    {
+        if (folder.FullName.Equals("INBOX", StringComparison.OrdinalIgnoreCase) || (folder.Attributes & FolderAttributes.Inbox) != 0)
+        {
+            return FolderRole.Inbox;
+        }
+
+        var a = folder.Attributes;
+        return (a & FolderAttributes.Sent) != 0 ? FolderRole.Sent
+            : (a & FolderAttributes.Drafts) != 0 ? FolderRole.Drafts
+            : (a & FolderAttributes.Trash) != 0 ? FolderRole.Trash
+            : (a & FolderAttributes.Junk) != 0 ? FolderRole.Junk
+            : (a & FolderAttributes.Archive) != 0 ? FolderRole.Archive
+            : FolderRole.None;
+    }
+
+    private static bool IsGmailDuplicateByName(SourceFolder folder)
+    {
+        // Old Gmail servers list these without SPECIAL-USE attributes.
+        var path = Split(folder);
+        return path.Count == 2 && GmailRoots.Contains(path[0], StringComparer.OrdinalIgnoreCase)
+            && (path[1].Equals("All Mail", StringComparison.OrdinalIgnoreCase) || path[1].Equals("Important", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static List<string> Split(SourceFolder folder) =>
+        folder.Separator == '\0' ? [folder.FullName] : folder.FullName.Split(folder.Separator).ToList();
+
+    /// <summary>Joins a planned path with the destination's separator; a separator inside a name becomes '_',
+    /// since the destination would read it as another level.</summary>
+    public static string DestinationName(IReadOnlyList<string> path, char separator)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return separator == '\0'
+            ? string.Join('_', path)
+            : string.Join(separator, path.Select(p => p.Replace(separator, '_')));
+    }
+}

@@ -1,0 +1,87 @@
+using MailImport.Core.Sources;
+using MailImport.Mail.Connections;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>What one mailbox's copy is asked to do.</summary>
+/// <param name="RunId">The run this chunk belongs to; a new run retries failed messages and brings flags up to date.</param>
+/// <param name="Source">The source server.</param>
+/// <param name="SourceAccount">The login at the source.</param>
+/// <param name="Destination">The destination IMAP server.</param>
+/// <param name="DestinationAccount">The login at the destination.</param>
+/// <param name="Options">How to copy.</param>
+public sealed record MailboxJob(
+    string RunId,
+    SourceServer Source,
+    MailAccount SourceAccount,
+    ServerEndpoint Destination,
+    MailAccount DestinationAccount,
+    CopyOptions Options);
+
+/// <summary>How a mailbox is copied.</summary>
+public sealed record CopyOptions
+{
+    /// <summary>Copy Gmail's All Mail and Important, which repeat every labelled message (off by default).</summary>
+    public bool IncludeGmailAllMail { get; init; }
+
+    /// <summary>After this many messages fail, the mailbox stops with <c>TooManyMessageFailures</c>.</summary>
+    public int MaxMessageFailures { get; init; } = 100;
+
+    /// <summary>Most messages in one APPEND batch.</summary>
+    public int BatchMessages { get; init; } = 100;
+
+    /// <summary>Most bytes in one APPEND batch (a larger single message goes alone); this bounds memory.</summary>
+    public long BatchBytes { get; init; } = 16 * 1024 * 1024;
+}
+
+/// <summary>How much one chunk may do before it hands back, so it fits an activity's time limit.</summary>
+/// <param name="MaxMessages">Messages to copy at most.</param>
+/// <param name="MaxBytes">Bytes to copy at most (the batch that crosses it still finishes).</param>
+/// <param name="MaxDuration">Time to spend at most (checked between batches).</param>
+public sealed record ChunkBudget(int MaxMessages, long MaxBytes, TimeSpan MaxDuration)
+{
+    /// <summary>A budget that fits comfortably in a five-minute Functions timeout.</summary>
+    public static ChunkBudget Default { get; } = new(5_000, 512L * 1024 * 1024, TimeSpan.FromMinutes(3));
+}
+
+/// <summary>What one chunk did and where the mailbox stands.</summary>
+/// <param name="Completed">True when every folder is copied and flags are up to date for this run.</param>
+/// <param name="CopiedThisChunk">Messages copied by this chunk.</param>
+/// <param name="BytesThisChunk">Bytes copied by this chunk.</param>
+/// <param name="MessagesCopied">Messages copied over the mailbox's life.</param>
+/// <param name="BytesCopied">Bytes copied over the mailbox's life.</param>
+/// <param name="MessagesTotal">Messages at the source now.</param>
+/// <param name="BytesTotal">Bytes at the source now, where the source says (0 when unknown).</param>
+/// <param name="Folders">Folders being copied.</param>
+/// <param name="Failures">Messages that could not be copied.</param>
+/// <param name="FlagsUpdated">Messages copied earlier whose flags this chunk brought up to date.</param>
+/// <param name="NotExact">Messages this chunk could not send byte for byte.</param>
+public sealed record ChunkResult(
+    bool Completed,
+    long CopiedThisChunk,
+    long BytesThisChunk,
+    long MessagesCopied,
+    long BytesCopied,
+    long MessagesTotal,
+    long BytesTotal,
+    int Folders,
+    IReadOnlyList<FailedMessage> Failures,
+    long FlagsUpdated,
+    int NotExact);
+
+/// <summary>The points of a chunk where a test can interrupt it, as mbsync's tests do.</summary>
+public enum CopyStep
+{
+    /// <summary>The batch is journaled; nothing appended yet.</summary>
+    Journaled,
+    /// <summary>The batch's bytes are fetched from the source.</summary>
+    Fetched,
+    /// <summary>Half of an APPEND's bytes are on the wire.</summary>
+    Appending,
+    /// <summary>The APPEND succeeded; the cursor is not saved yet.</summary>
+    Appended,
+    /// <summary>The cursor is saved and the journal cleared.</summary>
+    Saved,
+    /// <summary>Flags of one folder were brought up to date; the cursor is not saved yet.</summary>
+    FlagsSynced,
+}

@@ -1,0 +1,279 @@
+using MailImport.Core.Errors;
+using MailImport.Mail.Errors;
+using MailImport.Mail.Folders;
+using MailKit;
+using MailKit.Net.Imap;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>One message on its way to the destination.</summary>
+/// <param name="Tag">The source's handle for it: an IMAP UID or a POP3 UIDL.</param>
+/// <param name="Raw">The bytes exactly as the source sent them.</param>
+/// <param name="Flags">System flags to set (never \Recent).</param>
+/// <param name="Keywords">Keywords to set, where the destination folder allows them.</param>
+/// <param name="InternalDate">The INTERNALDATE to keep; null lets the server choose.</param>
+internal sealed record OutgoingMessage(object Tag, byte[] Raw, MessageFlags Flags, IReadOnlySet<string> Keywords, DateTimeOffset? InternalDate);
+
+/// <summary>What one batch's APPEND achieved.</summary>
+internal sealed class AppendOutcome
+{
+    /// <summary>Messages now at the destination, with their destination UID when the server said it (UIDPLUS).</summary>
+    public List<(object Tag, UniqueId? Uid, long Size)> Appended { get; } = [];
+
+    /// <summary>Messages the destination refused, each with its reason.</summary>
+    public List<(object Tag, long Size, MailFailure Failure)> Refused { get; } = [];
+
+    /// <summary>Messages that could not be sent byte for byte (malformed beyond MimeKit's raw header loading).</summary>
+    public int NotExact { get; set; }
+
+    /// <summary>Keywords dropped because the destination folder does not allow them.</summary>
+    public int KeywordsDropped { get; set; }
+}
+
+/// <summary>The destination IMAP mailbox: finds or creates folders and appends batches exactly once.</summary>
+internal sealed class DestinationMailbox(ImapClient client)
+{
+    private readonly Dictionary<string, DestinationFolder> open = new(StringComparer.Ordinal);
+
+    /// <summary>The largest message the server takes (APPENDLIMIT, RFC 7889), if it says.</summary>
+    public long? AppendLimit => client.AppendLimit is { } limit ? limit : null;
+
+    /// <summary>Opens the folder a source folder lands in, creating it (and missing parents) when needed.</summary>
+    public async Task<DestinationFolder> OpenAsync(FolderPlan plan, CancellationToken cancellationToken)
+    {
+        var folder = await ResolveAsync(plan, cancellationToken);
+        return await OpenAsync(folder, cancellationToken);
+    }
+
+    /// <summary>Opens a destination folder by its full name (a journaled batch names it).</summary>
+    public async Task<DestinationFolder?> OpenExistingAsync(string fullName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenAsync(await client.GetFolderAsync(fullName, cancellationToken), cancellationToken);
+        }
+        catch (FolderNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<DestinationFolder> OpenAsync(IMailFolder folder, CancellationToken cancellationToken)
+    {
+        if (open.TryGetValue(folder.FullName, out var known) && known.Folder.IsOpen)
+        {
+            return known;
+        }
+
+        await folder.OpenAsync(FolderAccess.ReadWrite, cancellationToken);
+        var opened = new DestinationFolder(folder);
+        open[folder.FullName] = opened;
+        return opened;
+    }
+
+    private async Task<IMailFolder> ResolveAsync(FolderPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.Role == FolderRole.Inbox && plan.Path.Count == 1)
+        {
+            return client.Inbox;
+        }
+
+        if (plan.Role is not (FolderRole.None or FolderRole.Inbox) && SpecialFolderOf(plan.Role) is { } special)
+        {
+            return special;
+        }
+
+        var personal = client.PersonalNamespaces.Count > 0 ? client.PersonalNamespaces[0] : null;
+        var separator = personal?.DirectorySeparator ?? client.Inbox.DirectorySeparator;
+        var parent = plan.Path[0].Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? client.Inbox : await client.GetFolderAsync(personal?.Path ?? "", cancellationToken);
+        var start = parent == client.Inbox ? 1 : 0;
+        for (var i = start; i < plan.Path.Count; i++)
+        {
+            var name = plan.Path[i].Replace(separator, '_');
+            IMailFolder child;
+            try
+            {
+                child = await parent.GetSubfolderAsync(name, cancellationToken);
+            }
+            catch (FolderNotFoundException)
+            {
+                child = await parent.CreateAsync(name, isMessageFolder: true, cancellationToken)
+                    ?? throw new InvalidOperationException($"The destination did not return the folder '{name}' it created.");
+                await child.SubscribeAsync(cancellationToken);
+            }
+
+            parent = child;
+        }
+
+        return parent;
+    }
+
+    private IMailFolder? SpecialFolderOf(FolderRole role)
+    {
+        if ((client.Capabilities & (ImapCapabilities.SpecialUse | ImapCapabilities.XList)) == 0)
+        {
+            return null;
+        }
+
+        var special = role switch
+        {
+            FolderRole.Sent => SpecialFolder.Sent,
+            FolderRole.Drafts => SpecialFolder.Drafts,
+            FolderRole.Trash => SpecialFolder.Trash,
+            FolderRole.Junk => SpecialFolder.Junk,
+            _ => SpecialFolder.Archive,
+        };
+        return client.GetFolder(special);
+    }
+}
+
+/// <summary>An open destination folder.</summary>
+internal sealed class DestinationFolder(IMailFolder folder)
+{
+    /// <summary>The MailKit folder.</summary>
+    public IMailFolder Folder { get; } = folder;
+
+    /// <summary>Its UIDVALIDITY.</summary>
+    public uint UidValidity => Folder.UidValidity;
+
+    /// <summary>A UID at or below the one the next appended message will get: UIDs only grow, so a lower bound is a
+    /// safe journal entry; reconcile then looks at a few more messages than it needs to.</summary>
+    public uint UidNextLowerBound { get; private set; } = folder.UidNext?.Id ?? 1;
+
+    /// <summary>Appends a batch: MULTIAPPEND where offered (all or nothing, RFC 3502); a batch the server refuses
+    /// is reconciled and retried one message at a time, so one bad message costs only itself.</summary>
+    public async Task<AppendOutcome> AppendAsync(IReadOnlyList<OutgoingMessage> batch, ITransferProgress? progress, CancellationToken cancellationToken)
+    {
+        var outcome = new AppendOutcome();
+        var prepared = batch.Select(m => (Message: m, Raw: RawMessage.Create(m.Raw))).ToList();
+        outcome.NotExact = prepared.Count(p => !p.Raw.IsExact);
+
+        // One APPEND command takes one format; messages without a MIME-Version header need it hidden, so a batch is
+        // sent as runs of like messages, in source order: UIDs at the destination then follow the source's order.
+        foreach (var items in RunsOfSameFormat(prepared))
+        {
+            var format = items[0].Raw.Format;
+            var requests = items.Select(p => (IAppendRequest)Request(p.Message, p.Raw, progress, outcome)).ToList();
+            try
+            {
+                var uids = await Folder.AppendAsync(format, requests, cancellationToken);
+                Record(outcome, items.Select(p => p.Message).ToList(), uids);
+            }
+            catch (Exception e) when (e is ImapCommandException && items.Count > 1)
+            {
+                var failure = MailErrorClassifier.ClassifyAppendFailure(e);
+                if (!MailErrorClassifier.IsPerMessage(failure.Code))
+                {
+                    throw new MailFailureException(failure, e);
+                }
+
+                await AppendOneByOneAsync(items, format, progress, outcome, cancellationToken);
+            }
+            catch (ImapCommandException e)
+            {
+                var failure = MailErrorClassifier.ClassifyAppendFailure(e);
+                if (!MailErrorClassifier.IsPerMessage(failure.Code))
+                {
+                    throw new MailFailureException(failure, e);
+                }
+
+                outcome.Refused.Add((items[0].Message.Tag, (long)items[0].Message.Raw.Length, failure));
+            }
+        }
+
+        return outcome;
+    }
+
+    private static IEnumerable<List<(OutgoingMessage Message, RawMessage Raw)>> RunsOfSameFormat(List<(OutgoingMessage Message, RawMessage Raw)> prepared)
+    {
+        var run = new List<(OutgoingMessage Message, RawMessage Raw)>();
+        foreach (var item in prepared)
+        {
+            if (run.Count > 0 && run[0].Raw.Format.HiddenHeaders.Count != item.Raw.Format.HiddenHeaders.Count)
+            {
+                yield return run;
+                run = [];
+            }
+
+            run.Add(item);
+        }
+
+        if (run.Count > 0)
+        {
+            yield return run;
+        }
+    }
+
+    private async Task AppendOneByOneAsync(List<(OutgoingMessage Message, RawMessage Raw)> items, MimeKit.FormatOptions format, ITransferProgress? progress, AppendOutcome outcome, CancellationToken cancellationToken)
+    {
+        // Without MULTIAPPEND, MailKit appends one by one and a refusal may come after some went in: find those first.
+        var already = await AlreadyAppendedAsync(items.Select(i => i.Message).ToList(), cancellationToken);
+        foreach (var (message, raw) in items)
+        {
+            if (already.TryGetValue(message.Tag, out var uid))
+            {
+                outcome.Appended.Add((message.Tag, uid, message.Raw.Length));
+                continue;
+            }
+
+            try
+            {
+                var appended = await Folder.AppendAsync(format, Request(message, raw, progress, outcome), cancellationToken);
+                Record(outcome, [message], appended is { } u ? [u] : []);
+            }
+            catch (ImapCommandException e)
+            {
+                var failure = MailErrorClassifier.ClassifyAppendFailure(e);
+                if (!MailErrorClassifier.IsPerMessage(failure.Code))
+                {
+                    throw new MailFailureException(failure, e);
+                }
+
+                outcome.Refused.Add((message.Tag, (long)message.Raw.Length, failure));
+            }
+        }
+    }
+
+    /// <summary>Which of these messages are already in the folder above the UIDNEXT seen before the batch.</summary>
+    public async Task<Dictionary<object, UniqueId>> AlreadyAppendedAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    {
+        var candidates = await ImapIdentities.UidsFromAsync(Folder, UidNextLowerBound, cancellationToken);
+        var found = await ImapIdentities.FetchAsync(Folder, candidates, cancellationToken);
+        return IdentityMatcher.Match(
+                messages.Select(m => (m.Tag, MessageIdentity.FromRaw(m.Raw))),
+                found.Select(f => (f.Uid, f.Identity)))
+            .ToDictionary(p => p.Source, p => p.Destination);
+    }
+
+    private AppendRequest Request(OutgoingMessage message, RawMessage raw, ITransferProgress? progress, AppendOutcome outcome)
+    {
+        var keywords = new HashSet<string>(message.Keywords, StringComparer.Ordinal);
+        if ((Folder.PermanentFlags & MessageFlags.UserDefined) == 0)
+        {
+            keywords.IntersectWith(Folder.PermanentKeywords);
+        }
+
+        outcome.KeywordsDropped += message.Keywords.Count - keywords.Count;
+        return new AppendRequest(raw.Message, message.Flags & ~(MessageFlags.Recent | MessageFlags.UserDefined))
+        {
+            Keywords = keywords,
+            InternalDate = message.InternalDate,
+            TransferProgress = progress,
+        };
+    }
+
+    private void Record(AppendOutcome outcome, IReadOnlyList<OutgoingMessage> messages, IList<UniqueId> uids)
+    {
+        // APPENDUID (UIDPLUS, RFC 4315) lists the new UIDs in append order; without it the mapping stays unknown.
+        for (var i = 0; i < messages.Count; i++)
+        {
+            UniqueId? uid = uids.Count == messages.Count ? uids[i] : null;
+            outcome.Appended.Add((messages[i].Tag, uid, messages[i].Raw.Length));
+        }
+
+        if (uids.Count > 0)
+        {
+            UidNextLowerBound = Math.Max(UidNextLowerBound, uids.Max(u => u.Id) + 1);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using MimeKit;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>What makes two copies of a message recognisably the same, on both sides of a copy.</summary>
+/// <remarks>
+/// The Message-ID and the size when the message has a Message-ID; otherwise a SHA-256 of its raw header block
+/// and the size. Both survive a byte-exact APPEND unchanged, so a message the engine appended before a crash is
+/// found again at the destination. Messages that share an identity (true duplicates at the source) are matched
+/// by count, in append order, so each copy at the destination accounts for exactly one source message.
+/// </remarks>
+public readonly record struct MessageIdentity(string Key, long Size)
+{
+    /// <summary>The identity of a message given its Message-ID header value (may be null) and size.</summary>
+    public static MessageIdentity FromMessageId(string messageId, long size) =>
+        new("mid:" + messageId.Trim(), size);
+
+    /// <summary>The identity of a message without a Message-ID, from its raw header block.</summary>
+    public static MessageIdentity FromHeaderBlock(ReadOnlySpan<byte> headerBlock, long size) =>
+        new("hdr:" + Convert.ToHexString(SHA256.HashData(headerBlock)), size);
+
+    /// <summary>The identity of a whole raw message (POP3, or an IMAP message already downloaded).</summary>
+    public static MessageIdentity FromRaw(byte[] raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        var header = HeaderBlock(raw);
+        return MessageIdOf(header) is { } id ? FromMessageId(id, raw.Length) : FromHeaderBlock(header, raw.Length);
+    }
+
+    /// <summary>The Message-ID in a raw header block, or null when there is none.</summary>
+    public static string? MessageIdOf(ReadOnlySpan<byte> headerBlock)
+    {
+        try
+        {
+            var headers = HeaderList.Load(new MemoryStream(headerBlock.ToArray(), writable: false));
+            var value = headers[HeaderId.MessageId];
+            return string.IsNullOrWhiteSpace(value) ? null : value;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The header block of a raw message: everything up to and including the blank line that ends it
+    /// (all of it when there is no blank line). This is what IMAP's BODY[HEADER] returns.</summary>
+    public static ReadOnlySpan<byte> HeaderBlock(byte[] raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        var span = raw.AsSpan();
+        if (span.StartsWith("\r\n"u8))
+        {
+            return span[..2];
+        }
+
+        var end = span.IndexOf("\r\n\r\n"u8);
+        return end < 0 ? span : span[..(end + 4)];
+    }
+}
+
+/// <summary>Pairs source messages with destination copies by identity.</summary>
+public static class IdentityMatcher
+{
+    /// <summary>For each source message, in order, the destination message that is its copy, if any. Each
+    /// destination message is used at most once, the earliest first, so copies are matched in append order.</summary>
+    public static IReadOnlyList<(TSource Source, TDestination Destination)> Match<TSource, TDestination>(
+        IEnumerable<(TSource Item, MessageIdentity Identity)> source,
+        IEnumerable<(TDestination Item, MessageIdentity Identity)> destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var available = new Dictionary<MessageIdentity, Queue<TDestination>>();
+        foreach (var (item, identity) in destination)
+        {
+            if (!available.TryGetValue(identity, out var queue))
+            {
+                available[identity] = queue = new Queue<TDestination>();
+            }
+
+            queue.Enqueue(item);
+        }
+
+        var pairs = new List<(TSource, TDestination)>();
+        foreach (var (item, identity) in source)
+        {
+            if (available.TryGetValue(identity, out var queue) && queue.Count > 0)
+            {
+                pairs.Add((item, queue.Dequeue()));
+            }
+        }
+
+        return pairs;
+    }
+}
