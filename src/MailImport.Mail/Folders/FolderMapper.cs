@@ -74,12 +74,12 @@ public static class FolderMapper
         {
             var path = Split(folder);
             var role = DeclaredRole(folder);
-            if (role == FolderRole.None && path.Count == 1 && RoleByName.TryGetValue(path[0], out var named))
+            if (role == FolderRole.None)
             {
-                role = named;
+                role = RoleByTellingName(path, gmail);
             }
 
-            if (gmail && role == FolderRole.None && path.Count > 1 && GmailRoots.Contains(path[0], StringComparer.OrdinalIgnoreCase))
+            if (gmail && path.Count > 1 && GmailRoots.Contains(path[0], StringComparer.OrdinalIgnoreCase))
             {
                 // "[Gmail]/Starred" becomes "Starred": the [Gmail] parent means nothing at the destination.
                 path = path.Skip(1).ToList();
@@ -97,6 +97,20 @@ public static class FolderMapper
             .OrderBy(p => p.Role switch { FolderRole.Inbox => 0, FolderRole.None => 2, _ => 1 })
             .ThenBy(p => string.Join('\u0001', p.Path), StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>The role a folder's name tells where the server declares none: a top-level "Sent", a Courier-style
+    /// "INBOX.Sent", or Gmail's "[Gmail]/Sent Mail" on servers without SPECIAL-USE.</summary>
+    private static FolderRole RoleByTellingName(List<string> path, bool gmail)
+    {
+        var name = path.Count switch
+        {
+            1 => path[0],
+            2 when path[0].Equals("INBOX", StringComparison.OrdinalIgnoreCase) => path[1],
+            2 when gmail && GmailRoots.Contains(path[0], StringComparer.OrdinalIgnoreCase) => path[1],
+            _ => null,
+        };
+        return name is not null && RoleByName.TryGetValue(name, out var role) ? role : FolderRole.None;
     }
 
     private static FolderRole DeclaredRole(SourceFolder folder)

@@ -66,7 +66,7 @@ internal sealed class DestinationMailbox(ImapClient client)
         }
 
         await folder.OpenAsync(FolderAccess.ReadWrite, cancellationToken);
-        var opened = new DestinationFolder(folder);
+        var opened = new DestinationFolder(folder, (client.Capabilities & ImapCapabilities.UTF8Only) != 0);
         open[folder.FullName] = opened;
         return opened;
     }
@@ -128,8 +128,10 @@ internal sealed class DestinationMailbox(ImapClient client)
 }
 
 /// <summary>An open destination folder.</summary>
-internal sealed class DestinationFolder(IMailFolder folder)
+internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
 {
+    private readonly MimeKit.FormatOptions format = RawMessage.AppendFormat(utf8Only);
+
     /// <summary>The MailKit folder.</summary>
     public IMailFolder Folder { get; } = folder;
 
@@ -145,66 +147,37 @@ internal sealed class DestinationFolder(IMailFolder folder)
     public async Task<AppendOutcome> AppendAsync(IReadOnlyList<OutgoingMessage> batch, ITransferProgress? progress, CancellationToken cancellationToken)
     {
         var outcome = new AppendOutcome();
-        var prepared = batch.Select(m => (Message: m, Raw: RawMessage.Create(m.Raw))).ToList();
+        var prepared = batch.Select(m => (Message: m, Raw: RawMessage.Create(m.Raw, utf8Only))).ToList();
         outcome.NotExact = prepared.Count(p => !p.Raw.IsExact);
 
-        // One APPEND command takes one format; messages without a MIME-Version header need it hidden, so a batch is
-        // sent as runs of like messages, in source order: UIDs at the destination then follow the source's order.
-        foreach (var items in RunsOfSameFormat(prepared))
+        var requests = prepared.Select(p => (IAppendRequest)Request(p.Message, p.Raw, progress, outcome)).ToList();
+        try
         {
-            var format = items[0].Raw.Format;
-            var requests = items.Select(p => (IAppendRequest)Request(p.Message, p.Raw, progress, outcome)).ToList();
-            try
+            var uids = await Folder.AppendAsync(format, requests, cancellationToken);
+            Record(outcome, batch, uids);
+        }
+        catch (ImapCommandException e)
+        {
+            var failure = MailErrorClassifier.ClassifyAppendFailure(e);
+            if (!MailErrorClassifier.IsPerMessage(failure.Code))
             {
-                var uids = await Folder.AppendAsync(format, requests, cancellationToken);
-                Record(outcome, items.Select(p => p.Message).ToList(), uids);
+                throw new MailFailureException(failure, e);
             }
-            catch (Exception e) when (e is ImapCommandException && items.Count > 1)
-            {
-                var failure = MailErrorClassifier.ClassifyAppendFailure(e);
-                if (!MailErrorClassifier.IsPerMessage(failure.Code))
-                {
-                    throw new MailFailureException(failure, e);
-                }
 
-                await AppendOneByOneAsync(items, format, progress, outcome, cancellationToken);
+            if (prepared.Count == 1)
+            {
+                outcome.Refused.Add((prepared[0].Message.Tag, (long)prepared[0].Message.Raw.Length, failure));
             }
-            catch (ImapCommandException e)
+            else
             {
-                var failure = MailErrorClassifier.ClassifyAppendFailure(e);
-                if (!MailErrorClassifier.IsPerMessage(failure.Code))
-                {
-                    throw new MailFailureException(failure, e);
-                }
-
-                outcome.Refused.Add((items[0].Message.Tag, (long)items[0].Message.Raw.Length, failure));
+                await AppendOneByOneAsync(prepared, progress, outcome, cancellationToken);
             }
         }
 
         return outcome;
     }
 
-    private static IEnumerable<List<(OutgoingMessage Message, RawMessage Raw)>> RunsOfSameFormat(List<(OutgoingMessage Message, RawMessage Raw)> prepared)
-    {
-        var run = new List<(OutgoingMessage Message, RawMessage Raw)>();
-        foreach (var item in prepared)
-        {
-            if (run.Count > 0 && run[0].Raw.Format.HiddenHeaders.Count != item.Raw.Format.HiddenHeaders.Count)
-            {
-                yield return run;
-                run = [];
-            }
-
-            run.Add(item);
-        }
-
-        if (run.Count > 0)
-        {
-            yield return run;
-        }
-    }
-
-    private async Task AppendOneByOneAsync(List<(OutgoingMessage Message, RawMessage Raw)> items, MimeKit.FormatOptions format, ITransferProgress? progress, AppendOutcome outcome, CancellationToken cancellationToken)
+    private async Task AppendOneByOneAsync(List<(OutgoingMessage Message, RawMessage Raw)> items, ITransferProgress? progress, AppendOutcome outcome, CancellationToken cancellationToken)
     {
         // Without MULTIAPPEND, MailKit appends one by one and a refusal may come after some went in: find those first.
         var already = await AlreadyAppendedAsync(items.Select(i => i.Message).ToList(), cancellationToken);

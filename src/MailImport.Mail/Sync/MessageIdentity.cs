@@ -12,9 +12,12 @@ namespace MailImport.Mail.Sync;
 /// </remarks>
 public readonly record struct MessageIdentity(string Key, long Size)
 {
-    /// <summary>The identity of a message given its Message-ID header value (may be null) and size.</summary>
-    public static MessageIdentity FromMessageId(string messageId, long size) =>
-        new("mid:" + messageId.Trim(), size);
+    /// <summary>The identity of a message given its (non-empty) Message-ID header value and size.</summary>
+    public static MessageIdentity FromMessageId(string messageId, long size)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        return new("mid:" + messageId.Trim(), size);
+    }
 
     /// <summary>The identity of a message without a Message-ID, from its raw header block.</summary>
     public static MessageIdentity FromHeaderBlock(ReadOnlySpan<byte> headerBlock, long size) =>

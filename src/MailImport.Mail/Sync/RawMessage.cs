@@ -8,8 +8,8 @@ namespace MailImport.Mail.Sync;
 /// So the header block is loaded as raw headers (MimeKit writes a header's raw bytes back unchanged) and the body
 /// is an entity that writes the source's bytes verbatim; MimeMessage itself adds only the blank line between
 /// them, which the source had too. Every literal is checked against the source bytes before it is used; a
-/// message that cannot be rebuilt exactly (no header/body separator, unparseable headers) falls back to MimeKit's
-/// own parser and is marked not exact, so the caller can say so.
+/// message that cannot be rebuilt exactly (no header/body separator, unparseable headers, LF-only line ends)
+/// falls back to MimeKit's own parser, or to a plain body, and is marked not exact, so the caller can say so.
 /// </remarks>
 public sealed class RawMessage
 {
@@ -29,22 +29,38 @@ public sealed class RawMessage
     /// <summary>True when APPEND will send exactly the source's bytes.</summary>
     public bool IsExact { get; }
 
-    /// <summary>Wraps the raw bytes of one message.</summary>
-    public static RawMessage Create(byte[] raw)
+    /// <summary>Wraps the raw bytes of one message. Never throws for content: a message MimeKit cannot parse at all
+    /// is sent as a body under an empty header block, not exact, rather than not at all.</summary>
+    /// <param name="raw">The message exactly as the source sent it.</param>
+    /// <param name="international">True when the destination announced UTF8=ONLY (RFC 6855): MailKit then appends
+    /// with international formatting, which re-folds some raw headers, so exactness is checked that way too.</param>
+    public static RawMessage Create(byte[] raw, bool international = false)
     {
         ArgumentNullException.ThrowIfNull(raw);
-        if (TrySplit(raw) is { } exact)
+        var format = AppendFormat(international);
+        if (TrySplit(raw, format) is { } exact)
         {
             return exact;
         }
 
-        // Fallback: MimeKit's parser keeps almost everything, but not every malformed structure.
-        var parsed = MimeMessage.Load(new MemoryStream(raw, writable: false));
-        var format = AppendFormat();
+        MimeMessage parsed;
+        try
+        {
+            // MimeKit's parser keeps almost everything, but not every malformed structure.
+            parsed = MimeMessage.Load(new MemoryStream(raw, writable: false));
+        }
+        catch (FormatException)
+        {
+            // Not even MimeKit can read the headers (a first line that is no field, zero bytes): keep every byte as body.
+            parsed = new MimeMessage();
+            parsed.Headers.Clear();
+            parsed.Body = new VerbatimBody(raw, 0);
+        }
+
         return new RawMessage(parsed, format, Serialises(parsed, format, raw));
     }
 
-    private static RawMessage? TrySplit(byte[] raw)
+    private static RawMessage? TrySplit(byte[] raw, FormatOptions format)
     {
         var span = raw.AsSpan();
         int headerEnd, bodyStart;
@@ -86,22 +102,18 @@ public sealed class RawMessage
             message.Headers.Add(header);
         }
 
+        // A body without headers of its own keeps MimeMessage from adding MIME-Version or Content-Type.
         message.Body = new VerbatimBody(raw, bodyStart);
-        var format = AppendFormat();
-        if (!headers.Contains(HeaderId.MimeVersion))
-        {
-            // MimeMessage adds "MIME-Version: 1.0" to a message with a body unless told to hide it.
-            format.HiddenHeaders.Add(HeaderId.MimeVersion);
-        }
-
         return Serialises(message, format, raw) ? new RawMessage(message, format, true) : null;
     }
 
-    private static FormatOptions AppendFormat()
+    /// <summary>The format MailKit's APPEND writes with: CRLF, and international formatting for UTF8=ONLY servers.</summary>
+    public static FormatOptions AppendFormat(bool international)
     {
         // IMAP literals use CRLF (RFC 3501 section 4.3); MailKit forces this too, so the check below sees what APPEND sends.
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
+        format.International = international;
         return format;
     }
 

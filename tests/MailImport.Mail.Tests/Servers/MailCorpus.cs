@@ -118,8 +118,23 @@ public static class MailCorpus
         var differences = new List<string>();
         foreach (var folder in expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal))
         {
-            var want = expected.GetValueOrDefault(folder) ?? [];
-            var have = actual.GetValueOrDefault(folder) ?? [];
+            if (!actual.TryGetValue(folder, out var have))
+            {
+                differences.Add($"{folder}: missing at the destination");
+                continue;
+            }
+
+            if (!expected.TryGetValue(folder, out var want))
+            {
+                // A \Noselect parent at the source arrives as an empty folder: IMAP creates parents as ordinary folders.
+                if (have.Count > 0 || !expected.Keys.Any(k => k.StartsWith(folder + ".", StringComparison.Ordinal)))
+                {
+                    differences.Add($"{folder}: only at the destination, with {have.Count} messages");
+                }
+
+                continue;
+            }
+
             if (!want.SequenceEqual(have))
             {
                 differences.Add($"{folder}:\n  expected:\n    {string.Join("\n    ", want)}\n  actual:\n    {string.Join("\n    ", have)}");

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MailImport.Core.Reports;
+
+/// <summary>Writes a batch report as the JSON and CSV files an admin downloads.</summary>
+public static class BatchReportFormats
+{
+    /// <summary>The JSON shape of reports and API answers: camelCase, enums as names, no nulls.</summary>
+    public static JsonSerializerOptions Json { get; } = CreateJson();
+
+    private static readonly string[] CsvColumns =
+    [
+        "line", "source_login", "destination_username", "status", "error_code", "message", "fix",
+        "messages_total", "messages_copied", "messages_failed", "bytes_total", "bytes_copied", "duration_s", "failed_messages",
+    ];
+
+    /// <summary>The report as indented UTF-8 JSON.</summary>
+    public static byte[] ToJson(BatchReport report) => JsonSerializer.SerializeToUtf8Bytes(report, Json);
+
+    /// <summary>The report as CSV (RFC 4180, UTF-8 with BOM so spreadsheet programs read Cyrillic correctly), one row per mailbox.</summary>
+    public static byte[] ToCsv(BatchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', CsvColumns).Append("\r\n");
+        foreach (var m in report.Mailboxes)
+        {
+            string[] cells =
+            [
+                m.LineNumber.ToString(CultureInfo.InvariantCulture), m.SourceLogin, m.DestinationUsername, m.Status.ToString(),
+                m.Code?.ToString() ?? "", m.Message ?? "", m.Fix ?? "",
+                Number(m.Counters.MessagesTotal), Number(m.Counters.MessagesCopied), Number(m.Counters.MessagesFailed),
+                Number(m.Counters.BytesTotal), Number(m.Counters.BytesCopied),
+                m.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture),
+                string.Join("; ", m.FailedMessages.Select(f => $"{f.Folder} {(f.Uid is { } uid ? "UID " + uid.ToString(CultureInfo.InvariantCulture) : f.Uidl)}: {f.Code} {f.Reason}")),
+            ];
+            csv.AppendJoin(',', cells.Select(Cell)).Append("\r\n");
+        }
+
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Quotes a cell, and defuses text a spreadsheet would run as a formula (OWASP CSV injection):
+    /// logins and server messages come from outside.</summary>
+    internal static string Cell(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || value.StartsWith('\'')
+            ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+            : value;
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

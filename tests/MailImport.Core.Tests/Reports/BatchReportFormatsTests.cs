@@ -1,0 +1,57 @@
+using System.Text;
+using System.Text.Json;
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+
+namespace MailImport.Core.Tests.Reports;
+
+public class BatchReportFormatsTests
+{
+    private static readonly BatchReport Report = new("b1", "example.org", false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(3),
+    [
+        new(1, "ivan@old.example", "ivan", MailboxStatus.Partial, ErrorCode.MessageTooBig, "1 message too big, \"big\" one.", "Forward it.",
+            new MailboxCounters(10, 9, 1, 1000, 900, 2), TimeSpan.FromSeconds(12.5),
+            [new MessageFailure("INBOX", 7, null, 30_000_000, ErrorCode.MessageTooBig, "over APPENDLIMIT")]),
+        new(2, "=HYPERLINK(\"http://x\")", "", MailboxStatus.Invalid, ErrorCode.UsernameInvalidCharacter, "Bad.", "Fix.",
+            MailboxCounters.Zero, TimeSpan.Zero, []),
+    ]);
+
+    [Fact]
+    public void ToCsv_OneRowPerMailbox_QuotedAndFormulaSafe()
+    {
+        var bytes = BatchReportFormats.ToCsv(Report);
+
+        Assert.Equal(Encoding.UTF8.GetPreamble(), bytes[..3]);
+        var lines = Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("line,source_login,destination_username,status,error_code", lines[0], StringComparison.Ordinal);
+        Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT", lines[1]);
+        Assert.StartsWith("2,\"'=HYPERLINK(\"\"http://x\"\")\",,Invalid,", lines[2], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("-1", "\"'-1\"")]
+    [InlineData("+x", "\"'+x\"")]
+    [InlineData("@x", "\"'@x\"")]
+    [InlineData("a,b", "\"a,b\"")]
+    [InlineData("two\nlines", "\"two\nlines\"")]
+    public void Cell_QuotesAndDefuses(string value, string expected)
+    {
+        Assert.Equal(expected, BatchReportFormats.Cell(value));
+    }
+
+    [Fact]
+    public void ToJson_CamelCaseWithEnumNamesAndFailedMessages()
+    {
+        using var document = JsonDocument.Parse(BatchReportFormats.ToJson(Report));
+        var first = document.RootElement.GetProperty("mailboxes")[0];
+
+        Assert.Equal("b1", document.RootElement.GetProperty("batchId").GetString());
+        Assert.Equal("Partial", first.GetProperty("status").GetString());
+        Assert.Equal("MessageTooBig", first.GetProperty("code").GetString());
+        Assert.Equal(9, first.GetProperty("counters").GetProperty("messagesCopied").GetInt64());
+        Assert.Equal("over APPENDLIMIT", first.GetProperty("failedMessages")[0].GetProperty("reason").GetString());
+        Assert.Equal(10, document.RootElement.GetProperty("totals").GetProperty("messagesTotal").GetInt64());
+    }
+}

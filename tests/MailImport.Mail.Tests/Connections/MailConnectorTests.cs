@@ -1,0 +1,139 @@
+using MailImport.Core;
+using MailImport.Core.Errors;
+using MailImport.Core.Sources;
+using MailImport.Mail.Connections;
+using MailImport.Mail.Errors;
+using MailImport.Mail.Tests.Servers;
+
+namespace MailImport.Mail.Tests.Connections;
+
+/// <summary>Every way a connection fails on a real server, classified into the code an admin can act on.</summary>
+[Collection(DovecotServers.Name)]
+public class MailConnectorTests(DovecotFixture servers)
+{
+    private static readonly MailConnector Connector = new(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(5) });
+
+    [Fact]
+    public async Task OpenImapAsync_WrongPassword_IsSourceAuthFailed()
+    {
+        var account = servers.Source.AddUniqueUser("cn");
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(() =>
+            Connector.OpenImapAsync(servers.Source.Imaps, account with { Password = new Secret("Wrong-123") }, MailSide.Source, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.SourceAuthFailed, error.Failure.Code);
+        Assert.False(error.Failure.IsTransient);
+    }
+
+    [Fact]
+    public async Task OpenImapAsync_WrongPasswordAtDestination_IsDestinationAuthFailed()
+    {
+        var account = servers.Destination.AddUniqueUser("cn");
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(() =>
+            Connector.OpenImapAsync(servers.Destination.Imaps, account with { Password = new Secret("Wrong-123") }, MailSide.Destination, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.DestinationAuthFailed, error.Failure.Code);
+    }
+
+    [Fact]
+    public async Task OpenPop3Async_WrongPassword_IsSourceAuthFailed()
+    {
+        var account = servers.Source.AddUniqueUser("cn");
+        var pop3s = new ServerEndpoint("127.0.0.1", servers.Source.Pop3sPort, TransportSecurity.SslOnConnect, servers.Source.CertificateSha256);
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(() =>
+            Connector.OpenPop3Async(pop3s, account with { Password = new Secret("Wrong-123") }, MailSide.Source, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.SourceAuthFailed, error.Failure.Code);
+    }
+
+    [Fact]
+    public async Task OpenImapAsync_NothingListening_IsSourceConnectFailed()
+    {
+        var account = servers.Source.AddUniqueUser("cn");
+        // Port 9 (discard) is closed on a test machine: the connection is refused at once.
+        var closed = new ServerEndpoint("127.0.0.1", 9, TransportSecurity.SslOnConnect);
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(() => Connector.OpenImapAsync(closed, account, MailSide.Source, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.SourceConnectFailed, error.Failure.Code);
+        Assert.True(error.Failure.IsTransient);
+    }
+
+    [Fact]
+    public async Task OpenImapAsync_TlsToAPlainPort_IsSourceTlsFailed()
+    {
+        var account = servers.Source.AddUniqueUser("cn");
+        var tlsToPlain = new ServerEndpoint("127.0.0.1", servers.Source.ImapPort, TransportSecurity.SslOnConnect, servers.Source.CertificateSha256);
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(() => Connector.OpenImapAsync(tlsToPlain, account, MailSide.Source, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.SourceTlsFailed, error.Failure.Code);
+    }
+
+    [Theory]
+    [InlineData(TransportSecurity.SslOnConnect)]
+    [InlineData(TransportSecurity.StartTls)]
+    public async Task OpenImapAsync_SelfSignedCertificateNotTrusted_IsRefusedByDefault(TransportSecurity security)
+    {
+        var account = servers.Source.AddUniqueUser("cn");
+        var port = security == TransportSecurity.SslOnConnect ? servers.Source.ImapsPort : servers.Source.ImapPort;
+        var untrusted = new ServerEndpoint("127.0.0.1", port, security);
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(() => Connector.OpenImapAsync(untrusted, account, MailSide.Source, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.SourceCertificateUntrusted, error.Failure.Code);
+        Assert.Contains(servers.Source.CertificateSha256, error.Failure.Message.Replace(":", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task OpenImapAsync_OtherCertificateTrusted_IsStillRefused()
+    {
+        var account = servers.Source.AddUniqueUser("cn");
+        var wrongTrust = new ServerEndpoint("127.0.0.1", servers.Source.ImapsPort, TransportSecurity.SslOnConnect, new string('A', 64));
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(() => Connector.OpenImapAsync(wrongTrust, account, MailSide.Source, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.SourceCertificateUntrusted, error.Failure.Code);
+    }
+
+    [Theory]
+    [InlineData(TransportSecurity.SslOnConnect)]
+    [InlineData(TransportSecurity.StartTls)]
+    public async Task OpenImapAsync_CertificateTrustedByFingerprint_LogsIn(TransportSecurity security)
+    {
+        var account = servers.Source.AddUniqueUser("cn");
+        var port = security == TransportSecurity.SslOnConnect ? servers.Source.ImapsPort : servers.Source.ImapPort;
+
+        using var client = await Connector.OpenImapAsync(new ServerEndpoint("127.0.0.1", port, security, servers.Source.CertificateSha256), account, MailSide.Source, CancellationToken.None);
+
+        Assert.True(client.IsAuthenticated);
+        Assert.True(client.IsSecure);
+    }
+
+    [Fact]
+    public async Task OpenImapAsync_ProtocolLog_NeverHoldsThePassword()
+    {
+        const string canary = "Canary-pw-8731";
+        var account = servers.Source.AddUser($"log{Guid.NewGuid():N}"[..16], canary);
+        var directory = Directory.CreateTempSubdirectory("mailimport-protocol-log").FullName;
+        var logging = new MailConnector(new ConnectorOptions { ProtocolLogDirectory = directory });
+
+        using (var client = await logging.OpenImapAsync(servers.Source.Imaps, account, MailSide.Source, CancellationToken.None))
+        {
+            await client.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly);
+        }
+
+        await Assert.ThrowsAsync<MailFailureException>(() =>
+            logging.OpenImapAsync(servers.Source.Imaps, account with { Password = new Secret(canary + "x") }, MailSide.Source, CancellationToken.None));
+
+        var logs = Directory.GetFiles(directory).Select(File.ReadAllText).ToList();
+        Assert.NotEmpty(logs);
+        Assert.Contains(logs, log => log.Contains("AUTHENTICATE", StringComparison.Ordinal) || log.Contains("LOGIN", StringComparison.Ordinal));
+        Assert.All(logs, log => Assert.DoesNotContain(canary, log, StringComparison.Ordinal));
+        // SASL PLAIN sends the password base64-encoded: look for that too.
+        var plain = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"\0{account.Login}\0{canary}"));
+        Assert.All(logs, log => Assert.DoesNotContain(plain, log, StringComparison.Ordinal));
+    }
+}
