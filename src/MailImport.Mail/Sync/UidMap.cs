@@ -7,8 +7,7 @@ namespace MailImport.Mail.Sync;
 public sealed class UidMap
 {
     /// <summary>Runs of consecutive source UIDs that map onto consecutive destination UIDs: [source, destination, count].</summary>
-    [JsonInclude]
-    public List<uint[]> Runs { get; private set; } = [];
+    public List<uint[]> Runs { get; init; } = [];
 
     /// <summary>Number of mapped messages.</summary>
     [JsonIgnore]

@@ -1,0 +1,19 @@
+using MailImport.Bench;
+
+// The copy benchmark's tool, run by scripts/bench: "seed" writes the corpus, "copy" runs the engine (see Usage).
+try
+{
+    return args switch
+    {
+        _ when args.Any(a => a is "--help" or "-h") => Usage.Print(Console.Out, 0),
+        ["seed", .. var rest] => await SeedCommand.RunAsync(new CommandLine(rest, SeedCommand.Flags)),
+        ["copy", .. var rest] => await CopyCommand.RunAsync(new CommandLine(rest, CopyCommand.Flags)),
+        ["help"] => Usage.Print(Console.Out, 0),
+        _ => Usage.Print(Console.Error, 64),
+    };
+}
+catch (UsageException e)
+{
+    await Console.Error.WriteLineAsync($"MailImport.Bench: {e.Message} (--help for usage)");
+    return 64;
+}

@@ -1,0 +1,37 @@
+namespace MailImport.Bench;
+
+/// <summary>The tool's help text.</summary>
+internal static class Usage
+{
+    private const string Text = """
+        MailImport.Bench - the copy benchmark's tool (scripts/bench copy runs it end to end).
+
+        seed --maildir DIR [--messages 5000] [--seed 42]
+            Write a deterministic Maildir++ corpus into DIR (a user's maildir): INBOX plus the
+            folders .Sent and .Archive; about 75% ~2 KB text/plain, 25% ~50 KB text/html, and
+            exactly 10 messages of 2-5 MB with a base64 attachment. LF line ends, as Maildir
+            stores them; file mtimes are the messages' dates (Dovecot's INTERNALDATE). Prints
+            one JSON line: messages, bytes (RFC822.SIZE, CRLF), per-folder counts.
+
+        copy --source-host H --source-port P (--source-ssl | --source-plain)
+             --source-user U --source-password-env VAR [--source-cert-sha256 HEX]
+             --dest-host H --dest-port P (--dest-ssl | --dest-plain)
+             --dest-user U --dest-password-env VAR [--dest-cert-sha256 HEX]
+             --cursor FILE [--run-id ID]
+             [--batch-messages N] [--batch-bytes N]           CopyOptions (engine defaults 100, 16 MiB)
+             [--chunk-messages N] [--chunk-bytes N] [--chunk-seconds N]   ChunkBudget (default: ChunkBudget.Default)
+             [--repeat N] [--protocol-log DIR] [--verbose]
+            Run MailboxCopier.CopyChunkAsync until the mailbox is complete and print one JSON line:
+            seconds, messages, bytes, chunks (and failures, source totals). Passwords are read from
+            the named environment variables, never from the command line. --repeat N runs the job
+            N times in this process, each a new run id (ID.2, ID.3, ...): the later runs, reported
+            under "repeats", show what a warm host pays for a re-run. Exit 2 when the engine fails
+            or gets stuck, 3 when it finishes with failed messages.
+        """;
+
+    public static int Print(TextWriter writer, int exitCode)
+    {
+        writer.WriteLine(Text);
+        return exitCode;
+    }
+}

@@ -1,0 +1,118 @@
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Provisioning;
+using MailImport.Workflow.Secrets;
+using MailImport.Workflow.Storage;
+
+namespace MailImport.Workflow.Activities;
+
+/// <summary>What a run is about to do: the mailboxes it takes and the batch's domain.</summary>
+/// <param name="Domain">The destination domain.</param>
+/// <param name="Mailboxes">The mailboxes this run takes.</param>
+/// <param name="Closed">True when the batch is closed and the run must not start.</param>
+public sealed record RunPlan(string Domain, IReadOnlyList<ManifestEntry> Mailboxes, bool Closed);
+
+/// <summary>What the report step needs: the run and every mailbox outcome it produced.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Mode">The run's mode.</param>
+/// <param name="StartedAt">When the run started (orchestration time).</param>
+/// <param name="Outcomes">One per mailbox the run took.</param>
+/// <param name="BatchProblem">A failure of the whole run (domain not confirmed, file unreadable), if any.</param>
+public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, StepResult? BatchProblem = null);
+
+/// <summary>The batch-wide steps: plan a run, check the domain, write the report, close the batch.</summary>
+public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock)
+{
+    /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report shows failed or partial.</summary>
+    public async Task<RunPlan> PlanAsync(BatchRunInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var batch = await storage.LoadBatchAsync(input.BatchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {input.BatchId} has no record.");
+        var manifest = await storage.LoadManifestAsync(input.BatchId, cancellationToken) ?? new Manifest([], []);
+        if (input.Mode != RunMode.RetryFailed)
+        {
+            return new RunPlan(batch.Domain, manifest.Entries, batch.Closed);
+        }
+
+        var report = await storage.LoadReportAsync(input.BatchId, cancellationToken);
+        var done = report?.Mailboxes.Where(m => m.Status is MailboxStatus.Done or MailboxStatus.Invalid).Select(m => m.LineNumber).ToHashSet() ?? [];
+        return new RunPlan(batch.Domain, manifest.Entries.Where(e => !done.Contains(e.Line)).ToList(), batch.Closed);
+    }
+
+    /// <summary>Whether the destination domain is confirmed.</summary>
+    public async Task<StepResult> CheckDomainAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await directory.IsDomainConfirmedAsync(domain, cancellationToken)
+                ? StepResult.Success
+                : StepResult.Failed(ErrorCode.DomainNotConfirmed, $"The domain {domain} is not confirmed at the destination, so no mailbox was created.");
+        }
+        catch (DirectoryUnavailableException e)
+        {
+            throw new TransientStepException(ErrorCode.DestinationUnavailable, e.Message, e.RetryAfter, e);
+        }
+        catch (DirectoryUnauthorizedException e)
+        {
+            return StepResult.Failed(ErrorCode.DestinationApiUnauthorized, e.Message);
+        }
+    }
+
+    /// <summary>Writes report.json and report.csv: this run's outcomes over the last report's lines, plus the invalid lines.</summary>
+    public async Task<BatchReport> WriteReportAsync(ReportInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var batch = await storage.LoadBatchAsync(input.BatchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {input.BatchId} has no record.");
+        var manifest = await storage.LoadManifestAsync(input.BatchId, cancellationToken) ?? new Manifest([], []);
+        var previous = await storage.LoadReportAsync(input.BatchId, cancellationToken);
+        var lines = new SortedDictionary<int, MailboxReport>();
+        foreach (var line in previous?.Mailboxes ?? [])
+        {
+            lines[line.LineNumber] = line;
+        }
+
+        foreach (var invalid in manifest.Invalid)
+        {
+            lines[invalid.LineNumber] = invalid;
+        }
+
+        foreach (var entry in manifest.Entries.Where(e => !lines.ContainsKey(e.Line)))
+        {
+            // A mailbox the run never reached (the whole run failed first) still gets its line.
+            lines[entry.Line] = new MailboxReport(entry.Line, entry.SourceLogin, entry.DestinationUsername, MailboxStatus.Pending,
+                input.BatchProblem?.Code, input.BatchProblem?.Message, input.BatchProblem?.Code is { } c ? ErrorCatalog.Get(c).Fix : null,
+                MailboxCounters.Zero, TimeSpan.Zero, []);
+        }
+
+        foreach (var outcome in input.Outcomes)
+        {
+            lines[outcome.Line] = outcome.ToReport();
+        }
+
+        if (input.BatchProblem is { Code: { } code } problem)
+        {
+            foreach (var line in lines.Values.Where(l => l.Status == MailboxStatus.Pending).ToList())
+            {
+                lines[line.LineNumber] = line with { Status = MailboxStatus.Failed, Code = code, Message = problem.Message, Fix = ErrorCatalog.Get(code).Fix };
+            }
+        }
+
+        var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, clock.GetUtcNow(), lines.Values.ToList());
+        await storage.SaveReportAsync(report, cancellationToken);
+        return report;
+    }
+
+    /// <summary>Closes a batch: no more runs, and its secrets are deleted from the store.</summary>
+    public async Task<int> CloseAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var batch = await storage.LoadBatchAsync(batchId, cancellationToken);
+        if (batch is not null && !batch.Closed)
+        {
+            await storage.SaveBatchAsync(batch with { Closed = true }, cancellationToken);
+        }
+
+        return await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+    }
+}

@@ -1,0 +1,49 @@
+using MailImport.Core.Credentials;
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Secrets;
+using MailImport.Workflow.Storage;
+
+namespace MailImport.Workflow.Activities;
+
+/// <summary>The first activity of a batch: parses the raw upload, moves every password into the secret store,
+/// writes the sanitised manifest, and deletes the raw file.</summary>
+/// <remarks>Each step can be repeated after a crash: secrets are overwritten with the same values, the manifest is
+/// written before the raw file goes, and once the raw file is gone the manifest is the answer.</remarks>
+public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secrets)
+{
+    /// <summary>Ingests one batch's upload.</summary>
+    public async Task<IngestResult> RunAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var raw = await storage.ReadCredentialsAsync(batchId, cancellationToken);
+        if (raw is null)
+        {
+            var done = await storage.LoadManifestAsync(batchId, cancellationToken);
+            return done is null
+                ? new IngestResult(0, 0, StepResult.Failed(ErrorCode.InternalError, "The credential upload of this batch is missing."))
+                : new IngestResult(done.Entries.Count, done.Invalid.Count);
+        }
+
+        var parsed = raw.Value.IsJson ? CredentialJson.Parse(raw.Value.Content) : CredentialFile.Parse(raw.Value.Content);
+        if (parsed.FileProblem is { } fileProblem)
+        {
+            await storage.SaveManifestAsync(batchId, new Manifest([], []), cancellationToken);
+            await storage.DeleteCredentialsAsync(batchId, cancellationToken);
+            return new IngestResult(0, 0, StepResult.Failed(fileProblem.Code, fileProblem.Message));
+        }
+
+        foreach (var entry in parsed.Entries)
+        {
+            await secrets.SetAsync(SecretNames.SourcePassword(batchId, entry.LineNumber), entry.SourcePassword, cancellationToken);
+            await secrets.SetAsync(SecretNames.DestinationPassword(batchId, entry.LineNumber), entry.DestinationPassword, cancellationToken);
+        }
+
+        var manifest = new Manifest(
+            parsed.Entries.Select(e => new ManifestEntry(e.LineNumber, e.SourceLogin, e.DestinationUsername)).ToList(),
+            MailboxReport.ForInvalidLines(parsed));
+        await storage.SaveManifestAsync(batchId, manifest, cancellationToken);
+        await storage.DeleteCredentialsAsync(batchId, cancellationToken);
+        return new IngestResult(manifest.Entries.Count, manifest.Invalid.Count);
+    }
+}

@@ -1,0 +1,168 @@
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Core.Sources;
+using MailImport.Mail.Connections;
+using MailImport.Mail.Errors;
+using MailImport.Mail.Sync;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Provisioning;
+using MailImport.Workflow.Secrets;
+using MailImport.Workflow.Storage;
+using MailKit;
+using Microsoft.Extensions.Options;
+
+namespace MailImport.Workflow.Activities;
+
+/// <summary>Which mailbox of which run a step is for: ids only, the passwords are fetched by name.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Entry">The mailbox.</param>
+public sealed record MailboxStepInput(string BatchId, string RunId, ManifestEntry Entry);
+
+/// <summary>The steps of one mailbox: log in at the source, make sure the destination mailbox exists, copy a chunk.</summary>
+/// <remarks>Expected failures come back as data; a failure a retry may cure throws <see cref="TransientStepException"/>.</remarks>
+public sealed class MailboxSteps(
+    BatchStorage storage,
+    ISecretStore secrets,
+    IDestinationDirectory directory,
+    MailConnector connector,
+    MailboxCopier copier,
+    IOptions<DestinationOptions> destination,
+    IOptions<WorkflowOptions> workflow)
+{
+    /// <summary>Logs in at the source and, for a dry run, lists what would be copied.</summary>
+    public async Task<SourceCheckResult> CheckSourceAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+        var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken));
+        try
+        {
+            var endpoint = ServerEndpoint.Of(batch.Source);
+            if (batch.Source.Protocol == MailProtocol.Pop3)
+            {
+                using var pop3 = await connector.OpenPop3Async(endpoint, account, MailSide.Source, cancellationToken);
+                var sizes = await pop3.GetMessageSizesAsync(cancellationToken);
+                await pop3.DisconnectAsync(true, cancellationToken);
+                return new SourceCheckResult(StepResult.Success, ["INBOX"], sizes.Count, sizes.Sum(s => (long)s));
+            }
+
+            using var imap = await connector.OpenImapAsync(endpoint, account, MailSide.Source, cancellationToken);
+            var folders = new List<string>();
+            long messages = 0, bytes = 0;
+            var items = StatusItems.Count | ((imap.Capabilities & MailKit.Net.Imap.ImapCapabilities.StatusSize) != 0 ? StatusItems.Size : StatusItems.None);
+            foreach (var ns in imap.PersonalNamespaces)
+            {
+                foreach (var folder in await imap.GetFoldersAsync(ns, items, subscribedOnly: false, cancellationToken))
+                {
+                    if ((folder.Attributes & (FolderAttributes.NoSelect | FolderAttributes.NonExistent)) == 0)
+                    {
+                        folders.Add(folder.FullName);
+                        messages += folder.Count;
+                        bytes += (long)(folder.Size ?? 0);
+                    }
+                }
+            }
+
+            await imap.DisconnectAsync(true, cancellationToken);
+            return new SourceCheckResult(StepResult.Success, folders, messages, bytes);
+        }
+        catch (MailFailureException e)
+        {
+            return new SourceCheckResult(Expected(e.Failure), [], 0, 0);
+        }
+    }
+
+    /// <summary>Dry run: is the destination username still free?</summary>
+    public async Task<StepResult> CheckUsernameAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+        bool free;
+        try
+        {
+            free = await Directory(() => directory.IsUsernameFreeAsync(batch.Domain, input.Entry.DestinationUsername, cancellationToken));
+        }
+        catch (DirectoryUnauthorizedException e)
+        {
+            return StepResult.Failed(ErrorCode.DestinationApiUnauthorized, e.Message);
+        }
+
+        // A mailbox that already exists is not an error: a real run copies into it if the password fits.
+        return free ? StepResult.Success : new StepResult(true, null, $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
+    }
+
+    /// <summary>Creates the destination mailbox unless it exists.</summary>
+    public async Task<StepResult> EnsureAccountAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+        var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
+        ProvisioningResult result;
+        try
+        {
+            result = await Directory(() => directory.EnsureMailboxAsync(batch.Domain, input.Entry.DestinationUsername, password, cancellationToken));
+        }
+        catch (DirectoryUnauthorizedException e)
+        {
+            return StepResult.Failed(ErrorCode.DestinationApiUnauthorized, e.Message);
+        }
+
+        return result.Outcome == ProvisioningOutcome.Refused
+            ? StepResult.Failed(result.Code ?? ErrorCode.DestinationAccountRefused, result.Reason ?? "The destination refused to create the mailbox.")
+            : StepResult.Success;
+    }
+
+    /// <summary>Copies one chunk of the mailbox within the configured budget.</summary>
+    public async Task<ChunkSummary> CopyChunkAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+        var job = new MailboxJob(
+            input.RunId,
+            batch.Source,
+            new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken)),
+            destination.Value.Endpoint,
+            new MailAccount($"{input.Entry.DestinationUsername}@{batch.Domain}", await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken)),
+            new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail });
+        var store = storage.CursorStore(input.BatchId, input.Entry.Line);
+        try
+        {
+            var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
+            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures));
+        }
+        catch (MailFailureException e)
+        {
+            var cursor = await store.LoadAsync(cancellationToken);
+            var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0);
+            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), Expected(e.Failure));
+        }
+    }
+
+    private static MailboxCounters Counters(ChunkResult result) =>
+        new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders);
+
+    private static List<MessageFailure> Failures(IEnumerable<FailedMessage> failures) =>
+        failures.Select(f => new MessageFailure(f.Folder, f.Uid, f.Uidl, f.Size, f.Code, f.Reason)).ToList();
+
+    /// <summary>A classified failure: data when permanent, an exception for the orchestration's retry when transient.</summary>
+    private static StepResult Expected(MailFailure failure) =>
+        failure.IsTransient
+            ? throw new TransientStepException(failure.Code, failure.Message, failure.RetryAfter)
+            : StepResult.Failed(failure.Code, failure.Message);
+
+    private static async Task<T> Directory<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (DirectoryUnavailableException e)
+        {
+            throw new TransientStepException(ErrorCode.DestinationUnavailable, e.Message, e.RetryAfter, e);
+        }
+    }
+
+    private async Task<BatchDefinition> LoadBatchAsync(string batchId, CancellationToken cancellationToken) =>
+        await storage.LoadBatchAsync(batchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {batchId} has no record.");
+}

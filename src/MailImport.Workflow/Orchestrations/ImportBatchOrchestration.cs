@@ -1,0 +1,105 @@
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Activities;
+using MailImport.Workflow.Model;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Workflow.Orchestrations;
+
+/// <summary>Where a run stands: the batch orchestration's custom status and output.</summary>
+/// <param name="Total">Mailboxes the run takes.</param>
+/// <param name="Finished">Mailboxes finished so far.</param>
+/// <param name="Problem">A failure of the whole run, if any.</param>
+public sealed record BatchProgress(int Total, int Finished, StepResult? Problem = null);
+
+/// <summary>One run of a batch: ingest the upload (first run), check the domain, fan out one mailbox orchestration
+/// per mailbox with bounded concurrency, fan in to the report.</summary>
+/// <remarks>Deterministic: no I/O, clocks or random numbers here; every effect is an activity. Sub-orchestration ids
+/// are "{runId}-{line}", so the status API finds each mailbox's live progress without asking this orchestration.</remarks>
+public static class ImportBatchOrchestration
+{
+    /// <summary>The instance id of one mailbox's orchestration in a run.</summary>
+    public static string MailboxInstanceId(string runId, int line) => $"{runId}-{line}";
+
+    /// <summary>Runs the batch.</summary>
+    public static async Task<BatchProgress> RunAsync(TaskOrchestrationContext context, BatchRunInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var log = context.CreateReplaySafeLogger(nameof(ImportBatchOrchestration));
+        var started = context.CurrentUtcDateTime;
+
+        var (ingest, ingestFailure) = await Retrying.CallAsync<IngestResult>(context, WorkflowNames.IngestCredentials, input.BatchId);
+        var fileProblem = ingestFailure ?? ingest!.FileProblem;
+        if (fileProblem is not null)
+        {
+            return await FinishAsync(context, input, started, [], 0, fileProblem);
+        }
+
+        var (plan, planFailure) = await Retrying.CallAsync<RunPlan>(context, WorkflowNames.PlanRun, input);
+        if (planFailure is not null || plan!.Closed)
+        {
+            return await FinishAsync(context, input, started, [], 0, planFailure ?? StepResult.Failed(ErrorCode.BatchClosed, "The batch is closed."));
+        }
+
+        var (domain, domainFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckDomain, plan.Domain);
+        var domainProblem = domainFailure ?? (domain!.Ok ? null : domain);
+        if (domainProblem is not null)
+        {
+            return await FinishAsync(context, input, started, [], plan.Mailboxes.Count, domainProblem);
+        }
+
+        var outcomes = new List<MailboxOutcome>(plan.Mailboxes.Count);
+        var running = new List<(Task<MailboxOutcome> Task, ManifestEntry Entry)>();
+        context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, 0));
+        foreach (var entry in plan.Mailboxes)
+        {
+            if (running.Count >= Math.Max(1, input.Concurrency))
+            {
+                await CollectOneAsync(running, outcomes);
+                context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count));
+            }
+
+            var mailbox = new MailboxRunInput(input.BatchId, input.RunId, input.Mode, entry, ChunksPerGeneration: input.ChunksPerGeneration);
+            running.Add((context.CallSubOrchestratorAsync<MailboxOutcome>(WorkflowNames.ImportMailbox, mailbox,
+                new SubOrchestrationOptions { InstanceId = MailboxInstanceId(input.RunId, entry.Line) }), entry));
+        }
+
+        while (running.Count > 0)
+        {
+            await CollectOneAsync(running, outcomes);
+            context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count));
+        }
+
+        log.RunFinished(input.RunId, input.BatchId, outcomes.Count);
+        return await FinishAsync(context, input, started, outcomes, plan.Mailboxes.Count, null);
+    }
+
+    private static async Task CollectOneAsync(List<(Task<MailboxOutcome> Task, ManifestEntry Entry)> running, List<MailboxOutcome> outcomes)
+    {
+        var finished = await Task.WhenAny(running.Select(r => r.Task));
+        var index = running.FindIndex(r => r.Task == finished);
+        var entry = running[index].Entry;
+        running.RemoveAt(index);
+        try
+        {
+            outcomes.Add(await finished);
+        }
+        catch (TaskFailedException e)
+        {
+            // The mailbox orchestration itself broke (a bug): that mailbox fails, the batch goes on.
+            outcomes.Add(new MailboxOutcome(entry.Line, entry.SourceLogin, entry.DestinationUsername, MailboxStatus.Failed, ErrorCode.InternalError,
+                $"The mailbox's workflow failed: {e.FailureDetails.ErrorType}: {e.FailureDetails.ErrorMessage}", MailboxCounters.Zero, TimeSpan.Zero, []));
+        }
+    }
+
+    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, int total, StepResult? problem)
+    {
+        var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem);
+        await Retrying.CallAsync<BatchReport>(context, WorkflowNames.WriteReport, report);
+        var progress = new BatchProgress(total, outcomes.Count, problem);
+        context.SetCustomStatus(progress);
+        return progress;
+    }
+}

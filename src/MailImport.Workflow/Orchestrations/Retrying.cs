@@ -1,0 +1,54 @@
+using MailImport.Core.Errors;
+using MailImport.Workflow.Activities;
+using Microsoft.DurableTask;
+
+namespace MailImport.Workflow.Orchestrations;
+
+/// <summary>Calls an activity and retries only what a retry can cure, waiting with backoff and never less than the
+/// server asked for.</summary>
+/// <remarks>
+/// A <see cref="RetryPolicy"/> has fixed delays; servers hint their own ("Suggested Backoff Time", Retry-After), so
+/// the loop is ours, on durable timers (replay-safe: the timer's fire time is recorded in history).
+/// </remarks>
+public static class Retrying
+{
+    /// <summary>Attempts before a transient failure becomes the mailbox's final failure.</summary>
+    public const int MaxAttempts = 6;
+
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LongestDelay = TimeSpan.FromMinutes(10);
+
+    /// <summary>The activity's result, or the classified failure once retries are spent.</summary>
+    public static async Task<(T? Result, StepResult? Failure)> CallAsync<T>(TaskOrchestrationContext context, string activity, object input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await context.CallActivityAsync<T>(activity, input), null);
+            }
+            catch (TaskFailedException e) when (e.FailureDetails.IsCausedBy<TransientStepException>())
+            {
+                if (!TransientStepException.TryParse(e.FailureDetails.ErrorMessage, out var code, out var hinted, out var text))
+                {
+                    code = ErrorCode.InternalError;
+                }
+
+                if (attempt >= MaxAttempts)
+                {
+                    return (default, StepResult.Failed(code, $"{text} (gave up after {attempt} attempts)"));
+                }
+
+                var backoff = TimeSpan.FromTicks(Math.Min(LongestDelay.Ticks, FirstDelay.Ticks << (attempt - 1)));
+                var delay = hinted is { } h && h > backoff ? h : backoff;
+                await context.CreateTimer(context.CurrentUtcDateTime + delay, CancellationToken.None);
+            }
+            catch (TaskFailedException e)
+            {
+                // A bug, not a server: report it as such instead of retrying it.
+                return (default, StepResult.Failed(ErrorCode.InternalError, $"{activity} failed: {e.FailureDetails.ErrorType}: {e.FailureDetails.ErrorMessage}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+namespace MailImport.Workflow.Orchestrations;
+
+/// <summary>The names orchestrations and activities are registered under, the same in both hosts.</summary>
+public static class WorkflowNames
+{
+    /// <summary>One run of a batch.</summary>
+    public const string ImportBatch = nameof(ImportBatch);
+
+    /// <summary>One mailbox of a run.</summary>
+    public const string ImportMailbox = nameof(ImportMailbox);
+
+    /// <summary>Parse the upload, store the secrets, write the manifest.</summary>
+    public const string IngestCredentials = nameof(IngestCredentials);
+
+    /// <summary>Choose the mailboxes of a run.</summary>
+    public const string PlanRun = nameof(PlanRun);
+
+    /// <summary>Is the domain confirmed?</summary>
+    public const string CheckDomain = nameof(CheckDomain);
+
+    /// <summary>Log in at the source (and list it, for a dry run).</summary>
+    public const string CheckSource = nameof(CheckSource);
+
+    /// <summary>Is the destination username free? (dry run)</summary>
+    public const string CheckUsername = nameof(CheckUsername);
+
+    /// <summary>Create the destination mailbox unless it exists.</summary>
+    public const string EnsureAccount = nameof(EnsureAccount);
+
+    /// <summary>Copy one chunk.</summary>
+    public const string CopyChunk = nameof(CopyChunk);
+
+    /// <summary>Write report.json and report.csv.</summary>
+    public const string WriteReport = nameof(WriteReport);
+
+    /// <summary>Close the batch and delete its secrets.</summary>
+    public const string CloseBatch = nameof(CloseBatch);
+}

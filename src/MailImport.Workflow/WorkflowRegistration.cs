@@ -1,0 +1,43 @@
+using MailImport.Core.Reports;
+using MailImport.Workflow.Activities;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailImport.Workflow;
+
+/// <summary>Registers the orchestrations and activities by name: the embedded engine uses this registry, and the
+/// Functions app's [Function] wrappers call the same methods under the same names.</summary>
+public static class WorkflowRegistration
+{
+    /// <summary>Adds every orchestration and activity of MailImport to <paramref name="registry"/>.</summary>
+    public static DurableTaskRegistry AddMailImportWorkflow(this DurableTaskRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.AddOrchestratorFunc<BatchRunInput, BatchProgress>(WorkflowNames.ImportBatch, ImportBatchOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<MailboxRunInput, MailboxOutcome>(WorkflowNames.ImportMailbox, MailboxOrchestration.RunAsync);
+
+        registry.Activity<CredentialIngestion, string, IngestResult>(WorkflowNames.IngestCredentials, (a, batchId, ct) => a.RunAsync(batchId, ct));
+        registry.Activity<BatchSteps, BatchRunInput, RunPlan>(WorkflowNames.PlanRun, (a, input, ct) => a.PlanAsync(input, ct));
+        registry.Activity<BatchSteps, string, StepResult>(WorkflowNames.CheckDomain, (a, domain, ct) => a.CheckDomainAsync(domain, ct));
+        registry.Activity<BatchSteps, ReportInput, BatchReport>(WorkflowNames.WriteReport, (a, input, ct) => a.WriteReportAsync(input, ct));
+        registry.Activity<BatchSteps, string, int>(WorkflowNames.CloseBatch, (a, batchId, ct) => a.CloseAsync(batchId, ct));
+        registry.Activity<MailboxSteps, MailboxStepInput, SourceCheckResult>(WorkflowNames.CheckSource, (a, input, ct) => a.CheckSourceAsync(input, ct));
+        registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.CheckUsername, (a, input, ct) => a.CheckUsernameAsync(input, ct));
+        registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.EnsureAccount, (a, input, ct) => a.EnsureAccountAsync(input, ct));
+        registry.Activity<MailboxSteps, MailboxStepInput, ChunkSummary>(WorkflowNames.CopyChunk, (a, input, ct) => a.CopyChunkAsync(input, ct));
+        return registry;
+    }
+
+    private static void Activity<TService, TInput, TOutput>(this DurableTaskRegistry registry, string name, Func<TService, TInput, CancellationToken, Task<TOutput>> run)
+        where TService : notnull =>
+        registry.AddActivity(name, services => new ServiceActivity<TService, TInput, TOutput>(ActivatorUtilities.GetServiceOrCreateInstance<TService>(services), run));
+
+    /// <summary>An activity whose body is a method of a class from dependency injection.</summary>
+    private sealed class ServiceActivity<TService, TInput, TOutput>(TService service, Func<TService, TInput, CancellationToken, Task<TOutput>> run)
+        : TaskActivity<TInput, TOutput>
+    {
+        public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) => run(service, input, CancellationToken.None);
+    }
+}
