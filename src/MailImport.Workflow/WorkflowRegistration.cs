@@ -12,11 +12,22 @@ namespace MailImport.Workflow;
 public static class WorkflowRegistration
 {
     /// <summary>Adds every orchestration and activity of MailImport to <paramref name="registry"/>.</summary>
-    public static DurableTaskRegistry AddMailImportWorkflow(this DurableTaskRegistry registry)
+    public static DurableTaskRegistry AddMailImportWorkflow(this DurableTaskRegistry registry) =>
+        registry.AddMailImportOrchestrations().AddMailImportActivities();
+
+    /// <summary>Adds the orchestrations only (tests pair them with stand-in activities of the same names).</summary>
+    public static DurableTaskRegistry AddMailImportOrchestrations(this DurableTaskRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddOrchestratorFunc<BatchRunInput, BatchProgress>(WorkflowNames.ImportBatch, ImportBatchOrchestration.RunAsync);
         registry.AddOrchestratorFunc<MailboxRunInput, MailboxOutcome>(WorkflowNames.ImportMailbox, MailboxOrchestration.RunAsync);
+        return registry;
+    }
+
+    /// <summary>Adds the activities, each a method of a class from dependency injection.</summary>
+    public static DurableTaskRegistry AddMailImportActivities(this DurableTaskRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
 
         registry.Activity<CredentialIngestion, string, IngestResult>(WorkflowNames.IngestCredentials, (a, batchId, ct) => a.RunAsync(batchId, ct));
         registry.Activity<BatchSteps, BatchRunInput, RunPlan>(WorkflowNames.PlanRun, (a, input, ct) => a.PlanAsync(input, ct));

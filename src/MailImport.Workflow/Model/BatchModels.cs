@@ -68,7 +68,8 @@ public sealed record Manifest(IReadOnlyList<ManifestEntry> Entries, IReadOnlyLis
 /// <param name="Mode">Which mailboxes and how.</param>
 /// <param name="Concurrency">Mailboxes in flight at once (fixed per run, so replays decide alike).</param>
 /// <param name="ChunksPerGeneration">Chunks a mailbox orchestration runs before it continues as new.</param>
-public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, int Concurrency = 8, int ChunksPerGeneration = 10);
+/// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure; it doubles per attempt.</param>
+public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, int Concurrency = 8, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5);
 
 /// <summary>The input of one mailbox's orchestration; carried across ContinueAsNew with what it has done so far.</summary>
 /// <param name="BatchId">The batch.</param>
@@ -79,7 +80,8 @@ public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, i
 /// <param name="StartedAt">When this run started on the mailbox (orchestration time).</param>
 /// <param name="AccountCreated">True once the destination mailbox is known to exist.</param>
 /// <param name="ChunksPerGeneration">Chunks before the orchestration continues as new.</param>
-public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10);
+/// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure.</param>
+public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5);
 
 /// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
 /// <param name="Line">The credential line.</param>

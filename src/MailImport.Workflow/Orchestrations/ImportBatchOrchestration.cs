@@ -30,20 +30,20 @@ public static class ImportBatchOrchestration
         var log = context.CreateReplaySafeLogger(nameof(ImportBatchOrchestration));
         var started = context.CurrentUtcDateTime;
 
-        var (ingest, ingestFailure) = await Retrying.CallAsync<IngestResult>(context, WorkflowNames.IngestCredentials, input.BatchId);
+        var (ingest, ingestFailure) = await Retrying.CallAsync<IngestResult>(context, WorkflowNames.IngestCredentials, input.BatchId, input.RetryFirstDelaySeconds);
         var fileProblem = ingestFailure ?? ingest!.FileProblem;
         if (fileProblem is not null)
         {
             return await FinishAsync(context, input, started, [], 0, fileProblem);
         }
 
-        var (plan, planFailure) = await Retrying.CallAsync<RunPlan>(context, WorkflowNames.PlanRun, input);
+        var (plan, planFailure) = await Retrying.CallAsync<RunPlan>(context, WorkflowNames.PlanRun, input, input.RetryFirstDelaySeconds);
         if (planFailure is not null || plan!.Closed)
         {
             return await FinishAsync(context, input, started, [], 0, planFailure ?? StepResult.Failed(ErrorCode.BatchClosed, "The batch is closed."));
         }
 
-        var (domain, domainFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckDomain, plan.Domain);
+        var (domain, domainFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckDomain, plan.Domain, input.RetryFirstDelaySeconds);
         var domainProblem = domainFailure ?? (domain!.Ok ? null : domain);
         if (domainProblem is not null)
         {
@@ -61,7 +61,8 @@ public static class ImportBatchOrchestration
                 context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count));
             }
 
-            var mailbox = new MailboxRunInput(input.BatchId, input.RunId, input.Mode, entry, ChunksPerGeneration: input.ChunksPerGeneration);
+            var mailbox = new MailboxRunInput(input.BatchId, input.RunId, input.Mode, entry,
+                ChunksPerGeneration: input.ChunksPerGeneration, RetryFirstDelaySeconds: input.RetryFirstDelaySeconds);
             running.Add((context.CallSubOrchestratorAsync<MailboxOutcome>(WorkflowNames.ImportMailbox, mailbox,
                 new SubOrchestrationOptions { InstanceId = MailboxInstanceId(input.RunId, entry.Line) }), entry));
         }
@@ -97,7 +98,7 @@ public static class ImportBatchOrchestration
     private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, int total, StepResult? problem)
     {
         var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem);
-        await Retrying.CallAsync<BatchReport>(context, WorkflowNames.WriteReport, report);
+        await Retrying.CallAsync<BatchReport>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);
         var progress = new BatchProgress(total, outcomes.Count, problem);
         context.SetCustomStatus(progress);
         return progress;

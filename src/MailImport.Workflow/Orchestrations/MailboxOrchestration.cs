@@ -26,7 +26,7 @@ public static class MailboxOrchestration
         if (!input.AccountCreated)
         {
             context.SetCustomStatus(Outcome(MailboxStatus.Running));
-            var (source, sourceFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step);
+            var (source, sourceFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
             var sourceProblem = sourceFailure ?? (source!.Result.Ok ? null : source.Result);
             if (sourceProblem is not null)
             {
@@ -36,14 +36,14 @@ public static class MailboxOrchestration
             counters = new MailboxCounters(source!.Messages, 0, 0, source.Bytes, 0, source.Folders.Count);
             if (input.Mode == RunMode.DryRun)
             {
-                var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step);
+                var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step, input.RetryFirstDelaySeconds);
                 var problem = usernameFailure ?? (username!.Ok ? null : username);
                 return problem is null
                     ? Outcome(MailboxStatus.Ready, username?.Message is { } note ? new StepResult(true, null, note) : null)
                     : Outcome(MailboxStatus.Failed, problem);
             }
 
-            var (account, accountFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.EnsureAccount, step);
+            var (account, accountFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.EnsureAccount, step, input.RetryFirstDelaySeconds);
             var accountProblem = accountFailure ?? (account!.Ok ? null : account);
             if (accountProblem is not null)
             {
@@ -53,7 +53,7 @@ public static class MailboxOrchestration
 
         for (var chunk = 1; ; chunk++)
         {
-            var (summary, failure) = await Retrying.CallAsync<ChunkSummary>(context, WorkflowNames.CopyChunk, step);
+            var (summary, failure) = await Retrying.CallAsync<ChunkSummary>(context, WorkflowNames.CopyChunk, step, input.RetryFirstDelaySeconds);
             if (failure is not null)
             {
                 return Outcome(MailboxStatus.Failed, failure);

@@ -15,11 +15,14 @@ public static class Retrying
     /// <summary>Attempts before a transient failure becomes the mailbox's final failure.</summary>
     public const int MaxAttempts = 6;
 
-    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LongestDelay = TimeSpan.FromMinutes(10);
 
     /// <summary>The activity's result, or the classified failure once retries are spent.</summary>
-    public static async Task<(T? Result, StepResult? Failure)> CallAsync<T>(TaskOrchestrationContext context, string activity, object input)
+    /// <param name="context">The orchestration.</param>
+    /// <param name="activity">The activity's name.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="firstDelaySeconds">The first wait; it doubles per attempt up to ten minutes.</param>
+    public static async Task<(T? Result, StepResult? Failure)> CallAsync<T>(TaskOrchestrationContext context, string activity, object input, double firstDelaySeconds)
     {
         ArgumentNullException.ThrowIfNull(context);
         for (var attempt = 1; ; attempt++)
@@ -40,7 +43,7 @@ public static class Retrying
                     return (default, StepResult.Failed(code, $"{text} (gave up after {attempt} attempts)"));
                 }
 
-                var backoff = TimeSpan.FromTicks(Math.Min(LongestDelay.Ticks, FirstDelay.Ticks << (attempt - 1)));
+                var backoff = TimeSpan.FromTicks(Math.Min(LongestDelay.Ticks, TimeSpan.FromSeconds(firstDelaySeconds).Ticks << (attempt - 1)));
                 var delay = hinted is { } h && h > backoff ? h : backoff;
                 await context.CreateTimer(context.CurrentUtcDateTime + delay, CancellationToken.None);
             }

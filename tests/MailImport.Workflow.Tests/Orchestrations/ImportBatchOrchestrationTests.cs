@@ -1,0 +1,130 @@
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+
+namespace MailImport.Workflow.Tests.Orchestrations;
+
+public class ImportBatchOrchestrationTests
+{
+    private static BatchRunInput Run(string id, int concurrency = 8, int chunksPerGeneration = 10) =>
+        new("b" + new string('0', 31), id, RunMode.Full, concurrency, chunksPerGeneration, RetryFirstDelaySeconds: 0.05);
+
+    [Fact]
+    public async Task RunAsync_ManyMailboxes_FansOutWithinTheConcurrencyLimitAndReportsEach()
+    {
+        var steps = new ScriptedSteps();
+        for (var line = 1; line <= 12; line++)
+        {
+            steps.Mailboxes[line] = new MailboxScript(Chunks: 3);
+        }
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        var progress = await workflow.RunAsync(Run("run-fanout", concurrency: 3));
+
+        Assert.Equal(new BatchProgress(12, 12), progress);
+        Assert.InRange(steps.MaxInFlight, 2, 3);
+        var report = Assert.Single(steps.Reports);
+        Assert.Equal(Enumerable.Range(1, 12), report.Outcomes.Select(o => o.Line));
+        Assert.All(report.Outcomes, o => Assert.Equal(MailboxStatus.Done, o.Status));
+        Assert.Equal(36, steps.Calls[WorkflowNames.CopyChunk]);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManyChunks_ContinuesAsNewAndFinishesEveryChunkOnce()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 7);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-generations", chunksPerGeneration: 2));
+
+        var outcome = Assert.Single(Assert.Single(steps.Reports).Outcomes);
+        Assert.Equal(MailboxStatus.Done, outcome.Status);
+        Assert.Equal(7, steps.ChunksCopied[1]);
+        Assert.Equal(70, outcome.Counters.MessagesCopied);
+        // The source was checked and the account ensured once, not once per generation.
+        Assert.Equal(1, steps.Calls[WorkflowNames.CheckSource]);
+        Assert.Equal(1, steps.Calls[WorkflowNames.EnsureAccount]);
+    }
+
+    [Fact]
+    public async Task RunAsync_TransientFailures_AreRetriedAndTheMailboxFinishes()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 2, TransientChunkFailures: 3, RetryAfterSeconds: 0);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-transient"));
+
+        Assert.Equal(MailboxStatus.Done, Assert.Single(Assert.Single(steps.Reports).Outcomes).Status);
+        Assert.Equal(5, steps.Calls[WorkflowNames.CopyChunk]);
+    }
+
+    [Fact]
+    public async Task RunAsync_TransientForever_GivesUpWithTheServersCode()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 1, TransientChunkFailures: 100);
+        steps.Mailboxes[2] = new MailboxScript(Chunks: 1);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-giveup"));
+
+        var outcomes = Assert.Single(steps.Reports).Outcomes;
+        Assert.Equal(MailboxStatus.Failed, outcomes[0].Status);
+        Assert.Equal(ErrorCode.SourceThrottled, outcomes[0].Code);
+        Assert.Contains("gave up after 6 attempts", outcomes[0].Message, StringComparison.Ordinal);
+        Assert.Equal(MailboxStatus.Done, outcomes[1].Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_SourceLoginRejected_ReportsAuthFailedAndOthersGoOn()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(SourceFailure: ErrorCode.SourceAuthFailed);
+        steps.Mailboxes[2] = new MailboxScript();
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-auth"));
+
+        var outcomes = Assert.Single(steps.Reports).Outcomes;
+        Assert.Equal((MailboxStatus.Failed, ErrorCode.SourceAuthFailed), (outcomes[0].Status, outcomes[0].Code));
+        Assert.Equal(MailboxStatus.Done, outcomes[1].Status);
+        Assert.False(steps.ChunksCopied.ContainsKey(1));
+    }
+
+    [Fact]
+    public async Task RunAsync_DomainNotConfirmed_EndsTheBatchAndCreatesNothing()
+    {
+        var steps = new ScriptedSteps { DomainConfirmed = false };
+        steps.Mailboxes[1] = new MailboxScript();
+        steps.Mailboxes[2] = new MailboxScript();
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        var progress = await workflow.RunAsync(Run("run-domain"));
+
+        Assert.Equal(ErrorCode.DomainNotConfirmed, progress.Problem?.Code);
+        Assert.False(steps.Calls.ContainsKey(WorkflowNames.EnsureAccount));
+        Assert.False(steps.Calls.ContainsKey(WorkflowNames.CopyChunk));
+        Assert.Equal(ErrorCode.DomainNotConfirmed, Assert.Single(steps.Reports).BatchProblem?.Code);
+    }
+
+    [Fact]
+    public async Task RunAsync_DryRun_ChecksEverythingAndCopiesNothing()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript();
+        steps.Mailboxes[2] = new MailboxScript(SourceFailure: ErrorCode.SourceProtocolDisabled);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-dry") with { Mode = RunMode.DryRun });
+
+        var outcomes = Assert.Single(steps.Reports).Outcomes;
+        Assert.Equal(MailboxStatus.Ready, outcomes[0].Status);
+        Assert.Equal(10, outcomes[0].Counters.MessagesTotal);
+        Assert.Equal((MailboxStatus.Failed, ErrorCode.SourceProtocolDisabled), (outcomes[1].Status, outcomes[1].Code));
+        Assert.False(steps.Calls.ContainsKey(WorkflowNames.EnsureAccount));
+        Assert.False(steps.Calls.ContainsKey(WorkflowNames.CopyChunk));
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using DurableTask.Core;
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Activities;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Testing.Sidecar;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MailImport.Workflow.Tests.Orchestrations;
+
+/// <summary>What the stand-in activities should do for one mailbox line.</summary>
+/// <param name="Chunks">Chunks until the mailbox is copied.</param>
+/// <param name="SourceFailure">A permanent source failure, if any.</param>
+/// <param name="TransientChunkFailures">How many CopyChunk calls throw a transient failure first.</param>
+/// <param name="RetryAfterSeconds">The delay the transient failures hint at.</param>
+public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0);
+
+/// <summary>Stand-ins for the activities, registered under the real names, so the real orchestrations run on the
+/// real embedded engine (in memory) while every call is counted.</summary>
+public sealed class ScriptedSteps
+{
+    public Dictionary<int, MailboxScript> Mailboxes { get; } = [];
+
+    public bool DomainConfirmed { get; set; } = true;
+
+    public int InvalidLines { get; set; }
+
+    public ConcurrentDictionary<string, int> Calls { get; } = new();
+
+    public ConcurrentDictionary<int, int> ChunksCopied { get; } = new();
+
+    public ConcurrentBag<ReportInput> Reports { get; } = [];
+
+    private int inFlight;
+
+    private int maxInFlight;
+
+    /// <summary>The most CopyChunk calls that ran at the same time.</summary>
+    public int MaxInFlight => Volatile.Read(ref maxInFlight);
+
+    private readonly ConcurrentDictionary<int, int> transientLeft = new();
+
+    public void Register(DurableTaskRegistry registry)
+    {
+        Add<string, IngestResult>(registry, WorkflowNames.IngestCredentials, _ => new IngestResult(Mailboxes.Count, InvalidLines));
+        Add<BatchRunInput, RunPlan>(registry, WorkflowNames.PlanRun, _ => new RunPlan("example.org",
+            Mailboxes.Keys.Order().Select(l => new ManifestEntry(l, $"user{l}@old.example", $"user{l}")).ToList(), false));
+        Add<string, StepResult>(registry, WorkflowNames.CheckDomain, _ => DomainConfirmed ? StepResult.Success : StepResult.Failed(ErrorCode.DomainNotConfirmed, "not confirmed"));
+        Add<MailboxStepInput, SourceCheckResult>(registry, WorkflowNames.CheckSource, input =>
+            Mailboxes[input.Entry.Line].SourceFailure is { } code
+                ? new SourceCheckResult(StepResult.Failed(code, "refused"), [], 0, 0)
+                : new SourceCheckResult(StepResult.Success, ["INBOX"], 10, 1000));
+        Add<MailboxStepInput, StepResult>(registry, WorkflowNames.CheckUsername, _ => StepResult.Success);
+        Add<MailboxStepInput, StepResult>(registry, WorkflowNames.EnsureAccount, _ => StepResult.Success);
+        registry.AddActivityFunc<MailboxStepInput, ChunkSummary>(WorkflowNames.CopyChunk, async (_, input) =>
+        {
+            Calls.AddOrUpdate(WorkflowNames.CopyChunk, 1, (_, n) => n + 1);
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref maxInFlight, now);
+            try
+            {
+                await Task.Delay(20);
+                var script = Mailboxes[input.Entry.Line];
+                var left = transientLeft.GetOrAdd(input.Entry.Line, script.TransientChunkFailures);
+                if (left > 0)
+                {
+                    transientLeft[input.Entry.Line] = left - 1;
+                    throw new TransientStepException(ErrorCode.SourceThrottled, "Too many connections", TimeSpan.FromSeconds(script.RetryAfterSeconds));
+                }
+
+                var done = ChunksCopied.AddOrUpdate(input.Entry.Line, 1, (_, n) => n + 1);
+                return new ChunkSummary(done >= script.Chunks, new MailboxCounters(script.Chunks * 10, done * 10, 0, 0, 0, 1), []);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        });
+        Add<ReportInput, BatchReport>(registry, WorkflowNames.WriteReport, input =>
+        {
+            Reports.Add(input);
+            return new BatchReport(input.BatchId, "example.org", false, input.StartedAt, input.StartedAt, [.. input.Outcomes.Select(o => o.ToReport())]);
+        });
+    }
+
+    private void Add<TInput, TOutput>(DurableTaskRegistry registry, string name, Func<TInput, TOutput> body) =>
+        registry.AddActivityFunc<TInput, TOutput>(name, (_, input) =>
+        {
+            Calls.AddOrUpdate(name, 1, (_, n) => n + 1);
+            return body(input);
+        });
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+}
+
+/// <summary>The real orchestrations on the embedded engine over the in-memory orchestration service.</summary>
+public sealed class InMemoryWorkflow : IAsyncDisposable
+{
+    private readonly TaskHubWorker worker;
+
+    private InMemoryWorkflow(TaskHubWorker worker, TaskHubClient client)
+    {
+        this.worker = worker;
+        Client = client;
+        Engine = new TaskHubClientEngine(client);
+    }
+
+    public TaskHubClient Client { get; }
+
+    public IWorkflowEngine Engine { get; }
+
+    public static async Task<InMemoryWorkflow> StartAsync(ScriptedSteps steps)
+    {
+        var service = new InMemoryOrchestrationService(NullLoggerFactory.Instance);
+        var registry = new DurableTaskRegistry().AddMailImportOrchestrations();
+        steps.Register(registry);
+        var worker = await EmbeddedEngine.StartWorkerAsync(service, registry, new ServiceCollection().BuildServiceProvider(), NullLoggerFactory.Instance);
+        return new InMemoryWorkflow(worker, EmbeddedEngine.CreateClient(service, NullLoggerFactory.Instance));
+    }
+
+    /// <summary>Runs a batch orchestration to its end and returns its output.</summary>
+    public async Task<BatchProgress> RunAsync(BatchRunInput input)
+    {
+        await Engine.StartAsync(WorkflowNames.ImportBatch, input, input.RunId, CancellationToken.None);
+        var state = await Client.WaitForOrchestrationAsync(new OrchestrationInstance { InstanceId = input.RunId }, TimeSpan.FromMinutes(2));
+        Assert.NotNull(state);
+        Assert.True(state.OrchestrationStatus == OrchestrationStatus.Completed, $"{state.OrchestrationStatus}: {state.Output}");
+        return JsonSerializer.Deserialize<BatchProgress>(state.Output, JsonSerializerOptions.Web)!;
+    }
+
+    public async ValueTask DisposeAsync() => await worker.StopAsync(isForced: true);
+}
