@@ -174,6 +174,14 @@ public sealed class MailboxCopier(MailConnector connector)
             }
 
             await OnSource(() => folder.OpenAsync(FolderAccess.ReadOnly, cancellationToken));
+            // Read before anything is fetched: a flag changed later has a higher MODSEQ and is synced next run.
+            var modSeqAtOpen = folder.HighestModSeq;
+            if (state.FlagsSyncedRun == job.RunId && state.FlagsModSeq == 0 && state.HighestCopiedUid == 0)
+            {
+                // A folder first copied in this run: its messages arrive with the flags they have now.
+                state.FlagsModSeq = modSeqAtOpen;
+            }
+
             // Every folder exists at the destination, empty ones too.
             var target = await OnDestination(() => destination.OpenAsync(plan, cancellationToken));
             if (state.DestinationFolder != target.Folder.FullName || state.DestinationUidValidity != target.UidValidity)
@@ -225,8 +233,9 @@ public sealed class MailboxCopier(MailConnector connector)
                     return false;
                 }
 
-                await SyncFlagsAsync(folder, state, target, cancellationToken);
+                await SyncFlagsAsync(folder, state, target, modSeqAtOpen, cancellationToken);
                 state.FlagsSyncedRun = job.RunId;
+                state.FlagsModSeq = modSeqAtOpen;
                 await copier.StepAsync(CopyStep.FlagsSynced);
                 await store.SaveAsync(cursor, cancellationToken);
             }
@@ -400,6 +409,7 @@ public sealed class MailboxCopier(MailConnector connector)
             state.CopiedAbove.Clear();
             state.Retry.Clear();
             state.Map = new UidMap();
+            state.FlagsModSeq = 0;
             cursor.Failures.RemoveAll(f => f.Folder == target.Folder.FullName);
             foreach (var (sourceUid, destinationUid) in IdentityMatcher.Match(
                 sourceIds.Select(s => (s.Uid.Id, s.Identity)), destinationIds.Select(d => (d.Uid.Id, d.Identity))))
@@ -412,8 +422,16 @@ public sealed class MailboxCopier(MailConnector connector)
             await store.SaveAsync(cursor, cancellationToken);
         }
 
-        private async Task SyncFlagsAsync(IMailFolder folder, FolderCursor state, DestinationFolder target, CancellationToken cancellationToken)
+        /// <summary>Brings the destination's flags up to the source's. With CONDSTORE only what changed since the last
+        /// sync is fetched (nothing at all when HIGHESTMODSEQ has not moved); without it every message is compared.</summary>
+        private async Task SyncFlagsAsync(IMailFolder folder, FolderCursor state, DestinationFolder target, ulong modSeqAtOpen, CancellationToken cancellationToken)
         {
+            var incremental = state.FlagsModSeq > 0 && modSeqAtOpen > 0;
+            if (incremental && modSeqAtOpen == state.FlagsModSeq)
+            {
+                return;
+            }
+
             var pairs = state.Map.Pairs().ToList();
             if (pairs.Count == 0)
             {
@@ -421,8 +439,17 @@ public sealed class MailboxCopier(MailConnector connector)
             }
 
             var request = new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
-            var sourceFlags = (await OnSource(() => folder.FetchAsync(pairs.Select(p => new UniqueId(folder.UidValidity, p.Source)).ToList(), request, cancellationToken)))
+            var sourceUids = pairs.Select(p => new UniqueId(folder.UidValidity, p.Source)).ToList();
+            // CHANGEDSINCE (RFC 7162 section 3.1.4.1): the server returns only messages whose flags changed since then.
+            var sourceRequest = incremental ? new FetchRequest(request.Items) { ChangedSince = state.FlagsModSeq } : request;
+            var sourceFlags = (await OnSource(() => folder.FetchAsync(sourceUids, sourceRequest, cancellationToken)))
                 .ToDictionary(s => s.UniqueId.Id);
+            pairs = pairs.Where(p => sourceFlags.ContainsKey(p.Source)).ToList();
+            if (pairs.Count == 0)
+            {
+                return;
+            }
+
             var destinationFlags = (await OnDestination(() => target.Folder.FetchAsync(pairs.Select(p => new UniqueId(target.UidValidity, p.Destination)).ToList(), request, cancellationToken)))
                 .ToDictionary(s => s.UniqueId.Id);
             var allowAnyKeyword = (target.Folder.PermanentFlags & MessageFlags.UserDefined) != 0;

@@ -75,6 +75,10 @@ public sealed class FolderCursor
 
     /// <summary>The run whose flag sync of this folder is done.</summary>
     public string? FlagsSyncedRun { get; set; }
+
+    /// <summary>The source's HIGHESTMODSEQ (CONDSTORE, RFC 7162) up to which the destination has the source's flags;
+    /// 0 when the source has no CONDSTORE or it is not known yet, and then flags are compared message by message.</summary>
+    public ulong FlagsModSeq { get; set; }
 }
 
 /// <summary>The journal entry of the batch being appended.</summary>

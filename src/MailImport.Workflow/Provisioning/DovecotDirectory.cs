@@ -52,14 +52,12 @@ public sealed class DovecotDirectory(DovecotDirectoryOptions options) : IDestina
             }
 
             var line = $"{login}:{{PLAIN.B64}}{Convert.ToBase64String(Encoding.UTF8.GetBytes(password.Reveal()))}::::::\n";
-            var old = File.Exists(options.PasswdFile) ? await File.ReadAllTextAsync(options.PasswdFile, cancellationToken) : "";
             var previous = File.Exists(options.PasswdFile) ? File.GetLastWriteTimeUtc(options.PasswdFile) : DateTime.MinValue;
-            var temporary = options.PasswdFile + ".mailimport.tmp";
-            await File.WriteAllTextAsync(temporary, old + (old.Length == 0 || old.EndsWith('\n') ? "" : "\n") + line, cancellationToken);
+            // Appending keeps the file's owner, group and mode (Dovecot's auth process reads it through its group).
+            await File.AppendAllTextAsync(options.PasswdFile, line, cancellationToken);
             // Dovecot notices a changed passwd-file by its mtime in whole seconds (and size): keep it strictly increasing.
             var now = DateTime.UtcNow;
-            File.SetLastWriteTimeUtc(temporary, now.AddSeconds(-1) >= previous ? now : previous.AddSeconds(1));
-            File.Move(temporary, options.PasswdFile, overwrite: true);
+            File.SetLastWriteTimeUtc(options.PasswdFile, now.AddSeconds(-1) >= previous ? now : previous.AddSeconds(1));
         }
         finally
         {

@@ -3,7 +3,7 @@ using MailImport.Core.Errors;
 using MailImport.Core.Sources;
 using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
-using MailImport.Mail.Tests.Servers;
+using MailImport.Testing;
 
 namespace MailImport.Mail.Tests.Connections;
 

@@ -2,7 +2,7 @@ using MailImport.Core.Errors;
 using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
 using MailImport.Mail.Sync;
-using MailImport.Mail.Tests.Servers;
+using MailImport.Testing;
 using MailKit;
 
 namespace MailImport.Mail.Tests.Sync;
@@ -103,6 +103,31 @@ public class ImapCopyTests(DovecotFixture servers)
         Assert.Equal(1, rerun.CopiedThisChunk);
         Assert.Equal(1, rerun.FlagsUpdated);
         MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, source), await MailCorpus.SnapshotAsync(servers.Destination, destination));
+    }
+
+    [Fact]
+    public async Task CopyChunkAsync_ReRunWithNothingChangedAtTheSource_LeavesFlagsChangedAtTheDestinationAlone()
+    {
+        // With CONDSTORE only what changed at the source since the last sync is carried over: a message the user
+        // has read in the new mailbox meanwhile is not marked unread again.
+        var source = servers.Source.AddUniqueUser("src");
+        var destination = servers.Destination.AddUniqueUser("dst");
+        await MailCorpus.SeedAsync(servers.Source, source, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+        var store = new InMemoryCursorStore();
+        var copier = NewCopier();
+        await RunToEndAsync(copier, Job(source, destination), store, Unlimited);
+        using (var client = await MailCorpus.Connect(servers.Destination, destination))
+        {
+            await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
+            await client.Inbox.StoreAsync(0, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Seen | MessageFlags.Answered) { Silent = true });
+        }
+
+        var changedAtDestination = await MailCorpus.SnapshotAsync(servers.Destination, destination);
+        var rerun = await RunToEndAsync(copier, Job(source, destination, run: "run-2"), store, Unlimited);
+
+        Assert.Equal(0, rerun.FlagsUpdated);
+        Assert.NotEqual(0UL, store.Current!.Folders["INBOX"].FlagsModSeq);
+        MailCorpus.AssertSame(changedAtDestination, await MailCorpus.SnapshotAsync(servers.Destination, destination));
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using MailImport.Mail.Sync;
-using MailImport.Mail.Tests.Servers;
+using MailImport.Testing;
 
 namespace MailImport.Mail.Tests.Sync;
 

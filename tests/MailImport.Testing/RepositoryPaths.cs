@@ -1,7 +1,7 @@
-namespace MailImport.Mail.Tests.Servers;
+namespace MailImport.Testing;
 
 /// <summary>Finds the repository, so tests can call the project's own scripts.</summary>
-internal static class RepositoryPaths
+public static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 

@@ -4,7 +4,7 @@ using MailImport.Core;
 using MailImport.Core.Sources;
 using MailImport.Mail.Connections;
 
-namespace MailImport.Mail.Tests.Servers;
+namespace MailImport.Testing;
 
 /// <summary>One self-contained Dovecot instance started by <c>scripts/dovecot</c> on 127.0.0.1.</summary>
 public sealed class DovecotServer
@@ -31,16 +31,24 @@ public sealed class DovecotServer
     /// <summary>The SHA-256 fingerprint of the instance's self-signed certificate.</summary>
     public string CertificateSha256 { get; private set; } = "";
 
+    /// <summary>The passwd-file the instance authenticates against.</summary>
+    public string PasswdFile { get; private set; } = "";
+
+    /// <summary>The instance's dovecot.conf.</summary>
+    public string ConfigFile { get; private set; } = "";
+
     /// <summary>Starts (or finds running) an instance; ports are base+143, +993, +110, +995.</summary>
     public static DovecotServer Start(string name, int portBase, params string[] extra)
     {
         var server = new DovecotServer(name, portBase + 143, portBase + 993, portBase + 110, portBase + 995);
         Run("start", [name, "--imap", $"{server.ImapPort}", "--imaps", $"{server.ImapsPort}", "--pop3", $"{server.Pop3Port}", "--pop3s", $"{server.Pop3sPort}", .. extra]);
-        var env = Run("env", [name]);
-        server.CertificateSha256 = env.Split('\n')
-            .Select(l => l.Trim())
-            .First(l => l.StartsWith("DOVECOT_CERT_SHA256=", StringComparison.Ordinal))
-            .Split('=', 2)[1].Trim('\'', '"').Replace(":", "", StringComparison.Ordinal).ToUpperInvariant();
+        var env = Run("env", [name]).Split('\n')
+            .Select(l => l.Trim().Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1].Trim('\'', '"'), StringComparer.Ordinal);
+        server.CertificateSha256 = env["DOVECOT_CERT_SHA256"].Replace(":", "", StringComparison.Ordinal).ToUpperInvariant();
+        server.PasswdFile = env["DOVECOT_PASSWD_FILE"];
+        server.ConfigFile = env["DOVECOT_CONF"];
         return server;
     }
 
@@ -75,9 +83,15 @@ public sealed class DovecotServer
     /// <summary>Runs doveadm against this instance.</summary>
     public string Doveadm(params string[] arguments) => Run("doveadm", [Name, .. arguments]);
 
-    private static string Run(string command, string[] arguments, string? input = null)
+    private static string Run(string command, string[] arguments, string? input = null) => ScriptRunner.Run("dovecot", command, arguments, input);
+}
+
+/// <summary>Runs one of the project's scripts and returns what it printed; a failure throws with its output.</summary>
+public static class ScriptRunner
+{
+    public static string Run(string script, string command, string[] arguments, string? input = null)
     {
-        var start = new ProcessStartInfo(RepositoryPaths.Script("dovecot"))
+        var start = new ProcessStartInfo(RepositoryPaths.Script(script))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -103,13 +117,13 @@ public sealed class DovecotServer
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"scripts/dovecot {command} did not finish in 5 minutes.");
+            throw new TimeoutException($"scripts/{script} {command} did not finish in 5 minutes.");
         }
 
         output.Append(stdout.Result);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"scripts/dovecot {command} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
+            throw new InvalidOperationException($"scripts/{script} {command} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
         }
 
         return output.ToString();
@@ -134,10 +148,4 @@ public sealed class DovecotFixture
 
     /// <summary>APPENDLIMIT 1 MB and a 6 MB quota.</summary>
     public DovecotServer Limited { get; }
-}
-
-[CollectionDefinition(Name)]
-public sealed class DovecotServers : ICollectionFixture<DovecotFixture>
-{
-    public const string Name = "Dovecot";
 }

@@ -5,7 +5,7 @@ using MailImport.Mail.Sync;
 using MailKit;
 using MailKit.Net.Imap;
 
-namespace MailImport.Mail.Tests.Servers;
+namespace MailImport.Testing;
 
 /// <summary>One message to seed: its raw bytes and the state to give it.</summary>
 public sealed record SeedMessage(string Raw, MessageFlags Flags, string[] Keywords, DateTimeOffset Date)
