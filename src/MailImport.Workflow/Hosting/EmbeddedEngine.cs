@@ -26,10 +26,18 @@ public static class EmbeddedEngine
             ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
         };
 
+        // A new shim per execution (the shim holds the per-execution context), and a new dependency-injection scope per
+        // activity execution, disposed when it ends.
         worker.AddTaskOrchestrations(registry.GetOrchestrators()
-            .Select(o => (ObjectCreator<TaskOrchestration>)new OrchestrationCreator(o.Key, o.Value, shims, services)).ToArray());
+            .Select(o => (ObjectCreator<TaskOrchestration>)new Creator<TaskOrchestration>(o.Key, () => shims.CreateOrchestration(o.Key, o.Value(services), parent: null)))
+            .ToArray());
         worker.AddTaskActivities(registry.GetActivities()
-            .Select(a => (ObjectCreator<TaskActivity>)new ActivityCreator(a.Key, a.Value, shims, services)).ToArray());
+            .Select(a => (ObjectCreator<TaskActivity>)new Creator<TaskActivity>(a.Key, () =>
+            {
+                var scope = services.CreateAsyncScope();
+                return shims.CreateActivity(a.Key, new ScopedActivity(a.Value(scope.ServiceProvider), scope));
+            }))
+            .ToArray());
         await worker.StartAsync();
         return worker;
     }
@@ -38,51 +46,20 @@ public static class EmbeddedEngine
     public static TaskHubClient CreateClient(IOrchestrationServiceClient service, ILoggerFactory loggerFactory) =>
         new(service, new SystemTextJsonConverter(JsonDataConverter.Default), loggerFactory);
 
-    /// <summary>A new shim per execution: the shim holds the per-execution context.</summary>
-    private sealed class OrchestrationCreator : ObjectCreator<TaskOrchestration>
+    /// <summary>Makes a new orchestration or activity object per execution, under the registry's name.</summary>
+    private sealed class Creator<T> : ObjectCreator<T>
     {
-        private readonly TaskName name;
-        private readonly Func<IServiceProvider, ITaskOrchestrator> factory;
-        private readonly DurableTaskShimFactory shims;
-        private readonly IServiceProvider services;
+        private readonly Func<T> create;
 
-        public OrchestrationCreator(TaskName name, Func<IServiceProvider, ITaskOrchestrator> factory, DurableTaskShimFactory shims, IServiceProvider services)
+        public Creator(TaskName name, Func<T> create)
         {
-            this.name = name;
-            this.factory = factory;
-            this.shims = shims;
-            this.services = services;
+            this.create = create;
             Name = name.Name;
             // Instances are started with the version "", and DurableTask.Core matches on it.
             Version = string.Empty;
         }
 
-        public override TaskOrchestration Create() => shims.CreateOrchestration(name, factory(services), parent: null);
-    }
-
-    /// <summary>A new dependency-injection scope per activity execution, disposed when it ends.</summary>
-    private sealed class ActivityCreator : ObjectCreator<TaskActivity>
-    {
-        private readonly TaskName name;
-        private readonly Func<IServiceProvider, ITaskActivity> factory;
-        private readonly DurableTaskShimFactory shims;
-        private readonly IServiceProvider services;
-
-        public ActivityCreator(TaskName name, Func<IServiceProvider, ITaskActivity> factory, DurableTaskShimFactory shims, IServiceProvider services)
-        {
-            this.name = name;
-            this.factory = factory;
-            this.shims = shims;
-            this.services = services;
-            Name = name.Name;
-            Version = string.Empty;
-        }
-
-        public override TaskActivity Create()
-        {
-            var scope = services.CreateAsyncScope();
-            return shims.CreateActivity(name, new ScopedActivity(factory(scope.ServiceProvider), scope));
-        }
+        public override T Create() => create();
     }
 
     private sealed class ScopedActivity(ITaskActivity inner, AsyncServiceScope scope) : ITaskActivity
