@@ -55,6 +55,7 @@ public class MailboxCursorTests
             DestinationUidValidity = 42,
             Map = inboxMap,
             FlagsSyncedRun = "run-2024-05-01T10:00",
+            FlagsModSeq = 12_345_678_901UL,
         };
         cursor.Folders[RussianFolder] = new FolderCursor
         {
@@ -88,6 +89,7 @@ public class MailboxCursorTests
             Assert.Equal(want.Map.Runs, got.Map.Runs);
             Assert.Equal(want.Map.Pairs(), got.Map.Pairs());
             Assert.Equal(want.FlagsSyncedRun, got.FlagsSyncedRun);
+            Assert.Equal(want.FlagsModSeq, got.FlagsModSeq);
         }
 
         if (expected.InFlight is null)
@@ -232,7 +234,7 @@ public class MailboxCursorTests
     [
         "BytesCopied", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
         "Failures[].Uid", "Failures[].Uidl", "Folders", "Folders.*.CopiedAbove", "Folders.*.DestinationFolder",
-        "Folders.*.DestinationUidValidity", "Folders.*.FlagsSyncedRun", "Folders.*.HighestCopiedUid", "Folders.*.Map",
+        "Folders.*.DestinationUidValidity", "Folders.*.FlagsModSeq", "Folders.*.FlagsSyncedRun", "Folders.*.HighestCopiedUid", "Folders.*.Map",
         "Folders.*.Map.Runs", "Folders.*.Retry", "Folders.*.UidValidity", "InFlight", "InFlight.DestinationFolder",
         "InFlight.DestinationUidNext", "InFlight.DestinationUidValidity", "InFlight.SourceFolder",
         "InFlight.SourceUidValidity", "InFlight.Uidls", "InFlight.Uids", "MessagesCopied", "Pop3Done", "RunId", "Version",
