@@ -91,6 +91,8 @@ public static class WorkflowServices
         services.AddTransient<CredentialIngestion>();
         services.AddTransient<BatchSteps>();
         services.AddTransient<MailboxSteps>();
+        services.AddOptions<Api.ApiOptions>().BindConfiguration(Api.ApiOptions.SectionName);
+        services.AddTransient<Api.ImportApi>();
         return services;
     }
 

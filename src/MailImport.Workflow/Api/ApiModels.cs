@@ -1,0 +1,61 @@
+using MailImport.Core.Credentials;
+using MailImport.Core.Reports;
+using MailImport.Core.Sources;
+using MailImport.Workflow.Model;
+
+namespace MailImport.Workflow.Api;
+
+/// <summary>The settings part of a start request: where the mail comes from and where it goes.</summary>
+/// <param name="Domain">The destination domain.</param>
+/// <param name="Source">The source server.</param>
+/// <param name="Options">Dry run, Gmail folders, schedule.</param>
+public sealed record ImportSettings(string? Domain, SourceServerRequest? Source, ImportOptions? Options);
+
+/// <summary>What a refused request answers: what is wrong, field by field or line by line.</summary>
+/// <param name="Error">One sentence.</param>
+/// <param name="Problems">Field or line problems.</param>
+public sealed record ApiError(string Error, IReadOnlyList<ApiProblem>? Problems = null);
+
+/// <summary>One problem of a refused request.</summary>
+/// <param name="Field">The field (settings) or "line N".</param>
+/// <param name="Code">The stable code.</param>
+/// <param name="Message">What to change.</param>
+public sealed record ApiProblem(string Field, string Code, string Message)
+{
+    /// <summary>A credential problem as an API problem.</summary>
+    public static ApiProblem Of(CredentialProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return new(problem.IsFileLevel ? "file" : $"line {problem.LineNumber}", problem.Code.ToString(), problem.Message);
+    }
+}
+
+/// <summary>The answer to a started import or run.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run just started.</param>
+/// <param name="StatusUrl">Where to follow it.</param>
+/// <param name="ReportUrl">Where the report appears.</param>
+/// <param name="Mailboxes">Mailboxes the file holds.</param>
+/// <param name="InvalidLines">Lines that cannot be imported (in the report already).</param>
+public sealed record StartedImport(string BatchId, string RunId, string StatusUrl, string ReportUrl, int Mailboxes, int InvalidLines);
+
+/// <summary>A batch as the status call shows it.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="Domain">The destination domain.</param>
+/// <param name="Closed">True once closed.</param>
+/// <param name="Runs">Every run, oldest first.</param>
+/// <param name="Status">The latest run's state: Pending, Running, Completed, Failed, Terminated.</param>
+/// <param name="Mailboxes">Per mailbox: live progress while running, the report line once finished.</param>
+/// <param name="Totals">All mailboxes' counters added up.</param>
+public sealed record BatchStatus(
+    string BatchId,
+    string Domain,
+    bool Closed,
+    IReadOnlyList<BatchRunRecord> Runs,
+    string Status,
+    IReadOnlyList<MailboxReport> Mailboxes,
+    MailboxCounters Totals);
+
+/// <summary>The body of a re-run request.</summary>
+/// <param name="Mode">"retryFailed" (the default) or "incremental".</param>
+public sealed record RerunRequest(string? Mode);

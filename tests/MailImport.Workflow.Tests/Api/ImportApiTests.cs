@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using DurableTask.Core;
+using MailImport.Testing;
+using MailImport.Workflow.Api;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Storage;
+using MailImport.Workflow.Tests.EndToEnd;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Testing.Sidecar;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Workflow.Tests.Api;
+
+/// <summary>The HTTP API on Kestrel (127.0.0.1), with the real workflow on the embedded engine, Azurite and Dovecot.</summary>
+[Collection(WorkflowServers.Name)]
+public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifetime, IDisposable
+{
+    private const string Key = "test-key-5c1f";
+    private WebApplication app = null!;
+    private TaskHubWorker worker = null!;
+    private HttpClient http = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MailImport:StorageConnectionString"] = servers.Azurite.ConnectionString,
+            ["MailImport:LocalSecretKey"] = Convert.ToBase64String(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray()),
+            ["MailImport:Directory"] = "Dovecot",
+            ["MailImport:Dovecot:PasswdFile"] = servers.Destination.PasswdFile,
+            ["MailImport:Dovecot:ConfigFile"] = servers.Destination.ConfigFile,
+            ["MailImport:Dovecot:ConfirmedDomains:0"] = "example.org",
+            ["MailImport:Destination:ImapHost"] = "127.0.0.1",
+            ["MailImport:Destination:ImapPort"] = $"{servers.Destination.ImapsPort}",
+            ["MailImport:Destination:TrustedCertificateSha256"] = servers.Destination.CertificateSha256,
+            ["MailImport:Api:Key"] = Key,
+        });
+        var engine = new InMemoryOrchestrationService(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var client = EmbeddedEngine.CreateClient(engine, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        builder.Services.AddMailImportWorkflow().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        app = builder.Build();
+        app.MapImportApi();
+        await app.Services.GetRequiredService<BatchStorage>().EnsureContainersAsync(CancellationToken.None);
+        worker = await EmbeddedEngine.StartWorkerAsync(engine, new DurableTaskRegistry().AddMailImportWorkflow(), app.Services, app.Services.GetRequiredService<ILoggerFactory>());
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        http = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public void Dispose() => http?.Dispose();
+
+    public async Task DisposeAsync()
+    {
+        await app.StopAsync();
+        await worker.StopAsync(isForced: true);
+        await app.DisposeAsync();
+    }
+
+    private static MultipartFormDataContent Upload(string file, object settings)
+    {
+        var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(file)), "file", "credentials.txt");
+        form.Add(new StringContent(JsonSerializer.Serialize(settings, JsonSerializerOptions.Web)), "settings");
+        return form;
+    }
+
+    private object Settings(string domain = "example.org", string host = "127.0.0.1") => new
+    {
+        domain,
+        source = new { protocol = "imap", host, port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 },
+    };
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content = null, string? key = Key)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (key is not null)
+        {
+            request.Headers.Add("x-functions-key", key);
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-key")]
+    public async Task AnyCall_WithoutTheRightKey_Is401AndStartsNothing(string? key)
+    {
+        using var start = await SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan Secret12", Settings()), key);
+        using var status = await SendAsync(HttpMethod.Get, $"/api/imports/{Guid.NewGuid():N}", key: key);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, start.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, status.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/imports/abc")]
+    [InlineData("/api/imports/..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("/api/imports/0123456789abcdef0123456789abcdef")]
+    [InlineData("/api/imports/0123456789ABCDEF0123456789ABCDEF/report")]
+    public async Task Status_IdNotOurs_Is404(string path)
+    {
+        using var response = await SendAsync(HttpMethod.Get, path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Start_BadSettingsAndNoValidLine_Is400NamingEachFieldAndLine()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", Upload("bad_name Secret12\nonlyone\n", Settings(domain: "not a domain", host: "imap://x")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web);
+        Assert.Equal(["domain", "source.host", "file", "line 1", "line 2"], error!.Problems!.Select(p => p.Field));
+    }
+
+    [Theory]
+    [InlineData("application/json", "{ \"domain\": ")]
+    [InlineData("text/plain", "ivan Secret12")]
+    public async Task Start_MalformedBody_Is400WithAReason(string contentType, string body)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", new StringContent(body, Encoding.UTF8, contentType));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(string.IsNullOrEmpty((await response.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web))?.Error));
+    }
+
+    [Fact]
+    public async Task Start_BinaryFile_Is400FileNotText()
+    {
+        var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent([0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 1]), "file", "list.xlsx");
+        form.Add(new StringContent(JsonSerializer.Serialize(Settings(), JsonSerializerOptions.Web)), "settings");
+
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("FileNotText", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_ThroughTheApi_RunsReportsRerunsAndCloses()
+    {
+        var good = servers.Source.AddUser($"api{Guid.NewGuid():N}"[..15], "Secret-api1");
+        await MailCorpus.SeedAsync(servers.Source, good, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+
+        using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{good.Login} Secret-api1\nbad_name Secret12\n", Settings()));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        Assert.Equal((1, 1), (import.Mailboxes, import.InvalidLines));
+
+        var status = await WaitForAsync(import.BatchId);
+        Assert.Equal(["Done", "Invalid"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+        Assert.Equal(7, status.GetProperty("totals").GetProperty("messagesCopied").GetInt64());
+
+        using var csv = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report?format=csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("UsernameInvalidCharacter", await csv.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var json = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report");
+        Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
+
+        using var rerun = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun", JsonContent.Create(new { mode = "incremental" }));
+        Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+        status = await WaitForAsync(import.BatchId);
+        Assert.Equal(2, status.GetProperty("runs").GetArrayLength());
+        Assert.Equal(7, status.GetProperty("totals").GetProperty("messagesCopied").GetInt64());
+
+        using var close = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close");
+        Assert.Equal(HttpStatusCode.OK, close.StatusCode);
+        Assert.Equal(2, (await close.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secretsDeleted").GetInt32());
+        using var afterClose = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun");
+        Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
+    }
+
+    private async Task<JsonElement> WaitForAsync(string batchId)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"/api/imports/{batchId}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (status.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                Assert.Equal("Completed", status.GetProperty("status").GetString());
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The import did not finish in a minute.");
+    }
+}
