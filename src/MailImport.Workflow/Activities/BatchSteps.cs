@@ -60,8 +60,9 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         }
     }
 
-    /// <summary>Writes report.json and report.csv: this run's outcomes over the last report's lines, plus the invalid lines.</summary>
-    public async Task<BatchReport> WriteReportAsync(ReportInput input, CancellationToken cancellationToken = default)
+    /// <summary>Writes report.json and report.csv: this run's outcomes over the last report's lines, plus the invalid
+    /// lines. Returns the number of report lines, not the report: history keeps ids and counts, not payloads.</summary>
+    public async Task<int> WriteReportAsync(ReportInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         var batch = await storage.LoadBatchAsync(input.BatchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {input.BatchId} has no record.");
@@ -101,7 +102,7 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
 
         var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, clock.GetUtcNow(), lines.Values.ToList());
         await storage.SaveReportAsync(report, cancellationToken);
-        return report;
+        return report.Mailboxes.Count;
     }
 
     /// <summary>Closes a batch: no more runs, and its secrets are deleted from the store.</summary>

@@ -98,7 +98,7 @@ public static class ImportBatchOrchestration
     private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, int total, StepResult? problem)
     {
         var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem);
-        await Retrying.CallAsync<BatchReport>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);
+        await Retrying.CallAsync<int>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);
         var progress = new BatchProgress(total, outcomes.Count, problem);
         context.SetCustomStatus(progress);
         return progress;

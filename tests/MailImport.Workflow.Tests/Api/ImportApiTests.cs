@@ -34,19 +34,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MailImport:StorageConnectionString"] = servers.Azurite.ConnectionString,
-            ["MailImport:LocalSecretKey"] = Convert.ToBase64String(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray()),
-            ["MailImport:Directory"] = "Dovecot",
-            ["MailImport:Dovecot:PasswdFile"] = servers.Destination.PasswdFile,
-            ["MailImport:Dovecot:ConfigFile"] = servers.Destination.ConfigFile,
-            ["MailImport:Dovecot:ConfirmedDomains:0"] = "example.org",
-            ["MailImport:Destination:ImapHost"] = "127.0.0.1",
-            ["MailImport:Destination:ImapPort"] = $"{servers.Destination.ImapsPort}",
-            ["MailImport:Destination:TrustedCertificateSha256"] = servers.Destination.CertificateSha256,
-            ["MailImport:Api:Key"] = Key,
-        });
+        builder.Configuration.AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite, ("MailImport:Api:Key", Key)));
         var engine = new InMemoryOrchestrationService(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         var client = EmbeddedEngine.CreateClient(engine, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         builder.Services.AddMailImportWorkflow().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));

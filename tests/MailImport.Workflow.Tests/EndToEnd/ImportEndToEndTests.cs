@@ -22,7 +22,7 @@ namespace MailImport.Workflow.Tests.EndToEnd;
 [Collection(WorkflowServers.Name)]
 public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsyncLifetime
 {
-    private const string Domain = "example.org";
+    private const string Domain = WorkflowSettings.Domain;
     private const string Canary = "Canary7pw";
     private ServiceProvider services = null!;
     private TaskHubWorker worker = null!;
@@ -30,19 +30,9 @@ public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsync
 
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MailImport:StorageConnectionString"] = servers.Azurite.ConnectionString,
-            ["MailImport:LocalSecretKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
-            ["MailImport:Directory"] = "Dovecot",
-            ["MailImport:Dovecot:PasswdFile"] = servers.Destination.PasswdFile,
-            ["MailImport:Dovecot:ConfigFile"] = servers.Destination.ConfigFile,
-            ["MailImport:Dovecot:ConfirmedDomains:0"] = Domain,
-            ["MailImport:Destination:ImapHost"] = "127.0.0.1",
-            ["MailImport:Destination:ImapPort"] = servers.Destination.ImapsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["MailImport:Destination:TrustedCertificateSha256"] = servers.Destination.CertificateSha256,
-            ["MailImport:Workflow:ChunkMessages"] = "4",
-        }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite, ("MailImport:Workflow:ChunkMessages", "4")))
+            .Build();
         services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton<CapturingLoggerProvider>()

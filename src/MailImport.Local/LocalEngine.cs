@@ -1,0 +1,69 @@
+using DurableAzureStorage = DurableTask.AzureStorage;
+using DurableTask.Core;
+using MailImport.Workflow;
+using MailImport.Workflow.Hosting;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
+
+namespace MailImport.Local;
+
+/// <summary>Settings of the local engine.</summary>
+public sealed class LocalEngineOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "MailImport";
+
+    /// <summary>The task hub's name in storage (the same setting the Functions app's host.json reads).</summary>
+    public string TaskHub { get; set; } = "MailImportLocal";
+
+    /// <summary>Seconds a dequeued message stays invisible: after a crash, work resumes this long later.</summary>
+    public int VisibilitySeconds { get; set; } = 30;
+}
+
+/// <summary>Runs the embedded Durable engine for the lifetime of the host, on Azure Storage (Azurite locally).</summary>
+/// <remarks>
+/// Polling at most every 0.5 s keeps an idle local engine responsive (the default backs off to 30 s), and a 30 s
+/// visibility timeout brings a killed host's work back in half a minute instead of five (measured here: 300 s with
+/// the defaults, 20 s with 20 s). The worker id stays the same across restarts, so the restarted host takes its
+/// partitions back at once instead of waiting for the old leases to expire.
+/// </remarks>
+public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOptions> platform, IOptions<LocalEngineOptions> options, ILoggerFactory loggers)
+    : IHostedService, IAsyncDisposable
+{
+    private readonly DurableAzureStorage.AzureStorageOrchestrationService service = new(new DurableAzureStorage.AzureStorageOrchestrationServiceSettings
+    {
+        TaskHubName = options.Value.TaskHub,
+        StorageAccountClientProvider = new DurableAzureStorage.StorageAccountClientProvider(
+            platform.Value.StorageConnectionString ?? throw new InvalidOperationException("The local host needs MailImport:StorageConnectionString (Azurite).")),
+        LoggerFactory = loggers,
+        MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
+        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(options.Value.VisibilitySeconds),
+        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(options.Value.VisibilitySeconds),
+        WorkerId = "mailimport-local",
+    });
+
+    private TaskHubWorker? worker;
+
+    /// <summary>The engine the HTTP API talks to.</summary>
+    public IWorkflowEngine Engine => new TaskHubClientEngine(EmbeddedEngine.CreateClient(service, loggers));
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await service.CreateIfNotExistsAsync();
+        worker = await EmbeddedEngine.StartWorkerAsync(service, new DurableTaskRegistry().AddMailImportWorkflow(), services, loggers);
+    }
+
+    /// <inheritdoc/>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (worker is not null)
+        {
+            await worker.StopAsync(isForced: true);
+            worker = null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+}

@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using MailImport.Workflow;
+using MailImport.Workflow.Api;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Storage;
+using Microsoft.Extensions.Options;
+
+namespace MailImport.Local;
+
+/// <summary>Builds the local host: the HTTP API on Kestrel bound to 127.0.0.1 and the embedded engine on Azurite.</summary>
+public static class LocalHost
+{
+    /// <summary>The host, configured from appsettings, environment and arguments with the Functions app's setting names.</summary>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        configure?.Invoke(builder.Configuration);
+        // Local means local: never listen beyond the loopback address.
+        builder.WebHost.UseUrls(builder.Configuration["MailImport:Local:Urls"] ?? "http://127.0.0.1:7071");
+        if (string.IsNullOrEmpty(builder.Configuration["MailImport:Api:Key"]))
+        {
+            builder.Configuration["MailImport:Api:Key"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        }
+
+        builder.Services.AddMailImportWorkflow();
+        builder.Services.AddOptions<LocalEngineOptions>().BindConfiguration(LocalEngineOptions.SectionName);
+        builder.Services.AddSingleton<LocalEngine>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalEngine>());
+        builder.Services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalEngine>().Engine);
+
+        var app = builder.Build();
+        app.MapImportApi();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var key = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Key;
+            // The key goes to the console of the person who started the host, never to a log sink.
+            Console.WriteLine($"MailImport local host on {string.Join(", ", app.Urls)}; API key: {key}");
+        });
+        return app;
+    }
+
+    /// <summary>Creates the storage containers before the API takes requests.</summary>
+    public static Task PrepareAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<BatchStorage>().EnsureContainersAsync(cancellationToken);
+    }
+}

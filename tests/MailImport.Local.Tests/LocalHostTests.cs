@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using MailImport.Core;
+using MailImport.Local;
+using MailImport.Mail.Connections;
+using MailImport.Testing;
+using MailImport.Workflow.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Local.Tests;
+
+/// <summary>Servers of their own for the local host's tests: Dovecot source and destination, and Azurite.</summary>
+public sealed class LocalServersFixture
+{
+    public LocalServersFixture()
+    {
+        DovecotServer.Install();
+        Source = DovecotServer.Start("mi-local-source", 29000);
+        Destination = DovecotServer.Start("mi-local-dest", 30000);
+        Azurite = AzuriteServer.Start("local-tests", 31000);
+    }
+
+    public DovecotServer Source { get; }
+
+    public DovecotServer Destination { get; }
+
+    public AzuriteServer Azurite { get; }
+}
+
+/// <summary>The local host as a person runs it: Kestrel on 127.0.0.1, the engine on Azure Storage (Azurite).</summary>
+public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<LocalServersFixture>
+{
+    private const string Key = "local-test-key";
+    private const string Canary = "CanaryLocal9";
+
+    private WebApplication Build(string taskHub) => LocalHost.Build([], configuration => configuration.AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite,
+        ("MailImport:Local:Urls", "http://127.0.0.1:0"),
+        ("MailImport:TaskHub", taskHub),
+        ("MailImport:Api:Key", Key),
+        ("Logging:LogLevel:Default", "Warning"))));
+
+    [Fact]
+    public async Task Import_OnAzurite_CompletesAndLeavesNoPasswordInStorage()
+    {
+        var good = servers.Source.AddUser($"loc{Guid.NewGuid():N}"[..15], Canary);
+        await MailCorpus.SeedAsync(servers.Source, good, MailCorpus.Standard());
+        var taskHub = "LocalTest" + Guid.NewGuid().ToString("N")[..8];
+        await using var app = Build(taskHub);
+        await LocalHost.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        http.DefaultRequestHeaders.Add("x-functions-key", Key);
+        Assert.StartsWith("http://127.0.0.1:", http.BaseAddress!.ToString(), StringComparison.Ordinal);
+
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes($"{good.Login} {Canary}\nbad_name \"{Canary} x\"\n")), "file", "list.txt" },
+            { new StringContent(JsonSerializer.Serialize(new { domain = "example.org", source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 } })), "settings" },
+        };
+        using var started = await http.PostAsync("/api/imports", form);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+
+        JsonElement status = default;
+        for (var attempt = 0; attempt < 600 && status.ValueKind == JsonValueKind.Undefined; attempt++)
+        {
+            var current = await http.GetFromJsonAsync<JsonElement>($"/api/imports/{import.BatchId}");
+            if (current.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                status = current;
+            }
+            else
+            {
+                await Task.Delay(250);
+            }
+        }
+
+        Assert.Equal("Completed", status.GetProperty("status").GetString());
+        Assert.Equal(["Done", "Invalid"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+        MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, good),
+            await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{good.Login}@example.org", new Secret(Canary))));
+        await app.StopAsync();
+
+        await AssertNoCanaryInAzuriteAsync(taskHub, import.BatchId);
+    }
+
+    /// <summary>Every blob of the batch, every queue message and every table row of the task hub (orchestration history
+    /// and instances included). Azurite keeps earlier runs' data, so the scan is limited to this run's.</summary>
+    private async Task AssertNoCanaryInAzuriteAsync(string taskHub, string batchId)
+    {
+        var texts = new List<(string Where, string Text)>();
+        var blobs = new BlobServiceClient(servers.Azurite.ConnectionString);
+        await foreach (var container in blobs.GetBlobContainersAsync())
+        {
+            var client = blobs.GetBlobContainerClient(container.Name);
+            await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+            {
+                if (!blob.Name.Contains(batchId, StringComparison.Ordinal) && !container.Name.StartsWith(taskHub, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                texts.Add(($"blob {container.Name}/{blob.Name}", Encoding.UTF8.GetString((await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray())));
+            }
+        }
+
+        var queues = new QueueServiceClient(servers.Azurite.ConnectionString);
+        await foreach (var queue in queues.GetQueuesAsync(prefix: taskHub.ToLowerInvariant()))
+        {
+            foreach (var message in (await queues.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value)
+            {
+                texts.Add(($"queue {queue.Name}", message.Body.ToString()));
+            }
+        }
+
+        var tables = new TableServiceClient(servers.Azurite.ConnectionString);
+        var rows = 0;
+        await foreach (var table in tables.QueryAsync(t => t.Name.CompareTo(taskHub) >= 0))
+        {
+            if (!table.Name.StartsWith(taskHub, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            await foreach (var entity in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
+            {
+                rows++;
+                texts.Add(($"table {table.Name}", string.Join(" ", entity.Select(p => $"{p.Key}={p.Value}"))));
+            }
+        }
+
+        Assert.True(rows > 10, $"only {rows} table rows: is {taskHub}'s history where it should be?");
+        Assert.Contains(texts, t => t.Where.StartsWith($"table {taskHub}History", StringComparison.OrdinalIgnoreCase));
+        var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(Canary))[..8];
+        var leaks = texts.Where(t => t.Text.Contains(Canary, StringComparison.OrdinalIgnoreCase) || t.Text.Contains(base64, StringComparison.Ordinal)).Select(t => t.Where).Distinct().ToList();
+        Assert.True(leaks.Count == 0, "canary found in: " + string.Join(", ", leaks));
+    }
+}
