@@ -27,6 +27,7 @@ public static class LocalHost
         builder.Services.AddSingleton<LocalEngine>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalEngine>());
         builder.Services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalEngine>().Engine);
+        builder.Services.AddHostedService<ScheduleTimer>();
 
         var app = builder.Build();
         app.MapImportApi();

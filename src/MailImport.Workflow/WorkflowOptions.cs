@@ -51,6 +51,9 @@ public sealed class WorkflowOptions
     /// <summary>Chunks a mailbox orchestration runs before it continues as new, so its history stays small.</summary>
     public int ChunksPerGeneration { get; set; } = 10;
 
+    /// <summary>The schedule of a batch that asks for scheduled re-runs without giving one: daily at 03:00 UTC.</summary>
+    public string DefaultSchedule { get; set; } = "0 3 * * *";
+
     /// <summary>The chunk budget these settings give.</summary>
     public ChunkBudget Budget => new(ChunkMessages, ChunkMegabytes * 1024L * 1024, TimeSpan.FromSeconds(ChunkSeconds));
 

@@ -93,6 +93,7 @@ public static class WorkflowServices
         services.AddTransient<MailboxSteps>();
         services.AddOptions<Api.ApiOptions>().BindConfiguration(Api.ApiOptions.SectionName);
         services.AddTransient<Api.ImportApi>();
+        services.AddTransient<Api.ScheduledReruns>();
         return services;
     }
 

@@ -104,6 +104,8 @@ public static class ErrorCatalog
             "Give the certificate's SHA-256 fingerprint as 64 hexadecimal digits (colons allowed).", false),
         new(ErrorCode.SettingsConflictWithPreset, ErrorCategory.Settings, "A setting contradicts the chosen preset.",
             "Leave the field empty to use the preset's value, or choose custom.", false),
+        new(ErrorCode.SettingsInvalidSchedule, ErrorCategory.Settings, "The re-run schedule is not a CRON expression.",
+            "Give five CRON fields in UTC, such as 0 3 * * * for daily at 03:00, or default.", false),
 
         new(ErrorCode.SourceAuthFailed, ErrorCategory.Source, "The source server refused the login or password.",
             "Check the login (some servers want the full e-mail address) and the password in the file.", false),

@@ -71,6 +71,8 @@ public enum ErrorCode
     SettingsInvalidCertificate = 405,
     /// <summary>A field contradicts the chosen preset.</summary>
     SettingsConflictWithPreset = 406,
+    /// <summary>The re-run schedule is not a CRON expression.</summary>
+    SettingsInvalidSchedule = 407,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>

@@ -89,12 +89,21 @@ public sealed class ImportApi(
             problems.AddRange(parsed.Problems.Select(ApiProblem.Of));
         }
 
+        var options = settings?.Options ?? new ImportOptions();
+        if (options.Schedule is { } schedule)
+        {
+            options = options with { Schedule = schedule.Equals("default", StringComparison.OrdinalIgnoreCase) ? workflow.Value.DefaultSchedule : schedule.Trim() };
+            if (!ScheduledReruns.IsValid(options.Schedule))
+            {
+                problems.Add(new ApiProblem("options.schedule", nameof(ErrorCode.SettingsInvalidSchedule), "Give a CRON expression of five fields in UTC, such as \"0 3 * * *\" (daily at 03:00), or \"default\"."));
+            }
+        }
+
         if (problems.Count > 0)
         {
             return BadRequest(new ApiError("The import was not started.", problems));
         }
 
-        var options = settings!.Options ?? new ImportOptions();
         var batchId = Guid.NewGuid().ToString("N");
         var run = new BatchRunRecord($"{batchId}-r1", options.DryRun ? RunMode.DryRun : RunMode.Full, clock.GetUtcNow());
         await storage.SaveBatchAsync(new BatchDefinition(batchId, domain!, source.Server!, options, clock.GetUtcNow()) { Runs = [run] }, cancellationToken);

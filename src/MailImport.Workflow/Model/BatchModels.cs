@@ -13,7 +13,8 @@ public sealed record ImportOptions
     /// <summary>Copy Gmail's All Mail and Important too.</summary>
     public bool IncludeGmailAllMail { get; init; }
 
-    /// <summary>Re-run incrementally on this CRON schedule until the batch is closed; null for no schedule.</summary>
+    /// <summary>Re-run incrementally on this CRON schedule (five fields, UTC) until the batch is closed; null for
+    /// none; "default" for the service's default (daily).</summary>
     public string? Schedule { get; init; }
 }
 

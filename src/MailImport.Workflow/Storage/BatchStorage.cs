@@ -92,6 +92,18 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public ICursorStore CursorStore(string batchId, int line) =>
         new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"));
 
+    /// <summary>Every batch id in storage (a batch is a folder of the batches container).</summary>
+    public async IAsyncEnumerable<string> ListBatchIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in Batches.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", null, cancellationToken))
+        {
+            if (item.IsPrefix && IsBatchId(item.Prefix.TrimEnd('/')))
+            {
+                yield return item.Prefix.TrimEnd('/');
+            }
+        }
+    }
+
     /// <summary>Whether a batch id has the shape of ours (so a path trick never reaches storage).</summary>
     public static bool IsBatchId(string? value) =>
         value is { Length: 32 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');

@@ -116,6 +116,18 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Equal(["domain", "source.host", "file", "line 1", "line 2"], error!.Problems!.Select(p => p.Field));
     }
 
+    [Fact]
+    public async Task Start_ScheduleThatIsNotCron_Is400NamingTheField()
+    {
+        var settings = new { domain = "example.org", source = new { host = "127.0.0.1" }, options = new { schedule = "every day" } };
+
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan Secret12", settings));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = Assert.Single((await response.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web))!.Problems!);
+        Assert.Equal(("options.schedule", "SettingsInvalidSchedule"), (problem.Field, problem.Code));
+    }
+
     [Theory]
     [InlineData("application/json", "{ \"domain\": ")]
     [InlineData("text/plain", "ivan Secret12")]

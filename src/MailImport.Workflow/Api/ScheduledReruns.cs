@@ -1,0 +1,57 @@
+using Cronos;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Storage;
+using Microsoft.Extensions.Options;
+
+namespace MailImport.Workflow.Api;
+
+/// <summary>Starts the incremental re-runs that batches asked for on a schedule, until they are closed. Both hosts
+/// call <see cref="RunDueAsync"/> from a timer: the Functions app's timer trigger, the local host's background loop.</summary>
+public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine, IOptions<WorkflowOptions> workflow, TimeProvider clock)
+{
+    /// <summary>Whether <paramref name="schedule"/> is a CRON expression (five fields, UTC) this service understands.</summary>
+    public static bool IsValid(string schedule) => TryParse(schedule) is not null;
+
+    /// <summary>Starts a run for every open, scheduled batch whose next occurrence since its last run has come and
+    /// whose last run has ended; returns the runs started.</summary>
+    public async Task<IReadOnlyList<string>> RunDueAsync(CancellationToken cancellationToken)
+    {
+        var started = new List<string>();
+        var now = clock.GetUtcNow();
+        await foreach (var batchId in storage.ListBatchIdsAsync(cancellationToken))
+        {
+            var batch = await storage.LoadBatchAsync(batchId, cancellationToken);
+            if (batch is not { Closed: false, Options.Schedule: { } schedule } || batch.Runs.Count == 0 || TryParse(schedule) is not { } cron)
+            {
+                continue;
+            }
+
+            var last = batch.Runs[^1];
+            var due = cron.GetNextOccurrence(last.StartedAt.UtcDateTime, TimeZoneInfo.Utc);
+            if (due is null || due > now.UtcDateTime)
+            {
+                continue;
+            }
+
+            if (await engine.GetStateAsync(last.RunId, cancellationToken) is { Status: WorkflowRuntimeStatus.Running or WorkflowRuntimeStatus.Pending })
+            {
+                // Still running: the next check after it ends starts the overdue run.
+                continue;
+            }
+
+            var run = new BatchRunRecord($"{batchId}-r{batch.Runs.Count + 1}", RunMode.Incremental, now);
+            await storage.SaveBatchAsync(batch with { Runs = [.. batch.Runs, run] }, cancellationToken);
+            var settings = workflow.Value;
+            await engine.StartAsync(WorkflowNames.ImportBatch,
+                new BatchRunInput(batchId, run.RunId, run.Mode, settings.Concurrency, settings.ChunksPerGeneration), run.RunId, cancellationToken);
+            started.Add(run.RunId);
+        }
+
+        return started;
+    }
+
+    private static CronExpression? TryParse(string schedule) =>
+        CronExpression.TryParse(schedule, CronFormat.Standard, out var cron) ? cron : null;
+}
