@@ -117,6 +117,16 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Start_BodyOverTheLimit_Is413BeforeAnythingIsRead()
+    {
+        var big = new string('a', (int)ImportApi.MaxBodyBytes + 1);
+
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", Upload(big, Settings()));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Start_ScheduleThatIsNotCron_Is400NamingTheField()
     {
         var settings = new { domain = "example.org", source = new { host = "127.0.0.1" }, options = new { schedule = "every day" } };
