@@ -25,7 +25,8 @@ public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, Dat
 /// <summary>The batch-wide steps: plan a run, check the domain, write the report, close the batch.</summary>
 public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock)
 {
-    /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report shows failed or partial.</summary>
+    /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report does not show done (failed,
+    /// partial, or a line a corrected file has just made valid).</summary>
     public async Task<RunPlan> PlanAsync(BatchRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -37,7 +38,7 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         }
 
         var report = await storage.LoadReportAsync(input.BatchId, cancellationToken);
-        var done = report?.Mailboxes.Where(m => m.Status is MailboxStatus.Done or MailboxStatus.Invalid).Select(m => m.LineNumber).ToHashSet() ?? [];
+        var done = report?.Mailboxes.Where(m => m.Status == MailboxStatus.Done).Select(m => m.LineNumber).ToHashSet() ?? [];
         return new RunPlan(batch.Domain, manifest.Entries.Where(e => !done.Contains(e.Line)).ToList(), batch.Closed);
     }
 

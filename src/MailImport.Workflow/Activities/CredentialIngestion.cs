@@ -1,6 +1,5 @@
 using MailImport.Core.Credentials;
 using MailImport.Core.Errors;
-using MailImport.Core.Reports;
 using MailImport.Workflow.Model;
 using MailImport.Workflow.Secrets;
 using MailImport.Workflow.Storage;
@@ -28,20 +27,19 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
         var parsed = raw.Value.IsJson ? CredentialJson.Parse(raw.Value.Content) : CredentialFile.Parse(raw.Value.Content);
         if (parsed.FileProblem is { } fileProblem)
         {
-            await storage.SaveManifestAsync(batchId, new Manifest([], []), cancellationToken);
+            await storage.SaveManifestAsync(batchId, await storage.LoadManifestAsync(batchId, cancellationToken) ?? new Manifest([], []), cancellationToken);
             await storage.DeleteCredentialsAsync(batchId, cancellationToken);
             return new IngestResult(0, 0, StepResult.Failed(fileProblem.Code, fileProblem.Message));
         }
 
-        foreach (var entry in parsed.Entries)
+        // A first upload keeps its line numbers; a corrected file for a re-run is folded into the manifest.
+        var (manifest, entries) = ManifestMerge.Merge(await storage.LoadManifestAsync(batchId, cancellationToken), parsed);
+        foreach (var entry in entries)
         {
             await secrets.SetAsync(SecretNames.SourcePassword(batchId, entry.LineNumber), entry.SourcePassword, cancellationToken);
             await secrets.SetAsync(SecretNames.DestinationPassword(batchId, entry.LineNumber), entry.DestinationPassword, cancellationToken);
         }
 
-        var manifest = new Manifest(
-            parsed.Entries.Select(e => new ManifestEntry(e.LineNumber, e.SourceLogin, e.DestinationUsername)).ToList(),
-            MailboxReport.ForInvalidLines(parsed));
         await storage.SaveManifestAsync(batchId, manifest, cancellationToken);
         await storage.DeleteCredentialsAsync(batchId, cancellationToken);
         return new IngestResult(manifest.Entries.Count, manifest.Invalid.Count);

@@ -55,7 +55,3 @@ public sealed record BatchStatus(
     string Status,
     IReadOnlyList<MailboxReport> Mailboxes,
     MailboxCounters Totals);
-
-/// <summary>The body of a re-run request.</summary>
-/// <param name="Mode">"retryFailed" (the default) or "incremental".</param>
-public sealed record RerunRequest(string? Mode);

@@ -186,20 +186,39 @@ public sealed class ImportApi(
             return NotFound();
         }
 
-        RerunRequest? body = null;
-        if (request.ContentLength is > 0)
+        // The body may carry the mode and a corrected credential file (multipart: file + mode; or JSON: mode + entries).
+        string? modeText = null;
+        byte[]? corrected = null;
+        var correctedIsJson = false;
+        if (request.HasFormContentType)
+        {
+            var (_, credentials, _, error) = await ReadStartRequestAsync(request, cancellationToken, fileRequired: false);
+            if (error is not null)
+            {
+                return BadRequest(error);
+            }
+
+            corrected = credentials;
+            modeText = request.Form["mode"].FirstOrDefault();
+        }
+        else if (request.ContentLength is > 0)
         {
             try
             {
-                body = await JsonSerializer.DeserializeAsync<RerunRequest>(request.Body, Json, cancellationToken);
+                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+                modeText = document.RootElement.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+                if (document.RootElement.TryGetProperty("entries", out var e))
+                {
+                    (corrected, correctedIsJson) = (Encoding.UTF8.GetBytes(e.GetRawText()), true);
+                }
             }
             catch (JsonException)
             {
-                return BadRequest(new ApiError("The body must be JSON: {\"mode\": \"retryFailed\" | \"incremental\"}."));
+                return BadRequest(new ApiError("The body must be JSON: {\"mode\": \"retryFailed\" | \"incremental\", \"entries\": [...]}."));
             }
         }
 
-        var mode = body?.Mode?.ToLowerInvariant() switch
+        var mode = modeText?.ToLowerInvariant() switch
         {
             null or "" or "retryfailed" => RunMode.RetryFailed,
             "incremental" => RunMode.Incremental,
@@ -208,6 +227,15 @@ public sealed class ImportApi(
         if (mode is null)
         {
             return BadRequest(new ApiError("mode is retryFailed or incremental."));
+        }
+
+        if (corrected is not null)
+        {
+            var parsed = correctedIsJson ? CredentialJson.Parse(corrected) : CredentialFile.Parse(corrected);
+            if (parsed.FileProblem is { } fileProblem)
+            {
+                return BadRequest(new ApiError("The corrected file cannot be used.", [ApiProblem.Of(fileProblem)]));
+            }
         }
 
         if (batch.Closed)
@@ -222,6 +250,12 @@ public sealed class ImportApi(
 
         var run = new BatchRunRecord($"{id}-r{batch.Runs.Count + 1}", mode.Value, clock.GetUtcNow());
         await storage.SaveBatchAsync(batch with { Runs = [.. batch.Runs, run] }, cancellationToken);
+        if (corrected is not null)
+        {
+            // The run's first activity folds it into the manifest: lines it fixes keep their mailbox's number.
+            await storage.UploadCredentialsAsync(id, corrected, correctedIsJson, cancellationToken);
+        }
+
         await StartRunAsync(id, run, cancellationToken);
         var manifest = await storage.LoadManifestAsync(id, cancellationToken);
         return Results.Json(Started(request, id, run.RunId, manifest?.Entries.Count ?? 0, manifest?.Invalid.Count ?? 0), Json, statusCode: StatusCodes.Status202Accepted);
@@ -260,7 +294,7 @@ public sealed class ImportApi(
     private async Task<BatchDefinition?> LoadAsync(string id, CancellationToken cancellationToken) =>
         BatchStorage.IsBatchId(id) ? await storage.LoadBatchAsync(id, cancellationToken) : null;
 
-    private static async Task<(ImportSettings? Settings, byte[]? Credentials, bool IsJson, ApiError? Error)> ReadStartRequestAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<(ImportSettings? Settings, byte[]? Credentials, bool IsJson, ApiError? Error)> ReadStartRequestAsync(HttpRequest request, CancellationToken cancellationToken, bool fileRequired = true)
     {
         if (request.HasFormContentType)
         {
@@ -276,7 +310,9 @@ public sealed class ImportApi(
 
             if (form.Files["file"] is not { } file)
             {
-                return (null, null, false, new ApiError("Attach the credential file as the form field \"file\"."));
+                return fileRequired
+                    ? (null, null, false, new ApiError("Attach the credential file as the form field \"file\"."))
+                    : (null, null, false, null);
             }
 
             if (file.Length > CredentialFile.MaxBytes)

@@ -196,6 +196,44 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
     }
 
+    [Fact]
+    public async Task Import_FixTheFileAndRerun_EverythingDoneAndNothingCopiedTwice()
+    {
+        // The scenario: one good mailbox, one with a wrong source password, one whose username breaks the rules.
+        var good = servers.Source.AddUser($"fix{Guid.NewGuid():N}"[..15], "Secret-ok1");
+        var wrong = servers.Source.AddUser($"pw{Guid.NewGuid():N}"[..14], "Secret-ok2");
+        var renamed = servers.Source.AddUser($"re_{Guid.NewGuid():N}"[..15], "Secret-ok3");
+        foreach (var account in new[] { good, wrong, renamed })
+        {
+            await MailCorpus.SeedAsync(servers.Source, account, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+        }
+
+        using var started = await SendAsync(HttpMethod.Post, "/api/imports",
+            Upload($"{good.Login} Secret-ok1\n{wrong.Login} Wrong-pw9\n{renamed.Login} Secret-ok3\n", Settings()));
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        var first = await WaitForAsync(import.BatchId);
+        Assert.Equal([("Done", null), ("Failed", "SourceAuthFailed"), ("Invalid", "UsernameInvalidCharacter")],
+            first.GetProperty("mailboxes").EnumerateArray().Select(m => (m.GetProperty("status").GetString(), m.TryGetProperty("code", out var c) ? c.GetString() : null)));
+
+        // The admin fixes the two lines (right password; a new username in the four-field form) and re-runs.
+        var fixedUsername = renamed.Login.Replace("_", "-", StringComparison.Ordinal);
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes($"{renamed.Login} Secret-ok3 {fixedUsername} Secret-ok3\n{wrong.Login} Secret-ok2\n")), "file", "fixed.txt" },
+        };
+        using var rerun = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun", form);
+        Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+        var second = await WaitForAsync(import.BatchId);
+
+        Assert.Equal(["Done", "Done", "Done"], second.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+        Assert.Equal([1, 2, 3], second.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("lineNumber").GetInt32()));
+        foreach (var (account, username, password) in new[] { (good, good.Login, "Secret-ok1"), (wrong, wrong.Login, "Secret-ok2"), (renamed, fixedUsername, "Secret-ok3") })
+        {
+            MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, account),
+                await MailCorpus.SnapshotAsync(servers.Destination, new Mail.Connections.MailAccount($"{username}@example.org", new MailImport.Core.Secret(password))));
+        }
+    }
+
     private async Task<JsonElement> WaitForAsync(string batchId)
     {
         for (var attempt = 0; attempt < 300; attempt++)

@@ -1,0 +1,58 @@
+using MailImport.Core.Credentials;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Model;
+
+namespace MailImport.Workflow.Activities;
+
+/// <summary>Folds a corrected credential file into a batch's manifest.</summary>
+/// <remarks>
+/// A mailbox is known by its line number: its secrets and its cursor are named after it. So a line of the corrected
+/// file whose source login the batch already has takes that mailbox's line number (its cursor stays attached and
+/// nothing is copied twice); a login the batch has never seen gets a new number after the highest. Mailboxes the
+/// corrected file does not mention keep their entries and report lines.
+/// </remarks>
+public static class ManifestMerge
+{
+    /// <summary>The batch's manifest after the corrected file, and the parse result renumbered to batch lines.</summary>
+    public static (Manifest Manifest, IReadOnlyList<CredentialEntry> Entries) Merge(Manifest? existing, CredentialParseResult corrected)
+    {
+        ArgumentNullException.ThrowIfNull(corrected);
+        var invalid = MailboxReport.ForInvalidLines(corrected);
+        if (existing is null)
+        {
+            return (new Manifest(corrected.Entries.Select(Entry).ToList(), invalid), corrected.Entries);
+        }
+
+        var known = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in existing.Invalid.Where(l => l.SourceLogin.Length > 0))
+        {
+            known[line.SourceLogin] = line.LineNumber;
+        }
+
+        foreach (var entry in existing.Entries)
+        {
+            known[entry.SourceLogin] = entry.Line;
+        }
+
+        var next = existing.Entries.Select(e => e.Line).Concat(existing.Invalid.Select(l => l.LineNumber)).DefaultIfEmpty(0).Max() + 1;
+        var lineOf = new Dictionary<int, int>();
+        var logins = corrected.Entries.Select(e => (e.LineNumber, Login: (string?)e.SourceLogin))
+            .Concat(invalid.Select(l => (l.LineNumber, Login: l.SourceLogin.Length > 0 ? l.SourceLogin : null)))
+            .OrderBy(l => l.LineNumber);
+        foreach (var (fileLine, login) in logins)
+        {
+            lineOf[fileLine] = login is not null && known.TryGetValue(login, out var batchLine) && !lineOf.ContainsValue(batchLine) ? batchLine : next++;
+        }
+
+        var entries = corrected.Entries.Select(e => e with { LineNumber = lineOf[e.LineNumber] }).ToList();
+        var mentioned = lineOf.Values.ToHashSet();
+        var manifest = new Manifest(
+            existing.Entries.Where(e => !mentioned.Contains(e.Line)).Concat(entries.Select(Entry)).OrderBy(e => e.Line).ToList(),
+            existing.Invalid.Where(l => !mentioned.Contains(l.LineNumber))
+                .Concat(invalid.Select(l => l with { LineNumber = lineOf[l.LineNumber] }))
+                .OrderBy(l => l.LineNumber).ToList());
+        return (manifest, entries);
+    }
+
+    private static ManifestEntry Entry(CredentialEntry entry) => new(entry.LineNumber, entry.SourceLogin, entry.DestinationUsername);
+}

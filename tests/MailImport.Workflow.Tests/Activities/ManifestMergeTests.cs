@@ -1,0 +1,50 @@
+using System.Text;
+using MailImport.Core.Credentials;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Activities;
+
+namespace MailImport.Workflow.Tests.Activities;
+
+public class ManifestMergeTests
+{
+    private static CredentialParseResult Parse(string text) => CredentialFile.Parse(Encoding.UTF8.GetBytes(text));
+
+    [Fact]
+    public void Merge_FirstUpload_KeepsTheFilesLineNumbers()
+    {
+        var (manifest, entries) = ManifestMerge.Merge(null, Parse("a Secret12\nbad_name Secret12\n\nc Secret34"));
+
+        Assert.Equal([1, 4], manifest.Entries.Select(e => e.Line));
+        Assert.Equal([2], manifest.Invalid.Select(l => l.LineNumber));
+        Assert.Equal([1, 4], entries.Select(e => e.LineNumber));
+    }
+
+    [Fact]
+    public void Merge_CorrectedFile_KeepsEachMailboxsLineAndLeavesTheRestAlone()
+    {
+        var (first, _) = ManifestMerge.Merge(null, Parse("good Secret12\nwrongpw Secret12\nbad_name Secret12\n"));
+
+        // The admin sends only the lines to fix, in another order, plus one mailbox the batch never had.
+        var (merged, entries) = ManifestMerge.Merge(first, Parse("bad_name Secret12 badname Secret56\nnewbox Secret78\nWRONGPW Fixed123\n"));
+
+        Assert.Equal([(1, "good"), (2, "WRONGPW"), (3, "bad_name"), (4, "newbox")], merged.Entries.Select(e => (e.Line, e.SourceLogin)));
+        Assert.Empty(merged.Invalid);
+        Assert.Equal([3, 4, 2], entries.Select(e => e.LineNumber));
+        Assert.Equal("Fixed123", entries.Single(e => e.LineNumber == 2).SourcePassword.Reveal());
+        Assert.Equal("badname", merged.Entries.Single(e => e.Line == 3).DestinationUsername);
+    }
+
+    [Fact]
+    public void Merge_CorrectedFileStillBroken_ReplacesThatLinesReportLineOnly()
+    {
+        var (first, _) = ManifestMerge.Merge(null, Parse("good Secret12\nbad_name Secret12\nother_bad Secret12\n"));
+
+        var (merged, _) = ManifestMerge.Merge(first, Parse("bad_name Sec\n"));
+
+        Assert.Equal([1], merged.Entries.Select(e => e.Line));
+        var invalid = merged.Invalid.ToDictionary(l => l.LineNumber);
+        Assert.Equal([2, 3], invalid.Keys.Order());
+        Assert.Contains("shorter than 6", invalid[2].Message, StringComparison.Ordinal);
+        Assert.Equal(MailboxStatus.Invalid, invalid[3].Status);
+    }
+}
