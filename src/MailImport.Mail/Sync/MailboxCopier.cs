@@ -119,12 +119,12 @@ public sealed class MailboxCopier(MailConnector connector)
         public async Task<ChunkResult> CopyImapAsync(ImapClient source, DestinationMailbox destination, CancellationToken cancellationToken)
         {
             destinationLimit = destination.AppendLimit;
-            var folders = await OnSource(() => ListFoldersAsync(source, cancellationToken));
-            var plans = FolderMapper.Plan(folders.Keys, job.Source.Provider, job.Options.IncludeGmailAllMail);
-            var byName = folders.ToDictionary(f => f.Key.FullName, f => f.Value, StringComparer.Ordinal);
+            var folders = await OnSource(() => SourceFolders.PlanAsync(source, job.Source.Provider, job.Options.IncludeGmailAllMail, cancellationToken));
+            var plans = folders.Plans;
+            var byName = folders.ByName;
             folderCount = plans.Count;
-            messagesTotal = plans.Sum(p => (long)byName[p.SourceFullName].Count);
-            bytesTotal = plans.Sum(p => (long)(byName[p.SourceFullName].Size ?? 0));
+            messagesTotal = folders.Messages;
+            bytesTotal = folders.Bytes;
 
             if (cursor.InFlight is { Uids.Count: > 0 } journal)
             {
@@ -140,28 +140,6 @@ public sealed class MailboxCopier(MailConnector connector)
             }
 
             return Result(completed: true);
-        }
-
-        private static async Task<Dictionary<SourceFolder, IMailFolder>> ListFoldersAsync(ImapClient source, CancellationToken cancellationToken)
-        {
-            var items = StatusItems.Count | ((source.Capabilities & ImapCapabilities.StatusSize) != 0 ? StatusItems.Size : StatusItems.None);
-            var result = new Dictionary<SourceFolder, IMailFolder>();
-            foreach (var ns in source.PersonalNamespaces)
-            {
-                foreach (var folder in await source.GetFoldersAsync(ns, items, subscribedOnly: false, cancellationToken))
-                {
-                    result[new SourceFolder(folder.FullName, folder.DirectorySeparator, folder.Attributes)] = folder;
-                }
-            }
-
-            // INBOX is always there, even where a server leaves it out of its LIST answer.
-            if (!result.Keys.Any(f => f.FullName.Equals("INBOX", StringComparison.OrdinalIgnoreCase)))
-            {
-                await source.Inbox.StatusAsync(items, cancellationToken);
-                result[new SourceFolder(source.Inbox.FullName, source.Inbox.DirectorySeparator, FolderAttributes.Inbox)] = source.Inbox;
-            }
-
-            return result;
         }
 
         /// <returns>False when the budget ran out before the folder was finished.</returns>
@@ -359,7 +337,7 @@ public sealed class MailboxCopier(MailConnector connector)
             }
         }
 
-        private async Task ReconcileImapAsync(InFlightBatch journal, Dictionary<string, IMailFolder> folders, DestinationMailbox destination, CancellationToken cancellationToken)
+        private async Task ReconcileImapAsync(InFlightBatch journal, IReadOnlyDictionary<string, IMailFolder> folders, DestinationMailbox destination, CancellationToken cancellationToken)
         {
             var state = cursor.Folders.GetValueOrDefault(journal.SourceFolder);
             var target = await OnDestination(() => destination.OpenExistingAsync(journal.DestinationFolder, cancellationToken));

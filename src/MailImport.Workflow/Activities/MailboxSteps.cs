@@ -3,6 +3,7 @@ using MailImport.Core.Reports;
 using MailImport.Core.Sources;
 using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
+using MailImport.Mail.Folders;
 using MailImport.Mail.Sync;
 using MailImport.Workflow.Model;
 using MailImport.Workflow.Provisioning;
@@ -48,24 +49,10 @@ public sealed class MailboxSteps(
             }
 
             using var imap = await connector.OpenImapAsync(endpoint, account, MailSide.Source, cancellationToken);
-            var folders = new List<string>();
-            long messages = 0, bytes = 0;
-            var items = StatusItems.Count | ((imap.Capabilities & MailKit.Net.Imap.ImapCapabilities.StatusSize) != 0 ? StatusItems.Size : StatusItems.None);
-            foreach (var ns in imap.PersonalNamespaces)
-            {
-                foreach (var folder in await imap.GetFoldersAsync(ns, items, subscribedOnly: false, cancellationToken))
-                {
-                    if ((folder.Attributes & (FolderAttributes.NoSelect | FolderAttributes.NonExistent)) == 0)
-                    {
-                        folders.Add(folder.FullName);
-                        messages += folder.Count;
-                        bytes += (long)(folder.Size ?? 0);
-                    }
-                }
-            }
-
+            // The dry run lists exactly what a copy would take (Gmail's All Mail left out unless asked for).
+            var plan = await SourceFolders.PlanAsync(imap, batch.Source.Provider, batch.Options.IncludeGmailAllMail, cancellationToken);
             await imap.DisconnectAsync(true, cancellationToken);
-            return new SourceCheckResult(StepResult.Success, folders, messages, bytes);
+            return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes);
         }
         catch (MailFailureException e)
         {
