@@ -20,22 +20,7 @@ using Microsoft.Extensions.Logging;
 namespace MailImport.Local.Tests;
 
 /// <summary>Servers of their own for the local host's tests: Dovecot source and destination, and Azurite.</summary>
-public sealed class LocalServersFixture
-{
-    public LocalServersFixture()
-    {
-        DovecotServer.Install();
-        Source = DovecotServer.Start("mi-local-source", 29000);
-        Destination = DovecotServer.Start("mi-local-dest", 30000);
-        Azurite = AzuriteServer.Start("local-tests", 31000);
-    }
-
-    public DovecotServer Source { get; }
-
-    public DovecotServer Destination { get; }
-
-    public AzuriteServer Azurite { get; }
-}
+public sealed class LocalServersFixture() : ServerSet("mi-local", 29000);
 
 /// <summary>The local host as a person runs it: Kestrel on 127.0.0.1, the engine on Azure Storage (Azurite).</summary>
 public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<LocalServersFixture>
