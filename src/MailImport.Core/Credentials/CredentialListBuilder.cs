@@ -41,7 +41,7 @@ internal sealed class CredentialListBuilder(CredentialListBuilder.Form form)
         }
 
         // Every line claims its username, valid or not: two lines for one mailbox stay a conflict once the first is fixed.
-        var key = UsernameKey(username);
+        var key = DestinationRules.MailboxKey(username);
         if (claimed.TryGetValue(key, out var first))
         {
             AddProblem(line, ErrorCode.LineDuplicateDestination,
@@ -67,11 +67,6 @@ internal sealed class CredentialListBuilder(CredentialListBuilder.Form form)
         var at = login.LastIndexOf('@');
         return at < 0 ? login : login[..at];
     }
-
-    /// <summary>Two usernames that the destination treats as one mailbox share a key.</summary>
-    /// <remarks>Yandex logins ignore case and treat '.' and '-' as the same character
-    /// (ivan.petrov and Ivan-Petrov are one login), so such lines would import into one mailbox.</remarks>
-    internal static string UsernameKey(string username) => username.ToLowerInvariant().Replace('.', '-');
 
     private string Where(int line) => form == Form.TextFile ? $"line {line}" : $"entry {line}";
 

@@ -24,6 +24,15 @@ public static class DestinationRules
     /// <summary>The punctuation a password may hold besides Latin letters and digits.</summary>
     public const string PasswordPunctuation = "!@#$%^&*()_-+:;,.";
 
+    /// <summary>Two usernames that the destination treats as one mailbox share a key.</summary>
+    /// <remarks>Yandex logins ignore case and treat '.' and '-' as the same character
+    /// (ivan.petrov and Ivan-Petrov are one login), so such lines would import into one mailbox.</remarks>
+    public static string MailboxKey(string username)
+    {
+        ArgumentNullException.ThrowIfNull(username);
+        return username.ToLowerInvariant().Replace('.', '-');
+    }
+
     /// <summary>Checks a destination username; an empty list means it is acceptable.</summary>
     public static IReadOnlyList<RuleViolation> CheckUsername(string username)
     {

@@ -1,5 +1,7 @@
 using MailImport.Core.Credentials;
+using MailImport.Core.Errors;
 using MailImport.Core.Reports;
+using MailImport.Core.Rules;
 using MailImport.Workflow.Model;
 
 namespace MailImport.Workflow.Activities;
@@ -44,12 +46,40 @@ public static class ManifestMerge
             lineOf[fileLine] = login is not null && known.TryGetValue(login, out var batchLine) && !lineOf.ContainsValue(batchLine) ? batchLine : next++;
         }
 
-        var entries = corrected.Entries.Select(e => e with { LineNumber = lineOf[e.LineNumber] }).ToList();
         var mentioned = lineOf.Values.ToHashSet();
+        var keptEntries = existing.Entries.Where(e => !mentioned.Contains(e.Line)).ToList();
+        var keptInvalid = existing.Invalid.Where(l => !mentioned.Contains(l.LineNumber)).ToList();
+
+        // The corrected file was checked against itself only; a line of it may still name a username that a mailbox it
+        // does not mention already imports into. Every kept line claims its username, valid or not, as in one file.
+        var claimed = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (line, username) in keptEntries.Select(e => (e.Line, e.DestinationUsername)).Concat(keptInvalid.Select(l => (l.LineNumber, l.DestinationUsername))))
+        {
+            if (username.Length > 0)
+            {
+                claimed.TryAdd(DestinationRules.MailboxKey(username), line);
+            }
+        }
+
+        var entries = new List<CredentialEntry>();
+        var conflicts = new List<MailboxReport>();
+        foreach (var entry in corrected.Entries.Select(e => e with { LineNumber = lineOf[e.LineNumber] }))
+        {
+            if (claimed.TryGetValue(DestinationRules.MailboxKey(entry.DestinationUsername), out var owner))
+            {
+                conflicts.Add(MailboxReport.ForInvalidLine(entry.LineNumber, [new CredentialProblem(entry.LineNumber, ErrorCode.LineDuplicateDestination,
+                    $"The destination username '{entry.DestinationUsername}' is already used by line {owner} of this batch; remove this line or give it another username.",
+                    entry.SourceLogin, entry.DestinationUsername)]));
+            }
+            else
+            {
+                entries.Add(entry);
+            }
+        }
+
         var manifest = new Manifest(
-            existing.Entries.Where(e => !mentioned.Contains(e.Line)).Concat(entries.Select(Entry)).OrderBy(e => e.Line).ToList(),
-            existing.Invalid.Where(l => !mentioned.Contains(l.LineNumber))
-                .Concat(invalid.Select(l => l with { LineNumber = lineOf[l.LineNumber] }))
+            keptEntries.Concat(entries.Select(Entry)).OrderBy(e => e.Line).ToList(),
+            keptInvalid.Concat(invalid.Select(l => l with { LineNumber = lineOf[l.LineNumber] })).Concat(conflicts)
                 .OrderBy(l => l.LineNumber).ToList());
         return (manifest, entries);
     }

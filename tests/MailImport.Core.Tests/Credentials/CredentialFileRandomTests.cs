@@ -79,7 +79,7 @@ public class CredentialFileRandomTests(ITestOutputHelper output)
             Assert.Empty(DestinationRules.CheckPassword(e.DestinationPassword, e.DestinationUsername));
             Assert.DoesNotContain(e.LineNumber, problemLines);
         });
-        Assert.Equal(result.Entries.Count, result.Entries.Select(e => CredentialListBuilder.UsernameKey(e.DestinationUsername)).Distinct().Count());
+        Assert.Equal(result.Entries.Count, result.Entries.Select(e => DestinationRules.MailboxKey(e.DestinationUsername)).Distinct().Count());
         Assert.True(result.Entries.Select(e => e.LineNumber).SequenceEqual(result.Entries.Select(e => e.LineNumber).Order()), "entries out of order");
 
         // Round trip: every accepted entry written back in the canonical quoted form parses to itself.

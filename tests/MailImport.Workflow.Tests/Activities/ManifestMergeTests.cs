@@ -1,5 +1,6 @@
 using System.Text;
 using MailImport.Core.Credentials;
+using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 using MailImport.Workflow.Activities;
 
@@ -46,5 +47,24 @@ public class ManifestMergeTests
         Assert.Equal([2, 3], invalid.Keys.Order());
         Assert.Contains("shorter than 6", invalid[2].Message, StringComparison.Ordinal);
         Assert.Equal(MailboxStatus.Invalid, invalid[3].Status);
+    }
+
+    [Fact]
+    public void Merge_CorrectedLineTakesAUsernameAnotherMailboxHas_RefusesThatLineOnly()
+    {
+        var (first, _) = ManifestMerge.Merge(null, Parse("ivan.petrov Secret12\nbad_name Secret12\nother Secret12\n"));
+
+        // The fix for line 2 picks a username that line 1 already imports into (Yandex: '-' and '.' are one, case ignored),
+        // and a new login does the same with line 3's; a username the batch does not have goes on.
+        var (merged, entries) = ManifestMerge.Merge(first, Parse("bad_name Secret12 Ivan-Petrov Secret56\nnewcomer Secret12 OTHER Secret56\nfresh Secret12\n"));
+
+        Assert.Equal([(1, "ivan.petrov"), (3, "other"), (5, "fresh")], merged.Entries.Select(e => (e.Line, e.SourceLogin)));
+        Assert.Equal([5], entries.Select(e => e.LineNumber));
+        var refused = merged.Invalid.ToDictionary(l => l.LineNumber);
+        Assert.Equal([2, 4], refused.Keys.Order());
+        Assert.All(refused.Values, l => Assert.Equal(ErrorCode.LineDuplicateDestination, l.Code));
+        Assert.Contains("already used by line 1", refused[2].Message, StringComparison.Ordinal);
+        Assert.Contains("already used by line 3", refused[4].Message, StringComparison.Ordinal);
+        Assert.Equal("newcomer", refused[4].SourceLogin);
     }
 }
