@@ -1,0 +1,168 @@
+// MailImport in Azure: one Function App (Durable Functions, Azure Storage backend) with a user-assigned identity,
+// its storage account, a Key Vault for the Yandex 360 token and the sources' passwords, and Application Insights.
+// `azd up` provisions this and deploys src/MailImport.Functions as the service `api` (see azure.yaml).
+//
+// Subscription scope, as in the azd quickstart: the template creates its own resource group rg-<environment>,
+// so `azd up` needs nothing created beforehand and `azd down` removes everything by deleting that group.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and seeds the unique suffix of every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource. It must offer the Flex Consumption plan: `az functionapp list-flexconsumption-locations`.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the person (or service principal) running azd; gets Key Vault Secrets Officer so they can put the Yandex 360 token into the vault. azd fills it in; leave empty to grant nothing.')
+param principalId string = ''
+
+@minLength(1)
+@description('The Yandex 360 organisation id (admin console, "Organisation profile"). Digits only.')
+param yandex360OrgId string
+
+@description('Name of the Key Vault secret that holds the Yandex 360 OAuth token. The admin stores the token after deployment; it is never a parameter.')
+param yandex360TokenSecretName string = 'yandex360-oauth-token'
+
+@description('IMAP server of the destination: the mailboxes MailImport creates are filled through it.')
+param destinationImapHost string = 'imap.yandex.ru'
+
+@description('IMAP port of the destination (implicit TLS).')
+param destinationImapPort int = 993
+
+@description('Durable Functions task hub name: its queues, tables and blobs in the storage account start with it.')
+param taskHubName string = 'MailImport'
+
+@minValue(1)
+@description('Mailboxes one batch copies at the same time.')
+param maxMailboxesInFlight int = 8
+
+@minValue(1)
+@description('Connections one source IMAP host accepts from MailImport at once (Gmail: about 15).')
+param connectionsPerSourceHost int = 15
+
+@minValue(30)
+@maxValue(600)
+@description('Seconds one copy chunk (one activity) runs at most; well inside the Functions timeout (30 minutes on Flex Consumption by default).')
+param chunkSeconds int = 180
+
+// uniqueString gives 13 lowercase letters and digits: short enough for storage (24) and Key Vault (24) names.
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = 'func-api-${resourceToken}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    // Flex Consumption deploys the app's package as a blob into this container.
+    deploymentContainerName: 'app-package'
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appPrincipalId: identity.outputs.principalId
+    deployerPrincipalId: principalId
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  // The host reaches storage, Key Vault and Application Insights only through the identity's roles: grant them
+  // before the app first starts, so its first minutes are not spent on 403s.
+  dependsOn: [rbac]
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appSettings: {
+      // Bound by PlatformOptions, Yandex360Options, DestinationOptions and WorkflowOptions ("__" is ":").
+      MailImport__BlobServiceUri: storage.outputs.blobEndpoint
+      MailImport__KeyVaultUri: keyVault.outputs.uri
+      MailImport__ManagedIdentityClientId: identity.outputs.clientId
+      MailImport__Directory: 'Yandex360'
+      MailImport__Yandex360__OrgId: yandex360OrgId
+      MailImport__Yandex360__TokenSecretName: yandex360TokenSecretName
+      MailImport__Destination__ImapHost: destinationImapHost
+      MailImport__Destination__ImapPort: string(destinationImapPort)
+      MailImport__TaskHub: taskHubName
+      MailImport__Workflow__MaxMailboxesInFlight: string(maxMailboxesInFlight)
+      MailImport__Workflow__ConnectionsPerSourceHost: string(connectionsPerSourceHost)
+      MailImport__Workflow__ChunkSeconds: string(chunkSeconds)
+      // MailImport__Api__Key is deliberately absent: in Azure the HTTP API is guarded by Functions keys.
+    }
+  }
+}
+
+// Read by azd (and by the commands in infra/README.md). Names and endpoints only: nothing here is a secret.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
