@@ -1,0 +1,56 @@
+using MailImport.Workflow.Activities;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using Microsoft.Azure.Functions.Worker;
+
+namespace MailImport.Functions;
+
+/// <summary>The activity triggers: each calls the method the embedded engine registers under the same name
+/// (WorkflowRegistration.AddMailImportActivities).</summary>
+public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps batch, MailboxSteps mailbox)
+{
+    /// <summary>Parses the uploaded file, stores the passwords as secrets, writes the manifest, deletes the file.</summary>
+    [Function(WorkflowNames.IngestCredentials)]
+    public Task<IngestResult> IngestCredentials([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
+        ingestion.RunAsync(batchId, cancellationToken);
+
+    /// <summary>Which mailboxes this run takes.</summary>
+    [Function(WorkflowNames.PlanRun)]
+    public Task<RunPlan> PlanRun([ActivityTrigger] BatchRunInput input, CancellationToken cancellationToken) =>
+        batch.PlanAsync(input, cancellationToken);
+
+    /// <summary>Whether the destination domain is confirmed.</summary>
+    [Function(WorkflowNames.CheckDomain)]
+    public Task<StepResult> CheckDomain([ActivityTrigger] string domain, CancellationToken cancellationToken) =>
+        batch.CheckDomainAsync(domain, cancellationToken);
+
+    /// <summary>The fan-in: report.json and report.csv.</summary>
+    [Function(WorkflowNames.WriteReport)]
+    public Task<int> WriteReport([ActivityTrigger] ReportInput input, CancellationToken cancellationToken) =>
+        batch.WriteReportAsync(input, cancellationToken);
+
+    /// <summary>Closes a batch and deletes its secrets.</summary>
+    [Function(WorkflowNames.CloseBatch)]
+    public Task<int> CloseBatch([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
+        batch.CloseAsync(batchId, cancellationToken);
+
+    /// <summary>Logs in at the source (and, on a dry run, lists its folders).</summary>
+    [Function(WorkflowNames.CheckSource)]
+    public Task<SourceCheckResult> CheckSource([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>
+        mailbox.CheckSourceAsync(input, cancellationToken);
+
+    /// <summary>Whether the destination username is free or already ours.</summary>
+    [Function(WorkflowNames.CheckUsername)]
+    public Task<StepResult> CheckUsername([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>
+        mailbox.CheckUsernameAsync(input, cancellationToken);
+
+    /// <summary>Creates the destination mailbox unless it is there.</summary>
+    [Function(WorkflowNames.EnsureAccount)]
+    public Task<StepResult> EnsureAccount([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>
+        mailbox.EnsureAccountAsync(input, cancellationToken);
+
+    /// <summary>Copies one chunk within its budget.</summary>
+    [Function(WorkflowNames.CopyChunk)]
+    public Task<ChunkSummary> CopyChunk([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>
+        mailbox.CopyChunkAsync(input, cancellationToken);
+}

@@ -1,0 +1,27 @@
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace MailImport.Functions;
+
+/// <summary>The orchestrator triggers: each runs the workflow's orchestration under the name the embedded engine
+/// registers it by (function-based: the class-based source generator is not used).</summary>
+public static class OrchestrationFunctions
+{
+    /// <summary>One run of a batch: ingestion, domain check, fan-out per mailbox, report.</summary>
+    [Function(WorkflowNames.ImportBatch)]
+    public static Task<BatchProgress> ImportBatch([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return ImportBatchOrchestration.RunAsync(context, context.GetInput<BatchRunInput>()!);
+    }
+
+    /// <summary>One mailbox: checks, account, chunk after chunk.</summary>
+    [Function(WorkflowNames.ImportMailbox)]
+    public static Task<MailboxOutcome> ImportMailbox([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return MailboxOrchestration.RunAsync(context, context.GetInput<MailboxRunInput>()!);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using MailImport.Testing;
+using MailImport.Workflow;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailImport.Functions.Tests;
+
+/// <summary>An Azurite of the Functions tests' own.</summary>
+public sealed class FunctionsAzuriteFixture
+{
+    public AzuriteServer Azurite { get; } = AzuriteServer.Start("mi-func-tests", 44000);
+}
+
+/// <summary>The HTTP triggers hand each request to the shared handler and start orchestrations through the
+/// invocation's Durable client: called here as the Functions host calls them, with a recording client.</summary>
+public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassFixture<FunctionsAzuriteFixture>
+{
+    private const string Canary = "CanaryFunc77";
+
+    private ServiceProvider Services()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MailImport:StorageConnectionString"] = fixture.Azurite.ConnectionString,
+            ["MailImport:LocalSecretKey"] = Convert.ToBase64String(new byte[32]),
+            ["MailImport:Directory"] = "Dovecot",
+            ["MailImport:Destination:ImapHost"] = "127.0.0.1",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddMailImportWorkflow();
+        var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<Workflow.Storage.BatchStorage>().EnsureContainersAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return provider;
+    }
+
+    private static async Task<(int Status, JsonElement Body)> InvokeAsync(IServiceProvider services, Func<HttpRequest, Task<IActionResult>> call, HttpContext context)
+    {
+        context.RequestServices = services;
+        context.Response.Body = new MemoryStream();
+        var result = await call(context.Request);
+        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+        context.Response.Body.Position = 0;
+        var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        Assert.DoesNotContain(Canary, text, StringComparison.Ordinal);
+        return (context.Response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static HttpContext Upload(string file, string settings)
+    {
+        var boundary = "mi-" + Guid.NewGuid().ToString("N");
+        var body = $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.txt\"\r\nContent-Type: text/plain\r\n\r\n{file}\r\n"
+            + $"--{boundary}\r\nContent-Disposition: form-data; name=\"settings\"\r\n\r\n{settings}\r\n--{boundary}--\r\n";
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Scheme = "https";
+        context.Request.Host = new HostString("mailimport.example");
+        context.Request.Path = "/api/imports";
+        context.Request.ContentType = $"multipart/form-data; boundary={boundary}";
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        context.Request.ContentLength = context.Request.Body.Length;
+        return context;
+    }
+
+    [Fact]
+    public async Task StartImport_ValidFile_StoresTheBatchAndSchedulesTheBatchOrchestrationByName()
+    {
+        await using var services = Services();
+        var functions = new ApiFunctions(services);
+        var client = new RecordingClient();
+
+        var (status, body) = await InvokeAsync(services, r => functions.StartImport(r, client, CancellationToken.None),
+            Upload($"ivan {Canary}\nbad_name {Canary}\n", """{"domain":"example.org","source":{"preset":"gmail"}}"""));
+
+        Assert.Equal((int)HttpStatusCode.Accepted, status);
+        var batchId = body.GetProperty("batchId").GetString()!;
+        var started = Assert.Single(client.Scheduled);
+        Assert.Equal(WorkflowNames.ImportBatch, started.Name);
+        Assert.Equal($"{batchId}-r1", started.InstanceId);
+        var input = Assert.IsType<BatchRunInput>(started.Input);
+        Assert.Equal(batchId, input.BatchId);
+        Assert.DoesNotContain(Canary, JsonSerializer.Serialize(input), StringComparison.Ordinal);
+
+        // The same batch through the status trigger: stored, its run not yet picked up by a worker.
+        var get = new DefaultHttpContext();
+        var (statusCode, state) = await InvokeAsync(services, r => functions.GetImport(r, batchId, client, CancellationToken.None), get);
+        Assert.Equal(200, statusCode);
+        Assert.Equal(batchId, state.GetProperty("batchId").GetString());
+        Assert.Equal("Pending", state.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task StartImport_BadSettings_Answers400NamingTheFieldAndStartsNothing()
+    {
+        await using var services = Services();
+        var client = new RecordingClient();
+
+        var (status, body) = await InvokeAsync(services, r => new ApiFunctions(services).StartImport(r, client, CancellationToken.None),
+            Upload($"ivan {Canary}\n", """{"domain":"example.org","source":{"host":"mail.example.net","port":70000}}"""));
+
+        Assert.Equal(400, status);
+        Assert.Contains(body.GetProperty("problems").EnumerateArray(), p => p.GetProperty("field").GetString() == "source.port");
+        Assert.Empty(client.Scheduled);
+    }
+
+    [Fact]
+    public async Task GetImport_UnknownBatch_Answers404()
+    {
+        await using var services = Services();
+
+        var (status, _) = await InvokeAsync(services, r => new ApiFunctions(services).GetImport(r, Guid.NewGuid().ToString("N"), new RecordingClient(), CancellationToken.None), new DefaultHttpContext());
+
+        Assert.Equal(404, status);
+    }
+
+    /// <summary>A Durable client that records what it is asked to schedule and knows no instance.</summary>
+    private sealed class RecordingClient() : DurableTaskClient("recording")
+    {
+        public List<(string Name, string InstanceId, object? Input)> Scheduled { get; } = [];
+
+        public override Task<string> ScheduleNewOrchestrationInstanceAsync(TaskName orchestratorName, object? input = null, StartOrchestrationOptions? options = null, CancellationToken cancellation = default)
+        {
+            Scheduled.Add((orchestratorName.Name, options!.InstanceId!, input));
+            return Task.FromResult(options.InstanceId!);
+        }
+
+        public override Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+            Task.FromResult<OrchestrationMetadata?>(null);
+
+        public override Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default) => throw new NotSupportedException();
+
+        public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) => throw new NotSupportedException();
+
+        public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) => throw new NotSupportedException();
+
+        public override Task SuspendInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) => throw new NotSupportedException();
+
+        public override Task ResumeInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) => throw new NotSupportedException();
+
+        public override AsyncPageable<OrchestrationMetadata> GetAllInstancesAsync(OrchestrationQuery? filter = null) => throw new NotSupportedException();
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

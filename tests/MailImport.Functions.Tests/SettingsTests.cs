@@ -1,0 +1,51 @@
+using System.Reflection;
+using System.Text.Json;
+using MailImport.Testing;
+using MailImport.Workflow;
+using MailImport.Workflow.Api;
+using MailImport.Workflow.Provisioning;
+
+namespace MailImport.Functions.Tests;
+
+/// <summary>Every setting the workflow binds has a place a person finds it: local.settings.sample.json (local runs,
+/// with a safe value) or the Function App's settings in infra/ (what only Azure uses: Key Vault, the blob endpoint,
+/// the managed identity).</summary>
+public class SettingsTests
+{
+    private static IEnumerable<string> Keys(string section, Type options) =>
+        options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && (p.PropertyType.IsPrimitive || p.PropertyType.IsEnum || p.PropertyType == typeof(string) || p.PropertyType == typeof(Uri)
+                || Nullable.GetUnderlyingType(p.PropertyType) is not null))
+            .Select(p => $"{section.Replace(":", "__", StringComparison.Ordinal)}__{p.Name}");
+
+    [Fact]
+    public void EverySettingTheWorkflowBinds_IsInTheLocalSampleOrTheAzureAppSettings()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "local.settings.sample.json")));
+        var local = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var azure = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "main.bicep"));
+        var keys = Keys(PlatformOptions.SectionName, typeof(PlatformOptions))
+            .Concat(Keys(DestinationOptions.SectionName, typeof(DestinationOptions)))
+            .Concat(Keys(WorkflowOptions.SectionName, typeof(WorkflowOptions)))
+            .Concat(Keys(Yandex360Options.SectionName, typeof(Yandex360Options)))
+            .Concat(Keys(DovecotDirectoryOptions.SectionName, typeof(DovecotDirectoryOptions)))
+            .Concat(Keys(ApiOptions.SectionName, typeof(ApiOptions)))
+            .ToList();
+
+        Assert.True(keys.Count > 20, $"only {keys.Count} settings found: did the options lose their sections?");
+        Assert.All(keys, key => Assert.True(local.Contains(key) || azure.Contains(key + ":", StringComparison.Ordinal),
+            $"{key} is neither in local.settings.sample.json nor among infra/main.bicep's app settings"));
+    }
+
+    [Fact]
+    public void LocalSample_RunsAgainstAzuriteWithTheLocalSecretStore()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "local.settings.sample.json")));
+        var values = sample.RootElement.GetProperty("Values");
+
+        Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());
+        Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.Equal(32, Convert.FromBase64String(values.GetProperty("MailImport__LocalSecretKey").GetString()!).Length);
+        Assert.False(values.TryGetProperty("MailImport__KeyVaultUri", out _));
+    }
+}
