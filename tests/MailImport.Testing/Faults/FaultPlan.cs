@@ -43,6 +43,9 @@ public sealed record FaultPlan
     /// <summary>Cut the connection once this many bytes have gone from the server to the engine.</summary>
     public long? CutServerToClientAfter { get; init; }
 
+    /// <summary>End a cut with a reset (RST) instead of a FIN: bytes still in flight may then be lost.</summary>
+    public bool Abort { get; init; }
+
     /// <summary>Stop forwarding server bytes for <see cref="StallFor"/> once this many have gone to the engine.</summary>
     public long? StallServerToClientAfter { get; init; }
 
@@ -58,12 +61,15 @@ public sealed record FaultPlan
     /// <summary>True when the plan does anything at all.</summary>
     public bool IsFault => this != None;
 
-    /// <summary>A cut at a random point: one direction, at 1..<paramref name="maxBytes"/> bytes.</summary>
+    /// <summary>A cut at a random point: one direction, at 1..<paramref name="maxBytes"/> bytes, a FIN or a reset.</summary>
     public static FaultPlan RandomCut(Random random, long maxBytes)
     {
         ArgumentNullException.ThrowIfNull(random);
         var at = random.NextInt64(1, maxBytes + 1);
-        return random.Next(2) == 0 ? new FaultPlan { CutClientToServerAfter = at } : new FaultPlan { CutServerToClientAfter = at };
+        var abort = random.Next(2) == 0;
+        return random.Next(2) == 0
+            ? new FaultPlan { CutClientToServerAfter = at, Abort = abort }
+            : new FaultPlan { CutServerToClientAfter = at, Abort = abort };
     }
 
     /// <inheritdoc/>
@@ -72,6 +78,7 @@ public sealed record FaultPlan
         {
             CutClientToServerAfter is { } c ? $"cut engine->server at {c}" : null,
             CutServerToClientAfter is { } s ? $"cut server->engine at {s}" : null,
+            Abort ? "with a reset" : null,
             StallServerToClientAfter is { } t ? $"stall server->engine at {t} for {StallFor.TotalSeconds:0.#}s" : null,
             BytesPerSecond is { } b ? $"{b} B/s" : null,
             Imap is null ? null : "imap rewrite",

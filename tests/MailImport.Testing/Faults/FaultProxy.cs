@@ -163,7 +163,9 @@ public sealed partial class FaultProxy : IAsyncDisposable
         private readonly NetworkStream serverStream = server.GetStream();
         private readonly SemaphoreSlim clientWrites = new(1, 1);
         private readonly CancellationTokenSource closed = new();
+        private readonly TaskCompletionSource greeted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long toServer;
+        private int isCut;
         private long toClient;
         private int isClosed;
         private ImapCommand? current;
@@ -181,6 +183,19 @@ public sealed partial class FaultProxy : IAsyncDisposable
                 ? new[] { ImapClientPumpAsync(imap), ImapServerPumpAsync(imap) }
                 : [RawPumpAsync(clientStream, Direction.ClientToServer), RawPumpAsync(serverStream, Direction.ServerToClient)];
             await Task.WhenAny(pumps);
+            if (Volatile.Read(ref isCut) == 1)
+            {
+                // Cut with FIN: give both ends a moment to read what they were sent and hang up themselves.
+                try
+                {
+                    await Task.WhenAll(pumps).WaitAsync(TimeSpan.FromSeconds(5));
+                }
+                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or TimeoutException)
+                {
+                    // Gone or slow: closed below either way.
+                }
+            }
+
             Close(abort: false);
             try
             {
@@ -189,6 +204,50 @@ public sealed partial class FaultProxy : IAsyncDisposable
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 // One side went away; the other pump saw its socket closed.
+            }
+        }
+
+        /// <summary>Ends the connection after what was forwarded so far: with <paramref name="abort"/> a reset (bytes
+        /// in flight may be lost, as with a real RST), else a FIN each way, so each end reads exactly what was sent.</summary>
+        private void Cut(bool abort)
+        {
+            if (abort)
+            {
+                Close(abort: true);
+                return;
+            }
+
+            if (Interlocked.Exchange(ref isCut, 1) == 1)
+            {
+                return;
+            }
+
+            foreach (var socket in new[] { client.Client, server.Client })
+            {
+                try
+                {
+                    socket.Shutdown(SocketShutdown.Send);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    // That end is gone already.
+                }
+            }
+        }
+
+        /// <summary>After a cut: read and drop what an end still sends, until it hangs up.</summary>
+        private async Task DrainAsync(Stream from)
+        {
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (await from.ReadAsync(buffer, closed.Token) > 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Hung up hard.
             }
         }
 
@@ -238,8 +297,14 @@ public sealed partial class FaultProxy : IAsyncDisposable
             while (true)
             {
                 var read = await from.ReadAsync(buffer, closed.Token);
-                if (read == 0 || !await SendAsync(direction, buffer.AsMemory(0, read)))
+                if (read == 0)
                 {
+                    return;
+                }
+
+                if (!await SendAsync(direction, buffer.AsMemory(0, read)))
+                {
+                    await DrainAsync(from);
                     return;
                 }
             }
@@ -248,6 +313,11 @@ public sealed partial class FaultProxy : IAsyncDisposable
         /// <summary>Forwards bytes one way with the plan's byte faults; false once the link is cut.</summary>
         private async Task<bool> SendAsync(Direction direction, ReadOnlyMemory<byte> data)
         {
+            if (Volatile.Read(ref isCut) == 1)
+            {
+                return false;
+            }
+
             var toward = direction == Direction.ClientToServer;
             var sent = toward ? toServer : toClient;
             var cutAt = toward ? plan.CutClientToServerAfter : plan.CutServerToClientAfter;
@@ -267,7 +337,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
                     // The engine gave up first (its timeout) and closed its side.
                 }
 
-                Close(abort: true);
+                Cut(abort: true);
                 return false;
             }
 
@@ -277,8 +347,8 @@ public sealed partial class FaultProxy : IAsyncDisposable
                 await WriteAsync(direction, data[..before]);
                 Sent(direction, before);
                 Injected(toward ? FaultKind.CutClientToServer : FaultKind.CutServerToClient,
-                    $"cut {(toward ? "engine->server" : "server->engine")} at byte {cut}");
-                Close(abort: true);
+                    $"cut {(toward ? "engine->server" : "server->engine")} at byte {cut}{(plan.Abort ? " (reset)" : "")}");
+                Cut(plan.Abort);
                 return false;
             }
 
@@ -366,6 +436,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
                     // Swallowed: the server never sees it. A client waiting on a synchronising literal takes the
                     // tagged answer as the end of the command (RFC 3501 section 7.5) and sends no literal.
                     Injected(FaultKind.CommandAnswered, $"answered {command.Name}: {answer.Trim()}");
+                    await greeted.Task.WaitAsync(closed.Token);
                     await WriteNowAsync(Direction.ServerToClient, Encoding.UTF8.GetBytes(answer.Replace("{tag}", command.Tag, StringComparison.Ordinal)));
                     continue;
                 }
@@ -375,6 +446,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
                 {
                     if (!await SendAsync(Direction.ClientToServer, part))
                     {
+                        await DrainAsync(clientStream);
                         return;
                     }
                 }
@@ -385,6 +457,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
                     if (await reader.ReadExactAsync(sync.Length) is not { } bytes || !await SendAsync(Direction.ClientToServer, bytes)
                         || await reader.ReadLineAsync() is not { } next || !await SendAsync(Direction.ClientToServer, next))
                     {
+                        await DrainAsync(clientStream);
                         return;
                     }
 
@@ -405,11 +478,16 @@ public sealed partial class FaultProxy : IAsyncDisposable
             {
                 Injected(FaultKind.Greeting, $"greeting replaced: {replacement.Trim()}");
                 await WriteNowAsync(Direction.ServerToClient, Encoding.UTF8.GetBytes(replacement));
+                Cut(abort: false);
+                await DrainAsync(serverStream);
                 return;
             }
 
-            if (!await SendAsync(Direction.ServerToClient, greeting))
+            var forwarded = await SendAsync(Direction.ServerToClient, greeting);
+            greeted.TrySetResult();
+            if (!forwarded)
             {
+                await DrainAsync(serverStream);
                 return;
             }
 
@@ -442,11 +520,14 @@ public sealed partial class FaultProxy : IAsyncDisposable
                 {
                     Injected(FaultKind.ResponseInjected, $"during {command?.Name}: {injected.Trim()}");
                     await WriteNowAsync(Direction.ServerToClient, Encoding.UTF8.GetBytes(injected));
+                    Cut(abort: false);
+                    await DrainAsync(serverStream);
                     return;
                 }
 
                 if (!await SendAsync(Direction.ServerToClient, response.Bytes))
                 {
+                    await DrainAsync(serverStream);
                     return;
                 }
             }
