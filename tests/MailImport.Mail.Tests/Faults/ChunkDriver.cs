@@ -16,12 +16,10 @@ namespace MailImport.Mail.Tests.Faults;
 internal sealed record DriveOutcome(bool Completed, int Chunks, IReadOnlyList<MailFailure> Retried, MailFailure? Stopped, ChunkResult? Last);
 
 /// <summary>Runs chunks the way the mailbox orchestration does: a transient failure is retried after the delay the server
-/// hinted (or a short one), at most <see cref="MaxAttempts"/> attempts in a row like Retrying.MaxAttempts; a permanent
-/// one stops the mailbox. Every retry is logged.</summary>
-internal sealed class ChunkDriver(MailboxCopier copier, ILogger logger)
+/// hinted (or a short one), at most <paramref name="maxAttempts"/> attempts in a row (the workflow's Retrying.MaxAttempts
+/// is 6); a permanent one stops the mailbox. Every retry is logged.</summary>
+internal sealed class ChunkDriver(MailboxCopier copier, ILogger logger, int maxAttempts = 6)
 {
-    /// <summary>Attempts of one chunk before giving up, as in the workflow's Retrying.MaxAttempts.</summary>
-    public const int MaxAttempts = 6;
 
     private static readonly TimeSpan ShortDelay = TimeSpan.FromMilliseconds(50);
 
@@ -43,7 +41,7 @@ internal sealed class ChunkDriver(MailboxCopier copier, ILogger logger)
                     return new DriveOutcome(true, chunks, retried, null, last);
                 }
             }
-            catch (MailFailureException e) when (e.Failure.IsTransient && attempt < MaxAttempts)
+            catch (MailFailureException e) when (e.Failure.IsTransient && attempt < maxAttempts)
             {
                 retried.Add(e.Failure);
                 var delay = e.Failure.RetryAfter ?? ShortDelay;

@@ -61,11 +61,13 @@ public sealed record FaultPlan
     /// <summary>True when the plan does anything at all.</summary>
     public bool IsFault => this != None;
 
-    /// <summary>A cut at a random point: one direction, at 1..<paramref name="maxBytes"/> bytes, a FIN or a reset.</summary>
+    /// <summary>A cut at a random point: one direction, at 1..<paramref name="maxBytes"/> bytes, a FIN or a reset. The
+    /// point is log-uniform, so the handshake, the login and the commands (a few hundred bytes) are hit as often as the
+    /// bulk of the messages.</summary>
     public static FaultPlan RandomCut(Random random, long maxBytes)
     {
         ArgumentNullException.ThrowIfNull(random);
-        var at = random.NextInt64(1, maxBytes + 1);
+        var at = Math.Clamp((long)Math.Exp(random.NextDouble() * Math.Log(maxBytes)), 1, maxBytes);
         var abort = random.Next(2) == 0;
         return random.Next(2) == 0
             ? new FaultPlan { CutClientToServerAfter = at, Abort = abort }
