@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using MailKit;
+using MailKit.Net.Imap;
 
 namespace MailImport.Mail.Connections;
 
@@ -9,7 +10,7 @@ namespace MailImport.Mail.Connections;
 /// <remarks>MailKit 4.18.2 throws a bare <c>AuthenticationException("Authentication failed.")</c> when a SASL
 /// AUTHENTICATE is answered NO (unless the answer has an [ALERT]) and when a POP3 login gets -ERR: the text is lost, so
 /// "NO [THROTTLED] ... try again in 2 seconds" or Dovecot's "NO [UNAVAILABLE] Temporary authentication failure" would
-/// read as a wrong password, which is never retried. Server lines never carry the client's password; recording stops
+/// read as a wrong password, which is never retried; a greeting BYE loses its words the same way. Server lines never carry the client's password; recording stops
 /// once the login succeeded, so message bodies are never looked at.</remarks>
 internal sealed partial class ServerReplyRecorder(IProtocolLogger inner) : IProtocolLogger
 {
@@ -30,11 +31,20 @@ internal sealed partial class ServerReplyRecorder(IProtocolLogger inner) : IProt
     /// <summary>Stops recording (the login is done).</summary>
     public void Stop() => recording = false;
 
-    /// <summary>The exception to classify: MailKit's textless login refusal gets the server's refusal as its message.</summary>
-    public Exception Explain(Exception exception) =>
-        exception is MailKit.Security.AuthenticationException { Message: "Authentication failed." } && Refusal() is { } text
-            ? new MailKit.Security.AuthenticationException(text, exception)
-            : exception;
+    /// <summary>The exception to classify: MailKit's textless login refusal gets the server's refusal as its message; a
+    /// failure after the server said BYE gets the BYE's words. MailKit 4.18.2 reads a greeting
+    /// "* BYE [UNAVAILABLE] Too many simultaneous connections." (a response code other than ALERT) as a good greeting
+    /// and then fails on the closed connection, so without this the reason would be "disconnected".</summary>
+    public Exception Explain(Exception exception) => exception switch
+    {
+        _ when Bye() is { } text => new ImapProtocolException(text, exception),
+        MailKit.Security.AuthenticationException { Message: "Authentication failed." } when Refusal() is { } text =>
+            new MailKit.Security.AuthenticationException(text, exception),
+        _ => exception,
+    };
+
+    private string? Bye() =>
+        LastLine is { } line && line.StartsWith("* BYE ", StringComparison.OrdinalIgnoreCase) && line[6..].Trim() is { Length: > 0 } text ? text : null;
 
     /// <summary>The text of the last line when it is a refusal: an IMAP tagged NO/BAD or a POP3 -ERR.</summary>
     private string? Refusal()

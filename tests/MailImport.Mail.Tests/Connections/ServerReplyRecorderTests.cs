@@ -3,6 +3,7 @@ using MailImport.Core.Errors;
 using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
 using MailKit;
+using MailKit.Net.Imap;
 using LoginRefused = MailKit.Security.AuthenticationException;
 
 namespace MailImport.Mail.Tests.Connections;
@@ -47,6 +48,20 @@ public class ServerReplyRecorderTests
         var recorder = Recorded("A00000001 NO [THROTTLED] Too many login attempts, try again in 2 seconds");
 
         Assert.Equal(TimeSpan.FromSeconds(2), MailErrorClassifier.Classify(recorder.Explain(new LoginRefused()), MailSide.Source).RetryAfter);
+    }
+
+    [Theory]
+    [InlineData("The IMAP server unexpectedly refused the connection.")]
+    [InlineData("The IMAP server has unexpectedly disconnected.")]
+    public void Explain_GreetingBye_IsClassifiedByItsWords(string mailKitMessage)
+    {
+        var recorder = Recorded("* BYE [UNAVAILABLE] Too many simultaneous connections. Try again in 60 seconds.");
+
+        var failure = MailErrorClassifier.Classify(recorder.Explain(new ImapProtocolException(mailKitMessage)), MailSide.Source);
+
+        Assert.Equal(ErrorCode.SourceThrottled, failure.Code);
+        Assert.True(failure.IsTransient);
+        Assert.Equal(TimeSpan.FromSeconds(60), failure.RetryAfter);
     }
 
     [Fact]
