@@ -43,18 +43,20 @@ public sealed class MailConnector(ConnectorOptions options)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(account);
-        var client = create(CreateLogger(side, account.Login, protocol));
+        var replies = new ServerReplyRecorder(CreateLogger(side, account.Login, protocol));
+        var client = create(replies);
         try
         {
             Prepare(client, endpoint);
             await client.ConnectAsync(endpoint.Host, endpoint.Port, SocketOptions(endpoint.Security), cancellationToken);
             await LogInOnceAsync(client, account, cancellationToken);
+            replies.Stop();
             return client;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             client.Dispose();
-            throw new MailFailureException(MailErrorClassifier.Classify(e, side), e);
+            throw new MailFailureException(MailErrorClassifier.Classify(replies.Explain(e), side), e);
         }
     }
 

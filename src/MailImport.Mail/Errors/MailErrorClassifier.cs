@@ -419,7 +419,36 @@ public static partial class MailErrorClassifier
 
         var innermost = Innermost(exception);
         var cause = innermost == exception ? null : Clean(innermost.Message);
+        if (DroppedDuringHandshake(exception))
+        {
+            // The connection ended (EOF or reset) before the handshake could: a network fault that a retry cures, not a
+            // TLS setting. If it persists the retries end and the message still points at the port.
+            return Build(Kind.ConnectionLost, side,
+                $"The connection to the {Side} server was lost during the TLS handshake ({cause}); if this persists, check the port and the security setting.");
+        }
+
         return Build(Kind.TlsFailed, side, TlsFailureMessage(cause));
+    }
+
+    /// <summary>True when the handshake failed because the transport closed under it, not because TLS said no: .NET
+    /// raises a bare <see cref="IOException"/> ("Received an unexpected EOF or 0 bytes from the transport stream") or a
+    /// socket reset, where a TLS refusal is an <see cref="TlsAuthenticationException"/>.</summary>
+    private static bool DroppedDuringHandshake(Exception exception)
+    {
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case TlsAuthenticationException:
+                    return false;
+                case SocketException socket:
+                    return socket.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown;
+                case IOException when inner.InnerException is null:
+                    return true;
+            }
+        }
+
+        return false;
     }
 
     private static string TlsFailureMessage(string? cause)

@@ -395,6 +395,24 @@ public class MailErrorClassifierTests
         Assert.False(failure.IsTransient);
     }
 
+    // The connection cut inside the TLS handshake (found by the fault proxy, issue #7): SslStream's bare IOException.
+    private const string HandshakeEof = "Received an unexpected EOF or 0 bytes from the transport stream.";
+
+    [Theory]
+    [InlineData(MailSide.Source, ErrorCode.SourceProtocolError)]
+    [InlineData(MailSide.Destination, ErrorCode.DestinationUnavailable)]
+    public void Classify_ConnectionCutDuringTlsHandshake_IsTransientConnectionLost(MailSide side, ErrorCode code)
+    {
+        foreach (var cause in new Exception[] { new IOException(HandshakeEof), new IOException("reset", new SocketException((int)SocketError.ConnectionReset)) })
+        {
+            var failure = MailErrorClassifier.Classify(new SslHandshakeException(MailKitHandshakeMessage, cause), side);
+
+            Assert.Equal(code, failure.Code);
+            Assert.True(failure.IsTransient, failure.Message);
+            Assert.Contains("during the TLS handshake", failure.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Classify_HandshakeFailureAtDestination_IsPermanentDestinationUnavailable()
     {
