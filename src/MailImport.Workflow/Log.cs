@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Run {RunId} of batch {BatchId}: {Count} mailboxes finished")]
     public static partial void RunFinished(this ILogger logger, string runId, string batchId, int count);
 
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "{Activity} of {InstanceId} failed with {Code} (attempt {Attempt}); retrying in {Delay}")]
+    public static partial void StepRetrying(this ILogger logger, string activity, string instanceId, MailImport.Core.Errors.ErrorCode code, int attempt, TimeSpan delay);
+
     [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Created mailbox {Nickname} in Yandex 360 organisation {OrgId}")]
     public static partial void MailboxCreated(ILogger logger, string nickname, long orgId);
 

@@ -45,6 +45,8 @@ public static class Retrying
 
                 var backoff = TimeSpan.FromTicks(Math.Min(LongestDelay.Ticks, TimeSpan.FromSeconds(firstDelaySeconds).Ticks << (attempt - 1)));
                 var delay = hinted is { } h && h > backoff ? h : backoff;
+                // Retries are otherwise visible only in history: an operator reading logs should see them too.
+                context.CreateReplaySafeLogger(nameof(Retrying)).StepRetrying(activity, context.InstanceId, code, attempt, delay);
                 await context.CreateTimer(context.CurrentUtcDateTime + delay, CancellationToken.None);
             }
             catch (TaskFailedException e)
