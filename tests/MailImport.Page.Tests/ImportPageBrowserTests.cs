@@ -35,7 +35,7 @@ public sealed class ImportPageBrowserTests(PageFixture servers) : IClassFixture<
         await FillRowAsync(page, 2, wrong.Login, "Wrong-pw9");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add a mailbox" }).ClickAsync();
         await FillRowAsync(page, 3, renamed.Login, "Secret-ok3");
-        await Expect(page.GetByLabel("Password, mailbox 2")).ToHaveAttributeAsync("type", "password");
+        await Expect(page.GetByLabel("Password, mailbox 2", new() { Exact = true })).ToHaveAttributeAsync("type", "password");
         await PageFixture.ScreenshotAsync(page, "1-start-page");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
@@ -182,7 +182,7 @@ public sealed class ImportPageBrowserTests(PageFixture servers) : IClassFixture<
 
         // A wrong key never gets past the key form.
         await page.GetByRole(AriaRole.Button, new() { Name = "Forget the API key" }).ClickAsync();
-        await page.GetByLabel("API key").FillAsync("not-the-key");
+        await page.GetByLabel("API key", new() { Exact = true }).FillAsync("not-the-key");
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await Expect(page.Locator("#key-error")).ToHaveTextAsync("The API key was refused. Check it and try again.");
         Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('mailimport.apiKey')"));

@@ -91,7 +91,7 @@ public sealed class PageFixture() : ServerSet("mi-page", 33000), IAsyncLifetime
         }
 
         await page.GotoAsync(BaseAddress.ToString());
-        await page.GetByLabel("API key").FillAsync(Key);
+        await page.GetByLabel("API key", new() { Exact = true }).FillAsync(Key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New import" })).ToBeVisibleAsync();
         return page;
