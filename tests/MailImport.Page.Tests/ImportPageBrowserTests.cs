@@ -11,7 +11,8 @@ namespace MailImport.Page.Tests;
 
 /// <summary>The import page in Debian's Chromium, driving real imports on the local host (Azurite + Dovecot): what an
 /// admin does, from the key to the downloaded report.</summary>
-public sealed class ImportPageBrowserTests(PageFixture servers) : IClassFixture<PageFixture>
+[Collection(PageFixture.Collection)]
+public sealed class ImportPageBrowserTests(PageFixture servers)
 {
     private const float BatchTimeout = 240_000;
 
@@ -70,6 +71,10 @@ public sealed class ImportPageBrowserTests(PageFixture servers) : IClassFixture<
         await Expect(page.Locator("#mailbox-rows .pct")).ToHaveTextAsync(["100%", "100%", "100%"]);
         await Expect(page.Locator("#batch-state")).ToContainTextAsync("Every mailbox is done");
         await PageFixture.ScreenshotAsync(page, "3-finished-batch");
+        var batchId = page.Url[(page.Url.IndexOf("#batch=", StringComparison.Ordinal) + 7)..];
+        int StatusCalls() => urls.Count(u => u.EndsWith("/api/imports/" + batchId, StringComparison.Ordinal));
+        var statusCallsAtEnd = StatusCalls();
+        Assert.True(statusCallsAtEnd > 2, $"the page asked for the status {statusCallsAtEnd} times: it does not follow the batch live");
 
         foreach (var (account, username, password) in new[] { (good, good.Login, "Secret-ok1"), (wrong, wrong.Login, "Secret-ok2"), (renamed, fixedUsername, "Secret-ok3") })
         {
@@ -85,6 +90,9 @@ public sealed class ImportPageBrowserTests(PageFixture servers) : IClassFixture<
             [$"1,{good.Login},{good.Login},Done", $"2,{wrong.Login},{wrong.Login},Done", $"3,{renamed.Login},{fixedUsername},Done"],
             lines[1..].Select(l => string.Join(',', l.Split(',')[..4])));
         Assert.All(lines[1..], l => Assert.Equal(messages, l.Split(',')[8]));
+
+        // Once the batch ended the page stopped asking (the comparison and the download above took seconds).
+        Assert.Equal(statusCallsAtEnd, StatusCalls());
 
         // The key travelled in a header only: no address the page asked for carries it.
         Assert.NotEmpty(urls);

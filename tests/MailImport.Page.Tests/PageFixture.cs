@@ -13,6 +13,9 @@ namespace MailImport.Page.Tests;
 /// Debian's Chromium driven by Playwright: never a browser download.</summary>
 public sealed class PageFixture() : ServerSet("mi-page", 33000), IAsyncLifetime
 {
+    /// <summary>The test collection that shares one fixture: one set of servers, one host, one browser.</summary>
+    public const string Collection = "page";
+
     /// <summary>The API key the local host is started with.</summary>
     public const string Key = "page-test-key-7d2e";
 
@@ -101,3 +104,7 @@ public sealed class PageFixture() : ServerSet("mi-page", 33000), IAsyncLifetime
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
 }
+
+/// <summary>The browser tests share one <see cref="PageFixture"/> and run one after another.</summary>
+[CollectionDefinition(PageFixture.Collection)]
+public sealed class PageServers : ICollectionFixture<PageFixture>;

@@ -66,7 +66,10 @@ public static class ImportPage
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
         var root = prefix.EndsWith('/') ? prefix : prefix + "/";
-        endpoints.MapGet(root, () => Result(null));
+        // The page's links are relative: at /api/page they would point one level up, so it is always served at /api/page/.
+        endpoints.MapGet(root, (HttpRequest request) => request.Path.Value?.EndsWith('/') == true
+            ? Result(null)
+            : Results.Redirect($"{request.PathBase}{request.Path}/{request.QueryString}"));
         endpoints.MapGet(root + "{file}", (string file) => Result(file));
         return endpoints;
     }
