@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace MailImport.Local;
 
-/// <summary>Builds the local host: the HTTP API on Kestrel bound to 127.0.0.1 and the embedded engine on Azurite.</summary>
+/// <summary>Builds the local host: the HTTP API and the import page (at /) on Kestrel bound to 127.0.0.1, and the
+/// embedded engine on Azurite.</summary>
 public static class LocalHost
 {
     /// <summary>The host, configured from appsettings, environment and arguments with the Functions app's setting names.</summary>
@@ -31,6 +32,7 @@ public static class LocalHost
 
         var app = builder.Build();
         app.MapImportApi();
+        app.MapImportPage();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var key = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Key;

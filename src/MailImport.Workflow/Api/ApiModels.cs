@@ -54,4 +54,13 @@ public sealed record BatchStatus(
     IReadOnlyList<BatchRunRecord> Runs,
     string Status,
     IReadOnlyList<MailboxReport> Mailboxes,
-    MailboxCounters Totals);
+    MailboxCounters Totals)
+{
+    /// <summary>The CRON schedule (UTC) of incremental re-runs; null when none.</summary>
+    public string? Schedule { get; init; }
+}
+
+/// <summary>The answer to a schedule change.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="Schedule">The schedule now in force; null when the scheduled re-runs are off.</param>
+public sealed record ScheduleChanged(string BatchId, string? Schedule);

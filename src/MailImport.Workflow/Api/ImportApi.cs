@@ -29,7 +29,7 @@ public sealed class ApiOptions
 /// <remarks>
 /// POST /api/imports (multipart: file + settings JSON; or JSON with entries), GET /api/imports/{id},
 /// GET /api/imports/{id}/report (JSON, or CSV by Accept or ?format=csv), POST /api/imports/{id}/rerun,
-/// POST /api/imports/{id}/close. File-level problems answer 400 at once; nothing is stored for them.
+/// POST /api/imports/{id}/schedule, POST /api/imports/{id}/close. File-level problems answer 400 at once; nothing is stored for them.
 /// </remarks>
 public sealed class ImportApi(
     BatchStorage storage,
@@ -90,13 +90,11 @@ public sealed class ImportApi(
         }
 
         var options = settings?.Options ?? new ImportOptions();
-        if (options.Schedule is { } schedule)
+        var (schedule, scheduleProblem) = ResolveSchedule(options.Schedule, "options.schedule");
+        options = options with { Schedule = schedule };
+        if (scheduleProblem is not null)
         {
-            options = options with { Schedule = schedule.Equals("default", StringComparison.OrdinalIgnoreCase) ? workflow.Value.DefaultSchedule : schedule.Trim() };
-            if (!ScheduledReruns.IsValid(options.Schedule))
-            {
-                problems.Add(new ApiProblem("options.schedule", nameof(ErrorCode.SettingsInvalidSchedule), "Give a CRON expression of five fields in UTC, such as \"0 3 * * *\" (daily at 03:00), or \"default\"."));
-            }
+            problems.Add(scheduleProblem);
         }
 
         if (problems.Count > 0)
@@ -151,7 +149,10 @@ public sealed class ImportApi(
 
         var mailboxes = lines.Values.ToList();
         var totals = new BatchReport(id, batch.Domain, false, batch.CreatedAt, null, mailboxes).Totals;
-        return Results.Json(new BatchStatus(id, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals), Json);
+        return Results.Json(new BatchStatus(id, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
+        {
+            Schedule = batch.Options.Schedule,
+        }, Json);
     }
 
     /// <summary>GET /api/imports/{id}/report: JSON, or CSV by Accept: text/csv or ?format=csv.</summary>
@@ -261,6 +262,48 @@ public sealed class ImportApi(
         return Results.Json(Started(request, id, run.RunId, manifest?.Entries.Count ?? 0, manifest?.Invalid.Count ?? 0), Json, statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>POST /api/imports/{id}/schedule: turns the scheduled incremental re-runs on (JSON {"schedule": CRON in
+    /// UTC or "default"}) or off ({"schedule": null}); answers the batch id and the schedule now in force.</summary>
+    public async Task<IResult> SetScheduleAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await LoadAsync(id, cancellationToken) is not { } batch)
+        {
+            return NotFound();
+        }
+
+        string? requested;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("schedule", out var value)
+                || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                throw new JsonException();
+            }
+
+            requested = value.GetString();
+        }
+        catch (JsonException)
+        {
+            return BadRequest(new ApiError("The body must be JSON: {\"schedule\": \"0 3 * * *\" | \"default\" | null}."));
+        }
+
+        var (schedule, problem) = ResolveSchedule(string.IsNullOrWhiteSpace(requested) ? null : requested, "schedule");
+        if (problem is not null)
+        {
+            return BadRequest(new ApiError("The schedule was not changed.", [problem]));
+        }
+
+        if (batch.Closed)
+        {
+            return Results.Json(new ApiError(ErrorCatalog.Get(ErrorCode.BatchClosed).Summary), Json, statusCode: StatusCodes.Status409Conflict);
+        }
+
+        await storage.SaveBatchAsync(batch with { Options = batch.Options with { Schedule = schedule } }, cancellationToken);
+        return Results.Json(new ScheduleChanged(id, schedule), Json);
+    }
+
     /// <summary>POST /api/imports/{id}/close: stop any run, take no more, delete the batch's secrets.</summary>
     public async Task<IResult> CloseAsync(string id, CancellationToken cancellationToken)
     {
@@ -283,6 +326,20 @@ public sealed class ImportApi(
         var settings = workflow.Value;
         return engine.StartAsync(WorkflowNames.ImportBatch,
             new BatchRunInput(batchId, run.RunId, run.Mode, settings.Concurrency, settings.ChunksPerGeneration), run.RunId, cancellationToken);
+    }
+
+    /// <summary>"default" becomes the service's default schedule; anything else must be CRON (five fields, UTC).</summary>
+    private (string? Schedule, ApiProblem? Problem) ResolveSchedule(string? requested, string field)
+    {
+        if (requested is null)
+        {
+            return (null, null);
+        }
+
+        var schedule = requested.Equals("default", StringComparison.OrdinalIgnoreCase) ? workflow.Value.DefaultSchedule : requested.Trim();
+        return ScheduledReruns.IsValid(schedule)
+            ? (schedule, null)
+            : (schedule, new ApiProblem(field, nameof(ErrorCode.SettingsInvalidSchedule), "Give a CRON expression of five fields in UTC, such as \"0 3 * * *\" (daily at 03:00), or \"default\"."));
     }
 
     private static StartedImport Started(HttpRequest request, string batchId, string runId, int mailboxes, int invalid)

@@ -23,6 +23,7 @@ public static class ImportApiRoutes
         group.MapGet("{id}", (string id, ImportApi api, CancellationToken ct) => api.GetStatusAsync(id, ct));
         group.MapGet("{id}/report", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.GetReportAsync(request, id, ct));
         group.MapPost("{id}/rerun", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.RerunAsync(request, id, ct));
+        group.MapPost("{id}/schedule", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.SetScheduleAsync(request, id, ct));
         group.MapPost("{id}/close", (string id, ImportApi api, CancellationToken ct) => api.CloseAsync(id, ct));
         return endpoints;
     }

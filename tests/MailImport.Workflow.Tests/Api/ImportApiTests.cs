@@ -234,6 +234,39 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         }
     }
 
+    [Fact]
+    public async Task Schedule_TurnedOnChangedAndOff_StatusShowsItAndBadOnesAreRefused()
+    {
+        using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan Secret12", Settings()));
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        var path = $"/api/imports/{import.BatchId}/schedule";
+
+        using var on = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "default" }));
+        Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        Assert.Equal(new ScheduleChanged(import.BatchId, new WorkflowOptions().DefaultSchedule), await on.Content.ReadFromJsonAsync<ScheduleChanged>(JsonSerializerOptions.Web));
+        using var changed = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "30 4 * * 1" }));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal("30 4 * * 1", (await WaitForAsync(import.BatchId)).GetProperty("schedule").GetString());
+
+        using var bad = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "every day" }));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = Assert.Single((await bad.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web))!.Problems!);
+        Assert.Equal(("schedule", "SettingsInvalidSchedule"), (problem.Field, problem.Code));
+        using var shapeless = await SendAsync(HttpMethod.Post, path, new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, shapeless.StatusCode);
+
+        using var off = await SendAsync(HttpMethod.Post, path, new StringContent("{\"schedule\": null}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+        Assert.False((await WaitForAsync(import.BatchId)).TryGetProperty("schedule", out _));
+
+        using var unknown = await SendAsync(HttpMethod.Post, $"/api/imports/{Guid.NewGuid():N}/schedule", JsonContent.Create(new { schedule = "default" }));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var close = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close");
+        Assert.Equal(HttpStatusCode.OK, close.StatusCode);
+        using var afterClose = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "default" }));
+        Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
+    }
+
     private async Task<JsonElement> WaitForAsync(string batchId)
     {
         for (var attempt = 0; attempt < 300; attempt++)

@@ -1,0 +1,769 @@
+// The import page: talks only to the public HTTP API (/api/imports). No framework, no build step.
+// The API key lives in this tab's sessionStorage and travels only in the x-functions-key header, never in a URL;
+// the batch id may sit in the address's hash so a reload keeps the view.
+'use strict';
+
+(() => {
+  const KEY_STORAGE = 'mailimport.apiKey';
+  const POLL_MS = 1500;
+  const ENDED = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+  const PRESETS = {
+    gmail: { imap: 'imap.gmail.com', pop3: 'pop.gmail.com' },
+    mailru: { imap: 'imap.mail.ru', pop3: 'pop.mail.ru' },
+    yandex: { imap: 'imap.yandex.ru', pop3: 'pop.yandex.ru' },
+    outlook: { imap: 'outlook.office365.com', pop3: 'outlook.office365.com' },
+  };
+  const STANDARD_PORTS = { imap: { ssl: 993, starttls: 143, none: 143 }, pop3: { ssl: 995, starttls: 110, none: 110 } };
+  const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+  const IPV6 = /^[0-9a-f:.]+$/i;
+  const FINGERPRINT = /^[0-9a-f]{64}$/i;
+
+  const $ = (id) => document.getElementById(id);
+  const apiBase = apiRoot() + '/api/imports';
+  let rowCounter = 0;
+  let pollTimer = null;
+  let batchId = null;
+  let lastStatus = null;
+  let announced = '';
+  let samples = [];
+
+  // The page is served at / (local host) or under /api/page/ (Functions app): the API sits at the same root.
+  function apiRoot() {
+    const path = location.pathname;
+    const at = path.indexOf('/api/page');
+    return at >= 0 ? path.slice(0, at) : path.slice(0, path.lastIndexOf('/'));
+  }
+
+  // ---------------------------------------------------------------- the key
+
+  const getKey = () => sessionStorage.getItem(KEY_STORAGE);
+
+  function show(section) {
+    for (const id of ['key-section', 'start-section', 'batch-section']) {
+      $(id).hidden = id !== section;
+    }
+    $('forget-key').hidden = section === 'key-section';
+  }
+
+  function askForKey(message) {
+    stopPolling();
+    sessionStorage.removeItem(KEY_STORAGE);
+    $('key-error').textContent = message || '';
+    show('key-section');
+    $('api-key').focus();
+  }
+
+  async function onKeySubmit(event) {
+    event.preventDefault();
+    const key = $('api-key').value.trim();
+    if (!key) {
+      $('key-error').textContent = 'Enter the API key.';
+      return;
+    }
+    // A status call for an id no batch has: 404 means the key is right, 401 that it is not.
+    try {
+      const response = await fetch(apiBase + '/' + '0'.repeat(32), { headers: { 'x-functions-key': key } });
+      if (response.status === 401) {
+        $('key-error').textContent = 'The API key was refused. Check it and try again.';
+        return;
+      }
+    } catch (e) {
+      $('key-error').textContent = 'The service could not be reached: ' + e.message;
+      return;
+    }
+    sessionStorage.setItem(KEY_STORAGE, key);
+    $('api-key').value = '';
+    $('key-error').textContent = '';
+    route();
+  }
+
+  // Every API call: the key in the header, JSON or a file back; a refused key sends the admin back to the key form.
+  async function api(path, options = {}) {
+    const headers = Object.assign({ 'x-functions-key': getKey() }, options.headers || {});
+    const response = await fetch(apiBase + path, Object.assign({}, options, { headers, cache: 'no-store' }));
+    if (response.status === 401) {
+      askForKey('The API key was refused. Enter it again.');
+      throw new Error('The API key was refused.');
+    }
+    return response;
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch {
+      return { error: `The service answered ${response.status} ${response.statusText}.` };
+    }
+  }
+
+  // ---------------------------------------------------------------- the start form
+
+  function selectedPreset() {
+    return document.querySelector('input[name="preset"]:checked').value;
+  }
+
+  function applyPreset() {
+    const preset = selectedPreset();
+    const custom = preset === 'custom';
+    const protocol = $('protocol').value;
+    for (const id of ['host', 'port']) {
+      $(id).readOnly = !custom;
+    }
+    $('security').disabled = !custom;
+    if (!custom) {
+      $('host').value = PRESETS[preset][protocol];
+      $('port').value = String(STANDARD_PORTS[protocol].ssl);
+      $('security').value = 'ssl';
+    } else if (Object.values(PRESETS).some((p) => p.imap === $('host').value || p.pop3 === $('host').value)) {
+      $('host').value = '';
+    }
+    validateSource();
+  }
+
+  function onProtocolOrSecurityChange() {
+    if (selectedPreset() !== 'custom') {
+      applyPreset();
+      return;
+    }
+    // A port still at a standard value follows the protocol and security; one the admin typed stays.
+    const standard = Object.values(STANDARD_PORTS).flatMap((p) => Object.values(p)).map(String);
+    if ($('port').value === '' || standard.includes($('port').value)) {
+      $('port').value = String(STANDARD_PORTS[$('protocol').value][$('security').value]);
+    }
+    validateSource();
+  }
+
+  function setFieldError(id, message) {
+    const input = $(id);
+    const error = $(id + '-error');
+    error.textContent = message || '';
+    if (message) {
+      input.setAttribute('aria-invalid', 'true');
+    } else {
+      input.removeAttribute('aria-invalid');
+    }
+    return !message;
+  }
+
+  function hostProblem(host) {
+    if (!host) {
+      return 'Give the server\'s host name, such as imap.example.org.';
+    }
+    if (host.includes('://') || host.includes('/')) {
+      return 'Give only the host name, without imap:// or a path.';
+    }
+    return HOST_NAME.test(host) || (host.includes(':') && IPV6.test(host)) ? '' : 'This is not a valid host name or IP address.';
+  }
+
+  function portProblem(port) {
+    if (port === '') {
+      return '';
+    }
+    const n = Number(port);
+    return /^\d+$/.test(port) && n >= 1 && n <= 65535 ? '' : 'The port is a number between 1 and 65535.';
+  }
+
+  function fingerprintProblem(text) {
+    const hex = text.replace(/:/g, '');
+    return text === '' || FINGERPRINT.test(hex) ? '' : 'A SHA-256 fingerprint is 64 hexadecimal digits (colons allowed).';
+  }
+
+  function validateSource() {
+    const custom = selectedPreset() === 'custom';
+    let ok = setFieldError('host', custom ? hostProblem($('host').value.trim()) : '');
+    ok = setFieldError('port', custom ? portProblem($('port').value.trim()) : '') && ok;
+    ok = setFieldError('fingerprint', fingerprintProblem($('fingerprint').value.trim())) && ok;
+    $('security-note').textContent = custom && $('security').value === 'none'
+      ? 'Warning: without security, passwords travel in clear text.' : '';
+    return ok;
+  }
+
+  function validateDomain() {
+    const domain = $('domain').value.trim();
+    const problem = !domain ? 'Give the destination domain, such as example.org.'
+      : HOST_NAME.test(domain) && domain.includes('.') ? '' : 'This is not a domain name.';
+    return setFieldError('domain', problem);
+  }
+
+  function addRow(values = {}) {
+    rowCounter += 1;
+    const n = rowCounter;
+    const row = document.createElement('tr');
+    const cells = [
+      ['login', 'text', 'Login at the source'],
+      ['password', 'password', 'Password'],
+      ['newLogin', 'text', 'New username'],
+      ['newPassword', 'password', 'New password'],
+    ];
+    for (const [name, type, title] of cells) {
+      const cell = document.createElement('td');
+      const label = document.createElement('label');
+      label.className = 'visually-hidden';
+      label.htmlFor = `entry-${n}-${name}`;
+      label.textContent = `${title}, mailbox ${n}`;
+      const input = document.createElement('input');
+      input.id = `entry-${n}-${name}`;
+      input.type = type;
+      input.dataset.field = name;
+      input.autocomplete = type === 'password' ? 'new-password' : 'off';
+      input.spellcheck = false;
+      input.value = values[name] || '';
+      cell.append(label, input);
+      row.append(cell);
+    }
+    const remove = document.createElement('td');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'remove';
+    button.textContent = 'Remove';
+    button.setAttribute('aria-label', `Remove mailbox ${n}`);
+    button.addEventListener('click', () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      if (!$('entry-rows').children.length) {
+        addRow();
+      }
+      (next || $('entry-rows').lastElementChild).querySelector('input').focus();
+    });
+    remove.append(button);
+    row.append(remove);
+    $('entry-rows').append(row);
+    return row;
+  }
+
+  function manualEntries() {
+    const entries = [];
+    for (const row of $('entry-rows').children) {
+      const entry = {};
+      for (const input of row.querySelectorAll('input')) {
+        if (input.value !== '') {
+          entry[input.dataset.field] = input.value;
+        }
+      }
+      if (Object.keys(entry).length) {
+        entries.push(entry);
+      }
+    }
+    return entries;
+  }
+
+  function entryMode() {
+    return document.querySelector('input[name="entry-mode"]:checked').value;
+  }
+
+  function onEntryModeChange() {
+    const file = entryMode() === 'file';
+    $('manual-entry').hidden = file;
+    $('file-entry').hidden = !file;
+    $('begin').textContent = file ? 'Upload a file and begin import' : 'Begin transfer';
+  }
+
+  function sourceSettings() {
+    const preset = selectedPreset();
+    const source = { protocol: $('protocol').value };
+    if (preset === 'custom') {
+      source.host = $('host').value.trim();
+      if ($('port').value.trim()) {
+        source.port = Number($('port').value.trim());
+      }
+      source.security = $('security').value;
+    } else {
+      source.preset = preset;
+    }
+    const fingerprint = $('fingerprint').value.trim();
+    if (fingerprint) {
+      source.trustedCertificateSha256 = fingerprint;
+    }
+    return source;
+  }
+
+  function showProblems(container, error) {
+    container.replaceChildren();
+    if (!error) {
+      return;
+    }
+    const heading = document.createElement('p');
+    heading.className = 'problem';
+    heading.textContent = error.error || 'The request was refused.';
+    container.append(heading);
+    if (error.problems && error.problems.length) {
+      const list = document.createElement('ul');
+      for (const p of error.problems) {
+        const item = document.createElement('li');
+        const where = document.createElement('strong');
+        where.textContent = describeField(p.field) + ': ';
+        item.append(where, document.createTextNode(p.message + ' '));
+        const code = document.createElement('code');
+        code.textContent = p.code;
+        item.append(code);
+        list.append(item);
+      }
+      container.append(list);
+    }
+    container.focus();
+  }
+
+  function describeField(field) {
+    if (entryMode() === 'manual' && /^line \d+$/.test(field)) {
+      return 'Mailbox ' + field.slice(5);
+    }
+    return field === 'file' ? 'File' : field.charAt(0).toUpperCase() + field.slice(1);
+  }
+
+  async function onStartSubmit(event) {
+    event.preventDefault();
+    const problems = $('start-problems');
+    showProblems(problems, null);
+    const valid = validateDomain() & validateSource();
+    if (!valid) {
+      showProblems(problems, { error: 'Fix the highlighted fields first.' });
+      return;
+    }
+    const settings = {
+      domain: $('domain').value.trim(),
+      source: sourceSettings(),
+      options: {
+        dryRun: $('dry-run').checked,
+        includeGmailAllMail: $('gmail-all-mail').checked,
+        schedule: $('schedule-daily').checked ? 'default' : null,
+      },
+    };
+    let request;
+    if (entryMode() === 'file') {
+      const file = $('credential-file').files[0];
+      if (!file) {
+        showProblems(problems, { error: 'Choose the credential file to upload.' });
+        return;
+      }
+      const form = new FormData();
+      form.append('file', file, file.name);
+      form.append('settings', JSON.stringify(settings));
+      request = { method: 'POST', body: form };
+    } else {
+      const entries = manualEntries();
+      if (!entries.length) {
+        showProblems(problems, { error: 'Enter at least one mailbox: its login and password.' });
+        return;
+      }
+      request = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Object.assign(settings, { entries })) };
+    }
+
+    $('begin').disabled = true;
+    try {
+      const response = await api('', request);
+      const body = await readJson(response);
+      if (response.status !== 202) {
+        showProblems(problems, body);
+        return;
+      }
+      openBatch(body.batchId);
+    } catch (e) {
+      if (getKey()) {
+        showProblems(problems, { error: 'The service could not be reached: ' + e.message });
+      }
+    } finally {
+      $('begin').disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- the batch view
+
+  function openBatch(id) {
+    batchId = id;
+    lastStatus = null;
+    announced = '';
+    samples = [];
+    history.replaceState(null, '', '#batch=' + id);
+    $('batch-id').textContent = id;
+    $('mailbox-rows').replaceChildren();
+    $('batch-problems').replaceChildren();
+    $('sum-rate').textContent = '—';
+    show('batch-section');
+    $('batch-heading').focus();
+    poll();
+  }
+
+  function stopPolling() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+  }
+
+  async function poll() {
+    stopPolling();
+    const id = batchId;
+    let status;
+    try {
+      const response = await api('/' + id);
+      if (response.status === 404) {
+        showProblems($('batch-problems'), { error: 'There is no import with that id.' });
+        return;
+      }
+      status = await readJson(response);
+    } catch (e) {
+      if (getKey() && id === batchId) {
+        showProblems($('batch-problems'), { error: 'The status could not be read: ' + e.message + ' Trying again.' });
+        pollTimer = setTimeout(poll, POLL_MS * 2);
+      }
+      return;
+    }
+    if (id !== batchId) {
+      return;
+    }
+    render(status);
+    if (!ENDED.has(status.status)) {
+      pollTimer = setTimeout(poll, POLL_MS);
+    }
+  }
+
+  const percent = (part, whole) => (whole > 0 ? Math.floor((100 * part) / whole) : 0);
+
+  function formatBytes(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    return (unit === 0 ? String(value) : value.toFixed(value < 10 ? 1 : 0)) + ' ' + units[unit];
+  }
+
+  const formatCount = (n) => n.toLocaleString('en');
+
+  function latestRun(status) {
+    return status.runs[status.runs.length - 1];
+  }
+
+  function describeRun(run) {
+    const modes = { Full: 'full import', RetryFailed: 're-run of failed mailboxes', Incremental: 'incremental re-run', DryRun: 'dry run' };
+    return `Run ${run.runId.split('-r').pop()}: ${modes[run.mode] || run.mode}, started ${new Date(run.startedAt).toLocaleString('en-GB')}`;
+  }
+
+  function render(status) {
+    lastStatus = status;
+    const run = latestRun(status);
+    const ended = ENDED.has(status.status);
+    const dryRun = run.mode === 'DryRun';
+    $('batch-domain').textContent = status.domain;
+    $('batch-run').textContent = describeRun(run);
+    $('batch-heading').textContent = dryRun ? 'Dry run (pre-flight report)' : 'Import';
+
+    const counts = {};
+    for (const m of status.mailboxes) {
+      counts[m.status] = (counts[m.status] || 0) + 1;
+    }
+    const order = ['Done', 'Ready', 'Running', 'Pending', 'Partial', 'Failed', 'Invalid'];
+    $('sum-mailboxes').textContent = `${status.mailboxes.length}: ` +
+      order.filter((s) => counts[s]).map((s) => `${counts[s]} ${s.toLowerCase()}`).join(', ');
+    const t = status.totals;
+    $('sum-messages').textContent = `${formatCount(t.messagesCopied)} of ${formatCount(t.messagesTotal)} copied` +
+      (t.messagesFailed ? `, ${formatCount(t.messagesFailed)} failed` : '');
+    $('sum-bytes').textContent = `${formatBytes(t.bytesCopied)} of ${formatBytes(t.bytesTotal)}`;
+    const overall = $('sum-progress');
+    overall.max = Math.max(t.bytesTotal, 1);
+    overall.value = t.bytesCopied;
+    overall.setAttribute('aria-valuetext', `${percent(t.bytesCopied, t.bytesTotal)}% of the data copied`);
+    renderRate(t, ended);
+
+    const state = ended
+      ? `${status.status === 'Completed' ? 'Finished' : 'Ended: ' + status.status}. ` + (dryRun
+        ? 'Nothing was created or copied; check the report below, then begin the real transfer.'
+        : (counts.Failed || counts.Invalid || counts.Partial ? 'Fix the errors below, then re-run the failed mailboxes.' : 'Every mailbox is done.'))
+      : (status.status === 'Pending' ? 'Starting…' : 'Running…');
+    if (state !== announced) {
+      $('batch-state').textContent = state;
+      announced = state;
+    }
+    $('batch-state').dataset.status = status.status;
+
+    renderRows(status.mailboxes);
+    renderActions(status, ended, dryRun);
+  }
+
+  // Throughput from the counters between polls: what moved while this page watched.
+  function renderRate(totals, ended) {
+    const now = performance.now();
+    samples.push({ at: now, bytes: totals.bytesCopied, messages: totals.messagesCopied });
+    const first = samples[0];
+    const last = samples[samples.length - 1];
+    const seconds = (last.at - first.at) / 1000;
+    if (seconds <= 0 || last.bytes <= first.bytes) {
+      if (!ended) {
+        $('sum-rate').textContent = '—';
+      }
+      return;
+    }
+    const rate = `${formatBytes(Math.round((last.bytes - first.bytes) / seconds))}/s · ${((last.messages - first.messages) / seconds).toFixed(1)} messages/s`;
+    $('sum-rate').textContent = ended ? rate + ' (average)' : rate;
+  }
+
+  function renderRows(mailboxes) {
+    const body = $('mailbox-rows');
+    const rows = new Map([...body.children].map((r) => [r.dataset.line, r]));
+    for (const m of mailboxes) {
+      const key = String(m.lineNumber);
+      let row = rows.get(key);
+      if (!row) {
+        row = createRow(m);
+        body.append(row);
+      }
+      rows.delete(key);
+      updateRow(row, m);
+    }
+    for (const stale of rows.values()) {
+      stale.remove();
+    }
+  }
+
+  function createRow(m) {
+    const row = document.createElement('tr');
+    row.dataset.line = String(m.lineNumber);
+    row.innerHTML = '<td class="line"></td><td class="who"></td><td class="status"><span class="badge"></span></td>' +
+      '<td class="progress"><progress max="1" value="0"></progress><span class="pct"></span><span class="detail"></span></td><td class="error"></td>';
+    return row;
+  }
+
+  function updateRow(row, m) {
+    const c = m.counters;
+    const name = m.destinationUsername || m.sourceLogin || `line ${m.lineNumber}`;
+    row.dataset.status = m.status;
+    row.querySelector('.line').textContent = String(m.lineNumber);
+    row.querySelector('.who').replaceChildren(...mailboxLabel(m));
+    const badge = row.querySelector('.badge');
+    badge.textContent = m.status;
+    badge.className = 'badge ' + m.status.toLowerCase();
+
+    // Done is whole even for an empty mailbox; messages decide the bar, bytes are shown beside it.
+    const complete = m.status === 'Done';
+    const total = c.messagesTotal;
+    const done = complete ? Math.max(total, 1) : c.messagesCopied;
+    const pct = complete ? 100 : percent(c.messagesCopied, total);
+    const bar = row.querySelector('progress');
+    bar.max = Math.max(total, 1);
+    bar.value = Math.min(done, bar.max);
+    bar.setAttribute('aria-label', `Messages copied for ${name}`);
+    bar.setAttribute('aria-valuetext', `${pct}%`);
+    row.querySelector('.pct').textContent = `${pct}%`;
+    row.querySelector('.detail').textContent =
+      `${formatCount(c.messagesCopied)} / ${formatCount(total)} messages · ${formatBytes(c.bytesCopied)} / ${formatBytes(c.bytesTotal)}` +
+      (c.messagesFailed ? ` · ${formatCount(c.messagesFailed)} failed` : '');
+
+    const error = row.querySelector('.error');
+    error.replaceChildren();
+    if (m.message || m.code) {
+      const message = document.createElement('p');
+      message.className = 'message';
+      if (m.code) {
+        const code = document.createElement('code');
+        code.textContent = m.code;
+        message.append(code, document.createTextNode(' '));
+      }
+      message.append(document.createTextNode(m.message || ''));
+      error.append(message);
+    }
+    if (m.fix) {
+      const fix = document.createElement('p');
+      fix.className = 'fix';
+      const label = document.createElement('strong');
+      label.textContent = 'Fix: ';
+      fix.append(label, document.createTextNode(m.fix));
+      error.append(fix);
+    }
+    if (m.failedMessages && m.failedMessages.length) {
+      const list = document.createElement('ul');
+      list.className = 'failed-messages';
+      for (const f of m.failedMessages.slice(0, 5)) {
+        const item = document.createElement('li');
+        item.textContent = `${f.folder} ${f.uid != null ? 'UID ' + f.uid : f.uidl || ''}: ${f.code} ${f.reason}`;
+        list.append(item);
+      }
+      error.append(list);
+    }
+  }
+
+  function mailboxLabel(m) {
+    const from = document.createElement('span');
+    from.className = 'from';
+    from.textContent = m.sourceLogin || '(no login)';
+    if (!m.destinationUsername || m.destinationUsername === m.sourceLogin) {
+      return [from];
+    }
+    const arrow = document.createElement('span');
+    arrow.setAttribute('aria-label', 'to');
+    arrow.textContent = ' → ';
+    const to = document.createElement('span');
+    to.className = 'to';
+    to.textContent = m.destinationUsername;
+    return [from, arrow, to];
+  }
+
+  function renderActions(status, ended, dryRun) {
+    const open = ended && !status.closed;
+    const retryable = status.mailboxes.some((m) => ['Failed', 'Partial', 'Invalid', 'Pending'].includes(m.status));
+    $('begin-real').hidden = !(open && dryRun);
+    $('rerun-failed').disabled = !open || !retryable;
+    $('corrected-file').disabled = !open || !retryable;
+    $('rerun-incremental').disabled = !open || dryRun;
+    $('toggle-schedule').disabled = status.closed;
+    $('toggle-schedule').textContent = status.schedule
+      ? `Turn the schedule off (now: ${status.schedule} UTC)` : 'Turn the daily schedule on';
+    $('toggle-schedule').setAttribute('aria-pressed', status.schedule ? 'true' : 'false');
+    const hasReport = ended || status.runs.length > 1;
+    $('download-csv').disabled = !hasReport;
+    $('download-json').disabled = !hasReport;
+    $('close-batch').hidden = status.closed;
+    if (status.closed) {
+      $('batch-state').textContent = 'This batch is closed: it takes no more runs.';
+      announced = '';
+    }
+  }
+
+  async function rerun(mode, withFile) {
+    const problems = $('batch-problems');
+    showProblems(problems, null);
+    const file = withFile ? $('corrected-file').files[0] : null;
+    let request;
+    if (file) {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      form.append('mode', mode);
+      request = { method: 'POST', body: form };
+    } else {
+      request = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode }) };
+    }
+    await act(async () => {
+      const response = await api(`/${batchId}/rerun`, request);
+      if (response.status !== 202) {
+        showProblems(problems, await readJson(response));
+        return;
+      }
+      $('corrected-file').value = '';
+      samples = [];
+      announced = '';
+      poll();
+    });
+  }
+
+  async function toggleSchedule() {
+    const schedule = lastStatus && lastStatus.schedule ? null : 'default';
+    await act(async () => {
+      const response = await api(`/${batchId}/schedule`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ schedule }),
+      });
+      if (!response.ok) {
+        showProblems($('batch-problems'), await readJson(response));
+        return;
+      }
+      poll();
+    });
+  }
+
+  async function closeBatch() {
+    await act(async () => {
+      const response = await api(`/${batchId}/close`, { method: 'POST' });
+      if (!response.ok) {
+        showProblems($('batch-problems'), await readJson(response));
+        return;
+      }
+      $('close-batch').open = false;
+      poll();
+    });
+  }
+
+  // The report comes with the key in a header, so it is fetched and handed to the browser as a file.
+  async function download(format) {
+    await act(async () => {
+      const response = await api(`/${batchId}/report` + (format === 'csv' ? '?format=csv' : ''));
+      if (!response.ok) {
+        showProblems($('batch-problems'), await readJson(response));
+        return;
+      }
+      const blob = await response.blob();
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `mailimport-${batchId}.${format}`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    });
+  }
+
+  async function act(action) {
+    const buttons = [...document.querySelectorAll('#batch-section .batch-actions button')];
+    const disabled = buttons.map((b) => b.disabled);
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      await action();
+    } catch (e) {
+      if (getKey()) {
+        showProblems($('batch-problems'), { error: 'The service could not be reached: ' + e.message });
+      }
+    } finally {
+      buttons.forEach((b, i) => { b.disabled = disabled[i]; });
+      if (lastStatus) {
+        renderActions(lastStatus, ENDED.has(lastStatus.status), latestRun(lastStatus).mode === 'DryRun');
+      }
+    }
+  }
+
+  function newImport() {
+    stopPolling();
+    batchId = null;
+    history.replaceState(null, '', location.pathname + location.search);
+    show('start-section');
+    $('domain').focus();
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  function route() {
+    if (!getKey()) {
+      askForKey('');
+      return;
+    }
+    const match = /^#batch=([0-9a-f]{32})$/.exec(location.hash);
+    if (match) {
+      openBatch(match[1]);
+    } else {
+      show('start-section');
+    }
+  }
+
+  function init() {
+    $('key-form').addEventListener('submit', onKeySubmit);
+    $('forget-key').addEventListener('click', () => askForKey('The key was forgotten. Enter it to go on.'));
+    $('start-form').addEventListener('submit', onStartSubmit);
+    for (const radio of document.querySelectorAll('input[name="preset"]')) {
+      radio.addEventListener('change', applyPreset);
+    }
+    for (const radio of document.querySelectorAll('input[name="entry-mode"]')) {
+      radio.addEventListener('change', onEntryModeChange);
+    }
+    $('protocol').addEventListener('change', onProtocolOrSecurityChange);
+    $('security').addEventListener('change', onProtocolOrSecurityChange);
+    for (const id of ['host', 'port', 'fingerprint']) {
+      $(id).addEventListener('input', validateSource);
+    }
+    $('domain').addEventListener('input', validateDomain);
+    $('add-row').addEventListener('click', () => addRow().querySelector('input').focus());
+    $('begin-real').addEventListener('click', () => rerun('retryFailed', false));
+    $('rerun-failed').addEventListener('click', () => rerun('retryFailed', true));
+    $('rerun-incremental').addEventListener('click', () => rerun('incremental', false));
+    $('toggle-schedule').addEventListener('click', toggleSchedule);
+    $('close-confirm').addEventListener('click', closeBatch);
+    $('download-csv').addEventListener('click', () => download('csv'));
+    $('download-json').addEventListener('click', () => download('json'));
+    $('new-import').addEventListener('click', newImport);
+    $('batch-heading').tabIndex = -1;
+    addRow();
+    applyPreset();
+    $('domain-error').textContent = '';
+    onEntryModeChange();
+    window.addEventListener('hashchange', route);
+    route();
+  }
+
+  init();
+})();

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text;
+using MailImport.Core;
+using MailImport.Core.Errors;
+using MailImport.Mail.Connections;
+using MailImport.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace MailImport.Page.Tests;
+
+/// <summary>The import page in Debian's Chromium, driving real imports on the local host (Azurite + Dovecot): what an
+/// admin does, from the key to the downloaded report.</summary>
+[Collection(PageFixture.Collection)]
+public sealed class ImportPageBrowserTests(PageFixture servers)
+{
+    private const float BatchTimeout = 240_000;
+
+    [Fact]
+    public async Task ManualEntry_TwoMailboxesFail_PageShowsErrorAndFix_RerunWithCorrectedFileFinishesAll()
+    {
+        // The scenario: one good mailbox, one with a wrong password, one whose username breaks the rules.
+        var good = servers.Source.AddUser($"pg{Guid.NewGuid():N}"[..14], "Secret-ok1");
+        var wrong = servers.Source.AddUser($"pw{Guid.NewGuid():N}"[..14], "Secret-ok2");
+        var renamed = servers.Source.AddUser($"re_{Guid.NewGuid():N}"[..15], "Secret-ok3");
+        foreach (var account in new[] { good, wrong, renamed })
+        {
+            await MailCorpus.SeedAsync(servers.Source, account, MailCorpus.Standard());
+        }
+
+        var urls = new List<string>();
+        var page = await servers.OpenPageAsync(urls);
+        await FillCustomServerAsync(page);
+        await FillRowAsync(page, 1, good.Login, "Secret-ok1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a mailbox" }).ClickAsync();
+        await FillRowAsync(page, 2, wrong.Login, "Wrong-pw9");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a mailbox" }).ClickAsync();
+        await FillRowAsync(page, 3, renamed.Login, "Secret-ok3");
+        await Expect(page.GetByLabel("Password, mailbox 2", new() { Exact = true })).ToHaveAttributeAsync("type", "password");
+        await PageFixture.ScreenshotAsync(page, "1-start-page");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await WaitForEndAsync(page);
+
+        var goodRow = Row(page, 1);
+        await Expect(goodRow.Locator(".badge")).ToHaveTextAsync("Done");
+        await Expect(goodRow.Locator(".pct")).ToHaveTextAsync("100%");
+        await Expect(goodRow.Locator("progress")).ToHaveAttributeAsync("aria-valuetext", "100%");
+        var auth = ErrorCatalog.Get(ErrorCode.SourceAuthFailed);
+        await Expect(Row(page, 2).Locator(".badge")).ToHaveTextAsync("Failed");
+        await Expect(Row(page, 2).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.SourceAuthFailed));
+        await Expect(Row(page, 2).Locator(".error .fix")).ToHaveTextAsync("Fix: " + auth.Fix);
+        var rule = ErrorCatalog.Get(ErrorCode.UsernameInvalidCharacter);
+        await Expect(Row(page, 3).Locator(".badge")).ToHaveTextAsync("Invalid");
+        await Expect(Row(page, 3).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.UsernameInvalidCharacter));
+        await Expect(Row(page, 3).Locator(".error .fix")).ToHaveTextAsync("Fix: " + rule.Fix);
+        await Expect(page.Locator("#batch-state")).ToContainTextAsync("Fix the errors below");
+        await PageFixture.ScreenshotAsync(page, "2-batch-with-errors");
+
+        // The admin fixes the two lines (the right password; a new username in the four-field form) and re-runs.
+        var fixedUsername = renamed.Login.Replace("_", "-", StringComparison.Ordinal);
+        await page.GetByLabel("Corrected file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "fixed.txt",
+            MimeType = "text/plain",
+            Buffer = Encoding.UTF8.GetBytes($"{wrong.Login} Secret-ok2\n{renamed.Login} Secret-ok3 {fixedUsername} Secret-ok3\n"),
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Re-run failed mailboxes" }).ClickAsync();
+        await Expect(page.Locator("#mailbox-rows .badge")).ToHaveTextAsync(["Done", "Done", "Done"], new() { Timeout = BatchTimeout });
+        await WaitForEndAsync(page);
+        await Expect(page.Locator("#mailbox-rows .pct")).ToHaveTextAsync(["100%", "100%", "100%"]);
+        await Expect(page.Locator("#batch-state")).ToContainTextAsync("Every mailbox is done");
+        await PageFixture.ScreenshotAsync(page, "3-finished-batch");
+        var batchId = page.Url[(page.Url.IndexOf("#batch=", StringComparison.Ordinal) + 7)..];
+        int StatusCalls() => urls.Count(u => u.EndsWith("/api/imports/" + batchId, StringComparison.Ordinal));
+        var statusCallsAtEnd = StatusCalls();
+        Assert.True(statusCallsAtEnd > 2, $"the page asked for the status {statusCallsAtEnd} times: it does not follow the batch live");
+
+        foreach (var (account, username, password) in new[] { (good, good.Login, "Secret-ok1"), (wrong, wrong.Login, "Secret-ok2"), (renamed, fixedUsername, "Secret-ok3") })
+        {
+            MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, account),
+                await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{username}@{WorkflowSettings.Domain}", new Secret(password))));
+        }
+
+        var csv = await DownloadAsync(page, "Download the report (CSV)");
+        var lines = csv.TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("line,source_login,destination_username,status,error_code", lines[0], StringComparison.Ordinal);
+        var messages = MailCorpus.Standard().Values.Sum(f => f.Count).ToString(CultureInfo.InvariantCulture);
+        Assert.Equal(
+            [$"1,{good.Login},{good.Login},Done", $"2,{wrong.Login},{wrong.Login},Done", $"3,{renamed.Login},{fixedUsername},Done"],
+            lines[1..].Select(l => string.Join(',', l.Split(',')[..4])));
+        Assert.All(lines[1..], l => Assert.Equal(messages, l.Split(',')[8]));
+
+        // Once the batch ended the page stopped asking (the comparison and the download above took seconds).
+        Assert.Equal(statusCallsAtEnd, StatusCalls());
+
+        // The key travelled in a header only: no address the page asked for carries it.
+        Assert.NotEmpty(urls);
+        Assert.DoesNotContain(urls, u => u.Contains(PageFixture.Key, StringComparison.Ordinal));
+        Assert.DoesNotContain(PageFixture.Key, page.Url, StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task UploadedFile_DryRunFirst_ReportsReady_ThenTheRealTransferCopiesEverything()
+    {
+        var good = servers.Source.AddUser($"dr{Guid.NewGuid():N}"[..14], "Secret-dr1");
+        await MailCorpus.SeedAsync(servers.Source, good, MailCorpus.Standard());
+
+        var page = await servers.OpenPageAsync();
+        await FillCustomServerAsync(page);
+        await page.GetByLabel("Upload a credential file").CheckAsync();
+        await page.GetByLabel("Credential file", new() { Exact = true }).SetInputFilesAsync(new FilePayload
+        {
+            Name = "credentials.txt",
+            MimeType = "text/plain",
+            Buffer = Encoding.UTF8.GetBytes($"{good.Login} Secret-dr1\n"),
+        });
+        await page.GetByLabel("Dry run first").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload a file and begin import" }).ClickAsync();
+
+        await WaitForEndAsync(page);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dry run (pre-flight report)" })).ToBeVisibleAsync();
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Ready");
+        await Expect(Row(page, 1).Locator(".detail")).ToContainTextAsync($"/ {MailCorpus.Standard().Values.Sum(f => f.Count)} messages");
+        await PageFixture.ScreenshotAsync(page, "4-dry-run");
+
+        // The schedule goes on and off through the API; the button says which.
+        var schedule = page.Locator("#toggle-schedule");
+        await schedule.ClickAsync();
+        await Expect(schedule).ToHaveAttributeAsync("aria-pressed", "true");
+        await schedule.ClickAsync();
+        await Expect(schedule).ToHaveAttributeAsync("aria-pressed", "false");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin the real transfer" }).ClickAsync();
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done", new() { Timeout = BatchTimeout });
+        await WaitForEndAsync(page);
+        await Expect(Row(page, 1).Locator(".pct")).ToHaveTextAsync("100%");
+        MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, good),
+            await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{good.Login}@{WorkflowSettings.Domain}", new Secret("Secret-dr1"))));
+
+        var json = await DownloadAsync(page, "Download the report (JSON)");
+        Assert.Contains("\"status\": \"Done\"", json, StringComparison.Ordinal);
+
+        // A reload keeps the view: the batch id is in the hash, the key in the tab's session.
+        await page.ReloadAsync();
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task StartPage_ValidatesAsYouType_AndShowsWhatTheApiRefuses()
+    {
+        var page = await servers.OpenPageAsync();
+
+        // Presets fill the server and lock it; the custom server's fields are checked while typed.
+        await Expect(page.GetByLabel("Host", new() { Exact = true })).ToHaveValueAsync("imap.gmail.com");
+        await page.GetByLabel("Mail.Ru").CheckAsync();
+        await Expect(page.GetByLabel("Host", new() { Exact = true })).ToHaveValueAsync("imap.mail.ru");
+        await page.GetByLabel("Protocol").SelectOptionAsync("pop3");
+        await Expect(page.GetByLabel("Host", new() { Exact = true })).ToHaveValueAsync("pop.mail.ru");
+        await Expect(page.GetByLabel("Port", new() { Exact = true })).ToHaveValueAsync("995");
+        await page.GetByLabel("My own server").CheckAsync();
+        await page.GetByLabel("Host", new() { Exact = true }).FillAsync("imap://mail.example.org");
+        await Expect(page.Locator("#host-error")).ToHaveTextAsync("Give only the host name, without imap:// or a path.");
+        await page.GetByLabel("Host", new() { Exact = true }).FillAsync("mail.example.org");
+        await Expect(page.Locator("#host-error")).ToBeHiddenAsync();
+        await page.GetByLabel("Port", new() { Exact = true }).FillAsync("70000");
+        await Expect(page.Locator("#port-error")).ToHaveTextAsync("The port is a number between 1 and 65535.");
+        await page.GetByLabel("Port", new() { Exact = true }).FillAsync("993");
+        await page.GetByText("Advanced").ClickAsync();
+        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync("abc");
+        await Expect(page.Locator("#fingerprint-error")).ToContainTextAsync("64 hexadecimal digits");
+        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync("");
+
+        // A file the API refuses: its answer, field by field, on the page.
+        await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
+        await page.GetByLabel("Upload a credential file").CheckAsync();
+        await page.GetByLabel("Credential file", new() { Exact = true }).SetInputFilesAsync(new FilePayload
+        {
+            Name = "list.xlsx",
+            MimeType = "application/octet-stream",
+            Buffer = [0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 1],
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload a file and begin import" }).ClickAsync();
+        var problems = page.Locator("#start-problems");
+        await Expect(problems).ToContainTextAsync("The import was not started.");
+        await Expect(problems).ToContainTextAsync(nameof(ErrorCode.FileNotText));
+        await PageFixture.ScreenshotAsync(page, "5-file-refused");
+
+        // A wrong key never gets past the key form.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Forget the API key" }).ClickAsync();
+        await page.GetByLabel("API key", new() { Exact = true }).FillAsync("not-the-key");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Expect(page.Locator("#key-error")).ToHaveTextAsync("The API key was refused. Check it and try again.");
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('mailimport.apiKey')"));
+        await page.Context.CloseAsync();
+    }
+
+    private async Task FillCustomServerAsync(IPage page)
+    {
+        await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
+        await page.GetByLabel("My own server").CheckAsync();
+        await page.GetByLabel("Host", new() { Exact = true }).FillAsync("127.0.0.1");
+        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(servers.Source.ImapsPort.ToString(CultureInfo.InvariantCulture));
+        await page.GetByLabel("Security").SelectOptionAsync("ssl");
+        await page.GetByText("Advanced").ClickAsync();
+        // Dovecot's certificate is self-signed: the admin trusts it by its fingerprint.
+        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(servers.Source.CertificateSha256);
+        await Expect(page.Locator("#start-form [aria-invalid=true]")).ToHaveCountAsync(0);
+    }
+
+    private static async Task FillRowAsync(IPage page, int row, string login, string password)
+    {
+        await page.GetByLabel($"Login at the source, mailbox {row}").FillAsync(login);
+        await page.GetByLabel($"Password, mailbox {row}", new() { Exact = true }).FillAsync(password);
+    }
+
+    private static ILocator Row(IPage page, int line) => page.Locator($"#mailbox-rows tr[data-line=\"{line}\"]");
+
+    private static Task WaitForEndAsync(IPage page) =>
+        Expect(page.Locator("#batch-state")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = BatchTimeout });
+
+    private static async Task<string> DownloadAsync(IPage page, string button)
+    {
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync());
+        return await File.ReadAllTextAsync(await download.PathAsync());
+    }
+}
