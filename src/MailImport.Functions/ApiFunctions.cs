@@ -55,6 +55,23 @@ public sealed class ApiFunctions(IServiceProvider services)
         CancellationToken cancellationToken) =>
         new HandlerResult(await Api(client).CloseAsync(id, cancellationToken));
 
+    /// <summary>POST /api/imports/{id}/schedule.</summary>
+    [Function("ScheduleImport")]
+    public async Task<IActionResult> ScheduleImport(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/{id}/schedule")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        new HandlerResult(await Api(client).SetScheduleAsync(request, id, cancellationToken));
+
+    /// <summary>GET /api/page/...: the import page. Anonymous: the page holds no secret, and every API call it makes
+    /// carries the key the admin types in.</summary>
+    [Function("ImportPage")]
+    public static IActionResult Page(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "page/{*file}")] HttpRequest request,
+        string? file) =>
+        new HandlerResult(ImportPage.Serve(request, file));
+
     // The Durable client is a binding of each invocation, not a service, so the handler gets its engine here.
     private ImportApi Api(DurableTaskClient client) => WorkflowClients.Create<ImportApi>(services, client);
 }

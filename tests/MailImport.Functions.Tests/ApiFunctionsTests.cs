@@ -122,6 +122,33 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
         Assert.Equal(404, status);
     }
 
+    [Theory]
+    [InlineData("/api/page", null, 302, null)]
+    [InlineData("/api/page/", null, 200, "text/html")]
+    [InlineData("/api/page/app.js", "app.js", 200, "text/javascript")]
+    [InlineData("/api/page/..%2Fhost.json", "../host.json", 404, null)]
+    public async Task Page_ServesThePagesFilesWithItsPolicy(string path, string? file, int status, string? contentType)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Path = path;
+        context.RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider();
+        context.Response.Body = new MemoryStream();
+
+        await ApiFunctions.Page(context.Request, file).ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+
+        Assert.Equal(status, context.Response.StatusCode);
+        if (status == 302)
+        {
+            Assert.Equal("/api/page/", context.Response.Headers.Location.ToString());
+        }
+
+        if (contentType is not null)
+        {
+            Assert.StartsWith(contentType, context.Response.ContentType, StringComparison.Ordinal);
+            Assert.Equal(Workflow.Api.ImportPage.ContentSecurityPolicy, context.Response.Headers.ContentSecurityPolicy.ToString());
+        }
+    }
+
     /// <summary>A Durable client that records what it is asked to schedule and knows no instance.</summary>
     private sealed class RecordingClient() : DurableTaskClient("recording")
     {

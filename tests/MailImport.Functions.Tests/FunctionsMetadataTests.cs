@@ -64,6 +64,16 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
+    public void Metadata_ServesTheImportPageWithoutAKey()
+    {
+        var page = Assert.Single(Functions.Value, f => f.Name == "ImportPage");
+
+        Assert.Equal("page/{*file}", page.Trigger.GetProperty("route").GetString());
+        Assert.Equal("Anonymous", page.Trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(["get"], page.Trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
     public void Metadata_HasTheScheduleTimer()
     {
         var timer = Assert.Single(Functions.Value, f => f.Trigger.GetProperty("type").GetString() == "timerTrigger");

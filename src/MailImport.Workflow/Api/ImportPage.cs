@@ -66,12 +66,19 @@ public static class ImportPage
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
         var root = prefix.EndsWith('/') ? prefix : prefix + "/";
-        // The page's links are relative: at /api/page they would point one level up, so it is always served at /api/page/.
-        endpoints.MapGet(root, (HttpRequest request) => request.Path.Value?.EndsWith('/') == true
-            ? Result(null)
-            : Results.Redirect($"{request.PathBase}{request.Path}/{request.QueryString}"));
-        endpoints.MapGet(root + "{file}", (string file) => Result(file));
+        endpoints.MapGet(root, (HttpRequest request) => Serve(request, null));
+        endpoints.MapGet(root + "{file}", (HttpRequest request, string file) => Serve(request, file));
         return endpoints;
+    }
+
+    /// <summary>GET of the page (<paramref name="file"/> empty) or one of its files, for any host's route.</summary>
+    public static IResult Serve(HttpRequest request, string? file)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // The page's links are relative: at /api/page they would point one level up, so it is always served at /api/page/.
+        return string.IsNullOrEmpty(file) && request.Path.Value?.EndsWith('/') != true
+            ? Results.Redirect($"{request.PathBase}{request.Path}/{request.QueryString}")
+            : Result(file);
     }
 
     private static FrozenDictionary<string, PageFile> Load()
