@@ -11,12 +11,20 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Workflow.Tests.Api;
 
-/// <summary>Servers of their own for the hostile-input tests: Dovecot source and destination, and Azurite.</summary>
+/// <summary>Servers of their own for the hostile-input and secret tests: Dovecot source and destination, and Azurite.</summary>
 public sealed class HostileServersFixture() : ServerSet("mi-hostile", 40000);
+
+/// <summary>One collection, so that no other class starts a batch while a test checks that nothing was stored.</summary>
+[CollectionDefinition(Name)]
+public sealed class HostileServers : ICollectionFixture<HostileServersFixture>
+{
+    public const string Name = "Hostile servers";
+}
 
 /// <summary>What an attacker or a careless export sends the HTTP API: every one gets a 4xx with a reason (or a 202 with
 /// per-line errors when the file is still usable), never a 500, and the service goes on serving other batches.</summary>
-public sealed class HostileInputApiTests(HostileServersFixture servers) : IClassFixture<HostileServersFixture>, IAsyncLifetime
+[Collection(HostileServers.Name)]
+public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsyncLifetime
 {
     private const string Key = "hostile-key-9e2d";
     private ApiTestHost host = null!;

@@ -15,7 +15,8 @@ namespace MailImport.Workflow.Tests.Api;
 /// <summary>A whole run through the HTTP API with canary passwords that hold quotes and spaces: no canary in any HTTP
 /// answer, log line (every level), orchestration state or custom status, report (JSON and CSV) or blob; and once the
 /// batch is closed its secrets are gone from the store.</summary>
-public sealed class SecretLeakApiTests(HostileServersFixture servers) : IClassFixture<HostileServersFixture>, IAsyncLifetime
+[Collection(HostileServers.Name)]
+public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLifetime
 {
     private const string Key = "leak-key-41c7";
 
