@@ -123,11 +123,9 @@ public sealed class RawMessage
     /// <summary>The format MailKit's APPEND writes with: CRLF, and international formatting for UTF8=ONLY servers.</summary>
     public static FormatOptions AppendFormat(bool international)
     {
-        // IMAP literals use CRLF (RFC 3501 section 4.3) and MailKit's APPEND forces both of these (a message that does
-        // not end in a line break gets one), so the check below sees what APPEND really sends.
+        // IMAP literals use CRLF (RFC 3501 section 4.3); MailKit forces this too, so the check below sees what APPEND sends.
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
-        format.EnsureNewLine = true;
         format.International = international;
         return format;
     }
