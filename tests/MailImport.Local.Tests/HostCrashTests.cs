@@ -6,15 +6,20 @@ using MailImport.Core;
 using MailImport.Mail.Connections;
 using MailImport.Testing;
 using MailImport.Workflow.Api;
+using Xunit.Abstractions;
 
 namespace MailImport.Local.Tests;
 
-/// <summary>The local host killed (SIGKILL) in the middle of a batch and started again: the batch finishes and every
-/// mailbox equals its source, nothing lost, nothing doubled.</summary>
-public sealed class HostCrashTests(LocalServersFixture servers) : IClassFixture<LocalServersFixture>
+/// <summary>The local host killed (SIGKILL) again and again at random moments of one batch, and started again each
+/// time: the batch finishes and every mailbox equals its source, nothing lost, nothing doubled.</summary>
+public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelper output) : IClassFixture<LocalServersFixture>
 {
     private const string Key = "crash-test-key";
-    private const int Port = 31080;
+    private const int Port = 39080;
+    private const string Password = "Secret-kill1";
+
+    /// <summary>At least this many kills across the one batch (the issue asks for 20).</summary>
+    private const int Kills = 20;
 
     private Process StartHost(string taskHub)
     {
@@ -24,6 +29,8 @@ public sealed class HostCrashTests(LocalServersFixture servers) : IClassFixture<
         var settings = WorkflowSettings.For(servers.Destination, servers.Azurite,
             ("MailImport:Local:Urls", $"http://127.0.0.1:{Port}"),
             ("MailImport:TaskHub", taskHub),
+            // Not lower: at 3 s a slow machine let a chunk's queue message reappear while the chunk still ran, a second
+            // copy of it ran alongside, and 32 of 96 messages arrived twice (see the hardening notes of issue #7).
             ("MailImport:VisibilitySeconds", "10"),
             ("MailImport:Api:Key", Key),
             ("MailImport:Workflow:ChunkMessages", "2"),
@@ -54,29 +61,43 @@ public sealed class HostCrashTests(LocalServersFixture servers) : IClassFixture<
         }
     }
 
-    [Fact]
-    public async Task Batch_HostKilledMidwayAndRestarted_FinishesWithEveryMessageOnce()
+    /// <summary>Every mailbox: the standard corpus (folders, flags, dates, odd MIME) and 30 more in the inbox, so that
+    /// the batch runs through some ninety chunks of two messages and the kills land all over it.</summary>
+    private static Dictionary<string, List<SeedMessage>> Corpus()
     {
-        var accounts = Enumerable.Range(0, 3).Select(i => servers.Source.AddUser($"k{i}{Guid.NewGuid():N}"[..14], "Secret-kill1")).ToList();
+        var corpus = MailCorpus.Standard();
+        corpus["INBOX"].AddRange(Enumerable.Range(0, 30).Select(i =>
+            new SeedMessage(MailCorpus.Message($"more {i}", $"more{i}@old.example", $"body {i}\r\n"), MailKit.MessageFlags.Seen, [], new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(i))));
+        return corpus;
+    }
+
+    [Fact]
+    public async Task Batch_HostKilledTwentyTimesAtRandomMoments_FinishesEqualToTheSourceWithEveryMessageOnce()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("MAILIMPORT_KILL_SEED"), out var s) ? s : 20_260_7;
+        var random = new Random(seed);
+        var accounts = Enumerable.Range(0, 4).Select(i => servers.Source.AddUser($"k{i}{Guid.NewGuid():N}"[..14], Password)).ToList();
         foreach (var account in accounts)
         {
-            await MailCorpus.SeedAsync(servers.Source, account, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+            await MailCorpus.SeedAsync(servers.Source, account, Corpus());
         }
 
+        var total = accounts.Count * Corpus().Values.Sum(f => f.Count);
         var taskHub = "Crash" + Guid.NewGuid().ToString("N")[..8];
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Add("x-functions-key", Key);
+        var clock = Stopwatch.StartNew();
         var host = StartHost(taskHub);
         try
         {
             StartedImport? import = null;
-            for (var attempt = 0; attempt < 120 && import is null; attempt++)
+            for (var attempt = 0; attempt < 240 && import is null; attempt++)
             {
                 try
                 {
                     var form = new MultipartFormDataContent
                     {
-                        { new ByteArrayContent(Encoding.UTF8.GetBytes(string.Concat(accounts.Select(a => $"{a.Login} Secret-kill1\n")))), "file", "list.txt" },
+                        { new ByteArrayContent(Encoding.UTF8.GetBytes(string.Concat(accounts.Select(a => $"{a.Login} {Password}\n")))), "file", "list.txt" },
                         { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 } })), "settings" },
                     };
                     using var response = await http.PostAsync("/api/imports", form);
@@ -90,27 +111,34 @@ public sealed class HostCrashTests(LocalServersFixture servers) : IClassFixture<
 
             Assert.NotNull(import);
 
-            // Kill once some, but not all, of the mail has moved.
-            for (var attempt = 0; attempt < 600; attempt++)
+            // Kill at a random moment after the host answers again: early (engine still starting), mid-chunk, between.
+            var kills = new List<string>();
+            var midCopy = 0;
+            while (kills.Count < Kills)
             {
-                var copied = (await TryStatusAsync(http, import.BatchId))?.GetProperty("totals").GetProperty("messagesCopied").GetInt64() ?? 0;
-                if (copied >= 2)
+                var up = Stopwatch.StartNew();
+                while (await TryStatusAsync(http, import.BatchId) is null)
                 {
-                    break;
+                    Assert.True(up.Elapsed < TimeSpan.FromSeconds(60), "the host did not answer within a minute of its start");
+                    await Task.Delay(100);
                 }
 
-                await Task.Delay(100);
+                var delay = TimeSpan.FromMilliseconds(random.Next(0, 4_000));
+                await Task.Delay(delay);
+                var before = await TryStatusAsync(http, import.BatchId);
+                Assert.False(before?.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated",
+                    $"the batch ended after {kills.Count} kills; give it more mail so that {Kills} kills fit in");
+                host.Kill(entireProcessTree: true);
+                await host.WaitForExitAsync();
+                host.Dispose();
+                var copied = await MailCountAsync(accounts);
+                midCopy += copied > 0 && copied < total ? 1 : 0;
+                kills.Add($"kill {kills.Count + 1} at {clock.Elapsed.TotalSeconds:0.0}s, {up.Elapsed.TotalSeconds - delay.TotalSeconds:0.0}s to answer + {delay.TotalSeconds:0.0}s, {copied}/{total} copied");
+                host = StartHost(taskHub);
             }
 
-            host.Kill(entireProcessTree: true);
-            await host.WaitForExitAsync();
-            var atKill = await MailCountAsync(accounts);
-            Assert.InRange(atKill, 1, 20);
-            host.Dispose();
-
-            host = StartHost(taskHub);
             JsonElement status = default;
-            for (var attempt = 0; attempt < 900 && status.ValueKind == JsonValueKind.Undefined; attempt++)
+            for (var attempt = 0; attempt < 1_800 && status.ValueKind == JsonValueKind.Undefined; attempt++)
             {
                 if (await TryStatusAsync(http, import.BatchId) is { } current && current.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
                 {
@@ -122,12 +150,36 @@ public sealed class HostCrashTests(LocalServersFixture servers) : IClassFixture<
                 }
             }
 
+            output.WriteLine(string.Join("\n", kills));
+            output.WriteLine($"seed {seed}: {kills.Count} kills, {midCopy} of them with the mail part-copied; {total} messages in {accounts.Count} mailboxes; finished at {clock.Elapsed.TotalSeconds:0}s");
             Assert.Equal("Completed", status.GetProperty("status").GetString());
             Assert.All(status.GetProperty("mailboxes").EnumerateArray(), m => Assert.Equal("Done", m.GetProperty("status").GetString()));
+            Assert.True(midCopy >= 1, "no kill fell while the mail was part-copied");
+            var (lost, doubled) = (0, 0);
+            var pairs = new List<(SortedDictionary<string, List<string>> Source, SortedDictionary<string, List<string>> Destination)>();
             foreach (var account in accounts)
             {
-                MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, account),
-                    await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{account.Login}@{WorkflowSettings.Domain}", new Secret("Secret-kill1"))));
+                var pair = (await MailCorpus.SnapshotAsync(servers.Source, account),
+                    await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{account.Login}@{WorkflowSettings.Domain}", new Secret(Password))));
+                foreach (var (folder, messages) in pair.Item1)
+                {
+                    // Counted as multisets: a message copied twice has the same line twice.
+                    var there = (pair.Item2.GetValueOrDefault(folder) ?? []).CountBy(m => m).ToDictionary();
+                    foreach (var (message, count) in messages.CountBy(m => m))
+                    {
+                        var found = there.GetValueOrDefault(message);
+                        lost += Math.Max(0, count - found);
+                        doubled += Math.Max(0, found - count);
+                    }
+                }
+
+                pairs.Add(pair);
+            }
+
+            output.WriteLine($"lost {lost}, doubled {doubled}");
+            foreach (var (source, destination) in pairs)
+            {
+                MailCorpus.AssertSame(source, destination);
             }
         }
         finally
@@ -141,7 +193,7 @@ public sealed class HostCrashTests(LocalServersFixture servers) : IClassFixture<
         }
     }
 
-    /// <summary>Messages at the destination now, over the mailboxes that exist there yet.</summary>
+    /// <summary>Messages at the destination now, over every folder of the mailboxes that exist there yet.</summary>
     private async Task<int> MailCountAsync(IEnumerable<MailAccount> accounts)
     {
         var total = 0;
@@ -149,7 +201,7 @@ public sealed class HostCrashTests(LocalServersFixture servers) : IClassFixture<
         {
             try
             {
-                total += (await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{account.Login}@{WorkflowSettings.Domain}", new Secret("Secret-kill1"))))["INBOX"].Count;
+                total += (await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{account.Login}@{WorkflowSettings.Domain}", new Secret(Password)))).Values.Sum(f => f.Count);
             }
             catch (Mail.Errors.MailFailureException)
             {

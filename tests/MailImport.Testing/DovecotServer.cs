@@ -62,6 +62,11 @@ public sealed class DovecotServer
         return new MailAccount(login, new Secret(password));
     }
 
+    /// <summary>Delivers raw bytes as one message with doveadm save, past IMAP's rules: NULs, bare CR or LF, zero
+    /// bytes, any size of header.</summary>
+    public void Save(MailAccount account, byte[] raw, string folder = "INBOX") =>
+        ScriptRunner.Run("dovecot", "doveadm", [Name, "save", "-u", account.Login, "-m", folder], raw);
+
     /// <summary>Adds a user with a fresh unique login.</summary>
     public MailAccount AddUniqueUser(string prefix = "u", string password = "Secret12")
     {
@@ -89,7 +94,11 @@ public sealed class DovecotServer
 /// <summary>Runs one of the project's scripts and returns what it printed; a failure throws with its output.</summary>
 public static class ScriptRunner
 {
-    public static string Run(string script, string command, string[] arguments, string? input = null)
+    public static string Run(string script, string command, string[] arguments, string? input = null) =>
+        Run(script, command, arguments, input is null ? null : Encoding.UTF8.GetBytes(input));
+
+    /// <summary>Runs a script with bytes on its standard input, exactly as given (NULs, bare CRs, no encoding).</summary>
+    public static string Run(string script, string command, string[] arguments, byte[]? input)
     {
         var start = new ProcessStartInfo(RepositoryPaths.Script(script))
         {
@@ -107,7 +116,7 @@ public static class ScriptRunner
         using var process = Process.Start(start)!;
         if (input is not null)
         {
-            process.StandardInput.Write(input);
+            process.StandardInput.BaseStream.Write(input);
             process.StandardInput.Close();
         }
 

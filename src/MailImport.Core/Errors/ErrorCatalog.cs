@@ -151,6 +151,8 @@ public static class ErrorCatalog
             "Re-run; if it persists, open the message at the source to check it.", true),
         new(ErrorCode.TooManyMessageFailures, ErrorCategory.Message, "Too many messages of this mailbox failed, so it stopped.",
             "Read the failed messages' reasons, fix the cause, then re-run.", false),
+        new(ErrorCode.MessageHeaderTooLarge, ErrorCategory.Message, "The message's header block is larger than MailImport copies (256 KB); no mail program writes one.",
+            "Open the message at the source and forward or save it by hand if it matters; the rest of the mailbox is copied.", false),
 
         new(ErrorCode.BatchClosed, ErrorCategory.Batch, "The batch is closed.",
             "Start a new import.", false),

@@ -121,6 +121,8 @@ public enum ErrorCode
     MessageUnreadable = 702,
     /// <summary>Too many messages of one mailbox failed; the mailbox stopped.</summary>
     TooManyMessageFailures = 703,
+    /// <summary>A message's header block is too large to copy exactly.</summary>
+    MessageHeaderTooLarge = 704,
 
     // The batch and the service.
     /// <summary>The batch is closed and takes no more runs.</summary>

@@ -147,6 +147,18 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
     public async Task<AppendOutcome> AppendAsync(IReadOnlyList<OutgoingMessage> batch, ITransferProgress? progress, CancellationToken cancellationToken)
     {
         var outcome = new AppendOutcome();
+        foreach (var message in batch.Where(m => RawMessage.HeaderBytes(m.Raw) > RawMessage.MaxHeaderBytes))
+        {
+            outcome.Refused.Add((message.Tag, message.Raw.Length, new MailFailure(ErrorCode.MessageHeaderTooLarge,
+                $"The message's header block is over {RawMessage.MaxHeaderBytes / 1024} KB; it was not copied.", false)));
+        }
+
+        batch = batch.Where(m => RawMessage.HeaderBytes(m.Raw) <= RawMessage.MaxHeaderBytes).ToList();
+        if (batch.Count == 0)
+        {
+            return outcome;
+        }
+
         var prepared = batch.Select(m => (Message: m, Raw: RawMessage.Create(m.Raw, utf8Only))).ToList();
         outcome.NotExact = prepared.Count(p => !p.Raw.IsExact);
 

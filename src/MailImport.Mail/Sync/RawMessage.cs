@@ -29,6 +29,19 @@ public sealed class RawMessage
     /// <summary>True when APPEND will send exactly the source's bytes.</summary>
     public bool IsExact { get; }
 
+    /// <summary>The largest header block a message may have (256 KB): MimeKit's header parser slows down faster than
+    /// linearly on a header folded over many lines (1 MB takes seconds, 4 MB minutes), and no mail program writes
+    /// such headers, so bigger ones are refused per message rather than stall the mailbox.</summary>
+    public const int MaxHeaderBytes = 256 * 1024;
+
+    /// <summary>The length of the header block: up to the first blank line, or the whole message if it has none.</summary>
+    public static int HeaderBytes(ReadOnlySpan<byte> raw)
+    {
+        var crlf = raw.IndexOf("\r\n\r\n"u8);
+        var lf = raw.IndexOf("\n\n"u8);
+        return crlf < 0 && lf < 0 ? raw.Length : crlf < 0 ? lf : lf < 0 ? crlf : Math.Min(crlf, lf);
+    }
+
     /// <summary>Wraps the raw bytes of one message. Never throws for content: a message MimeKit cannot parse at all
     /// is sent as a body under an empty header block, not exact, rather than not at all.</summary>
     /// <param name="raw">The message exactly as the source sent it.</param>

@@ -60,13 +60,13 @@ public sealed class ImportApi(
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > MaxBodyBytes)
         {
-            return Results.Json(new ApiError($"The request is larger than {MaxBodyBytes / (1024 * 1024)} MB."), Json, statusCode: StatusCodes.Status413PayloadTooLarge);
+            return TooLarge();
         }
 
         var (settings, credentials, isJson, readError) = await ReadStartRequestAsync(request, cancellationToken);
         if (readError is not null)
         {
-            return BadRequest(readError);
+            return readError;
         }
 
         var problems = new List<ApiProblem>();
@@ -193,29 +193,35 @@ public sealed class ImportApi(
         var correctedIsJson = false;
         if (request.HasFormContentType)
         {
-            var (_, credentials, _, error) = await ReadStartRequestAsync(request, cancellationToken, fileRequired: false);
-            if (error is not null)
+            var (_, credentials, _, refusal) = await ReadStartRequestAsync(request, cancellationToken, fileRequired: false);
+            if (refusal is not null)
             {
-                return BadRequest(error);
+                return refusal;
             }
 
             corrected = credentials;
             modeText = request.Form["mode"].FirstOrDefault();
         }
-        else if (request.ContentLength is > 0)
+        else
         {
-            try
+            // Read whenever a body may come: a JSON body sent in chunks has no Content-Length.
+            var (document, refusal) = await ReadJsonBodyAsync(request, "{\"mode\": \"retryFailed\" | \"incremental\", \"entries\": [...]}", cancellationToken);
+            if (refusal is not null)
             {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-                modeText = document.RootElement.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                if (document.RootElement.TryGetProperty("entries", out var e))
-                {
-                    (corrected, correctedIsJson) = (Encoding.UTF8.GetBytes(e.GetRawText()), true);
-                }
+                return refusal;
             }
-            catch (JsonException)
+
+            using (document)
             {
-                return BadRequest(new ApiError("The body must be JSON: {\"mode\": \"retryFailed\" | \"incremental\", \"entries\": [...]}."));
+                if (document is not null)
+                {
+                    var root = document.RootElement;
+                    modeText = root.TryGetProperty("mode", out var m) ? m.ValueKind == JsonValueKind.String ? m.GetString() : "?" : null;
+                    if (root.TryGetProperty("entries", out var e))
+                    {
+                        (corrected, correctedIsJson) = (Encoding.UTF8.GetBytes(e.GetRawText()), true);
+                    }
+                }
             }
         }
 
@@ -351,7 +357,7 @@ public sealed class ImportApi(
     private async Task<BatchDefinition?> LoadAsync(string id, CancellationToken cancellationToken) =>
         BatchStorage.IsBatchId(id) ? await storage.LoadBatchAsync(id, cancellationToken) : null;
 
-    private static async Task<(ImportSettings? Settings, byte[]? Credentials, bool IsJson, ApiError? Error)> ReadStartRequestAsync(HttpRequest request, CancellationToken cancellationToken, bool fileRequired = true)
+    private static async Task<(ImportSettings? Settings, byte[]? Credentials, bool IsJson, IResult? Refusal)> ReadStartRequestAsync(HttpRequest request, CancellationToken cancellationToken, bool fileRequired = true)
     {
         if (request.HasFormContentType)
         {
@@ -362,19 +368,19 @@ public sealed class ImportApi(
             }
             catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
             {
-                return (null, null, false, new ApiError($"The multipart body could not be read: {e.Message}"));
+                return (null, null, false, BadRequest(new ApiError($"The multipart body could not be read: {e.Message}")));
             }
 
             if (form.Files["file"] is not { } file)
             {
                 return fileRequired
-                    ? (null, null, false, new ApiError("Attach the credential file as the form field \"file\"."))
+                    ? (null, null, false, BadRequest(new ApiError("Attach the credential file as the form field \"file\".")))
                     : (null, null, false, null);
             }
 
             if (file.Length > CredentialFile.MaxBytes)
             {
-                return (null, null, false, new ApiError($"The file is larger than {CredentialFile.MaxBytes / (1024 * 1024)} MB."));
+                return (null, null, false, BadRequest(new ApiError($"The file is larger than {CredentialFile.MaxBytes / (1024 * 1024)} MB.")));
             }
 
             using var buffer = new MemoryStream((int)file.Length);
@@ -386,28 +392,101 @@ public sealed class ImportApi(
             }
             catch (JsonException)
             {
-                return (null, null, false, new ApiError("The form field \"settings\" must be JSON: {\"domain\": ..., \"source\": {...}, \"options\": {...}}."));
+                return (null, null, false, BadRequest(new ApiError("The form field \"settings\" must be JSON: {\"domain\": ..., \"source\": {...}, \"options\": {...}}.")));
             }
         }
 
         if (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
         {
-            try
+            const string shape = "{\"domain\", \"source\", \"options\", \"entries\": [{\"login\", \"password\", ...}]}";
+            var (document, refusal) = await ReadJsonBodyAsync(request, shape, cancellationToken);
+            if (refusal is not null || document is null)
             {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-                var settings = document.RootElement.Deserialize<ImportSettings>(Json);
-                var entries = document.RootElement.TryGetProperty("entries", out var e) ? Encoding.UTF8.GetBytes(e.GetRawText()) : Encoding.UTF8.GetBytes("[]");
-                return (settings, entries, true, null);
+                return (null, null, false, refusal ?? BadRequest(new ApiError($"The body is empty: send {shape}.")));
             }
-            catch (JsonException)
+
+            using (document)
             {
-                // The parser's message may quote a password: give the shape instead.
-                return (null, null, false, new ApiError("The body is not well-formed JSON: send {\"domain\", \"source\", \"options\", \"entries\": [{\"login\", \"password\", ...}]}."));
+                try
+                {
+                    var settings = document.RootElement.Deserialize<ImportSettings>(Json);
+                    var entries = document.RootElement.TryGetProperty("entries", out var e) ? Encoding.UTF8.GetBytes(e.GetRawText()) : Encoding.UTF8.GetBytes("[]");
+                    return (settings, entries, true, null);
+                }
+                catch (JsonException)
+                {
+                    // The serializer's message may quote a password: give the shape instead.
+                    return (null, null, false, BadRequest(new ApiError("The body's fields have the wrong types: send {\"domain\": \"...\", \"source\": {...}, \"options\": {...}, \"entries\": [{\"login\", \"password\", ...}]}.")));
+                }
             }
         }
 
-        return (null, null, false, new ApiError("Send multipart/form-data (file + settings) or application/json (settings + entries)."));
+        return (null, null, false, BadRequest(new ApiError("Send multipart/form-data (file + settings) or application/json (settings + entries).")));
     }
+
+    /// <summary>Reads a JSON object body of at most <see cref="MaxBodyBytes"/>, chunked or not, without trusting its
+    /// Content-Length; null when there is no body. The parser's own messages may quote a password, so a refusal
+    /// gives the expected shape instead.</summary>
+    private static async Task<(JsonDocument? Document, IResult? Refusal)> ReadJsonBodyAsync(HttpRequest request, string shape, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        try
+        {
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > MaxBodyBytes)
+                {
+                    return (null, TooLarge());
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+
+        if (buffer.Length == 0)
+        {
+            return (null, null);
+        }
+
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        // JsonDocument checks UTF-8 inside a string only when the string is read, and then throws.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+        {
+            return (null, BadRequest(new ApiError($"The body is not UTF-8 text: send {shape} as UTF-8 JSON.")));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes);
+        }
+        catch (JsonException)
+        {
+            return (null, BadRequest(new ApiError($"The body is not well-formed JSON: send {shape}.")));
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            return (null, BadRequest(new ApiError($"The body must be a JSON object: send {shape}.")));
+        }
+
+        return (document, null);
+    }
+
+    private static IResult TooLarge() =>
+        Results.Json(new ApiError($"The request is larger than {MaxBodyBytes / (1024 * 1024)} MB."), Json, statusCode: StatusCodes.Status413PayloadTooLarge);
 
     private static IResult BadRequest(ApiError error) => Results.Json(error, Json, statusCode: StatusCodes.Status400BadRequest);
 

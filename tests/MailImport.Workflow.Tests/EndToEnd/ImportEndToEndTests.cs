@@ -150,27 +150,4 @@ public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsync
         var leaks = places.Where(p => p.Text.Contains(Canary, StringComparison.OrdinalIgnoreCase) || p.Text.Contains(base64[..8], StringComparison.Ordinal)).Select(p => p.Where).ToList();
         Assert.True(leaks.Count == 0, "canary found in: " + string.Join(", ", leaks));
     }
-
-    /// <summary>Keeps every log line, at every level, with its structured values, for the canary scan.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Capturing(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Capturing(CapturingLoggerProvider owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner.Lines.Enqueue($"{category} {logLevel} {formatter(state, exception)} {state} {exception}");
-        }
-    }
 }

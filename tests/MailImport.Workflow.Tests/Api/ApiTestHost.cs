@@ -1,0 +1,80 @@
+using DurableTask.Core;
+using MailImport.Testing;
+using MailImport.Workflow.Api;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Testing.Sidecar;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Workflow.Tests.Api;
+
+/// <summary>The HTTP API on Kestrel (127.0.0.1) with the real workflow on the embedded engine in memory, over the
+/// given servers' Azurite and Dovecot; every log line at every level is kept in <see cref="Logs"/>.</summary>
+internal sealed class ApiTestHost : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly TaskHubWorker worker;
+    private readonly string key;
+
+    private ApiTestHost(WebApplication app, TaskHubWorker worker, CapturingLoggerProvider logs, string key)
+    {
+        this.app = app;
+        this.worker = worker;
+        this.key = key;
+        Logs = logs;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    public CapturingLoggerProvider Logs { get; }
+
+    public static async Task<ApiTestHost> StartAsync(ServerSet servers, string key, params (string Key, string? Value)[] extra)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        var logs = new CapturingLoggerProvider();
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+        builder.Configuration.AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite, [("MailImport:Api:Key", key), .. extra]));
+        var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        var engine = new InMemoryOrchestrationService(loggers);
+        var client = EmbeddedEngine.CreateClient(engine, loggers);
+        builder.Services.AddMailImportWorkflow().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapImportApi();
+        await app.Services.GetRequiredService<BatchStorage>().EnsureContainersAsync(CancellationToken.None);
+        var worker = await EmbeddedEngine.StartWorkerAsync(engine, new DurableTaskRegistry().AddMailImportWorkflow(), app.Services, app.Services.GetRequiredService<ILoggerFactory>());
+        await app.StartAsync();
+        return new ApiTestHost(app, worker, logs, key);
+    }
+
+    /// <summary>Sends with the host's key, another key, or (null) none.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content = null, string? key = "")
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (key is not null)
+        {
+            request.Headers.Add("x-functions-key", key.Length == 0 ? this.key : key);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await app.StopAsync();
+        await worker.StopAsync(isForced: true);
+        await app.DisposeAsync();
+    }
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using MailImport.Testing;
+using MailImport.Workflow.Api;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Secrets;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailImport.Workflow.Tests.Api;
+
+/// <summary>A whole run through the HTTP API with canary passwords that hold quotes and spaces: no canary in any HTTP
+/// answer, log line (every level), orchestration state or custom status, report (JSON and CSV) or blob; and once the
+/// batch is closed its secrets are gone from the store.</summary>
+[Collection(HostileServers.Name)]
+public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLifetime
+{
+    private const string Key = "leak-key-41c7";
+
+    // Source passwords with a space and quotes (the file quotes them as "..." with "" for "), and a new password.
+    private const string SourceCanary = "Canary pa ss \"q\" 1";
+    private const string InvalidCanary = "Canary x \"\"y";
+    private const string NewCanary = "CanaryNew9";
+    private ApiTestHost host = null!;
+
+    public async Task InitializeAsync() => host = await ApiTestHost.StartAsync(servers, Key, ("MailImport:Workflow:ChunkMessages", "3"));
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    private static string Quoted(string field) => "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    [Fact]
+    public async Task Import_CanariesWithQuotesAndSpaces_NowhereToBeSeen_AndClosedBatchHoldsNoSecret()
+    {
+        var good = servers.Source.AddUniqueUser("lk", SourceCanary);
+        var renamed = servers.Source.AddUniqueUser("lr", SourceCanary);
+        await MailCorpus.SeedAsync(servers.Source, good, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+        await MailCorpus.SeedAsync(servers.Source, renamed, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+        var answers = new List<(string Where, string Text)>();
+        async Task<HttpResponseMessage> CallAsync(HttpMethod method, string path, HttpContent? content = null)
+        {
+            var response = await host.SendAsync(method, path, content);
+            answers.Add(($"{method} {path} -> {(int)response.StatusCode}", response.Headers + " " + response.Content.Headers + " " + await response.Content.ReadAsStringAsync()));
+            return response;
+        }
+
+        var file = $"{good.Login} {Quoted(SourceCanary)} {good.Login} {NewCanary}\n"
+            + $"{renamed.Login} {Quoted(SourceCanary)} {renamed.Login}-x {NewCanary}\n"
+            + $"bad_name {Quoted(InvalidCanary)}\n"
+            + $"{good.Login}.two {Quoted(SourceCanary)}\n";
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(file)), "file", "list.txt" },
+            { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 } })), "settings" },
+        };
+        using var started = await CallAsync(HttpMethod.Post, "/api/imports", form);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var batch = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!.BatchId;
+        await WaitAsync(CallAsync, batch);
+        (await CallAsync(HttpMethod.Get, $"/api/imports/{batch}/report")).Dispose();
+        (await CallAsync(HttpMethod.Get, $"/api/imports/{batch}/report?format=csv")).Dispose();
+        (await CallAsync(HttpMethod.Post, $"/api/imports/{batch}/rerun", JsonContent.Create(new { mode = "incremental" }))).Dispose();
+        await WaitAsync(CallAsync, batch);
+
+        // Every orchestration's state and custom status, batch and mailboxes, both runs.
+        var engine = host.Services.GetRequiredService<IWorkflowEngine>();
+        var states = new List<(string Where, string Text)>();
+        foreach (var run in new[] { $"{batch}-r1", $"{batch}-r2" })
+        {
+            foreach (var instance in new[] { run }.Concat(Enumerable.Range(1, 4).Select(line => ImportBatchOrchestration.MailboxInstanceId(run, line))))
+            {
+                if (await engine.GetStateAsync(instance, CancellationToken.None) is { } state)
+                {
+                    states.Add(($"state {instance}", $"{state.CustomStatus} {state.Output}"));
+                }
+            }
+        }
+
+        var blobs = await BlobsOfAsync(batch);
+        Assert.Contains(blobs, b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
+        using var closed = await CallAsync(HttpMethod.Post, $"/api/imports/{batch}/close");
+        Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+
+        var places = answers.Concat(states).Concat(blobs).Concat(host.Logs.Lines.Select(l => (Where: "log", Text: l))).ToList();
+        Assert.True(states.Count >= 6 && answers.Count >= 8 && host.Logs.Lines.Count > 50, $"{states.Count} states, {answers.Count} answers, {host.Logs.Lines.Count} log lines");
+        Assert.Contains(host.Logs.Lines, l => l.Contains(" Trace ", StringComparison.Ordinal) || l.Contains(" Debug ", StringComparison.Ordinal));
+        var needles = new[] { "Canary", "pa ss", "\"\"y", Convert.ToBase64String(Encoding.UTF8.GetBytes(SourceCanary))[..12], Convert.ToBase64String(Encoding.UTF8.GetBytes(NewCanary))[..8] };
+        var leaks = places.Where(p => needles.Any(n => p.Text.Contains(n, StringComparison.OrdinalIgnoreCase))).Select(p => p.Where).Distinct().ToList();
+        Assert.True(leaks.Count == 0, "canary found in: " + string.Join(", ", leaks));
+
+        // Closed: no secret of the batch is left, by name or as a blob.
+        var secrets = host.Services.GetRequiredService<ISecretStore>();
+        foreach (var line in Enumerable.Range(1, 4))
+        {
+            await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(SecretNames.SourcePassword(batch, line), CancellationToken.None));
+            await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(SecretNames.DestinationPassword(batch, line), CancellationToken.None));
+        }
+
+        Assert.DoesNotContain(await BlobsOfAsync(batch), b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
+    }
+
+    private static async Task WaitAsync(Func<HttpMethod, string, HttpContent?, Task<HttpResponseMessage>> call, string batch)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            using var response = await call(HttpMethod.Get, $"/api/imports/{batch}", null);
+            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (status.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                Assert.Equal("Completed", status.GetProperty("status").GetString());
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The import did not finish in two minutes.");
+    }
+
+    /// <summary>Every blob whose name holds the batch id, in every container, with its metadata.</summary>
+    private async Task<List<(string Where, string Text)>> BlobsOfAsync(string batch)
+    {
+        var found = new List<(string Where, string Text)>();
+        var service = new BlobServiceClient(servers.Azurite.ConnectionString);
+        await foreach (var container in service.GetBlobContainersAsync())
+        {
+            var client = service.GetBlobContainerClient(container.Name);
+            await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+            {
+                if (blob.Name.Contains(batch, StringComparison.Ordinal))
+                {
+                    var content = (await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
+                    found.Add(($"blob {container.Name}/{blob.Name}", Encoding.UTF8.GetString(content) + string.Join(",", blob.Metadata)));
+                }
+            }
+        }
+
+        return found;
+    }
+}
