@@ -156,6 +156,8 @@ public static class ErrorCatalog
 
         new(ErrorCode.BatchClosed, ErrorCategory.Batch, "The batch is closed.",
             "Start a new import.", false),
+        new(ErrorCode.MailboxBusy, ErrorCategory.Batch, "Another copy of this mailbox's step was still running, so this one waited.",
+            "Nothing to do: MailImport retries once the other has finished (or its hold has lapsed after a crash).", true),
         new(ErrorCode.InternalError, ErrorCategory.Internal, "MailImport met an unexpected fault.",
             "Re-run; if it persists, send the batch id to support.", true),
     }.ToFrozenDictionary(e => e.Code);

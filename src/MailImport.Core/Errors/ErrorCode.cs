@@ -127,6 +127,8 @@ public enum ErrorCode
     // The batch and the service.
     /// <summary>The batch is closed and takes no more runs.</summary>
     BatchClosed = 800,
+    /// <summary>Another execution of this mailbox's chunk holds its cursor; this one waits and retries.</summary>
+    MailboxBusy = 801,
     /// <summary>A fault inside MailImport.</summary>
     InternalError = 900,
 }

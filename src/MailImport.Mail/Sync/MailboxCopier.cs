@@ -37,6 +37,24 @@ public sealed class MailboxCopier(MailConnector connector)
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(budget);
+        await using var hold = await store.TryLockAsync(cancellationToken)
+            ?? throw new MailFailureException(Busy("Another copy of this mailbox's chunk is running; this one will retry after it."));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hold.Lost);
+        try
+        {
+            return await CopyHeldChunkAsync(job, store, budget, linked.Token);
+        }
+        catch (OperationCanceledException) when (hold.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever this chunk appended is journaled; the next holder reconciles it before copying anything.
+            throw new MailFailureException(Busy("This chunk lost its hold on the mailbox and stopped; the copy resumes from the cursor."));
+        }
+    }
+
+    private static MailFailure Busy(string message) => new(ErrorCode.MailboxBusy, message, IsTransient: true, TimeSpan.FromSeconds(15));
+
+    private async Task<ChunkResult> CopyHeldChunkAsync(MailboxJob job, ICursorStore store, ChunkBudget budget, CancellationToken cancellationToken)
+    {
         var cursor = await store.LoadAsync(cancellationToken) ?? new MailboxCursor();
         StartRun(cursor, job.RunId);
         var chunk = new Chunk(job, cursor, store, budget, this);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using MailImport.Core.Reports;
 using MailImport.Mail.Sync;
 using MailImport.Workflow.Model;
@@ -90,7 +91,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
 
     /// <summary>The cursor store of one mailbox of a batch.</summary>
     public ICursorStore CursorStore(string batchId, int line) =>
-        new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"));
+        new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"), Batches.GetBlobClient($"{batchId}/cursors/{line}.lock"));
 
     /// <summary>Every batch id in storage (a batch is a folder of the batches container).</summary>
     public async IAsyncEnumerable<string> ListBatchIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -128,7 +129,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     }
 
     /// <summary>A cursor in one blob; an upload replaces a blob whole, so a crash leaves the old cursor or the new one.</summary>
-    private sealed class BlobCursorStore(BlobClient blob) : ICursorStore
+    private sealed class BlobCursorStore(BlobClient blob, BlobClient lockBlob) : ICursorStore
     {
         public async Task<MailboxCursor?> LoadAsync(CancellationToken cancellationToken)
         {
@@ -144,5 +145,88 @@ public sealed class BatchStorage(BlobServiceClient blobs)
 
         public Task SaveAsync(MailboxCursor cursor, CancellationToken cancellationToken) =>
             blob.UploadAsync(new BinaryData(cursor.ToJson()), overwrite: true, cancellationToken);
+
+        // The hold is a lease on a blob of its own, so cursor writes need no lease id.
+        public async Task<ICursorLock?> TryLockAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await lockBlob.UploadAsync(BinaryData.Empty, overwrite: false, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // There already, perhaps leased: the lease decides.
+            }
+
+            var lease = lockBlob.GetBlobLeaseClient();
+            try
+            {
+                await lease.AcquireAsync(BlobLease.Duration, cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                return null;
+            }
+
+            return new BlobLease(lease);
+        }
+    }
+
+    /// <summary>A blob lease of the shortest length, renewed while held: after a crash the mailbox is free again within
+    /// <see cref="Duration"/>.</summary>
+    private sealed class BlobLease : ICursorLock
+    {
+        public static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
+
+        private readonly BlobLeaseClient lease;
+        private readonly CancellationTokenSource lost = new();
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task renewing;
+
+        public BlobLease(BlobLeaseClient lease)
+        {
+            this.lease = lease;
+            renewing = RenewAsync();
+        }
+
+        public CancellationToken Lost => lost.Token;
+
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await renewing;
+            try
+            {
+                await lease.ReleaseAsync();
+            }
+            catch (RequestFailedException)
+            {
+                // Lost already, or storage away: the lease lapses by itself.
+            }
+
+            lost.Dispose();
+            stop.Dispose();
+        }
+
+        private async Task RenewAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(Duration / 3, stop.Token);
+                    await lease.RenewAsync(cancellationToken: stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Released.
+            }
+            catch (Exception e) when (e is RequestFailedException or OperationCanceledException or IOException or TimeoutException)
+            {
+                // Not renewed in time, or taken: another chunk may hold the mailbox now.
+                await lost.CancelAsync();
+            }
+        }
     }
 }

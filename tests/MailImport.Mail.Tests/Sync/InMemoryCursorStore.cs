@@ -6,6 +6,7 @@ namespace MailImport.Mail.Tests.Sync;
 internal sealed class InMemoryCursorStore : ICursorStore
 {
     private byte[]? saved;
+    private int held;
 
     public int Saves { get; private set; }
 
@@ -18,5 +19,19 @@ internal sealed class InMemoryCursorStore : ICursorStore
         saved = cursor.ToJson();
         Saves++;
         return Task.CompletedTask;
+    }
+
+    public Task<ICursorLock?> TryLockAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<ICursorLock?>(Interlocked.CompareExchange(ref held, 1, 0) == 0 ? new Hold(this) : null);
+
+    private sealed class Hold(InMemoryCursorStore store) : ICursorLock
+    {
+        public CancellationToken Lost => CancellationToken.None;
+
+        public ValueTask DisposeAsync()
+        {
+            Volatile.Write(ref store.held, 0);
+            return ValueTask.CompletedTask;
+        }
     }
 }
