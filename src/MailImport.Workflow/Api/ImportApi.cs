@@ -236,9 +236,10 @@ public sealed class ImportApi(
             return BadRequest(new ApiError("mode is retryFailed or incremental."));
         }
 
+        CredentialParseResult? correction = null;
         if (corrected is not null)
         {
-            var parsed = correctedIsJson ? CredentialJson.Parse(corrected) : CredentialFile.Parse(corrected);
+            var parsed = correction = correctedIsJson ? CredentialJson.Parse(corrected) : CredentialFile.Parse(corrected);
             if (parsed.FileProblem is { } fileProblem)
             {
                 return BadRequest(new ApiError("The corrected file cannot be used.", [ApiProblem.Of(fileProblem)]));
@@ -263,8 +264,14 @@ public sealed class ImportApi(
             await storage.UploadCredentialsAsync(id, corrected, correctedIsJson, cancellationToken);
         }
 
-        await StartRunAsync(id, run, cancellationToken);
+        // The counts the run will see: the manifest as the corrected file leaves it (the merge has no side effects).
         var manifest = await storage.LoadManifestAsync(id, cancellationToken);
+        if (correction is not null)
+        {
+            manifest = ManifestMerge.Merge(manifest, correction).Manifest;
+        }
+
+        await StartRunAsync(id, run, cancellationToken);
         return Results.Json(Started(request, id, run.RunId, manifest?.Entries.Count ?? 0, manifest?.Invalid.Count ?? 0), Json, statusCode: StatusCodes.Status202Accepted);
     }
 

@@ -192,6 +192,9 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         };
         using var rerun = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun", form);
         Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+        // The answer counts the batch as the corrected file leaves it: three mailboxes, no invalid line.
+        var rerunStarted = (await rerun.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        Assert.Equal((3, 0), (rerunStarted.Mailboxes, rerunStarted.InvalidLines));
         var second = await WaitForAsync(import.BatchId);
 
         Assert.Equal(["Done", "Done", "Done"], second.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
