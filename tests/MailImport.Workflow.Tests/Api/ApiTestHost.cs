@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using DurableTask.Core;
 using MailImport.Testing;
 using MailImport.Workflow.Api;
@@ -68,6 +71,28 @@ internal sealed class ApiTestHost : IAsyncDisposable
         }
 
         return await Http.SendAsync(request);
+    }
+
+    /// <summary>Polls the batch's status until its latest run ends and asserts that it completed. <paramref name="send"/>
+    /// defaults to <see cref="SendAsync"/>; a test that keeps every answer passes its own.</summary>
+    public async Task<JsonElement> WaitForAsync(string batchId, Func<HttpMethod, string, HttpContent?, Task<HttpResponseMessage>>? send = null)
+    {
+        send ??= (method, path, content) => SendAsync(method, path, content);
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            using var response = await send(HttpMethod.Get, $"/api/imports/{batchId}", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (status.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                Assert.Equal("Completed", status.GetProperty("status").GetString());
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The import did not finish in two minutes.");
     }
 
     public async ValueTask DisposeAsync()

@@ -178,7 +178,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         var next = (await second.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
         foreach (var (batch, account) in new[] { (running, accounts[0]), (next, accounts[1]) })
         {
-            var status = await WaitForAsync(batch.BatchId);
+            var status = await host.WaitForAsync(batch.BatchId);
             Assert.Equal("Done", Assert.Single(status.GetProperty("mailboxes").EnumerateArray()).GetProperty("status").GetString());
             MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, account),
                 await MailCorpus.SnapshotAsync(servers.Destination, new Mail.Connections.MailAccount($"{account.Login}@{WorkflowSettings.Domain}", account.Password)));
@@ -385,27 +385,8 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
             // The server answered and closed while the client still wrote: it did not read it all.
         }
 
-        var status = await WaitForAsync(batch);
+        var status = await host.WaitForAsync(batch);
         Assert.Single(status.GetProperty("runs").EnumerateArray());
-    }
-
-    private async Task<JsonElement> WaitForAsync(string batchId)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            using var response = await host.SendAsync(HttpMethod.Get, $"/api/imports/{batchId}");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
-            if (status.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
-            {
-                Assert.Equal("Completed", status.GetProperty("status").GetString());
-                return status;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("The import did not finish in two minutes.");
     }
 
     /// <summary>A request body of the given length that is never buffered by the client: a prefix, then filler.</summary>

@@ -140,7 +140,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
         Assert.Equal((1, 1), (import.Mailboxes, import.InvalidLines));
 
-        var status = await WaitForAsync(import.BatchId);
+        var status = await host.WaitForAsync(import.BatchId);
         Assert.Equal(["Done", "Invalid"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
         Assert.Equal(7, status.GetProperty("totals").GetProperty("messagesCopied").GetInt64());
 
@@ -152,7 +152,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
 
         using var rerun = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun", JsonContent.Create(new { mode = "incremental" }));
         Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
-        status = await WaitForAsync(import.BatchId);
+        status = await host.WaitForAsync(import.BatchId);
         Assert.Equal(2, status.GetProperty("runs").GetArrayLength());
         // JsonContent is sent in chunks, without a Content-Length: the mode must be read all the same.
         Assert.Equal("Incremental", status.GetProperty("runs")[1].GetProperty("mode").ToString(), ignoreCase: true);
@@ -180,7 +180,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         using var started = await SendAsync(HttpMethod.Post, "/api/imports",
             Upload($"{good.Login} Secret-ok1\n{wrong.Login} Wrong-pw9\n{renamed.Login} Secret-ok3\n", Settings()));
         var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
-        var first = await WaitForAsync(import.BatchId);
+        var first = await host.WaitForAsync(import.BatchId);
         Assert.Equal([("Done", null), ("Failed", "SourceAuthFailed"), ("Invalid", "UsernameInvalidCharacter")],
             first.GetProperty("mailboxes").EnumerateArray().Select(m => (m.GetProperty("status").GetString(), m.TryGetProperty("code", out var c) ? c.GetString() : null)));
 
@@ -195,7 +195,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         // The answer counts the batch as the corrected file leaves it: three mailboxes, no invalid line.
         var rerunStarted = (await rerun.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
         Assert.Equal((3, 0), (rerunStarted.Mailboxes, rerunStarted.InvalidLines));
-        var second = await WaitForAsync(import.BatchId);
+        var second = await host.WaitForAsync(import.BatchId);
 
         Assert.Equal(["Done", "Done", "Done"], second.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
         Assert.Equal([1, 2, 3], second.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("lineNumber").GetInt32()));
@@ -218,7 +218,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Equal(new ScheduleChanged(import.BatchId, new WorkflowOptions().DefaultSchedule), await on.Content.ReadFromJsonAsync<ScheduleChanged>(JsonSerializerOptions.Web));
         using var changed = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "30 4 * * 1" }));
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
-        Assert.Equal("30 4 * * 1", (await WaitForAsync(import.BatchId)).GetProperty("schedule").GetString());
+        Assert.Equal("30 4 * * 1", (await host.WaitForAsync(import.BatchId)).GetProperty("schedule").GetString());
 
         using var bad = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "every day" }));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
@@ -229,7 +229,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
 
         using var off = await SendAsync(HttpMethod.Post, path, new StringContent("{\"schedule\": null}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, off.StatusCode);
-        Assert.False((await WaitForAsync(import.BatchId)).TryGetProperty("schedule", out _));
+        Assert.False((await host.WaitForAsync(import.BatchId)).TryGetProperty("schedule", out _));
 
         using var unknown = await SendAsync(HttpMethod.Post, $"/api/imports/{Guid.NewGuid():N}/schedule", JsonContent.Create(new { schedule = "default" }));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -237,24 +237,5 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Equal(HttpStatusCode.OK, close.StatusCode);
         using var afterClose = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "default" }));
         Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
-    }
-
-    private async Task<JsonElement> WaitForAsync(string batchId)
-    {
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            using var response = await SendAsync(HttpMethod.Get, $"/api/imports/{batchId}");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
-            if (status.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
-            {
-                Assert.Equal("Completed", status.GetProperty("status").GetString());
-                return status;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("The import did not finish in a minute.");
     }
 }

@@ -59,11 +59,11 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
         using var started = await CallAsync(HttpMethod.Post, "/api/imports", form);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var batch = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!.BatchId;
-        await WaitAsync(CallAsync, batch);
+        await host.WaitForAsync(batch, CallAsync);
         (await CallAsync(HttpMethod.Get, $"/api/imports/{batch}/report")).Dispose();
         (await CallAsync(HttpMethod.Get, $"/api/imports/{batch}/report?format=csv")).Dispose();
         (await CallAsync(HttpMethod.Post, $"/api/imports/{batch}/rerun", JsonContent.Create(new { mode = "incremental" }))).Dispose();
-        await WaitAsync(CallAsync, batch);
+        await host.WaitForAsync(batch, CallAsync);
 
         // Every orchestration's state and custom status, batch and mailboxes, both runs.
         var engine = host.Services.GetRequiredService<IWorkflowEngine>();
@@ -100,24 +100,6 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
         }
 
         Assert.DoesNotContain(await BlobsOfAsync(batch), b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
-    }
-
-    private static async Task WaitAsync(Func<HttpMethod, string, HttpContent?, Task<HttpResponseMessage>> call, string batch)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            using var response = await call(HttpMethod.Get, $"/api/imports/{batch}", null);
-            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
-            if (status.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
-            {
-                Assert.Equal("Completed", status.GetProperty("status").GetString());
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("The import did not finish in two minutes.");
     }
 
     /// <summary>Every blob whose name holds the batch id, in every container, with its metadata.</summary>
