@@ -147,13 +147,14 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
     public async Task<AppendOutcome> AppendAsync(IReadOnlyList<OutgoingMessage> batch, ITransferProgress? progress, CancellationToken cancellationToken)
     {
         var outcome = new AppendOutcome();
-        foreach (var message in batch.Where(m => RawMessage.HeaderBytes(m.Raw) > RawMessage.MaxHeaderBytes))
+        var byHeaderSize = batch.ToLookup(m => RawMessage.HeaderBytes(m.Raw) > RawMessage.MaxHeaderBytes);
+        foreach (var message in byHeaderSize[true])
         {
             outcome.Refused.Add((message.Tag, message.Raw.Length, new MailFailure(ErrorCode.MessageHeaderTooLarge,
                 $"The message's header block is over {RawMessage.MaxHeaderBytes / 1024} KB; it was not copied.", false)));
         }
 
-        batch = batch.Where(m => RawMessage.HeaderBytes(m.Raw) <= RawMessage.MaxHeaderBytes).ToList();
+        batch = byHeaderSize[false].ToList();
         if (batch.Count == 0)
         {
             return outcome;

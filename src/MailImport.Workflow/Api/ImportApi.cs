@@ -285,21 +285,22 @@ public sealed class ImportApi(
             return NotFound();
         }
 
-        string? requested;
-        try
+        const string shape = "{\"schedule\": \"0 3 * * *\" | \"default\" | null}";
+        var (document, refusal) = await ReadJsonBodyAsync(request, shape, cancellationToken);
+        if (refusal is not null)
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("schedule", out var value)
-                || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            return refusal;
+        }
+
+        string? requested;
+        using (document)
+        {
+            if (document is null || !document.RootElement.TryGetProperty("schedule", out var value) || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
             {
-                throw new JsonException();
+                return BadRequest(new ApiError($"The body must be JSON: {shape}."));
             }
 
             requested = value.GetString();
-        }
-        catch (JsonException)
-        {
-            return BadRequest(new ApiError("The body must be JSON: {\"schedule\": \"0 3 * * *\" | \"default\" | null}."));
         }
 
         var (schedule, problem) = ResolveSchedule(string.IsNullOrWhiteSpace(requested) ? null : requested, "schedule");
