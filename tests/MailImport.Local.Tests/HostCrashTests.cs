@@ -15,7 +15,7 @@ namespace MailImport.Local.Tests;
 public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelper output) : IClassFixture<LocalServersFixture>
 {
     private const string Key = "crash-test-key";
-    private const int Port = 39080;
+    private static readonly int Port = TestPorts.Shift(39080);
     private const string Password = "Secret-kill1";
 
     /// <summary>At least this many kills across the one batch (the issue asks for 20).</summary>

@@ -18,6 +18,7 @@ public sealed class AzuriteServer
     /// <summary>Starts (or finds running) an instance on blob/queue/table ports portBase, +1, +2.</summary>
     public static AzuriteServer Start(string name, int portBase)
     {
+        portBase = TestPorts.Shift(portBase);
         var directory = Path.Combine(Environment.GetEnvironmentVariable("MAILIMPORT_RUN_DIR") ?? "/tmp/mailimport", "azurite-" + name);
         ScriptRunner.Run("azurite", "start", ["--dir", directory, "--blob-port", $"{portBase}", "--queue-port", $"{portBase + 1}", "--table-port", $"{portBase + 2}"]);
         var connectionString = ScriptRunner.Run("azurite", "connection-string", ["--dir", directory]).Trim();

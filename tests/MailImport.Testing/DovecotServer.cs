@@ -40,6 +40,7 @@ public sealed class DovecotServer
     /// <summary>Starts (or finds running) an instance; ports are base+143, +993, +110, +995.</summary>
     public static DovecotServer Start(string name, int portBase, params string[] extra)
     {
+        portBase = TestPorts.Shift(portBase);
         var server = new DovecotServer(name, portBase + 143, portBase + 993, portBase + 110, portBase + 995);
         Run("start", [name, "--imap", $"{server.ImapPort}", "--imaps", $"{server.ImapsPort}", "--pop3", $"{server.Pop3Port}", "--pop3s", $"{server.Pop3sPort}", .. extra]);
         var env = Run("env", [name]).Split('\n')
