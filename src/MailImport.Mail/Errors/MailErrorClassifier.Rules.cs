@@ -9,7 +9,8 @@ public static partial class MailErrorClassifier
     // Ordered: the first row that matches wins. Throttling comes first because throttle texts travel inside other
     // codes (Gmail sends its download limit as [OVERQUOTA], Outlook's backoff as a plain NO or BAD); switched-off
     // protocols and app passwords come before refused logins because they arrive as refused logins.
-    private static readonly Rule[] Rules =
+    // Internal so that the tests can hold every wording to a sample text.
+    internal static readonly Rule[] Rules =
     [
         new(Kind.Throttled, $"The {Side} server asked MailImport to slow down.",
         [

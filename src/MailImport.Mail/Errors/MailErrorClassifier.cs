@@ -53,7 +53,7 @@ public static partial class MailErrorClassifier
     private static readonly Kind[] AllKinds = Enum.GetValues<Kind>();
 
     /// <summary>What kind of fault, before the side turns it into a code.</summary>
-    private enum Kind
+    internal enum Kind
     {
         LoginRefused,
         ProtocolDisabled,
@@ -196,7 +196,7 @@ public static partial class MailErrorClassifier
 
     /// <summary>One row of the provider-text table: the kind of fault its wordings name, and the message
     /// (<see cref="Side"/> marks the side). Its wordings are tried as one alternation, in one regular expression.</summary>
-    private sealed record Rule(Kind Kind, string Message, Wording[] Wordings)
+    internal sealed record Rule(Kind Kind, string Message, Wording[] Wordings)
     {
         // Built once from the row, since a [GeneratedRegex] needs one constant pattern: the same engine, options and
         // (default, unlimited) match timeout. Each wording is a whole alternative with its groups closed, so joining
@@ -205,5 +205,5 @@ public static partial class MailErrorClassifier
     }
 
     /// <summary>One alternative of a row: a pattern, and where servers were seen (or documented) to say it.</summary>
-    private sealed record Wording([StringSyntax(StringSyntaxAttribute.Regex)] string Pattern, string Source);
+    internal sealed record Wording([StringSyntax(StringSyntaxAttribute.Regex)] string Pattern, string Source);
 }
