@@ -85,7 +85,7 @@ public static partial class MailErrorClassifier
         var rule = Recognise(text);
         if (rule is not null)
         {
-            return Build(rule.Kind, side, $"{rule.Message.TrimEnd('.')} ({name ?? "the command"} answered {answer}).", text);
+            return Build(rule.Kind, side, Answered(rule, name ?? "the command", answer), text);
         }
 
         var command = name is null ? "a command" : $"the {name} command";
@@ -117,42 +117,21 @@ public static partial class MailErrorClassifier
         };
         var message = kind == Kind.MessageRejected
             ? $"The {Side} server refused the message (APPEND answered {answer})."
-            : $"{rule!.Message.TrimEnd('.')} (APPEND answered {answer}).";
+            : Answered(rule!, "APPEND", answer);
         return Build(kind, MailSide.Destination, message, text);
     }
 
     private static MailFailure FromImapProtocol(ImapProtocolException exception, MailSide side)
     {
         var text = exception.Message;
-        if (text.StartsWith("Syntax error in IMAP server greeting", StringComparison.Ordinal))
-        {
-            return Build(Kind.WrongProtocol, side,
-                $"The {Side} server does not greet like an IMAP server: check the protocol and the port (IMAP 143/993, POP3 110/995). MailKit: {Clean(text)}");
-        }
-
-        if (IsDisconnect(text))
-        {
-            return Build(Kind.ConnectionLost, side, $"The {Side} server closed the connection in the middle of a command.");
-        }
-
-        // A BYE carries the server's reason as the message, with the disconnect inside.
-        var rule = Recognise(text);
-        if (rule is not null)
-        {
-            return Build(rule.Kind, side, rule.Message, text);
-        }
-
-        if (exception.InnerException is ImapProtocolException inner && IsDisconnect(inner.Message))
-        {
-            return Build(Kind.ConnectionLost, side, $"The {Side} server closed the connection.", text);
-        }
-
-        if (text.Contains("unexpectedly refused the connection", StringComparison.Ordinal))
-        {
-            return Build(Kind.ServerUnavailable, side, $"The {Side} server greeted with BYE and refused the connection.");
-        }
-
-        return Build(Kind.Unexpected, side, $"The {Side} server sent an answer MailImport could not parse. MailKit: {Clean(text)}");
+        return FromProtocolText(text, side, "Syntax error in IMAP server greeting", "an IMAP server", "IMAP 143/993, POP3 110/995")
+            ?? (exception.InnerException is ImapProtocolException inner && IsDisconnect(inner.Message)
+                ? Build(Kind.ConnectionLost, side, $"The {Side} server closed the connection.", text)
+                : null)
+            ?? (text.Contains("unexpectedly refused the connection", StringComparison.Ordinal)
+                ? Build(Kind.ServerUnavailable, side, $"The {Side} server greeted with BYE and refused the connection.")
+                : null)
+            ?? Unparsed(text, side);
     }
 
     private static MailFailure FromPop3Command(Pop3CommandException exception, MailSide side)
@@ -162,7 +141,7 @@ public static partial class MailErrorClassifier
         var rule = Recognise(text);
         if (rule is not null)
         {
-            return Build(rule.Kind, side, $"{rule.Message.TrimEnd('.')} ({name ?? "the command"} answered -ERR).", text);
+            return Build(rule.Kind, side, Answered(rule, name ?? "the command", "-ERR"), text);
         }
 
         var kind = name switch
@@ -174,13 +153,19 @@ public static partial class MailErrorClassifier
         return Build(kind, side, $"The {Side} server refused {(name is null ? "a command" : $"the {name} command")} (-ERR).", text);
     }
 
-    private static MailFailure FromPop3Protocol(Pop3ProtocolException exception, MailSide side)
+    private static MailFailure FromPop3Protocol(Pop3ProtocolException exception, MailSide side) =>
+        FromProtocolText(exception.Message, side, "Unexpected greeting from server", "a POP3 server", "POP3 110/995, IMAP 143/993")
+            ?? Unparsed(exception.Message, side);
+
+    /// <summary>What IMAP and POP3 protocol faults have in common, in this order: a greeting MailKit could not read (the
+    /// port speaks another protocol), a disconnect in the middle of a command, and a BYE whose words the table knows.</summary>
+    /// <returns>The failure, or null when the text is none of these.</returns>
+    private static MailFailure? FromProtocolText(string text, MailSide side, string badGreeting, string protocolServer, string ports)
     {
-        var text = exception.Message;
-        if (text.StartsWith("Unexpected greeting from server", StringComparison.Ordinal))
+        if (text.StartsWith(badGreeting, StringComparison.Ordinal))
         {
             return Build(Kind.WrongProtocol, side,
-                $"The {Side} server does not greet like a POP3 server: check the protocol and the port (POP3 110/995, IMAP 143/993). MailKit: {Clean(text)}");
+                $"The {Side} server does not greet like {protocolServer}: check the protocol and the port ({ports}). MailKit: {Clean(text)}");
         }
 
         if (IsDisconnect(text))
@@ -188,11 +173,16 @@ public static partial class MailErrorClassifier
             return Build(Kind.ConnectionLost, side, $"The {Side} server closed the connection in the middle of a command.");
         }
 
+        // A BYE carries the server's reason as the message, with the disconnect inside.
         var rule = Recognise(text);
-        return rule is not null
-            ? Build(rule.Kind, side, rule.Message, text)
-            : Build(Kind.Unexpected, side, $"The {Side} server sent an answer MailImport could not parse. MailKit: {Clean(text)}");
+        return rule is null ? null : Build(rule.Kind, side, rule.Message, text);
     }
+
+    private static MailFailure Unparsed(string text, MailSide side) =>
+        Build(Kind.Unexpected, side, $"The {Side} server sent an answer MailImport could not parse. MailKit: {Clean(text)}");
+
+    /// <summary>A row's message with the command and the answer that carried the text: "... (FETCH answered NO)."</summary>
+    private static string Answered(Rule rule, string command, string answer) => $"{rule.Message.TrimEnd('.')} ({command} answered {answer}).";
 
     private static bool IsDisconnect(string text) =>
         text.Contains("unexpectedly disconnected", StringComparison.Ordinal) || string.Equals(text, "Bye.", StringComparison.Ordinal);
