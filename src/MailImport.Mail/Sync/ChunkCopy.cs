@@ -15,7 +15,7 @@ namespace MailImport.Mail.Sync;
 /// destination, message by message, before anything else moves.
 /// </remarks>
 internal sealed class ChunkCopy(
-    MailboxJob job,
+    CopyOptions options,
     MailboxCursor cursor,
     ICursorStore store,
     ChunkProgress progress,
@@ -95,7 +95,7 @@ internal sealed class ChunkCopy(
         long bytes = 0;
         foreach (var message in messages)
         {
-            if (batch.Count > 0 && (batch.Count >= job.Options.BatchMessages || bytes + message.Size > job.Options.BatchBytes
+            if (batch.Count > 0 && (batch.Count >= options.BatchMessages || bytes + message.Size > options.BatchBytes
                 || progress.BatchReachesBudget(batch.Count)))
             {
                 yield return batch;

@@ -8,8 +8,6 @@ namespace MailImport.Mail.Sync;
 /// first (RFC 3501 section 2.3.2) and cannot be set.</remarks>
 internal static class FlagSync
 {
-    private static readonly IReadOnlySet<string> NoKeywords = new HashSet<string>();
-
     private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
 
     /// <summary>Compares and corrects the flags of every mapped message. With CONDSTORE only what changed since the last
@@ -46,16 +44,20 @@ internal static class FlagSync
         }
 
         var destinationFlags = (await OnDestination(() => target.Folder.FetchAsync(pairs.Select(p => new UniqueId(target.UidValidity, p.Destination)).ToList(), FlagsRequest, cancellationToken)))
-            .ToDictionary(s => s.UniqueId.Id);
+            .ToDictionary(s => s.UniqueId.Id, FlagState.Of);
+        var allowAnyKeyword = (target.Folder.PermanentFlags & MessageFlags.UserDefined) != 0;
+        var changes = Changes(pairs, sourceFlags.ToDictionary(p => p.Key, p => FlagState.Of(p.Value)), destinationFlags,
+            keyword => allowAnyKeyword || target.Folder.PermanentKeywords.Contains(keyword));
         long updated = 0;
-        foreach (var ((flags, keywords), uids) in Changes(pairs, sourceFlags, destinationFlags, target))
+        foreach (var change in changes)
         {
-            var store = new StoreFlagsRequest(StoreAction.Set, flags) { Silent = true };
-            if (keywords.Length > 0)
+            var store = new StoreFlagsRequest(StoreAction.Set, change.Flags) { Silent = true };
+            if (change.Keywords.Count > 0)
             {
-                store.Keywords.UnionWith(keywords.Split('\n'));
+                store.Keywords.UnionWith(change.Keywords);
             }
 
+            var uids = change.DestinationUids.Select(u => new UniqueId(target.UidValidity, u)).ToList();
             await OnDestination(() => target.Folder.StoreAsync(uids, store, cancellationToken));
             updated += uids.Count;
         }
@@ -64,40 +66,59 @@ internal static class FlagSync
     }
 
     /// <summary>The destination messages whose flags differ from their source's, grouped by the flags and keywords
-    /// they should have, so each group is one STORE.</summary>
-    private static Dictionary<(MessageFlags Flags, string Keywords), List<UniqueId>> Changes(
-        List<(uint Source, uint Destination)> pairs,
-        Dictionary<uint, IMessageSummary> sourceFlags,
-        Dictionary<uint, IMessageSummary> destinationFlags,
-        DestinationFolder target)
+    /// they should have (in the order first met), so each group is one STORE.</summary>
+    /// <param name="pairs">Source UID to destination UID.</param>
+    /// <param name="wanted">The source's flags by source UID; a message missing here is left alone.</param>
+    /// <param name="actual">The destination's flags by destination UID; a message missing here is left alone.</param>
+    /// <param name="keywordKept">Whether the destination folder keeps a keyword (PERMANENTFLAGS, RFC 3501 section 7.1).</param>
+    internal static List<FlagChange> Changes(
+        IEnumerable<(uint Source, uint Destination)> pairs,
+        IReadOnlyDictionary<uint, FlagState> wanted,
+        IReadOnlyDictionary<uint, FlagState> actual,
+        Func<string, bool> keywordKept)
     {
-        var allowAnyKeyword = (target.Folder.PermanentFlags & MessageFlags.UserDefined) != 0;
-        var changes = new Dictionary<(MessageFlags Flags, string Keywords), List<UniqueId>>();
+        var changes = new Dictionary<(MessageFlags Flags, string Keywords), FlagChange>();
         foreach (var (sourceUid, destinationUid) in pairs)
         {
-            if (!sourceFlags.TryGetValue(sourceUid, out var wanted) || !destinationFlags.TryGetValue(destinationUid, out var actual))
+            if (!wanted.TryGetValue(sourceUid, out var want) || !actual.TryGetValue(destinationUid, out var have))
             {
                 continue;
             }
 
-            var flags = (wanted.Flags ?? MessageFlags.None) & ~(MessageFlags.Recent | MessageFlags.UserDefined);
-            var keywords = (wanted.Keywords ?? NoKeywords).Where(k => allowAnyKeyword || target.Folder.PermanentKeywords.Contains(k)).Order(StringComparer.Ordinal).ToList();
-            var actualFlags = (actual.Flags ?? MessageFlags.None) & ~(MessageFlags.Recent | MessageFlags.UserDefined);
-            var actualKeywords = (actual.Keywords ?? NoKeywords).Order(StringComparer.Ordinal).ToList();
-            if (flags == actualFlags && keywords.SequenceEqual(actualKeywords, StringComparer.Ordinal))
+            var keywords = want.Keywords.Where(keywordKept).Order(StringComparer.Ordinal).ToList();
+            if (want.Flags == have.Flags && keywords.SequenceEqual(have.Keywords.Order(StringComparer.Ordinal), StringComparer.Ordinal))
             {
                 continue;
             }
 
-            var key = (flags, string.Join('\n', keywords));
-            if (!changes.TryGetValue(key, out var uids))
+            var key = (want.Flags, string.Join('\n', keywords));
+            if (!changes.TryGetValue(key, out var change))
             {
-                changes[key] = uids = [];
+                changes[key] = change = new FlagChange(want.Flags, keywords, []);
             }
 
-            uids.Add(new UniqueId(target.UidValidity, destinationUid));
+            change.DestinationUids.Add(destinationUid);
         }
 
-        return changes;
+        return changes.Values.ToList();
     }
 }
+
+/// <summary>The flags of one message that a copy carries: system flags without \Recent, and keywords.</summary>
+/// <param name="Flags">System flags, never \Recent or the user-defined marker.</param>
+/// <param name="Keywords">Keywords.</param>
+internal readonly record struct FlagState(MessageFlags Flags, IReadOnlySet<string> Keywords)
+{
+    private static readonly IReadOnlySet<string> NoKeywords = new HashSet<string>();
+
+    /// <summary>The flags a FETCH FLAGS answer gave.</summary>
+    public static FlagState Of(IMessageSummary summary) => new(
+        (summary.Flags ?? MessageFlags.None) & ~(MessageFlags.Recent | MessageFlags.UserDefined),
+        summary.Keywords ?? NoKeywords);
+}
+
+/// <summary>One STORE: the flags and keywords to set on these destination messages.</summary>
+/// <param name="Flags">The system flags to set.</param>
+/// <param name="Keywords">The keywords to set, in ordinal order.</param>
+/// <param name="DestinationUids">The destination UIDs.</param>
+internal sealed record FlagChange(MessageFlags Flags, IReadOnlyList<string> Keywords, List<uint> DestinationUids);

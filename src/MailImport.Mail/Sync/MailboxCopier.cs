@@ -71,7 +71,7 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
         try
         {
             using var source = await OpenSourceAsync(job, cursor, cancellationToken);
-            var chunk = new ChunkCopy(job, cursor, store, progress, source, new DestinationMailbox(destinationClient), new CopySteps(StepHook), logger);
+            var chunk = new ChunkCopy(job.Options, cursor, store, progress, source, new DestinationMailbox(destinationClient), new CopySteps(StepHook), logger);
             return await chunk.RunAsync(cancellationToken);
         }
         finally
