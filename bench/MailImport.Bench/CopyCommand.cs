@@ -5,6 +5,7 @@ using MailImport.Core.Sources;
 using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
 using MailImport.Mail.Sync;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MailImport.Bench;
 
@@ -65,7 +66,7 @@ internal static class CopyCommand
             new ServerEndpoint(destination.Host, destination.Port, destination.Security, destination.CertificateSha256),
             destination.Account,
             options);
-        var copier = new MailboxCopier(new MailConnector(new ConnectorOptions { ProtocolLogDirectory = protocolLog }));
+        var copier = new MailboxCopier(new MailConnector(new ConnectorOptions { ProtocolLogDirectory = protocolLog }), NullLogger<MailboxCopier>.Instance);
         var store = new FileCursorStore(cursorPath);
 
         using var cancel = new CancellationTokenSource();

@@ -7,21 +7,21 @@ using MailKit.Net.Imap;
 namespace MailImport.Mail.Sync;
 
 /// <summary>One message on its way to the destination.</summary>
-/// <param name="Tag">The source's handle for it: an IMAP UID or a POP3 UIDL.</param>
+/// <param name="Tag">The source's name for it: an IMAP UID or a POP3 UIDL.</param>
 /// <param name="Raw">The bytes exactly as the source sent them.</param>
 /// <param name="Flags">System flags to set (never \Recent).</param>
 /// <param name="Keywords">Keywords to set, where the destination folder allows them.</param>
 /// <param name="InternalDate">The INTERNALDATE to keep; null lets the server choose.</param>
-internal sealed record OutgoingMessage(object Tag, byte[] Raw, MessageFlags Flags, IReadOnlySet<string> Keywords, DateTimeOffset? InternalDate);
+internal sealed record OutgoingMessage(SourceKey Tag, byte[] Raw, MessageFlags Flags, IReadOnlySet<string> Keywords, DateTimeOffset? InternalDate);
 
 /// <summary>What one batch's APPEND achieved.</summary>
 internal sealed class AppendOutcome
 {
     /// <summary>Messages now at the destination, with their destination UID when the server said it (UIDPLUS).</summary>
-    public List<(object Tag, UniqueId? Uid, long Size)> Appended { get; } = [];
+    public List<(SourceKey Tag, UniqueId? Uid, long Size)> Appended { get; } = [];
 
     /// <summary>Messages the destination refused, each with its reason.</summary>
-    public List<(object Tag, long Size, MailFailure Failure)> Refused { get; } = [];
+    public List<(SourceKey Tag, long Size, MailFailure Failure)> Refused { get; } = [];
 
     /// <summary>Messages that could not be sent byte for byte (malformed beyond MimeKit's raw header loading).</summary>
     public int NotExact { get; set; }
@@ -221,7 +221,7 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
     }
 
     /// <summary>Which of these messages are already in the folder above the UIDNEXT seen before the batch.</summary>
-    public async Task<Dictionary<object, UniqueId>> AlreadyAppendedAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    public async Task<Dictionary<SourceKey, UniqueId>> AlreadyAppendedAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
         var candidates = await ImapIdentities.UidsFromAsync(Folder, UidNextLowerBound, cancellationToken);
         var found = await ImapIdentities.FetchAsync(Folder, candidates, cancellationToken);

@@ -1,0 +1,198 @@
+using MailImport.Core.Errors;
+using MailImport.Mail.Errors;
+using MailImport.Mail.Folders;
+using Microsoft.Extensions.Logging;
+using static MailImport.Mail.Sync.Classified;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>The copy loop of one chunk, the same for every source: reconcile a journal left by a chunk that died, then
+/// copy each folder's new messages in batches until the budget is spent, then bring flags up to date.</summary>
+/// <remarks>
+/// Every batch goes through <see cref="CopyBatchAsync"/>: journal it (save the cursor), fetch it, APPEND it, record
+/// it and save the cursor again, as mbsync journals before it stores. A crash anywhere leaves either no journal
+/// (the batch is wholly before or after) or a journal that <see cref="ReconcileAsync"/> matches against the
+/// destination, message by message, before anything else moves.
+/// </remarks>
+internal sealed class ChunkCopy(
+    CopyOptions options,
+    MailboxCursor cursor,
+    ICursorStore store,
+    ChunkProgress progress,
+    IMailSource source,
+    DestinationMailbox destination,
+    CopySteps steps,
+    ILogger logger)
+{
+    /// <summary>Copies what the budget allows and returns where the mailbox stands.</summary>
+    public async Task<ChunkResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var plan = await source.PlanAsync(cancellationToken);
+        progress.Planned(plan);
+        if (cursor.InFlight is { } journal && source.Wrote(journal))
+        {
+            await ReconcileAsync(journal, cancellationToken);
+        }
+
+        foreach (var folder in plan.Folders)
+        {
+            if (!await CopyFolderAsync(folder, cancellationToken))
+            {
+                return progress.Result(completed: false);
+            }
+        }
+
+        return progress.Result(completed: true);
+    }
+
+    /// <returns>False when the budget ran out before the folder was finished.</returns>
+    private async Task<bool> CopyFolderAsync(FolderPlan plan, CancellationToken cancellationToken)
+    {
+        var folder = await source.OpenFolderAsync(plan, cancellationToken);
+        // Every folder exists at the destination, empty ones too.
+        var target = await OnDestination(() => destination.OpenAsync(plan, cancellationToken));
+        if (await folder.MatchTargetAsync(target, cancellationToken))
+        {
+            await store.SaveAsync(cursor, cancellationToken);
+        }
+
+        await foreach (var slice in folder.NewMessagesAsync(cancellationToken))
+        {
+            foreach (var batch in Batches(slice.Messages))
+            {
+                if (progress.BudgetSpent)
+                {
+                    return false;
+                }
+
+                await CopyBatchAsync(folder, target, batch, cancellationToken);
+            }
+
+            // Messages that vanished between listing and fetching are simply not there to copy.
+            folder.Advance(slice.Listed);
+        }
+
+        if (folder.FlagsPending)
+        {
+            if (progress.BudgetSpent)
+            {
+                return false;
+            }
+
+            progress.FlagsUpdated += await folder.SyncFlagsAsync(target, cancellationToken);
+            await steps.ReachedAsync(CopyStep.FlagsSynced);
+            await store.SaveAsync(cursor, cancellationToken);
+        }
+
+        return true;
+    }
+
+    /// <summary>Cuts messages into APPEND batches by count and bytes, ending a batch where the chunk's message budget
+    /// ends. Lazy: each batch is cut after the one before it was copied, against the budget as it then stands.</summary>
+    private IEnumerable<List<SourceMessage>> Batches(IEnumerable<SourceMessage> messages)
+    {
+        var batch = new List<SourceMessage>();
+        long bytes = 0;
+        foreach (var message in messages)
+        {
+            if (batch.Count > 0 && (batch.Count >= options.BatchMessages || bytes + message.Size > options.BatchBytes
+                || progress.BatchReachesBudget(batch.Count)))
+            {
+                yield return batch;
+                batch = [];
+                bytes = 0;
+            }
+
+            batch.Add(message);
+            bytes += message.Size;
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
+    }
+
+    /// <summary>Copies one batch exactly once: journal, fetch, APPEND, record, save.</summary>
+    private async Task CopyBatchAsync(ISourceFolder folder, DestinationFolder target, List<SourceMessage> batch, CancellationToken cancellationToken)
+    {
+        var limit = destination.AppendLimit;
+        var tooBig = batch.Where(m => limit is { } l && m.Size > l).ToList();
+        foreach (var message in tooBig)
+        {
+            progress.Fail(folder.Name, message.Key, message.Size,
+                new MailFailure(ErrorCode.MessageTooBig, $"The message is {message.Size:N0} bytes; the destination takes at most {limit:N0}.", false));
+        }
+
+        var sending = batch.Except(tooBig).ToList();
+        if (sending.Count > 0)
+        {
+            var journal = folder.Journal(sending);
+            journal.DestinationFolder = target.Folder.FullName;
+            journal.DestinationUidValidity = target.UidValidity;
+            journal.DestinationUidNext = target.UidNextLowerBound;
+            cursor.InFlight = journal;
+            await store.SaveAsync(cursor, cancellationToken);
+            await steps.ReachedAsync(CopyStep.Journaled);
+
+            var outgoing = await folder.FetchAsync(sending, cancellationToken);
+            await steps.ReachedAsync(CopyStep.Fetched);
+            var outcome = await OnDestination(() => target.AppendAsync(outgoing, steps.AppendProgress(), cancellationToken));
+            await steps.ReachedAsync(CopyStep.Appended);
+
+            foreach (var (key, uid, size) in outcome.Appended)
+            {
+                folder.Appended(key, uid);
+                progress.Copied(size);
+            }
+
+            foreach (var (key, size, failure) in outcome.Refused)
+            {
+                folder.Refused(key);
+                progress.Fail(folder.Name, key, size, failure);
+            }
+
+            progress.NotExact += outcome.NotExact;
+        }
+
+        foreach (var message in tooBig)
+        {
+            folder.Refused(message.Key);
+        }
+
+        folder.Advance(batch.Select(m => m.Key));
+        cursor.InFlight = null;
+        await store.SaveAsync(cursor, cancellationToken);
+        await steps.ReachedAsync(CopyStep.Saved);
+        progress.ThrowIfTooManyFailures();
+    }
+
+    /// <summary>Finds which messages of a journaled batch reached the destination before the chunk that journaled it
+    /// died, records them as copied, and drops the journal: the rest are copied again as new.</summary>
+    private async Task ReconcileAsync(InFlightBatch journal, CancellationToken cancellationToken)
+    {
+        var target = await OnDestination(() => destination.OpenExistingAsync(journal.DestinationFolder, cancellationToken));
+        if (target is not null && await source.JournaledIdentitiesAsync(journal, cancellationToken) is { } sourceIds)
+        {
+            // A changed destination UIDVALIDITY means the folder was re-created, so every message in it is a candidate.
+            var lowest = target.UidValidity == journal.DestinationUidValidity ? journal.DestinationUidNext : 1;
+            var candidates = await OnDestination(() => ImapIdentities.UidsFromAsync(target.Folder, lowest, cancellationToken));
+            var destinationIds = await OnDestination(() => ImapIdentities.FetchAsync(target.Folder, candidates, cancellationToken));
+            var found = IdentityMatcher.Match(sourceIds, destinationIds.Select(d => (d.Uid.Id, d.Identity)));
+            foreach (var (key, destinationUid) in found)
+            {
+                source.Reconciled(journal, key, destinationUid, target);
+                progress.Copied(sourceIds.First(s => s.Key == key).Identity.Size, thisChunk: false);
+            }
+
+            Log.JournalReconciled(logger, journal.SourceFolder, sourceIds.Count, found.Count, sourceIds.Count - found.Count);
+        }
+        else
+        {
+            Log.JournalDropped(logger, journal.SourceFolder);
+        }
+
+        cursor.InFlight = null;
+        await store.SaveAsync(cursor, cancellationToken);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using MailImport.Core.Errors;
+using MailImport.Mail.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>What one chunk has done so far against its budget, and the mailbox's totals in the cursor.</summary>
+internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, int maxMessageFailures, ILogger logger)
+{
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private long messagesTotal;
+    private long bytesTotal;
+    private int folderCount;
+
+    /// <summary>Messages copied by this chunk.</summary>
+    public long CopiedThisChunk { get; private set; }
+
+    /// <summary>Bytes copied by this chunk.</summary>
+    public long BytesThisChunk { get; private set; }
+
+    /// <summary>Messages copied earlier whose flags this chunk brought up to date.</summary>
+    public long FlagsUpdated { get; set; }
+
+    /// <summary>Messages this chunk could not send byte for byte.</summary>
+    public int NotExact { get; set; }
+
+    /// <summary>Messages this chunk recorded as not copied.</summary>
+    public int FailedThisChunk { get; private set; }
+
+    /// <summary>Time since the chunk started.</summary>
+    public TimeSpan Elapsed => clock.Elapsed;
+
+    /// <summary>True once the chunk has copied or spent what its budget allows; checked between batches.</summary>
+    public bool BudgetSpent =>
+        CopiedThisChunk >= budget.MaxMessages || BytesThisChunk >= budget.MaxBytes || clock.Elapsed >= budget.MaxDuration;
+
+    /// <summary>True when a batch of <paramref name="count"/> more messages would reach the budget's message count.</summary>
+    public bool BatchReachesBudget(int count) => CopiedThisChunk + count >= budget.MaxMessages;
+
+    /// <summary>Takes the source's counts for the result.</summary>
+    public void Planned(SourcePlan plan)
+    {
+        folderCount = plan.Folders.Count;
+        messagesTotal = plan.Messages;
+        bytesTotal = plan.Bytes;
+    }
+
+    /// <summary>Counts one message at the destination: appended by this chunk, or found there by reconcile.</summary>
+    public void Copied(long size, bool thisChunk = true)
+    {
+        cursor.MessagesCopied++;
+        cursor.BytesCopied += size;
+        if (thisChunk)
+        {
+            CopiedThisChunk++;
+            BytesThisChunk += size;
+        }
+    }
+
+    /// <summary>Records a message that was not copied, for the report and for the next run to retry.</summary>
+    public void Fail(string folder, SourceKey key, long size, MailFailure failure)
+    {
+        cursor.Failures.Add(new FailedMessage { Folder = folder, Uid = key.Uid, Uidl = key.Uidl, Size = size, Code = failure.Code, Reason = failure.Message });
+        FailedThisChunk++;
+        Log.MessageRefused(logger, folder, key.ToString(), failure.Code);
+    }
+
+    /// <summary>Stops the mailbox once more messages failed than the options allow.</summary>
+    /// <exception cref="MailFailureException">Too many messages failed.</exception>
+    public void ThrowIfTooManyFailures()
+    {
+        if (cursor.Failures.Count > maxMessageFailures)
+        {
+            throw new MailFailureException(new MailFailure(ErrorCode.TooManyMessageFailures,
+                $"{cursor.Failures.Count} messages could not be copied, more than the limit of {maxMessageFailures}; the mailbox stopped.", false));
+        }
+    }
+
+    /// <summary>The chunk's result as it stands.</summary>
+    public ChunkResult Result(bool completed) => new(
+        completed, CopiedThisChunk, BytesThisChunk, cursor.MessagesCopied, cursor.BytesCopied,
+        messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, NotExact);
+}

@@ -1,0 +1,124 @@
+using MailKit;
+using static MailImport.Mail.Sync.Classified;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>Brings the destination's flags and keywords up to the source's for the messages a folder has copied.</summary>
+/// <remarks>Every flag but \Recent is carried, as imapsync does: \Recent belongs to the session that sees a message
+/// first (RFC 3501 section 2.3.2) and cannot be set.</remarks>
+internal static class FlagSync
+{
+    private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
+
+    /// <summary>Compares and corrects the flags of every mapped message. With CONDSTORE only what changed since the last
+    /// sync is fetched (nothing at all when HIGHESTMODSEQ has not moved); without it every message is compared.</summary>
+    /// <param name="source">The source folder, open.</param>
+    /// <param name="state">Its cursor: the UID map and the HIGHESTMODSEQ of the last sync.</param>
+    /// <param name="target">The destination folder, open.</param>
+    /// <param name="modSeqAtOpen">The source's HIGHESTMODSEQ when the folder was opened for this chunk.</param>
+    /// <param name="cancellationToken">Cancels the sync.</param>
+    /// <returns>How many destination messages had their flags changed.</returns>
+    public static async Task<long> SyncAsync(IMailFolder source, FolderCursor state, DestinationFolder target, ulong modSeqAtOpen, CancellationToken cancellationToken)
+    {
+        var incremental = state.FlagsModSeq > 0 && modSeqAtOpen > 0;
+        if (incremental && modSeqAtOpen == state.FlagsModSeq)
+        {
+            return 0;
+        }
+
+        var pairs = state.Map.Pairs().ToList();
+        if (pairs.Count == 0)
+        {
+            return 0;
+        }
+
+        var sourceUids = pairs.Select(p => new UniqueId(source.UidValidity, p.Source)).ToList();
+        // CHANGEDSINCE (RFC 7162 section 3.1.4.1): the server returns only messages whose flags changed since then.
+        var sourceRequest = incremental ? new FetchRequest(FlagsRequest.Items) { ChangedSince = state.FlagsModSeq } : FlagsRequest;
+        var sourceFlags = (await OnSource(() => source.FetchAsync(sourceUids, sourceRequest, cancellationToken)))
+            .ToDictionary(s => s.UniqueId.Id);
+        pairs = pairs.Where(p => sourceFlags.ContainsKey(p.Source)).ToList();
+        if (pairs.Count == 0)
+        {
+            return 0;
+        }
+
+        var destinationFlags = (await OnDestination(() => target.Folder.FetchAsync(pairs.Select(p => new UniqueId(target.UidValidity, p.Destination)).ToList(), FlagsRequest, cancellationToken)))
+            .ToDictionary(s => s.UniqueId.Id, FlagState.Of);
+        var allowAnyKeyword = (target.Folder.PermanentFlags & MessageFlags.UserDefined) != 0;
+        var changes = Changes(pairs, sourceFlags.ToDictionary(p => p.Key, p => FlagState.Of(p.Value)), destinationFlags,
+            keyword => allowAnyKeyword || target.Folder.PermanentKeywords.Contains(keyword));
+        long updated = 0;
+        foreach (var change in changes)
+        {
+            var store = new StoreFlagsRequest(StoreAction.Set, change.Flags) { Silent = true };
+            if (change.Keywords.Count > 0)
+            {
+                store.Keywords.UnionWith(change.Keywords);
+            }
+
+            var uids = change.DestinationUids.Select(u => new UniqueId(target.UidValidity, u)).ToList();
+            await OnDestination(() => target.Folder.StoreAsync(uids, store, cancellationToken));
+            updated += uids.Count;
+        }
+
+        return updated;
+    }
+
+    /// <summary>The destination messages whose flags differ from their source's, grouped by the flags and keywords
+    /// they should have (in the order first met), so each group is one STORE.</summary>
+    /// <param name="pairs">Source UID to destination UID.</param>
+    /// <param name="wanted">The source's flags by source UID; a message missing here is left alone.</param>
+    /// <param name="actual">The destination's flags by destination UID; a message missing here is left alone.</param>
+    /// <param name="keywordKept">Whether the destination folder keeps a keyword (PERMANENTFLAGS, RFC 3501 section 7.1).</param>
+    internal static List<FlagChange> Changes(
+        IEnumerable<(uint Source, uint Destination)> pairs,
+        IReadOnlyDictionary<uint, FlagState> wanted,
+        IReadOnlyDictionary<uint, FlagState> actual,
+        Func<string, bool> keywordKept)
+    {
+        var changes = new Dictionary<(MessageFlags Flags, string Keywords), FlagChange>();
+        foreach (var (sourceUid, destinationUid) in pairs)
+        {
+            if (!wanted.TryGetValue(sourceUid, out var want) || !actual.TryGetValue(destinationUid, out var have))
+            {
+                continue;
+            }
+
+            var keywords = want.Keywords.Where(keywordKept).Order(StringComparer.Ordinal).ToList();
+            if (want.Flags == have.Flags && keywords.SequenceEqual(have.Keywords.Order(StringComparer.Ordinal), StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            var key = (want.Flags, string.Join('\n', keywords));
+            if (!changes.TryGetValue(key, out var change))
+            {
+                changes[key] = change = new FlagChange(want.Flags, keywords, []);
+            }
+
+            change.DestinationUids.Add(destinationUid);
+        }
+
+        return changes.Values.ToList();
+    }
+}
+
+/// <summary>The flags of one message that a copy carries: system flags without \Recent, and keywords.</summary>
+/// <param name="Flags">System flags, never \Recent or the user-defined marker.</param>
+/// <param name="Keywords">Keywords.</param>
+internal readonly record struct FlagState(MessageFlags Flags, IReadOnlySet<string> Keywords)
+{
+    private static readonly IReadOnlySet<string> NoKeywords = new HashSet<string>();
+
+    /// <summary>The flags a FETCH FLAGS answer gave.</summary>
+    public static FlagState Of(IMessageSummary summary) => new(
+        (summary.Flags ?? MessageFlags.None) & ~(MessageFlags.Recent | MessageFlags.UserDefined),
+        summary.Keywords ?? NoKeywords);
+}
+
+/// <summary>One STORE: the flags and keywords to set on these destination messages.</summary>
+/// <param name="Flags">The system flags to set.</param>
+/// <param name="Keywords">The keywords to set, in ordinal order.</param>
+/// <param name="DestinationUids">The destination UIDs.</param>
+internal sealed record FlagChange(MessageFlags Flags, IReadOnlyList<string> Keywords, List<uint> DestinationUids);

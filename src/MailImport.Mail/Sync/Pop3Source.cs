@@ -1,0 +1,159 @@
+using System.Runtime.CompilerServices;
+using MailImport.Core.Errors;
+using MailImport.Mail.Errors;
+using MailImport.Mail.Folders;
+using MailKit;
+using MailKit.Net.Pop3;
+using MimeKit;
+using static MailImport.Mail.Sync.Classified;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>A POP3 source: one folder, INBOX, its messages named by UIDL (RFC 1939 section 7) and read with RETR;
+/// nothing is ever deleted. POP3 has no flags, keywords or INTERNALDATE to carry over.</summary>
+/// <remarks>The maildrop is its own and only folder, so this type is both the source and that folder.</remarks>
+internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMailSource, ISourceFolder
+{
+    private const string Inbox = "INBOX";
+
+    private IList<int> sizes = [];
+    private Dictionary<string, int>? indexOf;
+
+    /// <inheritdoc/>
+    public string Name => Inbox;
+
+    /// <inheritdoc/>
+    public bool FlagsPending => false;
+
+    /// <inheritdoc/>
+    public async Task<SourcePlan> PlanAsync(CancellationToken cancellationToken)
+    {
+        if ((client.Capabilities & Pop3Capabilities.UIDL) == 0)
+        {
+            throw new MailFailureException(new MailFailure(ErrorCode.SourceProtocolError,
+                "The POP3 server does not support UIDL, so messages cannot be told apart across runs; use IMAP for this source.", false));
+        }
+
+        var uidls = await OnSource(() => client.GetMessageUidsAsync(cancellationToken));
+        sizes = await OnSource(() => client.GetMessageSizesAsync(cancellationToken));
+        // A UIDL a server repeats names its first message only.
+        indexOf = uidls.Select((uidl, index) => (uidl, index)).GroupBy(p => p.uidl)
+            .ToDictionary(g => g.Key, g => g.First().index, StringComparer.Ordinal);
+        return new SourcePlan([new FolderPlan(Inbox, [Inbox], FolderRole.Inbox)], uidls.Count, sizes.Sum(s => (long)s));
+    }
+
+    /// <inheritdoc/>
+    public bool Wrote(InFlightBatch journal) => journal.Uidls.Count > 0;
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<(SourceKey Key, MessageIdentity Identity)>?> JournaledIdentitiesAsync(InFlightBatch journal, CancellationToken cancellationToken)
+    {
+        var index = Listed();
+        var identities = new List<(SourceKey, MessageIdentity)>();
+        foreach (var uidl in journal.Uidls.Where(index.ContainsKey))
+        {
+            var raw = await OnSource(() => DownloadAsync(index[uidl], cancellationToken));
+            identities.Add((SourceKey.OfUidl(uidl), MessageIdentity.FromRaw(raw)));
+        }
+
+        return identities;
+    }
+
+    /// <inheritdoc/>
+    public void Reconciled(InFlightBatch journal, SourceKey key, uint destinationUid, DestinationFolder target) => Appended(key, null);
+
+    /// <inheritdoc/>
+    public Task<ISourceFolder> OpenFolderAsync(FolderPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.SourceFullName == Inbox
+            ? Task.FromResult<ISourceFolder>(this)
+            : throw new ArgumentException($"A POP3 source has only {Inbox}.", nameof(plan));
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> MatchTargetAsync(DestinationFolder target, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<MessageSlice> NewMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var failed = cursor.Failures.Where(f => f.Uidl is not null).Select(f => f.Uidl!).ToHashSet(StringComparer.Ordinal);
+        var pending = Listed().Where(p => !cursor.Pop3Done.Contains(p.Key) && !failed.Contains(p.Key)).OrderBy(p => p.Value)
+            .Select(p => new SourceMessage(SourceKey.OfUidl(p.Key), sizes[p.Value], MessageFlags.None, new HashSet<string>(), null))
+            .ToList();
+        // LIST gave every size up front: the whole maildrop is one page.
+        yield return new MessageSlice(pending.Select(m => m.Key).ToList(), pending);
+        await Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public InFlightBatch Journal(IReadOnlyList<SourceMessage> batch) => new()
+    {
+        SourceFolder = Inbox,
+        Uidls = batch.Select(m => UidlOf(m.Key)).ToList(),
+    };
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<OutgoingMessage>> FetchAsync(IReadOnlyList<SourceMessage> batch, CancellationToken cancellationToken)
+    {
+        var index = Listed();
+        var outgoing = new List<OutgoingMessage>(batch.Count);
+        foreach (var message in batch)
+        {
+            var raw = await OnSource(() => DownloadAsync(index[UidlOf(message.Key)], cancellationToken));
+            outgoing.Add(new OutgoingMessage(message.Key, raw, MessageFlags.None, new HashSet<string>(), DateOf(raw)));
+        }
+
+        return outgoing;
+    }
+
+    /// <inheritdoc/>
+    public void Appended(SourceKey key, UniqueId? destinationUid) => cursor.Pop3Done.Add(UidlOf(key));
+
+    /// <inheritdoc/>
+    /// <remarks>A refused message is only reported: it is not in the copied set, so the next run tries it again.</remarks>
+    public void Refused(SourceKey key)
+    {
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The copied set names every message; there is no high-water mark to move.</remarks>
+    public void Advance(IEnumerable<SourceKey> handled)
+    {
+    }
+
+    /// <inheritdoc/>
+    public Task<long> SyncFlagsAsync(DestinationFolder target, CancellationToken cancellationToken) => Task.FromResult(0L);
+
+    /// <inheritdoc/>
+    public void Dispose() => client.Dispose();
+
+    private static string UidlOf(SourceKey key) =>
+        key.Uidl ?? throw new ArgumentException("A POP3 source names messages by UIDL.", nameof(key));
+
+    private Dictionary<string, int> Listed() =>
+        indexOf ?? throw new InvalidOperationException("The maildrop is not listed yet.");
+
+    private async Task<byte[]> DownloadAsync(int index, CancellationToken cancellationToken)
+    {
+        // RETR, never DELE: the source keeps every message.
+        await using var stream = await client.GetStreamAsync(index, headersOnly: false, cancellationToken);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>POP3 has no INTERNALDATE: the Date header is the best stand-in for when the message arrived.</summary>
+    private static DateTimeOffset? DateOf(byte[] raw)
+    {
+        try
+        {
+            var headers = HeaderList.Load(new MemoryStream(raw, 0, MessageIdentity.HeaderBlock(raw).Length, writable: false));
+            return headers[HeaderId.Date] is { } value && MimeKit.Utils.DateUtils.TryParse(value, out var date) ? date : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
