@@ -181,16 +181,19 @@ internal static class ImportRequests
                 : (new UploadBody(null, null, false), null);
         }
 
-        if (file.Length > CredentialFile.MaxBytes)
-        {
-            return (null, ApiAnswers.BadRequest(new ApiError($"The file is larger than {CredentialFile.MaxBytes / (1024 * 1024)} MB.")));
-        }
+        return file.Length > CredentialFile.MaxBytes
+            ? (null, ApiAnswers.BadRequest(new ApiError($"The file is larger than {CredentialFile.MaxBytes / (1024 * 1024)} MB.")))
+            : await ReadUploadAsync(file, form["settings"].FirstOrDefault(), cancellationToken);
+    }
 
+    /// <summary>The form's file and its settings field (JSON; none means all defaults).</summary>
+    private static async Task<(UploadBody? Body, IResult? Refusal)> ReadUploadAsync(IFormFile file, string? settingsJson, CancellationToken cancellationToken)
+    {
         using var buffer = new MemoryStream((int)file.Length);
         await file.CopyToAsync(buffer, cancellationToken);
         try
         {
-            var settings = JsonSerializer.Deserialize<ImportSettings>(form["settings"].FirstOrDefault() ?? "{}", Json);
+            var settings = JsonSerializer.Deserialize<ImportSettings>(settingsJson ?? "{}", Json);
             return (new UploadBody(settings, buffer.ToArray(), false), null);
         }
         catch (JsonException)
