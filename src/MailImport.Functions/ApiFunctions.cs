@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Functions;
 
@@ -72,6 +73,11 @@ public sealed class ApiFunctions(IServiceProvider services)
         string? file) =>
         new HandlerResult(ImportPage.Serve(request, file));
 
-    // The Durable client is a binding of each invocation, not a service, so the handler gets its engine here.
-    private ImportApi Api(DurableTaskClient client) => WorkflowClients.Create<ImportApi>(services, client);
+    // The Durable client is a binding of each invocation, not a service, so the handler and its run starter get their
+    // engine here.
+    private ImportApi Api(DurableTaskClient client)
+    {
+        var engine = new DurableTaskClientEngine(client);
+        return ActivatorUtilities.CreateInstance<ImportApi>(services, engine, ActivatorUtilities.CreateInstance<BatchRuns>(services, engine));
+    }
 }

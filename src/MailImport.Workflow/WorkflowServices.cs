@@ -92,6 +92,7 @@ public static class WorkflowServices
         services.AddTransient<BatchSteps>();
         services.AddTransient<MailboxSteps>();
         services.AddOptions<Api.ApiOptions>().BindConfiguration(Api.ApiOptions.SectionName);
+        services.AddTransient<Api.BatchRuns>();
         services.AddTransient<Api.ImportApi>();
         services.AddTransient<Api.ScheduledReruns>();
         return services;

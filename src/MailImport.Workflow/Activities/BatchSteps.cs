@@ -1,5 +1,6 @@
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
+using MailImport.Workflow.Api;
 using MailImport.Workflow.Model;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
@@ -83,9 +84,10 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         foreach (var entry in manifest.Entries.Where(e => !lines.ContainsKey(e.Line)))
         {
             // A mailbox the run never reached (the whole run failed first) still gets its line.
-            lines[entry.Line] = new MailboxReport(entry.Line, entry.SourceLogin, entry.DestinationUsername, MailboxStatus.Pending,
-                input.BatchProblem?.Code, input.BatchProblem?.Message, input.BatchProblem?.Code is { } c ? ErrorCatalog.Get(c).Fix : null,
-                MailboxCounters.Zero, TimeSpan.Zero, []);
+            lines[entry.Line] = BatchRuns.PendingReport(entry) with
+            {
+                Code = input.BatchProblem?.Code, Message = input.BatchProblem?.Message, Fix = input.BatchProblem?.Code is { } c ? ErrorCatalog.Get(c).Fix : null,
+            };
         }
 
         foreach (var outcome in input.Outcomes)

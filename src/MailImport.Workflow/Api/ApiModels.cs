@@ -64,3 +64,49 @@ public sealed record BatchStatus(
 /// <param name="BatchId">The batch.</param>
 /// <param name="Schedule">The schedule now in force; null when the scheduled re-runs are off.</param>
 public sealed record ScheduleChanged(string BatchId, string? Schedule);
+
+/// <summary>A credential file or JSON entries as uploaded, with what the parser made of them.</summary>
+/// <param name="Bytes">The upload as sent: stored as it is for the run's first activity to read.</param>
+/// <param name="IsJson">True for JSON entries, false for a credential file.</param>
+/// <param name="Parsed">The entries and problems the parser found.</param>
+public sealed record CredentialUpload(byte[] Bytes, bool IsJson, CredentialParseResult Parsed);
+
+/// <summary>A start request that passed every check: what the first run of a new batch needs.</summary>
+/// <param name="Domain">The destination domain, lower case, without a trailing dot.</param>
+/// <param name="Source">The source server, presets and defaults resolved.</param>
+/// <param name="Options">The import's options, the schedule resolved ("default" replaced by the service's).</param>
+/// <param name="Credentials">The uploaded credentials; at least one line is valid.</param>
+public sealed record NewImport(string Domain, SourceServer Source, ImportOptions Options, CredentialUpload Credentials);
+
+/// <summary>A re-run request that passed every check.</summary>
+/// <param name="Mode">Failed and partial mailboxes again, or an incremental run of all.</param>
+/// <param name="Correction">A corrected credential file or entries to fold in first, if any.</param>
+public sealed record RerunRequest(RunMode Mode, CredentialUpload? Correction);
+
+/// <summary>A run just started, with the counts its answer shows.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run, also its orchestration's instance id.</param>
+/// <param name="Mailboxes">Mailboxes the batch holds for the run.</param>
+/// <param name="InvalidLines">Lines that cannot be imported.</param>
+public sealed record StartedRun(string BatchId, string RunId, int Mailboxes, int InvalidLines);
+
+/// <summary>Why the next run of a batch was not started.</summary>
+public enum RunRefusal
+{
+    /// <summary>The batch is closed: it takes no more runs.</summary>
+    BatchClosed,
+    /// <summary>The batch's last run has not ended.</summary>
+    RunGoing,
+}
+
+/// <summary>What asking for a batch's next run gave: the run started, or why not.</summary>
+/// <param name="Run">The run started; null when refused.</param>
+/// <param name="Refusal">Why it was not started; null when started.</param>
+public sealed record RunStart(StartedRun? Run, RunRefusal? Refusal)
+{
+    /// <summary>The run was started.</summary>
+    public static RunStart Started(StartedRun run) => new(run, null);
+
+    /// <summary>The run was not started.</summary>
+    public static RunStart Refused(RunRefusal refusal) => new(null, refusal);
+}

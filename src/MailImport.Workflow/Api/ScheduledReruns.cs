@@ -1,7 +1,5 @@
 using Cronos;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Model;
-using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Storage;
 using Microsoft.Extensions.Options;
 
@@ -9,13 +7,18 @@ namespace MailImport.Workflow.Api;
 
 /// <summary>Starts the incremental re-runs that batches asked for on a schedule, until they are closed. Both hosts
 /// call <see cref="RunDueAsync"/> from a timer: the Functions app's timer trigger, the local host's background loop.</summary>
+/// <remarks>It builds its <see cref="BatchRuns"/> over the engine it is given: the Functions timer gives it one over the
+/// invocation's Durable client, which is a binding of the call, not a service.</remarks>
 public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine, IOptions<WorkflowOptions> workflow, TimeProvider clock)
 {
+    private readonly BatchRuns runs = new(storage, engine, workflow, clock);
+
     /// <summary>Whether <paramref name="schedule"/> is a CRON expression (five fields, UTC) this service understands.</summary>
     public static bool IsValid(string schedule) => TryParse(schedule) is not null;
 
     /// <summary>Starts a run for every open, scheduled batch whose next occurrence since its last run has come and
-    /// whose last run has ended; returns the runs started.</summary>
+    /// whose last run has ended (one still running gets its overdue run at the next check after it ends); returns the
+    /// runs started.</summary>
     public async Task<IReadOnlyList<string>> RunDueAsync(CancellationToken cancellationToken)
     {
         var started = new List<string>();
@@ -35,18 +38,10 @@ public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine
                 continue;
             }
 
-            if (await engine.GetStateAsync(last.RunId, cancellationToken) is { Status: WorkflowRuntimeStatus.Running or WorkflowRuntimeStatus.Pending })
+            if (await runs.StartScheduledAsync(batch, now, cancellationToken) is { } run)
             {
-                // Still running: the next check after it ends starts the overdue run.
-                continue;
+                started.Add(run.RunId);
             }
-
-            var run = new BatchRunRecord($"{batchId}-r{batch.Runs.Count + 1}", RunMode.Incremental, now);
-            await storage.SaveBatchAsync(batch with { Runs = [.. batch.Runs, run] }, cancellationToken);
-            var settings = workflow.Value;
-            await engine.StartAsync(WorkflowNames.ImportBatch,
-                new BatchRunInput(batchId, run.RunId, run.Mode, settings.Concurrency, settings.ChunksPerGeneration), run.RunId, cancellationToken);
-            started.Add(run.RunId);
         }
 
         return started;

@@ -4,6 +4,7 @@ using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Model;
 using MailImport.Workflow.Storage;
+using MailImport.Workflow.Tests.Api;
 using MailImport.Workflow.Tests.EndToEnd;
 using Microsoft.Extensions.Options;
 
@@ -13,28 +14,6 @@ namespace MailImport.Workflow.Tests.Scheduling;
 public sealed class ScheduledRerunsTests(WorkflowServersFixture servers)
 {
     private static readonly DateTimeOffset LastRun = new(2026, 1, 1, 2, 0, 0, TimeSpan.Zero);
-
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
-
-    /// <summary>Records what would be started; answers every earlier run as finished unless told it runs.</summary>
-    private sealed class RecordingEngine(string? running = null) : IWorkflowEngine
-    {
-        public List<(string Orchestration, BatchRunInput Input)> Started { get; } = [];
-
-        public Task StartAsync(string orchestration, object input, string instanceId, CancellationToken cancellationToken)
-        {
-            Started.Add((orchestration, (BatchRunInput)input));
-            return Task.CompletedTask;
-        }
-
-        public Task<WorkflowState?> GetStateAsync(string instanceId, CancellationToken cancellationToken) =>
-            Task.FromResult<WorkflowState?>(new(instanceId, instanceId == running ? WorkflowRuntimeStatus.Running : WorkflowRuntimeStatus.Completed, null, null));
-
-        public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 
     private async Task<(BatchStorage Storage, string BatchId)> BatchAsync(string? schedule, bool closed = false)
     {
@@ -51,7 +30,7 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers)
     }
 
     private static async Task<IReadOnlyList<string>> RunDueAsync(BatchStorage storage, IWorkflowEngine engine, DateTimeOffset now) =>
-        await new ScheduledReruns(storage, engine, Options.Create(new WorkflowOptions()), new Clock(now)).RunDueAsync(CancellationToken.None);
+        await new ScheduledReruns(storage, engine, Options.Create(new WorkflowOptions()), new FixedClock(now)).RunDueAsync(CancellationToken.None);
 
     [Fact]
     public async Task RunDueAsync_OccurrenceSinceLastRunHasCome_StartsOneIncrementalRun()

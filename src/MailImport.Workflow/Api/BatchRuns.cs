@@ -1,0 +1,119 @@
+using MailImport.Core.Reports;
+using MailImport.Workflow.Activities;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Storage;
+using Microsoft.Extensions.Options;
+
+namespace MailImport.Workflow.Api;
+
+/// <summary>Starts a batch's runs (the first, the next one a re-run asks for, a scheduled one) and knows whether one is
+/// going: the one place that records a run in the batch and schedules its orchestration.</summary>
+/// <remarks>A run's id is the batch id and its number (<c>{batch}-r2</c>) and doubles as its orchestration's instance id:
+/// the batch's last run names the instance whose state says whether a run is going.</remarks>
+public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOptions<WorkflowOptions> workflow, TimeProvider clock)
+{
+    /// <summary>Whether a run in this state has yet to end (scheduled, or running).</summary>
+    public static bool IsGoing(WorkflowState? state) => state?.Status is WorkflowRuntimeStatus.Running or WorkflowRuntimeStatus.Pending;
+
+    /// <summary>A mailbox's report line before a run has reached it: pending, nothing counted, no error.</summary>
+    public static MailboxReport PendingReport(ManifestEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new MailboxReport(entry.Line, entry.SourceLogin, entry.DestinationUsername, MailboxStatus.Pending, null, null, null, MailboxCounters.Zero, TimeSpan.Zero, []);
+    }
+
+    /// <summary>Whether the batch's latest run has yet to end.</summary>
+    public async Task<bool> IsGoingAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return IsGoing(await engine.GetStateAsync(batch.Runs[^1].RunId, cancellationToken));
+    }
+
+    /// <summary>Stores a new batch and its credentials and starts its first run: a full run, or a dry run when asked.</summary>
+    public async Task<StartedRun> StartFirstAsync(NewImport import, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(import);
+        var batchId = Guid.NewGuid().ToString("N");
+        var run = new BatchRunRecord($"{batchId}-r1", import.Options.DryRun ? RunMode.DryRun : RunMode.Full, clock.GetUtcNow());
+        await storage.SaveBatchAsync(new BatchDefinition(batchId, import.Domain, import.Source, import.Options, clock.GetUtcNow()) { Runs = [run] }, cancellationToken);
+        await storage.UploadCredentialsAsync(batchId, import.Credentials.Bytes, import.Credentials.IsJson, cancellationToken);
+        await ScheduleAsync(batchId, run, cancellationToken);
+        var parsed = import.Credentials.Parsed;
+        return new StartedRun(batchId, run.RunId, parsed.Entries.Count, parsed.Problems.Select(p => p.LineNumber).Distinct().Count());
+    }
+
+    /// <summary>Starts the batch's next run in <paramref name="mode"/>, with a corrected credential file folded in first
+    /// when given; refused while the batch is closed or its last run goes on.</summary>
+    public async Task<RunStart> StartNextAsync(BatchDefinition batch, RunMode mode, CredentialUpload? correction, CancellationToken cancellationToken)
+    {
+        if (await RefusalAsync(batch, cancellationToken) is { } refusal)
+        {
+            return RunStart.Refused(refusal);
+        }
+
+        var run = await RecordNextAsync(batch, mode, clock.GetUtcNow(), cancellationToken);
+        if (correction is not null)
+        {
+            // The run's first activity folds it into the manifest: lines it fixes keep their mailbox's number.
+            await storage.UploadCredentialsAsync(batch.BatchId, correction.Bytes, correction.IsJson, cancellationToken);
+        }
+
+        // The counts the run will see: the manifest as the corrected file leaves it (the merge has no side effects).
+        var manifest = await storage.LoadManifestAsync(batch.BatchId, cancellationToken);
+        if (correction is not null)
+        {
+            manifest = ManifestMerge.Merge(manifest, correction.Parsed).Manifest;
+        }
+
+        await ScheduleAsync(batch.BatchId, run, cancellationToken);
+        return RunStart.Started(new StartedRun(batch.BatchId, run.RunId, manifest?.Entries.Count ?? 0, manifest?.Invalid.Count ?? 0));
+    }
+
+    /// <summary>Starts a scheduled incremental run, recorded as started at <paramref name="now"/>; null (nothing started)
+    /// while the last run goes on, so the next check after it ends starts the overdue run, or once the batch is closed.</summary>
+    public async Task<BatchRunRecord?> StartScheduledAsync(BatchDefinition batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await RefusalAsync(batch, cancellationToken) is not null)
+        {
+            return null;
+        }
+
+        var run = await RecordNextAsync(batch, RunMode.Incremental, now, cancellationToken);
+        await ScheduleAsync(batch.BatchId, run, cancellationToken);
+        return run;
+    }
+
+    /// <summary>Ends the batch's latest run if it has yet to end.</summary>
+    public async Task StopAsync(BatchDefinition batch, string reason, CancellationToken cancellationToken)
+    {
+        if (await IsGoingAsync(batch, cancellationToken))
+        {
+            await engine.TerminateAsync(batch.Runs[^1].RunId, reason, cancellationToken);
+        }
+    }
+
+    private async Task<RunRefusal?> RefusalAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return batch.Closed ? RunRefusal.BatchClosed
+            : await IsGoingAsync(batch, cancellationToken) ? RunRefusal.RunGoing
+            : null;
+    }
+
+    /// <summary>Appends the run to the batch's runs; its orchestration is scheduled after.</summary>
+    private async Task<BatchRunRecord> RecordNextAsync(BatchDefinition batch, RunMode mode, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        var run = new BatchRunRecord($"{batch.BatchId}-r{batch.Runs.Count + 1}", mode, startedAt);
+        await storage.SaveBatchAsync(batch with { Runs = [.. batch.Runs, run] }, cancellationToken);
+        return run;
+    }
+
+    private Task ScheduleAsync(string batchId, BatchRunRecord run, CancellationToken cancellationToken)
+    {
+        var settings = workflow.Value;
+        return engine.StartAsync(WorkflowNames.ImportBatch,
+            new BatchRunInput(batchId, run.RunId, run.Mode, settings.Concurrency, settings.ChunksPerGeneration), run.RunId, cancellationToken);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using MailImport.Core.Reports;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace MailImport.Workflow.Api;
+
+/// <summary>The handlers that only read: a batch's status with every mailbox's progress, and its report.</summary>
+public sealed partial class ImportApi
+{
+    /// <summary>GET /api/imports/{id}: the batch and every mailbox's progress.</summary>
+    public async Task<IResult> GetStatusAsync(string id, CancellationToken cancellationToken) =>
+        await LoadAsync(id, cancellationToken) is { } batch
+            ? Results.Json(await StatusOfAsync(batch, cancellationToken), Json)
+            : ApiAnswers.NotFound();
+
+    /// <summary>GET /api/imports/{id}/report: JSON, or CSV by Accept: text/csv or ?format=csv.</summary>
+    public async Task<IResult> GetReportAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!BatchStorage.IsBatchId(id))
+        {
+            return ApiAnswers.NotFound();
+        }
+
+        if (await storage.LoadReportAsync(id, cancellationToken) is not { } report)
+        {
+            return await LoadAsync(id, cancellationToken) is null
+                ? ApiAnswers.NotFound()
+                : Results.Json(new ApiError("The report is written when the first run ends; follow the status until then."), Json, statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return ImportRequests.WantsCsv(request)
+            ? Results.File(BatchReportFormats.ToCsv(report), "text/csv; charset=utf-8", $"mailimport-{id}.csv")
+            : Results.Bytes(BatchReportFormats.ToJson(report), "application/json; charset=utf-8");
+    }
+
+    /// <summary>The last report's lines; while a run goes on, each of its mailboxes' live progress over them.</summary>
+    private async Task<BatchStatus> StatusOfAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    {
+        var run = batch.Runs[^1];
+        var state = await engine.GetStateAsync(run.RunId, cancellationToken);
+        var report = await storage.LoadReportAsync(batch.BatchId, cancellationToken);
+        var manifest = await storage.LoadManifestAsync(batch.BatchId, cancellationToken);
+        var lines = new SortedDictionary<int, MailboxReport>();
+        foreach (var line in report?.Mailboxes ?? [])
+        {
+            lines[line.LineNumber] = line;
+        }
+
+        if (BatchRuns.IsGoing(state))
+        {
+            await AddLiveProgressAsync(lines, run.RunId, manifest?.Entries ?? [], cancellationToken);
+        }
+
+        var mailboxes = lines.Values.ToList();
+        var totals = new BatchReport(batch.BatchId, batch.Domain, false, batch.CreatedAt, null, mailboxes).Totals;
+        return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
+        {
+            Schedule = batch.Options.Schedule,
+        };
+    }
+
+    /// <summary>While the run goes on, each mailbox's live progress is its orchestration's custom status (its output once
+    /// it completed); a mailbox without either keeps its last report line, or is pending.</summary>
+    private async Task AddLiveProgressAsync(SortedDictionary<int, MailboxReport> lines, string runId, IReadOnlyList<ManifestEntry> entries, CancellationToken cancellationToken)
+    {
+        foreach (var entry in entries)
+        {
+            var mailbox = await engine.GetStateAsync(ImportBatchOrchestration.MailboxInstanceId(runId, entry.Line), cancellationToken);
+            if (mailbox?.CustomStatus is { } json && JsonSerializer.Deserialize<MailboxOutcome>(json, Json) is { } outcome)
+            {
+                lines[entry.Line] = (mailbox.Status == WorkflowRuntimeStatus.Completed && mailbox.Output is { } output
+                    ? JsonSerializer.Deserialize<MailboxOutcome>(output, Json) ?? outcome
+                    : outcome).ToReport();
+            }
+            else if (!lines.ContainsKey(entry.Line))
+            {
+                lines[entry.Line] = BatchRuns.PendingReport(entry);
+            }
+        }
+    }
+}

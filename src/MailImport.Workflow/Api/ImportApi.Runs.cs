@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http;
+
+namespace MailImport.Workflow.Api;
+
+/// <summary>The handlers that start, re-run, schedule and close a batch: read the request, hand it to
+/// <see cref="BatchRuns"/>, answer.</summary>
+public sealed partial class ImportApi
+{
+    /// <summary>POST /api/imports.</summary>
+    public async Task<IResult> StartAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (import, refusal) = await ImportRequests.ReadStartAsync(request, workflow.Value.DefaultSchedule, cancellationToken);
+        return refusal ?? Accepted(request, await runs.StartFirstAsync(import!, cancellationToken));
+    }
+
+    /// <summary>POST /api/imports/{id}/rerun: failed and partial mailboxes again, or an incremental run of all.</summary>
+    public async Task<IResult> RerunAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await LoadAsync(id, cancellationToken) is not { } batch)
+        {
+            return ApiAnswers.NotFound();
+        }
+
+        var (rerun, refusal) = await ImportRequests.ReadRerunAsync(request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var start = await runs.StartNextAsync(batch, rerun!.Mode, rerun.Correction, cancellationToken);
+        return start.Refusal switch
+        {
+            RunRefusal.BatchClosed => ApiAnswers.BatchClosed(),
+            RunRefusal.RunGoing => ApiAnswers.Conflict("A run of this batch is still going on; re-run it when it has ended."),
+            _ => Accepted(request, start.Run!),
+        };
+    }
+
+    /// <summary>POST /api/imports/{id}/schedule: turns the scheduled incremental re-runs on (JSON {"schedule": CRON in
+    /// UTC or "default"}) or off ({"schedule": null}); answers the batch id and the schedule now in force.</summary>
+    public async Task<IResult> SetScheduleAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await LoadAsync(id, cancellationToken) is not { } batch)
+        {
+            return ApiAnswers.NotFound();
+        }
+
+        var (schedule, refusal) = await ImportRequests.ReadScheduleAsync(request, workflow.Value.DefaultSchedule, cancellationToken);
+        if (refusal is not null || batch.Closed)
+        {
+            return refusal ?? ApiAnswers.BatchClosed();
+        }
+
+        await storage.SaveBatchAsync(batch with { Options = batch.Options with { Schedule = schedule } }, cancellationToken);
+        return Results.Json(new ScheduleChanged(id, schedule), Json);
+    }
+
+    /// <summary>POST /api/imports/{id}/close: stop any run, take no more, delete the batch's secrets.</summary>
+    public async Task<IResult> CloseAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(id, cancellationToken) is not { } batch)
+        {
+            return ApiAnswers.NotFound();
+        }
+
+        await runs.StopAsync(batch, "The batch was closed.", cancellationToken);
+        var deleted = await batchSteps.CloseAsync(id, cancellationToken);
+        return Results.Json(new { batchId = id, closed = true, secretsDeleted = deleted }, Json);
+    }
+
+    /// <summary>202 with the batch, the run and where to follow them.</summary>
+    private static IResult Accepted(HttpRequest request, StartedRun run)
+    {
+        var status = $"{request.Scheme}://{request.Host}{request.PathBase}/api/imports/{run.BatchId}";
+        return Results.Json(new StartedImport(run.BatchId, run.RunId, status, status + "/report", run.Mailboxes, run.InvalidLines), Json, statusCode: StatusCodes.Status202Accepted);
+    }
+}

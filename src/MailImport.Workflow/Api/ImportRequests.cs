@@ -1,0 +1,258 @@
+using System.Text;
+using System.Text.Json;
+using MailImport.Core.Credentials;
+using MailImport.Core.Errors;
+using MailImport.Core.Sources;
+using MailImport.Workflow.Model;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace MailImport.Workflow.Api;
+
+/// <summary>Reads the API's request bodies (multipart with a credential file, or JSON) into checked requests. What it
+/// cannot use is refused with a 400 (413 when too big) that names each field and line; nothing is stored for it.</summary>
+internal static class ImportRequests
+{
+    private const string StartShape = "{\"domain\", \"source\", \"options\", \"entries\": [{\"login\", \"password\", ...}]}";
+    private const string RerunShape = "{\"mode\": \"retryFailed\" | \"incremental\", \"entries\": [...]}";
+    private const string ScheduleShape = "{\"schedule\": \"0 3 * * *\" | \"default\" | null}";
+
+    private static readonly JsonSerializerOptions Json = ApiAnswers.Json;
+
+    /// <summary>POST /api/imports: multipart (file + settings JSON) or JSON (settings + entries), every field checked.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="defaultSchedule">The service's schedule, for "default".</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<(NewImport? Import, IResult? Refusal)> ReadStartAsync(HttpRequest request, string defaultSchedule, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > ImportApi.MaxBodyBytes)
+        {
+            return (null, ApiAnswers.TooLarge());
+        }
+
+        var (body, refusal) = request.HasFormContentType
+            ? await ReadFormAsync(request, fileRequired: true, cancellationToken)
+            : request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true
+                ? await ReadStartJsonAsync(request, cancellationToken)
+                : (null, ApiAnswers.BadRequest(new ApiError("Send multipart/form-data (file + settings) or application/json (settings + entries).")));
+        return refusal is not null ? (null, refusal) : Check(body!, defaultSchedule);
+    }
+
+    /// <summary>POST /api/imports/{id}/rerun: the mode and a corrected credential file, both optional (multipart: file +
+    /// mode; or JSON: mode + entries). The body is read whenever one may come: a chunked JSON body has no Content-Length.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<(RerunRequest? Rerun, IResult? Refusal)> ReadRerunAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (body, refusal) = request.HasFormContentType ? await ReadRerunFormAsync(request, cancellationToken) : await ReadRerunJsonAsync(request, cancellationToken);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        if (RerunMode(body!.Mode) is not { } mode)
+        {
+            return (null, ApiAnswers.BadRequest(new ApiError("mode is retryFailed or incremental.")));
+        }
+
+        if (body.Corrected is null)
+        {
+            return (new RerunRequest(mode, null), null);
+        }
+
+        var parsed = Parse(body.Corrected, body.IsJson);
+        return parsed.FileProblem is { } fileProblem
+            ? (null, ApiAnswers.BadRequest(new ApiError("The corrected file cannot be used.", [ApiProblem.Of(fileProblem)])))
+            : (new RerunRequest(mode, new CredentialUpload(body.Corrected, body.IsJson, parsed)), null);
+    }
+
+    /// <summary>POST /api/imports/{id}/schedule: {"schedule": CRON in UTC, "default", or null (off)}; the schedule to set.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="defaultSchedule">The service's schedule, for "default".</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<(string? Schedule, IResult? Refusal)> ReadScheduleAsync(HttpRequest request, string defaultSchedule, CancellationToken cancellationToken)
+    {
+        var (document, refusal) = await BoundedJsonBody.ReadAsync(request, ScheduleShape, cancellationToken);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        string? requested;
+        using (document)
+        {
+            if (document is null || !document.RootElement.TryGetProperty("schedule", out var value) || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                return (null, ApiAnswers.BadRequest(new ApiError($"The body must be JSON: {ScheduleShape}.")));
+            }
+
+            requested = value.GetString();
+        }
+
+        var (schedule, problem) = ResolveSchedule(string.IsNullOrWhiteSpace(requested) ? null : requested, "schedule", defaultSchedule);
+        return problem is null ? (schedule, null) : (null, ApiAnswers.BadRequest(new ApiError("The schedule was not changed.", [problem])));
+    }
+
+    /// <summary>Whether the report is asked for as CSV: Accept: text/csv or ?format=csv.</summary>
+    public static bool WantsCsv(HttpRequest request) =>
+        string.Equals(request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase)
+        || request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
+
+    /// <summary>Every problem of a start request at once: domain, source, file and lines, schedule.</summary>
+    private static (NewImport? Import, IResult? Refusal) Check(UploadBody body, string defaultSchedule)
+    {
+        var problems = new List<ApiProblem>();
+        var domain = body.Settings?.Domain?.Trim().TrimEnd('.').ToLowerInvariant();
+        if (string.IsNullOrEmpty(domain) || Uri.CheckHostName(domain) != UriHostNameType.Dns || !domain.Contains('.', StringComparison.Ordinal))
+        {
+            problems.Add(new ApiProblem("domain", "SettingsInvalidHost", "Give the destination domain, such as example.org."));
+        }
+
+        var source = SourceServerSettings.Resolve(body.Settings?.Source ?? new SourceServerRequest());
+        problems.AddRange(source.Problems.Select(p => new ApiProblem("source." + p.Field, p.Code.ToString(), p.Message)));
+        var parsed = Parse(body.Credentials!, body.IsJson);
+        problems.AddRange(FileProblems(parsed));
+        var options = body.Settings?.Options ?? new ImportOptions();
+        var (schedule, scheduleProblem) = ResolveSchedule(options.Schedule, "options.schedule", defaultSchedule);
+        if (scheduleProblem is not null)
+        {
+            problems.Add(scheduleProblem);
+        }
+
+        return problems.Count > 0
+            ? (null, ApiAnswers.BadRequest(new ApiError("The import was not started.", problems)))
+            : (new NewImport(domain!, source.Server!, options with { Schedule = schedule }, new CredentialUpload(body.Credentials!, body.IsJson, parsed)), null);
+    }
+
+    /// <summary>A file the parser refused as a whole, or one without a single good line (then each line's problem).</summary>
+    private static IEnumerable<ApiProblem> FileProblems(CredentialParseResult parsed)
+    {
+        if (parsed.FileProblem is { } fileProblem)
+        {
+            return [ApiProblem.Of(fileProblem)];
+        }
+
+        return parsed.Entries.Count > 0
+            ? []
+            : [new ApiProblem("file", ErrorCode.FileEmpty.ToString(), "No line of the file can be imported; fix the lines below and upload it again."), .. parsed.Problems.Select(ApiProblem.Of)];
+    }
+
+    /// <summary>"default" becomes the service's default schedule; anything else must be CRON (five fields, UTC).</summary>
+    private static (string? Schedule, ApiProblem? Problem) ResolveSchedule(string? requested, string field, string defaultSchedule)
+    {
+        if (requested is null)
+        {
+            return (null, null);
+        }
+
+        var schedule = requested.Equals("default", StringComparison.OrdinalIgnoreCase) ? defaultSchedule : requested.Trim();
+        return ScheduledReruns.IsValid(schedule)
+            ? (schedule, null)
+            : (schedule, new ApiProblem(field, nameof(ErrorCode.SettingsInvalidSchedule), "Give a CRON expression of five fields in UTC, such as \"0 3 * * *\" (daily at 03:00), or \"default\"."));
+    }
+
+    private static RunMode? RerunMode(string? mode) => mode?.ToLowerInvariant() switch
+    {
+        null or "" or "retryfailed" => RunMode.RetryFailed,
+        "incremental" => RunMode.Incremental,
+        _ => null,
+    };
+
+    private static CredentialParseResult Parse(byte[] credentials, bool isJson) =>
+        isJson ? CredentialJson.Parse(credentials) : CredentialFile.Parse(credentials);
+
+    /// <summary>The multipart form: the file (required for a start, optional for a re-run) and the settings field.</summary>
+    private static async Task<(UploadBody? Body, IResult? Refusal)> ReadFormAsync(HttpRequest request, bool fileRequired, CancellationToken cancellationToken)
+    {
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = ImportApi.MaxBodyBytes }, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return (null, ApiAnswers.BadRequest(new ApiError($"The multipart body could not be read: {e.Message}")));
+        }
+
+        if (form.Files["file"] is not { } file)
+        {
+            return fileRequired
+                ? (null, ApiAnswers.BadRequest(new ApiError("Attach the credential file as the form field \"file\".")))
+                : (new UploadBody(null, null, false), null);
+        }
+
+        return file.Length > CredentialFile.MaxBytes
+            ? (null, ApiAnswers.BadRequest(new ApiError($"The file is larger than {CredentialFile.MaxBytes / (1024 * 1024)} MB.")))
+            : await ReadUploadAsync(file, form["settings"].FirstOrDefault(), cancellationToken);
+    }
+
+    /// <summary>The form's file and its settings field (JSON; none means all defaults).</summary>
+    private static async Task<(UploadBody? Body, IResult? Refusal)> ReadUploadAsync(IFormFile file, string? settingsJson, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, cancellationToken);
+        try
+        {
+            var settings = JsonSerializer.Deserialize<ImportSettings>(settingsJson ?? "{}", Json);
+            return (new UploadBody(settings, buffer.ToArray(), false), null);
+        }
+        catch (JsonException)
+        {
+            return (null, ApiAnswers.BadRequest(new ApiError("The form field \"settings\" must be JSON: {\"domain\": ..., \"source\": {...}, \"options\": {...}}.")));
+        }
+    }
+
+    private static async Task<(UploadBody? Body, IResult? Refusal)> ReadStartJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (document, refusal) = await BoundedJsonBody.ReadAsync(request, StartShape, cancellationToken);
+        if (refusal is not null || document is null)
+        {
+            return (null, refusal ?? ApiAnswers.BadRequest(new ApiError($"The body is empty: send {StartShape}.")));
+        }
+
+        using (document)
+        {
+            try
+            {
+                var settings = document.RootElement.Deserialize<ImportSettings>(Json);
+                var entries = document.RootElement.TryGetProperty("entries", out var e) ? Encoding.UTF8.GetBytes(e.GetRawText()) : Encoding.UTF8.GetBytes("[]");
+                return (new UploadBody(settings, entries, true), null);
+            }
+            catch (JsonException)
+            {
+                // The serializer's message may quote a password: give the shape instead.
+                return (null, ApiAnswers.BadRequest(new ApiError("The body's fields have the wrong types: send {\"domain\": \"...\", \"source\": {...}, \"options\": {...}, \"entries\": [{\"login\", \"password\", ...}]}.")));
+            }
+        }
+    }
+
+    private static async Task<(RerunBody? Body, IResult? Refusal)> ReadRerunFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (upload, refusal) = await ReadFormAsync(request, fileRequired: false, cancellationToken);
+        return refusal is not null ? (null, refusal) : (new RerunBody(request.Form["mode"].FirstOrDefault(), upload!.Credentials, false), null);
+    }
+
+    private static async Task<(RerunBody? Body, IResult? Refusal)> ReadRerunJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (document, refusal) = await BoundedJsonBody.ReadAsync(request, RerunShape, cancellationToken);
+        if (refusal is not null || document is null)
+        {
+            return (refusal is null ? new RerunBody(null, null, false) : null, refusal);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var mode = root.TryGetProperty("mode", out var m) ? m.ValueKind == JsonValueKind.String ? m.GetString() : "?" : null;
+            return root.TryGetProperty("entries", out var e)
+                ? (new RerunBody(mode, Encoding.UTF8.GetBytes(e.GetRawText()), true), null)
+                : (new RerunBody(mode, null, false), null);
+        }
+    }
+
+    /// <summary>A start or re-run body as sent: the settings and the raw credentials, unchecked.</summary>
+    private sealed record UploadBody(ImportSettings? Settings, byte[]? Credentials, bool IsJson);
+
+    /// <summary>A re-run body as sent: the mode's text and the corrected credentials, unchecked.</summary>
+    private sealed record RerunBody(string? Mode, byte[]? Corrected, bool IsJson);
+}
