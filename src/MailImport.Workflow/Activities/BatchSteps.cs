@@ -2,6 +2,7 @@ using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
 using MailImport.Workflow.Storage;
@@ -21,7 +22,7 @@ public sealed record RunPlan(string Domain, IReadOnlyList<ManifestEntry> Mailbox
 /// <param name="StartedAt">When the run started (orchestration time).</param>
 /// <param name="Outcomes">One per mailbox the run took.</param>
 /// <param name="BatchProblem">A failure of the whole run (domain not confirmed, file unreadable), if any.</param>
-public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, StepResult? BatchProblem = null);
+public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, MailFailure? BatchProblem = null);
 
 /// <summary>The batch-wide steps: plan a run, check the domain, write the report, close the batch.</summary>
 public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock)
@@ -52,13 +53,9 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
                 ? StepResult.Success
                 : StepResult.Failed(ErrorCode.DomainNotConfirmed, $"The domain {domain} is not confirmed at the destination, so no mailbox was created.");
         }
-        catch (DirectoryUnavailableException e)
+        catch (DirectoryException e)
         {
-            throw new TransientStepException(ErrorCode.DestinationUnavailable, e.Message, e.RetryAfter, e);
-        }
-        catch (DirectoryUnauthorizedException e)
-        {
-            return StepResult.Failed(ErrorCode.DestinationApiUnauthorized, e.Message);
+            return StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
         {
             var done = await storage.LoadManifestAsync(batchId, cancellationToken);
             return done is null
-                ? new IngestResult(0, 0, StepResult.Failed(ErrorCode.InternalError, "The credential upload of this batch is missing."))
+                ? new IngestResult(0, 0, MailFailure.Permanent(ErrorCode.InternalError, "The credential upload of this batch is missing."))
                 : new IngestResult(done.Entries.Count, done.Invalid.Count);
         }
 
@@ -29,7 +29,7 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
         {
             await storage.SaveManifestAsync(batchId, await storage.LoadManifestAsync(batchId, cancellationToken) ?? new Manifest([], []), cancellationToken);
             await storage.DeleteCredentialsAsync(batchId, cancellationToken);
-            return new IngestResult(0, 0, StepResult.Failed(fileProblem.Code, fileProblem.Message));
+            return new IngestResult(0, 0, MailFailure.Permanent(fileProblem.Code, fileProblem.Message));
         }
 
         // A first upload keeps its line numbers; a corrected file for a re-run is folded into the manifest.

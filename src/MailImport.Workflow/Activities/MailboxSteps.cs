@@ -6,6 +6,7 @@ using MailImport.Mail.Errors;
 using MailImport.Mail.Folders;
 using MailImport.Mail.Sync;
 using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
 using MailImport.Workflow.Storage;
@@ -21,7 +22,8 @@ namespace MailImport.Workflow.Activities;
 public sealed record MailboxStepInput(string BatchId, string RunId, ManifestEntry Entry);
 
 /// <summary>The steps of one mailbox: log in at the source, make sure the destination mailbox exists, copy a chunk.</summary>
-/// <remarks>Expected failures come back as data; a failure a retry may cure throws <see cref="TransientStepException"/>.</remarks>
+/// <remarks>Expected failures come back as data; a failure a retry may cure throws <see cref="MailFailureException"/>
+/// (<see cref="FailureBoundary.AsData"/> sorts them).</remarks>
 public sealed class MailboxSteps(
     BatchStorage storage,
     ISecretStore secrets,
@@ -56,7 +58,7 @@ public sealed class MailboxSteps(
         }
         catch (MailFailureException e)
         {
-            return new SourceCheckResult(Expected(e.Failure), [], 0, 0);
+            return new SourceCheckResult(StepResult.Failed(FailureBoundary.AsData(e.Failure, e)), [], 0, 0);
         }
     }
 
@@ -68,15 +70,15 @@ public sealed class MailboxSteps(
         bool free;
         try
         {
-            free = await Directory(() => directory.IsUsernameFreeAsync(batch.Domain, input.Entry.DestinationUsername, cancellationToken));
+            free = await directory.IsUsernameFreeAsync(batch.Domain, input.Entry.DestinationUsername, cancellationToken);
         }
-        catch (DirectoryUnauthorizedException e)
+        catch (DirectoryException e)
         {
-            return StepResult.Failed(ErrorCode.DestinationApiUnauthorized, e.Message);
+            return StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
         }
 
         // A mailbox that already exists is not an error: a real run copies into it if the password fits.
-        return free ? StepResult.Success : new StepResult(true, null, $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
+        return free ? StepResult.Success : new StepResult(Note: $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
     }
 
     /// <summary>Creates the destination mailbox unless it exists.</summary>
@@ -88,15 +90,15 @@ public sealed class MailboxSteps(
         ProvisioningResult result;
         try
         {
-            result = await Directory(() => directory.EnsureMailboxAsync(batch.Domain, input.Entry.DestinationUsername, password, cancellationToken));
+            result = await directory.EnsureMailboxAsync(batch.Domain, input.Entry.DestinationUsername, password, cancellationToken);
         }
-        catch (DirectoryUnauthorizedException e)
+        catch (DirectoryException e)
         {
-            return StepResult.Failed(ErrorCode.DestinationApiUnauthorized, e.Message);
+            return StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
         }
 
         return result.Outcome == ProvisioningOutcome.Refused
-            ? StepResult.Failed(result.Code ?? ErrorCode.DestinationAccountRefused, result.Reason ?? "The destination refused to create the mailbox.")
+            ? StepResult.Failed(result.Failure ?? MailFailure.Permanent(ErrorCode.DestinationAccountRefused, "The destination refused to create the mailbox."))
             : StepResult.Success;
     }
 
@@ -122,7 +124,7 @@ public sealed class MailboxSteps(
         {
             var cursor = await store.LoadAsync(cancellationToken);
             var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0);
-            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), Expected(e.Failure));
+            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(e.Failure, e));
         }
     }
 
@@ -131,24 +133,6 @@ public sealed class MailboxSteps(
 
     private static List<MessageFailure> Failures(IEnumerable<FailedMessage> failures) =>
         failures.Select(f => new MessageFailure(f.Folder, f.Uid, f.Uidl, f.Size, f.Code, f.Reason)).ToList();
-
-    /// <summary>A classified failure: data when permanent, an exception for the orchestration's retry when transient.</summary>
-    private static StepResult Expected(MailFailure failure) =>
-        failure.IsTransient
-            ? throw new TransientStepException(failure.Code, failure.Message, failure.RetryAfter)
-            : StepResult.Failed(failure.Code, failure.Message);
-
-    private static async Task<T> Directory<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (DirectoryUnavailableException e)
-        {
-            throw new TransientStepException(ErrorCode.DestinationUnavailable, e.Message, e.RetryAfter, e);
-        }
-    }
 
     private async Task<BatchDefinition> LoadBatchAsync(string batchId, CancellationToken cancellationToken) =>
         await storage.LoadBatchAsync(batchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {batchId} has no record.");

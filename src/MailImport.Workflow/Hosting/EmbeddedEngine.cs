@@ -1,4 +1,7 @@
 using DurableTask.Core;
+using DurableTask.Core.History;
+using DurableTask.Core.Middleware;
+using MailImport.Workflow.Orchestrations;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
@@ -22,9 +25,13 @@ public static class EmbeddedEngine
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = JsonDataConverter.Default }, loggerFactory);
         var worker = new TaskHubWorker(service, loggerFactory)
         {
-            // Failures reach orchestrations as FailureDetails, so TaskFailedException.FailureDetails.IsCausedBy<T>() works.
+            // Failures reach orchestrations as FailureDetails, so TaskFailedException.FailureDetails.IsCausedBy<T>() works,
+            // and carry the properties the provider reads off the exception (a classified failure's code and hint).
             ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
+            ExceptionPropertiesProvider = new ExceptionPropertiesProviderAdapter(new FailureBoundary()),
         };
+
+        worker.AddActivityDispatcherMiddleware(FailurePropertiesActivity.AttachAsync);
 
         // A new shim per execution (the shim holds the per-execution context), and a new dependency-injection scope per
         // activity execution, disposed when it ends.
@@ -35,7 +42,7 @@ public static class EmbeddedEngine
             .Select(a => (ObjectCreator<TaskActivity>)new Creator<TaskActivity>(a.Key, () =>
             {
                 var scope = services.CreateAsyncScope();
-                return shims.CreateActivity(a.Key, new ScopedActivity(a.Value(scope.ServiceProvider), scope));
+                return new FailurePropertiesActivity(shims.CreateActivity(a.Key, new ScopedActivity(a.Value(scope.ServiceProvider), scope)));
             }))
             .ToArray());
         await worker.StartAsync();
@@ -77,6 +84,50 @@ public static class EmbeddedEngine
             finally
             {
                 await scope.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Gives an activity's failure the properties of <see cref="TaskHubWorker.ExceptionPropertiesProvider"/>.</summary>
+    /// <remarks>
+    /// DurableTask.Core's own activity base classes ask the provider when they catch (AsyncTaskActivity.RunAsync in
+    /// Azure/durabletask). The shim overrides RunAsync and rethrows the bare exception
+    /// (src/Worker/Core/Shims/TaskActivityShim.cs in microsoft/durabletask-dotnet), and TaskActivityDispatcher then
+    /// records <c>new FailureDetails(e)</c> without them (DurableTask.Core 3.11.2; TaskFailureException's own
+    /// FailureDetails cannot be set from outside the assembly). So this wrapper keeps the details with the properties
+    /// when the activity throws, and <see cref="AttachAsync"/>, an activity dispatcher middleware, puts them into the
+    /// TaskFailedEvent the dispatcher built, before it is written to history.
+    /// </remarks>
+    private sealed class FailurePropertiesActivity(TaskActivity inner) : TaskActivity
+    {
+        private FailureDetails? failure;
+
+        public override async Task<string?> RunAsync(TaskContext context, string input)
+        {
+            try
+            {
+                return await inner.RunAsync(context, input);
+            }
+            catch (Exception e) when (context.ExceptionPropertiesProvider.ExtractProperties(e) is { } properties)
+            {
+                failure = new FailureDetails(e, properties);
+                throw;
+            }
+        }
+
+        public override string Run(TaskContext context, string input) => throw new NotSupportedException("Activities run asynchronously.");
+
+        /// <summary>Replaces the failed activity's FailureDetails with the ones that carry its properties.</summary>
+        public static async Task AttachAsync(DispatchMiddlewareContext context, Func<Task> next)
+        {
+            await next();
+            if (context.GetProperty<TaskActivity>() is FailurePropertiesActivity { failure: { } details }
+                && context.GetProperty<ActivityExecutionResult>()?.ResponseEvent is TaskFailedEvent failed)
+            {
+                context.SetProperty(new ActivityExecutionResult
+                {
+                    ResponseEvent = new TaskFailedEvent(failed.EventId, failed.TaskScheduledId, failed.Reason, failed.Details, details),
+                });
             }
         }
     }

@@ -11,7 +11,7 @@ namespace MailImport.Workflow.Orchestrations;
 /// <param name="Total">Mailboxes the run takes.</param>
 /// <param name="Finished">Mailboxes finished so far.</param>
 /// <param name="Problem">A failure of the whole run, if any.</param>
-public sealed record BatchProgress(int Total, int Finished, StepResult? Problem = null);
+public sealed record BatchProgress(int Total, int Finished, MailFailure? Problem = null);
 
 /// <summary>One run of a batch: ingest the upload (first run), check the domain, fan out one mailbox orchestration
 /// per mailbox with bounded concurrency, fan in to the report.</summary>
@@ -40,11 +40,11 @@ public static class ImportBatchOrchestration
         var (plan, planFailure) = await Retrying.CallAsync<RunPlan>(context, WorkflowNames.PlanRun, input, input.RetryFirstDelaySeconds);
         if (planFailure is not null || plan!.Closed)
         {
-            return await FinishAsync(context, input, started, [], 0, planFailure ?? StepResult.Failed(ErrorCode.BatchClosed, "The batch is closed."));
+            return await FinishAsync(context, input, started, [], 0, planFailure ?? MailFailure.Permanent(ErrorCode.BatchClosed, "The batch is closed."));
         }
 
         var (domain, domainFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckDomain, plan.Domain, input.RetryFirstDelaySeconds);
-        var domainProblem = domainFailure ?? (domain!.Ok ? null : domain);
+        var domainProblem = domainFailure ?? domain!.Failure;
         if (domainProblem is not null)
         {
             return await FinishAsync(context, input, started, [], plan.Mailboxes.Count, domainProblem);
@@ -95,7 +95,7 @@ public static class ImportBatchOrchestration
         }
     }
 
-    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, int total, StepResult? problem)
+    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, int total, MailFailure? problem)
     {
         var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem);
         await Retrying.CallAsync<int>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);

@@ -1,3 +1,4 @@
+using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Model;
@@ -19,15 +20,15 @@ public static class MailboxOrchestration
         var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry);
         var counters = MailboxCounters.Zero;
 
-        MailboxOutcome Outcome(MailboxStatus status, StepResult? failure = null, IReadOnlyList<MessageFailure>? failed = null) => new(
-            input.Entry.Line, input.Entry.SourceLogin, input.Entry.DestinationUsername, status, failure?.Code, failure?.Message,
+        MailboxOutcome Outcome(MailboxStatus status, MailFailure? failure = null, IReadOnlyList<MessageFailure>? failed = null, string? note = null) => new(
+            input.Entry.Line, input.Entry.SourceLogin, input.Entry.DestinationUsername, status, failure?.Code, failure?.Message ?? note,
             counters, context.CurrentUtcDateTime - started, failed ?? []);
 
         if (!input.AccountCreated)
         {
             context.SetCustomStatus(Outcome(MailboxStatus.Running));
             var (source, sourceFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
-            var sourceProblem = sourceFailure ?? (source!.Result.Ok ? null : source.Result);
+            var sourceProblem = sourceFailure ?? source!.Result.Failure;
             if (sourceProblem is not null)
             {
                 return Outcome(MailboxStatus.Failed, sourceProblem);
@@ -37,14 +38,14 @@ public static class MailboxOrchestration
             if (input.Mode == RunMode.DryRun)
             {
                 var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step, input.RetryFirstDelaySeconds);
-                var problem = usernameFailure ?? (username!.Ok ? null : username);
+                var problem = usernameFailure ?? username!.Failure;
                 return problem is null
-                    ? Outcome(MailboxStatus.Ready, username?.Message is { } note ? new StepResult(true, null, note) : null)
+                    ? Outcome(MailboxStatus.Ready, note: username!.Note)
                     : Outcome(MailboxStatus.Failed, problem);
             }
 
             var (account, accountFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.EnsureAccount, step, input.RetryFirstDelaySeconds);
-            var accountProblem = accountFailure ?? (account!.Ok ? null : account);
+            var accountProblem = accountFailure ?? account!.Failure;
             if (accountProblem is not null)
             {
                 return Outcome(MailboxStatus.Failed, accountProblem);
@@ -69,7 +70,7 @@ public static class MailboxOrchestration
             {
                 return summary.FailedMessages.Count == 0
                     ? Outcome(MailboxStatus.Done)
-                    : Outcome(MailboxStatus.Partial, new StepResult(false, summary.FailedMessages[0].Code,
+                    : Outcome(MailboxStatus.Partial, MailFailure.Permanent(summary.FailedMessages[0].Code,
                         $"{summary.FailedMessages.Count} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages);
             }
 

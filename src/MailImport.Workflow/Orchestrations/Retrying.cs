@@ -1,5 +1,4 @@
 using MailImport.Core.Errors;
-using MailImport.Workflow.Activities;
 using Microsoft.DurableTask;
 
 namespace MailImport.Workflow.Orchestrations;
@@ -8,7 +7,8 @@ namespace MailImport.Workflow.Orchestrations;
 /// server asked for.</summary>
 /// <remarks>
 /// A <see cref="RetryPolicy"/> has fixed delays; servers hint their own ("Suggested Backoff Time", Retry-After), so
-/// the loop is ours, on durable timers (replay-safe: the timer's fire time is recorded in history).
+/// the loop is ours, on durable timers (replay-safe: the timer's fire time is recorded in history). What is retried,
+/// and with which code and hint, comes from the failure's properties (<see cref="FailureBoundary"/>), not its text.
 /// </remarks>
 public static class Retrying
 {
@@ -22,7 +22,7 @@ public static class Retrying
     /// <param name="activity">The activity's name.</param>
     /// <param name="input">Its input.</param>
     /// <param name="firstDelaySeconds">The first wait; it doubles per attempt up to ten minutes.</param>
-    public static async Task<(T? Result, StepResult? Failure)> CallAsync<T>(TaskOrchestrationContext context, string activity, object input, double firstDelaySeconds)
+    public static async Task<(T? Result, MailFailure? Failure)> CallAsync<T>(TaskOrchestrationContext context, string activity, object input, double firstDelaySeconds)
     {
         ArgumentNullException.ThrowIfNull(context);
         for (var attempt = 1; ; attempt++)
@@ -31,28 +31,23 @@ public static class Retrying
             {
                 return (await context.CallActivityAsync<T>(activity, input), null);
             }
-            catch (TaskFailedException e) when (e.FailureDetails.IsCausedBy<TransientStepException>())
+            catch (TaskFailedException e) when (FailureBoundary.TryGetRetry(e.FailureDetails, out var failure))
             {
-                if (!TransientStepException.TryParse(e.FailureDetails.ErrorMessage, out var code, out var hinted, out var text))
-                {
-                    code = ErrorCode.InternalError;
-                }
-
                 if (attempt >= MaxAttempts)
                 {
-                    return (default, StepResult.Failed(code, $"{text} (gave up after {attempt} attempts)"));
+                    return (default, failure with { Message = $"{failure.Message} (gave up after {attempt} attempts)" });
                 }
 
                 var backoff = TimeSpan.FromTicks(Math.Min(LongestDelay.Ticks, TimeSpan.FromSeconds(firstDelaySeconds).Ticks << (attempt - 1)));
-                var delay = hinted is { } h && h > backoff ? h : backoff;
+                var delay = failure.RetryAfter is { } h && h > backoff ? h : backoff;
                 // Retries are otherwise visible only in history: an operator reading logs should see them too.
-                context.CreateReplaySafeLogger(nameof(Retrying)).StepRetrying(activity, context.InstanceId, code, attempt, delay);
+                context.CreateReplaySafeLogger(nameof(Retrying)).StepRetrying(activity, context.InstanceId, failure.Code, attempt, delay);
                 await context.CreateTimer(context.CurrentUtcDateTime + delay, CancellationToken.None);
             }
             catch (TaskFailedException e)
             {
                 // A bug, not a server: report it as such instead of retrying it.
-                return (default, StepResult.Failed(ErrorCode.InternalError, $"{activity} failed: {e.FailureDetails.ErrorType}: {e.FailureDetails.ErrorMessage}"));
+                return (default, MailFailure.Permanent(ErrorCode.InternalError, $"{activity} failed: {e.FailureDetails.ErrorType}: {e.FailureDetails.ErrorMessage}"));
             }
         }
     }

@@ -118,7 +118,7 @@ public sealed partial class Yandex360Directory(
         {
             var reason = Redact(await ReadErrorMessageAsync(response, cancellationToken), password);
             Log.MailboxRefused(logger, username, options.OrgId, reason);
-            return new ProvisioningResult(ProvisioningOutcome.Refused, ErrorCode.DestinationAccountRefused, reason);
+            return ProvisioningResult.Refused(ErrorCode.DestinationAccountRefused, reason);
         }
 
         throw await UnexpectedAsync(response, "create the mailbox", cancellationToken);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using DurableTask.Core;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
+using MailImport.Mail.Errors;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Model;
@@ -71,7 +72,7 @@ public sealed class ScriptedSteps
                 if (left > 0)
                 {
                     transientLeft[input.Entry.Line] = left - 1;
-                    throw new TransientStepException(ErrorCode.SourceThrottled, "Too many connections", TimeSpan.FromSeconds(script.RetryAfterSeconds));
+                    throw new MailFailureException(MailFailure.Transient(ErrorCode.SourceThrottled, "Too many connections", TimeSpan.FromSeconds(script.RetryAfterSeconds)));
                 }
 
                 var done = ChunksCopied.AddOrUpdate(input.Entry.Line, 1, (_, n) => n + 1);

@@ -128,8 +128,8 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         var result = await Directory().EnsureMailboxAsync(Domain, "maria", new Secret("abc1"), CancellationToken.None);
 
         Assert.Equal(ProvisioningOutcome.Refused, result.Outcome);
-        Assert.Equal(ErrorCode.DestinationAccountRefused, result.Code);
-        Assert.Contains("shorter than 6 characters", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.DestinationAccountRefused, result.Failure?.Code);
+        Assert.Contains("shorter than 6 characters", result.Failure?.Message, StringComparison.Ordinal);
         Assert.Empty(standIn.Users);
     }
 
@@ -139,7 +139,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         var result = await Directory().EnsureMailboxAsync(Domain, "1maria", new Secret("Passw0rd!"), CancellationToken.None);
 
         Assert.Equal(ProvisioningOutcome.Refused, result.Outcome);
-        Assert.Contains("must start with a Latin letter", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("must start with a Latin letter", result.Failure?.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -236,7 +236,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         var refused = await directory.EnsureMailboxAsync(Domain, "petr", new Secret(badCanary), CancellationToken.None);
         Assert.Equal(ProvisioningOutcome.Refused, refused.Outcome);
         seen.Add(refused.ToString());
-        seen.Add(refused.Reason ?? "");
+        seen.Add(refused.Failure?.Message ?? "");
 
         // The failures: throttled, unavailable, conflict, bad token, down.
         standIn.FailNext(1, HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(3), method: "POST");
