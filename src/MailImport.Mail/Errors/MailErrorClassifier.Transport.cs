@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using MailImport.Core.Errors;
 using MailKit.Security;
 using TlsAuthenticationException = System.Security.Authentication.AuthenticationException;
 
