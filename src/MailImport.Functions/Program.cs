@@ -1,3 +1,4 @@
+using MailImport.Functions;
 using MailImport.Workflow;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
@@ -6,4 +7,5 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddMailImportWorkflow();
+builder.AddFunctionsTelemetry();
 builder.Build().Run();

@@ -6,9 +6,11 @@ using MailImport.Mail.Errors;
 using MailImport.Mail.Folders;
 using MailImport.Mail.Sync;
 using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
 using MailImport.Workflow.Storage;
+using MailImport.Workflow.Telemetry;
 using MailKit;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +37,7 @@ public sealed class MailboxSteps(
     public async Task<SourceCheckResult> CheckSourceAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CheckSource, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken));
         try
@@ -64,6 +67,7 @@ public sealed class MailboxSteps(
     public async Task<StepResult> CheckUsernameAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CheckUsername, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         bool free;
         try
@@ -83,6 +87,7 @@ public sealed class MailboxSteps(
     public async Task<StepResult> EnsureAccountAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.EnsureAccount, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
         ProvisioningResult result;
@@ -104,6 +109,7 @@ public sealed class MailboxSteps(
     public async Task<ChunkSummary> CopyChunkAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CopyChunk, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var job = new MailboxJob(
             input.RunId,
