@@ -68,8 +68,10 @@ public sealed class LocalTelemetryTests(LocalServersFixture servers) : IClassFix
             finished = [.. spans];
         }
 
+        // Listeners are process-wide, so other tests' hosts show up too: the upload is the POST whose child scheduled this run.
         var upload = Assert.Single(finished, s => s.Source.Name == "Microsoft.AspNetCore" && s.Kind == ActivityKind.Server
-            && s.GetTagItem("http.request.method") as string == "POST" && s.GetTagItem("url.path") as string == "/api/imports");
+            && s.GetTagItem("http.request.method") as string == "POST" && s.GetTagItem("url.path") as string == "/api/imports"
+            && finished.Any(c => c.ParentSpanId == s.SpanId && c.Kind == ActivityKind.Producer && c.GetTagItem("durabletask.task.instance_id") as string == import.RunId));
         var line = ImportBatchOrchestration.MailboxInstanceId(import.RunId, 1);
         var orchestrations = finished.Where(s => s.Source.Name == LocalTelemetry.DurableTaskCoreSource && s.Kind == ActivityKind.Server
             && s.GetTagItem("durabletask.type") as string == "orchestration"
