@@ -1,3 +1,4 @@
+using MailImport.Functions;
 using MailImport.Workflow;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -12,4 +13,5 @@ builder.Services.AddMailImportWorkflow();
 // Activities' classified failures reach the orchestrations as TaskFailureDetails properties: the Durable extension's
 // DurableFunctionExecutor takes this provider from the container.
 builder.Services.AddSingleton<IExceptionPropertiesProvider, FailureBoundary>();
+builder.AddFunctionsTelemetry();
 builder.Build().Run();

@@ -23,6 +23,7 @@ public static class LocalHost
             builder.Configuration["MailImport:Api:Key"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         }
 
+        builder.AddLocalTelemetry();
         builder.Services.AddMailImportWorkflow();
         builder.Services.AddOptions<LocalEngineOptions>().BindConfiguration(LocalEngineOptions.SectionName);
         builder.Services.AddSingleton<LocalEngine>();

@@ -10,6 +10,7 @@ using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
 using MailImport.Workflow.Storage;
+using MailImport.Workflow.Telemetry;
 using MailKit;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +38,7 @@ public sealed class MailboxSteps(
     public async Task<SourceCheckResult> CheckSourceAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CheckSource, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken));
         try
@@ -66,6 +68,7 @@ public sealed class MailboxSteps(
     public async Task<StepResult> CheckUsernameAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CheckUsername, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         bool free;
         try
@@ -85,6 +88,7 @@ public sealed class MailboxSteps(
     public async Task<StepResult> EnsureAccountAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.EnsureAccount, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
         ProvisioningResult result;
@@ -106,6 +110,7 @@ public sealed class MailboxSteps(
     public async Task<ChunkSummary> CopyChunkAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CopyChunk, input);
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var job = new MailboxJob(
             input.RunId,
