@@ -8,6 +8,7 @@ using MailImport.Mail.Sync;
 using MailImport.Workflow.Model;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using MailKit;
 using Microsoft.Extensions.Options;
