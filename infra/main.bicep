@@ -48,8 +48,8 @@ param maxMailboxesInFlight int = 8
 param connectionsPerSourceHost int = 15
 
 @minValue(30)
-@maxValue(600)
-@description('Seconds one copy chunk (one activity) runs at most; well inside the Functions timeout (30 minutes on Flex Consumption by default).')
+@maxValue(480)
+@description('Seconds one copy chunk (one activity) runs at most. With two network timeouts (2 x 60 s) of margin it must end inside host.json functionTimeout (10 minutes), which the host enforces per invocation.')
 param chunkSeconds int = 180
 
 // uniqueString gives 13 lowercase letters and digits: short enough for storage (24) and Key Vault (24) names.

@@ -2,23 +2,11 @@ using DurableAzureStorage = DurableTask.AzureStorage;
 using DurableTask.Core;
 using MailImport.Workflow;
 using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Settings;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
 namespace MailImport.Local;
-
-/// <summary>Settings of the local engine.</summary>
-public sealed class LocalEngineOptions
-{
-    /// <summary>The configuration section.</summary>
-    public const string SectionName = "MailImport";
-
-    /// <summary>The task hub's name in storage (the same setting the Functions app's host.json reads).</summary>
-    public string TaskHub { get; set; } = "MailImportLocal";
-
-    /// <summary>Seconds a dequeued message stays invisible: after a crash, work resumes this long later.</summary>
-    public int VisibilitySeconds { get; set; } = 30;
-}
 
 /// <summary>Runs the embedded Durable engine for the lifetime of the host, on Azure Storage (Azurite locally).</summary>
 /// <remarks>
@@ -27,18 +15,18 @@ public sealed class LocalEngineOptions
 /// the defaults, 20 s with 20 s). The worker id stays the same across restarts, so the restarted host takes its
 /// partitions back at once instead of waiting for the old leases to expire.
 /// </remarks>
-public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOptions> platform, IOptions<LocalEngineOptions> options, ILoggerFactory loggers)
+public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOptions> platform, ILoggerFactory loggers)
     : IHostedService, IAsyncDisposable
 {
     private readonly DurableAzureStorage.AzureStorageOrchestrationService service = new(new DurableAzureStorage.AzureStorageOrchestrationServiceSettings
     {
-        TaskHubName = options.Value.TaskHub,
+        TaskHubName = platform.Value.TaskHub,
         StorageAccountClientProvider = new DurableAzureStorage.StorageAccountClientProvider(
             platform.Value.StorageConnectionString ?? throw new InvalidOperationException("The local host needs MailImport:StorageConnectionString (Azurite).")),
         LoggerFactory = loggers,
         MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
-        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(options.Value.VisibilitySeconds),
-        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(options.Value.VisibilitySeconds),
+        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(platform.Value.VisibilitySeconds),
+        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(platform.Value.VisibilitySeconds),
         WorkerId = "mailimport-local",
     });
 

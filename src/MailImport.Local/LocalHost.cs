@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using MailImport.Workflow;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using Microsoft.Extensions.Options;
 
@@ -24,12 +25,14 @@ public static class LocalHost
         }
 
         builder.AddLocalTelemetry();
-        builder.Services.AddMailImportWorkflow();
-        builder.Services.AddOptions<LocalEngineOptions>().BindConfiguration(LocalEngineOptions.SectionName);
-        builder.Services.AddSingleton<LocalEngine>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalEngine>());
-        builder.Services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalEngine>().Engine);
-        builder.Services.AddHostedService<ScheduleTimer>();
+        // A service that cannot be built stops the host here, not the first request or activity that needs it
+        // (https://learn.microsoft.com/dotnet/core/extensions/dependency-injection#scope-validation).
+        builder.Host.UseDefaultServiceProvider(options =>
+        {
+            options.ValidateScopes = true;
+            options.ValidateOnBuild = true;
+        });
+        builder.Services.AddLocalHostServices();
 
         var app = builder.Build();
         app.MapImportApi();
@@ -41,6 +44,18 @@ public static class LocalHost
             Console.WriteLine($"MailImport local host on {string.Join(", ", app.Urls)}; API key: {key}");
         });
         return app;
+    }
+
+    /// <summary>The local host's services: the workflow's, the HTTP API's over the embedded engine, and the schedule
+    /// timer.</summary>
+    public static IServiceCollection AddLocalHostServices(this IServiceCollection services)
+    {
+        services.AddMailImportWorkflow().AddMailImportApi();
+        services.AddSingleton<LocalEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<LocalEngine>());
+        services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalEngine>().Engine);
+        services.AddHostedService<ScheduleTimer>();
+        return services;
     }
 
     /// <summary>Creates the storage containers before the API takes requests.</summary>

@@ -150,7 +150,7 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
     }
 
     /// <summary>A Durable client that records what it is asked to schedule and knows no instance.</summary>
-    private sealed class RecordingClient() : DurableTaskClient("recording")
+    internal sealed class RecordingClient() : DurableTaskClient("recording")
     {
         public List<(string Name, string InstanceId, object? Input)> Scheduled { get; } = [];
 

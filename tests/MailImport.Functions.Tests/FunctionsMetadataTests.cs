@@ -44,7 +44,7 @@ public class FunctionsMetadataTests
     {
         // The routes as the local host maps them: the one list the Functions app must match.
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Services.AddMailImportWorkflow();
+        builder.Services.AddMailImportWorkflow().AddMailImportApi();
         var app = builder.Build();
         app.MapImportApi();
         var expected = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()

@@ -2,8 +2,8 @@ using System.Reflection;
 using System.Text.Json;
 using MailImport.Testing;
 using MailImport.Workflow;
-using MailImport.Workflow.Api;
-using MailImport.Workflow.Provisioning;
+using MailImport.Workflow.Settings;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Functions.Tests;
 
@@ -14,7 +14,7 @@ public class SettingsTests
 {
     private static IEnumerable<string> Keys(string section, Type options) =>
         options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && (p.PropertyType.IsPrimitive || p.PropertyType.IsEnum || p.PropertyType == typeof(string) || p.PropertyType == typeof(Uri)
+            .Where(p => p.CanWrite && (p.PropertyType.IsPrimitive || p.PropertyType.IsEnum || p.PropertyType == typeof(string) || p.PropertyType == typeof(Uri) || p.PropertyType == typeof(TimeSpan)
                 || Nullable.GetUnderlyingType(p.PropertyType) is not null))
             .Select(p => $"{section.Replace(":", "__", StringComparison.Ordinal)}__{p.Name}");
 
@@ -24,12 +24,11 @@ public class SettingsTests
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "local.settings.sample.json")));
         var local = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         var azure = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra", "main.bicep"));
-        var keys = Keys(PlatformOptions.SectionName, typeof(PlatformOptions))
-            .Concat(Keys(DestinationOptions.SectionName, typeof(DestinationOptions)))
-            .Concat(Keys(WorkflowOptions.SectionName, typeof(WorkflowOptions)))
-            .Concat(Keys(Yandex360Options.SectionName, typeof(Yandex360Options)))
-            .Concat(Keys(DovecotDirectoryOptions.SectionName, typeof(DovecotDirectoryOptions)))
-            .Concat(Keys(ApiOptions.SectionName, typeof(ApiOptions)))
+        // Every section the workflow's registration binds, as it records them: a new options type is checked without
+        // being listed here.
+        var keys = new ServiceCollection().AddMailImportWorkflow()
+            .Select(d => d.ImplementationInstance).OfType<BoundSettingsSection>()
+            .SelectMany(b => Keys(b.SectionName, b.OptionsType))
             .ToList();
 
         Assert.True(keys.Count > 20, $"only {keys.Count} settings found: did the options lose their sections?");

@@ -10,16 +10,6 @@ using MailKit.Security;
 
 namespace MailImport.Mail.Connections;
 
-/// <summary>Settings for every connection the engine opens.</summary>
-public sealed class ConnectorOptions
-{
-    /// <summary>How long one network operation may take before it counts as a timeout.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Folder for protocol logs (secrets redacted); null for none.</summary>
-    public string? ProtocolLogDirectory { get; init; }
-}
-
 /// <summary>Opens authenticated IMAP and POP3 connections, with certificate checks and classified failures.</summary>
 /// <remarks>
 /// Certificates validate normally; one that does not is accepted only when its SHA-256 fingerprint is the one the
@@ -100,7 +90,7 @@ public sealed class MailConnector(ConnectorOptions options)
 
     private IProtocolLogger CreateLogger(MailSide side, string login, string protocol)
     {
-        if (Options.ProtocolLogDirectory is not { } directory)
+        if (Options.ProtocolLogDirectory is not { Length: > 0 } directory)
         {
             return new NullProtocolLogger();
         }

@@ -9,6 +9,7 @@ using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using MailImport.Workflow.Telemetry;
 using MailKit;

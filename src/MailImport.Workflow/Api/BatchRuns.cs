@@ -3,6 +3,7 @@ using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using Microsoft.Extensions.Options;
 

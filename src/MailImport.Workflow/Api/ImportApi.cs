@@ -5,21 +5,13 @@ using MailImport.Core.Credentials;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace MailImport.Workflow.Api;
-
-/// <summary>Settings of the HTTP API.</summary>
-public sealed class ApiOptions
-{
-    /// <summary>The configuration section.</summary>
-    public const string SectionName = "MailImport:Api";
-
-    /// <summary>The key every call must present (x-functions-key header or code query), as in Azure Functions.</summary>
-    public string Key { get; set; } = "";
-}
 
 /// <summary>The HTTP API's handlers, shared by the Functions app and the local host: validate, hand off, answer.</summary>
 /// <remarks>

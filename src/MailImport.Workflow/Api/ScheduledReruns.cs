@@ -1,5 +1,8 @@
 using Cronos;
 using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using Microsoft.Extensions.Options;
 

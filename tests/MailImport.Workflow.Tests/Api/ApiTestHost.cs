@@ -51,7 +51,7 @@ internal sealed class ApiTestHost : IAsyncDisposable
         var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         var engine = new InMemoryOrchestrationService(loggers);
         var client = EmbeddedEngine.CreateClient(engine, loggers);
-        builder.Services.AddMailImportWorkflow().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));
+        builder.Services.AddMailImportWorkflow().AddMailImportApi().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         app.MapImportApi();

@@ -1,3 +1,4 @@
+using MailImport.Workflow.Settings;
 using System.Text;
 using Azure.Storage.Blobs;
 using MailImport.Core.Credentials;

@@ -7,6 +7,7 @@ using DurableTask.Core;
 using MailImport.Testing;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using MailImport.Workflow.Tests.EndToEnd;
 using Microsoft.AspNetCore.Builder;

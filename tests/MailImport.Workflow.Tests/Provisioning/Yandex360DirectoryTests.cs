@@ -5,6 +5,7 @@ using MailImport.Core;
 using MailImport.Core.Errors;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Tests.StandIns;
 using Microsoft.Extensions.Logging;
 

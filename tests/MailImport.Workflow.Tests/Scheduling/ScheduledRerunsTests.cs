@@ -3,6 +3,7 @@ using MailImport.Core.Sources;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Model;
+using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using MailImport.Workflow.Tests.Api;
 using MailImport.Workflow.Tests.EndToEnd;
