@@ -74,10 +74,6 @@ public sealed class ApiFunctions(IServiceProvider services)
         new HandlerResult(ImportPage.Serve(request, file));
 
     // The Durable client is a binding of each invocation, not a service, so the handler and its run starter get their
-    // engine here.
-    private ImportApi Api(DurableTaskClient client)
-    {
-        var engine = new DurableTaskClientEngine(client);
-        return ActivatorUtilities.CreateInstance<ImportApi>(services, engine, ActivatorUtilities.CreateInstance<BatchRuns>(services, engine));
-    }
+    // engine per call.
+    private ImportApi Api(DurableTaskClient client) => WorkflowClients.Create<ImportApi>(services, client);
 }

@@ -40,6 +40,10 @@ public static class FunctionsTelemetry
             var authentication = builder.Configuration[AuthenticationStringSetting];
             telemetry.UseAzureMonitorExporter(exporter =>
             {
+                // Every span of a migration is kept, so a mailbox's trace stays whole: with the exporter's default
+                // (rate-limited) sampling, the first span was not recorded (FunctionsTelemetryTests).
+                exporter.TracesPerSecond = null;
+                exporter.SamplingRatio = 1.0F;
                 // infra/app/monitoring.bicep turns Application Insights' local (key) auth off, and the exporter does not
                 // read the authentication string itself: telemetry goes with an Entra token of the app's identity.
                 if (authentication?.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase) == true)

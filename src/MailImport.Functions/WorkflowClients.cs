@@ -1,3 +1,4 @@
+using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -9,8 +10,15 @@ namespace MailImport.Functions;
 /// <summary>Builds a workflow class that needs an <see cref="IWorkflowEngine"/> over the invocation's Durable client.</summary>
 internal static class WorkflowClients
 {
-    public static T Create<T>(IServiceProvider services, DurableTaskClient client) =>
-        ActivatorUtilities.CreateInstance<T>(services, new DurableTaskClientEngine(client));
+    public static T Create<T>(IServiceProvider services, DurableTaskClient client)
+    {
+        var engine = new DurableTaskClientEngine(client);
+        // A handler that starts runs takes the one run starter, built over the same engine.
+        var startsRuns = typeof(T).GetConstructors().Any(c => c.GetParameters().Any(p => p.ParameterType == typeof(BatchRuns)));
+        return startsRuns
+            ? ActivatorUtilities.CreateInstance<T>(services, engine, ActivatorUtilities.CreateInstance<BatchRuns>(services, engine))
+            : ActivatorUtilities.CreateInstance<T>(services, engine);
+    }
 }
 
 /// <summary>A shared handler's minimal-API result, executed as the Functions HTTP integration expects an action
