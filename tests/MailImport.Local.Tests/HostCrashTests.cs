@@ -114,6 +114,7 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
             // Kill at a random moment after the host answers again: early (engine still starting), mid-chunk, between.
             var kills = new List<string>();
             var midCopy = 0;
+            var lastCopied = 0;
             while (kills.Count < Kills)
             {
                 var up = Stopwatch.StartNew();
@@ -123,7 +124,10 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
                     await Task.Delay(100);
                 }
 
-                var delay = TimeSpan.FromMilliseconds(random.Next(0, 4_000));
+                // Ahead of an even spread of the kills over the mail (a quick machine), the next kill comes soon after
+                // the host answers, so that all of them fall before the batch ends however fast the copy runs.
+                var ahead = lastCopied > (long)total * (kills.Count + 1) / (Kills + 1);
+                var delay = TimeSpan.FromMilliseconds(random.Next(0, ahead ? 400 : 4_000));
                 await Task.Delay(delay);
                 var before = await TryStatusAsync(http, import.BatchId);
                 Assert.False(before?.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated",
@@ -131,7 +135,7 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
                 host.Kill(entireProcessTree: true);
                 await host.WaitForExitAsync();
                 host.Dispose();
-                var copied = await MailCountAsync(accounts);
+                var copied = lastCopied = await MailCountAsync(accounts);
                 midCopy += copied > 0 && copied < total ? 1 : 0;
                 kills.Add($"kill {kills.Count + 1} at {clock.Elapsed.TotalSeconds:0.0}s, {up.Elapsed.TotalSeconds - delay.TotalSeconds:0.0}s to answer + {delay.TotalSeconds:0.0}s, {copied}/{total} copied");
                 host = StartHost(taskHub);
