@@ -21,7 +21,7 @@ internal sealed record CorpusSummary(long Messages, long Bytes, IReadOnlyDiction
 /// </remarks>
 internal sealed class MaildirCorpus(int count, int seed)
 {
-    /// <summary>Messages that carry a 2-5 MB attachment; the issue asks for exactly ten.</summary>
+    /// <summary>Messages that carry a 2-5 MB attachment: exactly ten, so large messages are in every run yet few.</summary>
     public const int BigMessages = 10;
 
     private const string Owner = "Maria Ivanova <maria.ivanova@old-company.example>";

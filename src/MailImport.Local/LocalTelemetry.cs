@@ -41,10 +41,11 @@ public static class LocalTelemetry
         // The exporters are chosen while the services are still being registered, so the section is read here too.
         var options = builder.Configuration.GetSection(LocalTelemetryOptions.SectionName).Get<LocalTelemetryOptions>() ?? new LocalTelemetryOptions();
 
-        // Each log line gets the current span's trace id, span id, parent id and tags (batch, run, line on a step's
-        // lines) as a scope, which the console formatter prints on the line itself.
+        // Each log line gets the current span's trace id, span id and parent id as a scope, which the console formatter
+        // prints on the line itself. The batch, run and line come from the activities' own scopes (StepLogging), which
+        // are there without a span too; the span's tags would repeat them.
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
-            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId | ActivityTrackingOptions.Tags);
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.IncludeScopes = true;

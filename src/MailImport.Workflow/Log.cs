@@ -11,6 +11,44 @@ internal static partial class Log
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "{Activity} of {InstanceId} failed with {Code} (attempt {Attempt}); retrying in {Delay}")]
     public static partial void StepRetrying(this ILogger logger, string activity, string instanceId, MailImport.Core.Errors.ErrorCode code, int attempt, TimeSpan delay);
 
+    // One line per activity outcome. The batch, run and line are in the scope (StepLogging), not in the message.
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "Credential file ingested: {Entries} mailboxes, {Invalid} invalid lines")]
+    public static partial void CredentialsIngested(this ILogger logger, int entries, int invalid);
+
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Information, Message = "Run planned: {Mailboxes} mailboxes ({Mode}); batch closed: {Closed}")]
+    public static partial void RunPlanned(this ILogger logger, int mailboxes, MailImport.Workflow.Model.RunMode mode, bool closed);
+
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Domain {Domain} is confirmed at the destination")]
+    public static partial void DomainConfirmed(this ILogger logger, string domain);
+
+    [LoggerMessage(EventId = 6013, Level = LogLevel.Information, Message = "Source login succeeded: {Folders} folders, {Messages} messages, {Bytes} bytes")]
+    public static partial void SourceChecked(this ILogger logger, int folders, long messages, long bytes);
+
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Destination username free: {Free}")]
+    public static partial void UsernameChecked(this ILogger logger, bool free);
+
+    [LoggerMessage(EventId = 6015, Level = LogLevel.Information, Message = "Destination mailbox {Outcome}")]
+    public static partial void AccountEnsured(this ILogger logger, MailImport.Workflow.Provisioning.ProvisioningOutcome outcome);
+
+    [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Chunk done: {Copied} of {Total} messages copied, {Refused} refused, {BytesCopied} bytes; mailbox complete: {Completed}")]
+    public static partial void ChunkCopied(this ILogger logger, long copied, long total, int refused, long bytesCopied, bool completed);
+
+    [LoggerMessage(EventId = 6017, Level = LogLevel.Information, Message = "Report written: {Lines} lines")]
+    public static partial void ReportWritten(this ILogger logger, int lines);
+
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted")]
+    public static partial void BatchClosed(this ILogger logger, int secrets);
+
+    [LoggerMessage(EventId = 6019, Level = LogLevel.Warning, Message = "{Step} failed with {Code}")]
+    public static partial void StepFailed(this ILogger logger, string step, MailImport.Core.Errors.ErrorCode code);
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Warning, Message = "{Step} threw {Code} (transient: {Transient})")]
+    public static partial void StepThrewFailure(this ILogger logger, string step, MailImport.Core.Errors.ErrorCode code, bool transient);
+
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Error, Message = "{Step} threw {ExceptionType}")]
+    public static partial void StepThrew(this ILogger logger, string step, string exceptionType);
+
     [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Created mailbox {Nickname} in Yandex 360 organisation {OrgId}")]
     public static partial void MailboxCreated(ILogger logger, string nickname, long orgId);
 

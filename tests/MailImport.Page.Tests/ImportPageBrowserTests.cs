@@ -19,7 +19,7 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
     [Fact]
     public async Task ManualEntry_TwoMailboxesFail_PageShowsErrorAndFix_RerunWithCorrectedFileFinishesAll()
     {
-        // The scenario: one good mailbox, one with a wrong password, one whose username breaks the rules.
+        // The admin's everyday case: one good mailbox, one with a wrong password, one whose username breaks the rules.
         var good = servers.Source.AddUser($"pg{Guid.NewGuid():N}"[..14], "Secret-ok1");
         var wrong = servers.Source.AddUser($"pw{Guid.NewGuid():N}"[..14], "Secret-ok2");
         var renamed = servers.Source.AddUser($"re_{Guid.NewGuid():N}"[..15], "Secret-ok3");

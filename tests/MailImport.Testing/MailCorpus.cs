@@ -24,7 +24,7 @@ public static class MailCorpus
         + (messageId is null ? "" : $"Message-ID: <{messageId}>\r\n")
         + "Date: Tue, 4 Mar 2015 05:06:07 +0300\r\n" + extraHeaders + "\r\n" + body;
 
-    /// <summary>The corpus the issue asks for: nested and non-ASCII folders, a \Noselect parent, flags and keywords,
+    /// <summary>The corpus every copy test uses: nested and non-ASCII folders, a \Noselect parent, flags and keywords,
     /// dates over years, 8-bit and malformed MIME, no Message-ID, a shared Message-ID, an empty folder; with
     /// <paramref name="bigMessageBytes"/> above zero, one message of that size too.</summary>
     public static Dictionary<string, List<SeedMessage>> Standard(int bigMessageBytes = 0)

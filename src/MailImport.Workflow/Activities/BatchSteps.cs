@@ -6,6 +6,8 @@ using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Provisioning;
 using MailImport.Workflow.Secrets;
 using MailImport.Workflow.Storage;
+using MailImport.Workflow.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MailImport.Workflow.Activities;
 
@@ -25,38 +27,50 @@ public sealed record RunPlan(string Domain, IReadOnlyList<ManifestEntry> Mailbox
 public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, MailFailure? BatchProblem = null);
 
 /// <summary>The batch-wide steps: plan a run, check the domain, write the report, close the batch.</summary>
-public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock)
+public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
 {
     /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report does not show done (failed,
     /// partial, or a line a corrected file has just made valid).</summary>
     public async Task<RunPlan> PlanAsync(BatchRunInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var scope = logger.BeginRunScope(input.BatchId, input.RunId);
         var batch = await storage.LoadBatchAsync(input.BatchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {input.BatchId} has no record.");
         var manifest = await storage.LoadManifestAsync(input.BatchId, cancellationToken) ?? new Manifest([], []);
-        if (input.Mode != RunMode.RetryFailed)
+        var mailboxes = manifest.Entries;
+        if (input.Mode == RunMode.RetryFailed)
         {
-            return new RunPlan(batch.Domain, manifest.Entries, batch.Closed);
+            var report = await storage.LoadReportAsync(input.BatchId, cancellationToken);
+            var done = report?.Mailboxes.Where(m => m.Status == MailboxStatus.Done).Select(m => m.LineNumber).ToHashSet() ?? [];
+            mailboxes = manifest.Entries.Where(e => !done.Contains(e.Line)).ToList();
         }
 
-        var report = await storage.LoadReportAsync(input.BatchId, cancellationToken);
-        var done = report?.Mailboxes.Where(m => m.Status == MailboxStatus.Done).Select(m => m.LineNumber).ToHashSet() ?? [];
-        return new RunPlan(batch.Domain, manifest.Entries.Where(e => !done.Contains(e.Line)).ToList(), batch.Closed);
+        logger.RunPlanned(mailboxes.Count, input.Mode, batch.Closed);
+        return new RunPlan(batch.Domain, mailboxes, batch.Closed);
     }
 
     /// <summary>Whether the destination domain is confirmed.</summary>
     public async Task<StepResult> CheckDomainAsync(string domain, CancellationToken cancellationToken = default)
     {
+        StepResult result;
         try
         {
-            return await directory.IsDomainConfirmedAsync(domain, cancellationToken)
+            result = await directory.IsDomainConfirmedAsync(domain, cancellationToken)
                 ? StepResult.Success
                 : StepResult.Failed(ErrorCode.DomainNotConfirmed, $"The domain {domain} is not confirmed at the destination, so no mailbox was created.");
         }
         catch (DirectoryException e)
         {
-            return StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
+            result = StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
         }
+
+        if (result.Ok)
+        {
+            logger.DomainConfirmed(domain);
+        }
+
+        logger.LogStepFailed(WorkflowNames.CheckDomain, result.Failure);
+        return result;
     }
 
     /// <summary>Writes report.json and report.csv: this run's outcomes over the last report's lines, plus the invalid
@@ -64,6 +78,7 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
     public async Task<int> WriteReportAsync(ReportInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var scope = logger.BeginRunScope(input.BatchId, input.RunId);
         var batch = await storage.LoadBatchAsync(input.BatchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {input.BatchId} has no record.");
         var manifest = await storage.LoadManifestAsync(input.BatchId, cancellationToken) ?? new Manifest([], []);
         var previous = await storage.LoadReportAsync(input.BatchId, cancellationToken);
@@ -102,18 +117,22 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
 
         var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, clock.GetUtcNow(), lines.Values.ToList());
         await storage.SaveReportAsync(report, cancellationToken);
+        logger.ReportWritten(report.Mailboxes.Count);
         return report.Mailboxes.Count;
     }
 
     /// <summary>Closes a batch: no more runs, and its secrets are deleted from the store.</summary>
     public async Task<int> CloseAsync(string batchId, CancellationToken cancellationToken = default)
     {
+        using var scope = logger.BeginBatchScope(batchId);
         var batch = await storage.LoadBatchAsync(batchId, cancellationToken);
         if (batch is not null && !batch.Closed)
         {
             await storage.SaveBatchAsync(batch with { Closed = true }, cancellationToken);
         }
 
-        return await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+        var deleted = await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+        logger.BatchClosed(deleted);
+        return deleted;
     }
 }

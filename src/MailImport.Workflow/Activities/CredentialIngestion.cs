@@ -1,8 +1,11 @@
 using MailImport.Core.Credentials;
 using MailImport.Core.Errors;
 using MailImport.Workflow.Model;
+using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Secrets;
 using MailImport.Workflow.Storage;
+using MailImport.Workflow.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MailImport.Workflow.Activities;
 
@@ -10,10 +13,23 @@ namespace MailImport.Workflow.Activities;
 /// writes the sanitised manifest, and deletes the raw file.</summary>
 /// <remarks>Each step can be repeated after a crash: secrets are overwritten with the same values, the manifest is
 /// written before the raw file goes, and once the raw file is gone the manifest is the answer.</remarks>
-public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secrets)
+public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secrets, ILogger<CredentialIngestion> logger)
 {
     /// <summary>Ingests one batch's upload.</summary>
     public async Task<IngestResult> RunAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        using var scope = logger.BeginBatchScope(batchId);
+        var result = await IngestAsync(batchId, cancellationToken);
+        if (result.FileProblem is null)
+        {
+            logger.CredentialsIngested(result.Entries, result.Invalid);
+        }
+
+        logger.LogStepFailed(WorkflowNames.IngestCredentials, result.FileProblem);
+        return result;
+    }
+
+    private async Task<IngestResult> IngestAsync(string batchId, CancellationToken cancellationToken)
     {
         var raw = await storage.ReadCredentialsAsync(batchId, cancellationToken);
         if (raw is null)

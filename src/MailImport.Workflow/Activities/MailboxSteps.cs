@@ -13,6 +13,7 @@ using MailImport.Workflow.Settings;
 using MailImport.Workflow.Storage;
 using MailImport.Workflow.Telemetry;
 using MailKit;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailImport.Workflow.Activities;
@@ -33,13 +34,28 @@ public sealed class MailboxSteps(
     MailConnector connector,
     MailboxCopier copier,
     IOptions<DestinationOptions> destination,
-    IOptions<WorkflowOptions> workflow)
+    IOptions<WorkflowOptions> workflow,
+    ILogger<MailboxSteps> logger)
 {
     /// <summary>Logs in at the source and, for a dry run, lists what would be copied.</summary>
-    public async Task<SourceCheckResult> CheckSourceAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    public Task<SourceCheckResult> CheckSourceAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CheckSource, input);
+        return logger.RunMailboxStepAsync(WorkflowNames.CheckSource, input, async () =>
+        {
+            var result = await CheckSourceCoreAsync(input, cancellationToken);
+            if (result.Result.Ok)
+            {
+                logger.SourceChecked(result.Folders.Count, result.Messages, result.Bytes);
+            }
+
+            logger.LogStepFailed(WorkflowNames.CheckSource, result.Result.Failure);
+            return result;
+        });
+    }
+
+    private async Task<SourceCheckResult> CheckSourceCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
+    {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken));
         try
@@ -66,52 +82,77 @@ public sealed class MailboxSteps(
     }
 
     /// <summary>Dry run: is the destination username still free?</summary>
-    public async Task<StepResult> CheckUsernameAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    public Task<StepResult> CheckUsernameAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CheckUsername, input);
-        var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        bool free;
-        try
+        return logger.RunMailboxStepAsync(WorkflowNames.CheckUsername, input, async () =>
         {
-            free = await directory.IsUsernameFreeAsync(batch.Domain, input.Entry.DestinationUsername, cancellationToken);
-        }
-        catch (DirectoryException e)
-        {
-            return StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
-        }
+            var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+            bool free;
+            try
+            {
+                free = await directory.IsUsernameFreeAsync(batch.Domain, input.Entry.DestinationUsername, cancellationToken);
+            }
+            catch (DirectoryException e)
+            {
+                var failure = FailureBoundary.AsData(e.Failure, e);
+                logger.LogStepFailed(WorkflowNames.CheckUsername, failure);
+                return StepResult.Failed(failure);
+            }
 
-        // A mailbox that already exists is not an error: a real run copies into it if the password fits.
-        return free ? StepResult.Success : new StepResult(Note: $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
+            logger.UsernameChecked(free);
+            // A mailbox that already exists is not an error: a real run copies into it if the password fits.
+            return free ? StepResult.Success : new StepResult(Note: $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
+        });
     }
 
     /// <summary>Creates the destination mailbox unless it exists.</summary>
-    public async Task<StepResult> EnsureAccountAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    public Task<StepResult> EnsureAccountAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.EnsureAccount, input);
-        var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
-        ProvisioningResult result;
-        try
+        return logger.RunMailboxStepAsync(WorkflowNames.EnsureAccount, input, async () =>
         {
-            result = await directory.EnsureMailboxAsync(batch.Domain, input.Entry.DestinationUsername, password, cancellationToken);
-        }
-        catch (DirectoryException e)
-        {
-            return StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
-        }
+            var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+            var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
+            ProvisioningResult result;
+            try
+            {
+                result = await directory.EnsureMailboxAsync(batch.Domain, input.Entry.DestinationUsername, password, cancellationToken);
+            }
+            catch (DirectoryException e)
+            {
+                result = new ProvisioningResult(ProvisioningOutcome.Refused, FailureBoundary.AsData(e.Failure, e));
+            }
 
-        return result.Outcome == ProvisioningOutcome.Refused
-            ? StepResult.Failed(result.Failure ?? MailFailure.Permanent(ErrorCode.DestinationAccountRefused, "The destination refused to create the mailbox."))
-            : StepResult.Success;
+            var step = result.Outcome == ProvisioningOutcome.Refused
+                ? StepResult.Failed(result.Failure ?? MailFailure.Permanent(ErrorCode.DestinationAccountRefused, "The destination refused to create the mailbox."))
+                : StepResult.Success;
+            if (step.Ok)
+            {
+                logger.AccountEnsured(result.Outcome);
+            }
+
+            logger.LogStepFailed(WorkflowNames.EnsureAccount, step.Failure);
+            return step;
+        });
     }
 
     /// <summary>Copies one chunk of the mailbox within the configured budget.</summary>
-    public async Task<ChunkSummary> CopyChunkAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    public Task<ChunkSummary> CopyChunkAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        using var span = MailImportTelemetry.StartMailboxStep(WorkflowNames.CopyChunk, input);
+        return logger.RunMailboxStepAsync(WorkflowNames.CopyChunk, input, async () =>
+        {
+            var summary = await CopyChunkCoreAsync(input, cancellationToken);
+            var counters = summary.Counters;
+            logger.ChunkCopied(counters.MessagesCopied, counters.MessagesTotal, summary.FailedMessages.Count, counters.BytesCopied, summary.Completed);
+            logger.LogStepFailed(WorkflowNames.CopyChunk, summary.Failure);
+            return summary;
+        });
+    }
+
+    private async Task<ChunkSummary> CopyChunkCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
+    {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var job = new MailboxJob(
             input.RunId,

@@ -169,7 +169,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     [Fact]
     public async Task Import_FixTheFileAndRerun_EverythingDoneAndNothingCopiedTwice()
     {
-        // The scenario: one good mailbox, one with a wrong source password, one whose username breaks the rules.
+        // The admin's everyday case: one good mailbox, one with a wrong source password, one whose username breaks the rules.
         var good = servers.Source.AddUser($"fix{Guid.NewGuid():N}"[..15], "Secret-ok1");
         var wrong = servers.Source.AddUser($"pw{Guid.NewGuid():N}"[..14], "Secret-ok2");
         var renamed = servers.Source.AddUser($"re_{Guid.NewGuid():N}"[..15], "Secret-ok3");

@@ -78,6 +78,7 @@ public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsync
         Assert.Null(await storage.ReadCredentialsAsync(batchId, CancellationToken.None));
         var goodAtDestination = new Mail.Connections.MailAccount($"{good.Login}@{Domain}", good.Password);
         MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, good), await MailCorpus.SnapshotAsync(servers.Destination, goodAtDestination));
+        AssertActivityLines(batchId, $"{batchId}-r1");
 
         // The admin fixes the source account's password to what the file says, and re-runs the failed mailboxes.
         var fixedAtSource = servers.Source.AddUser(wrong.Login, Canary + "3");
@@ -97,6 +98,36 @@ public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsync
         Assert.Equal(4, deleted);
         await Assert.ThrowsAsync<KeyNotFoundException>(() =>
             services.GetRequiredService<ISecretStore>().GetAsync(SecretNames.SourcePassword(batchId, 1), CancellationToken.None));
+    }
+
+    /// <summary>Each activity's outcome line is written under the scope naming its batch, run and line, and so are the
+    /// copy engine's chunk lines, which carry no batch id themselves.</summary>
+    private void AssertActivityLines(string batchId, string runId)
+    {
+        var lines = services.GetRequiredService<CapturingLoggerProvider>().Entries.ToList();
+        List<CapturedLine> Under(string scope, int eventId) => lines.Where(l => l.EventId.Id == eventId && l.Scopes.Contains(scope)).ToList();
+        var batchScope = $"Batch {batchId}";
+        var runScope = $"Batch {batchId} run {runId}";
+        var line1 = $"Batch {batchId} run {runId} line 1";
+        var line2 = $"Batch {batchId} run {runId} line 2";
+
+        Assert.Equal("Credential file ingested: 2 mailboxes, 1 invalid lines", Assert.Single(Under(batchScope, 6010)).Message);
+        Assert.Equal("Run planned: 2 mailboxes (Full); batch closed: False", Assert.Single(Under(runScope, 6011)).Message);
+        Assert.Single(Under(runScope, 6017));
+        // Mailbox 1: 14 messages, at most 4 a chunk: several chunks, the last one completes it; each chunk's engine
+        // lines (5001 started, 5002 ended) sit under the same mailbox scope as the activity's own line.
+        var chunks = Under(line1, 6016);
+        Assert.True(chunks.Count >= 4, $"{chunks.Count} chunk lines");
+        Assert.StartsWith("Chunk done: 14 of 14 messages copied, 0 refused, ", chunks[^1].Message, StringComparison.Ordinal);
+        Assert.EndsWith("mailbox complete: True", chunks[^1].Message, StringComparison.Ordinal);
+        Assert.All(chunks[..^1], c => Assert.EndsWith("mailbox complete: False", c.Message, StringComparison.Ordinal));
+        Assert.Equal(chunks.Count, Under(line1, 5001).Count);
+        Assert.Equal(chunks.Count, Under(line1, 5002).Count);
+        Assert.Single(Under(line1, 6015));
+        // Mailbox 2: the wrong source password stops it, once, with its code; no chunk line claims mail for it.
+        var failed = Assert.Single(lines, l => l.EventId.Id is 6019 or 6020 && l.Scopes.Contains(line2));
+        Assert.Contains(nameof(ErrorCode.SourceAuthFailed), failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.EventId.Id == 6016 && l.Scopes.Contains(line2) && !l.Message.StartsWith("Chunk done: 0 of", StringComparison.Ordinal));
     }
 
     private async Task RunAsync(BatchRunInput input)
