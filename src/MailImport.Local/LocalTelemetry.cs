@@ -28,6 +28,9 @@ public static class LocalTelemetry
     /// start event, and every activity would begin a trace of its own.</summary>
     public const string DurableTaskCoreSource = "DurableTask.Core";
 
+    /// <summary>The category of ASP.NET Core's per-request lines (HostingApplicationDiagnostics).</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>The standard setting that points the OTLP exporter at a collector.</summary>
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
@@ -46,6 +49,11 @@ public static class LocalTelemetry
         // are there without a span too; the span's tags would repeat them.
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        // ASP.NET Core's "Request starting" line prints the whole URL, query included, and the API takes its key as
+        // ?code= too, as Azure Functions does (https://learn.microsoft.com/azure/azure-functions/function-keys-how-to):
+        // at Information that line would log the key. Registered after the configuration's rules, this one wins over
+        // a Logging:LogLevel setting for the same category; the request spans keep the method, route and status.
+        builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.IncludeScopes = true;

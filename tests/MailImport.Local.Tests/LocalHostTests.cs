@@ -35,6 +35,30 @@ public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<
         ("Logging:LogLevel:Default", "Warning"))));
 
     [Fact]
+    public async Task ApiKeyInTheQuery_IsInNoLogLine_EvenWithEveryCategoryAtTrace()
+    {
+        await using var app = LocalHost.Build([], configuration => configuration.AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite,
+            ("MailImport:Local:Urls", "http://127.0.0.1:0"),
+            ("MailImport:TaskHub", "LocalKeyLog" + Guid.NewGuid().ToString("N")[..8]),
+            ("MailImport:Api:Key", Key),
+            ("Logging:LogLevel:Default", "Trace"),
+            ("Logging:LogLevel:" + LocalTelemetry.HostingDiagnosticsCategory, "Trace"))));
+        var logs = new CapturingLoggerProvider();
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        await LocalHost.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+
+        using var answer = await http.GetAsync($"/api/imports/{Guid.NewGuid():N}?code={Key}");
+        await app.StopAsync();
+
+        // The key was taken (the batch is unknown, not the caller), and lines were written at Trace, none with the key.
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        Assert.Contains(logs.Entries, l => l.Level == LogLevel.Trace);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(Key, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Import_OnAzurite_CompletesAndLeavesNoPasswordInStorage()
     {
         var good = servers.Source.AddUser($"loc{Guid.NewGuid():N}"[..15], Canary);

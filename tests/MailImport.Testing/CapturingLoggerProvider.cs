@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging;
 
-namespace MailImport.Workflow.Tests;
+namespace MailImport.Testing;
 
 /// <summary>One captured log line: its event, its text, and the scopes it was written under (outermost first).</summary>
-internal sealed record CapturedLine(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyList<string> Scopes);
+public sealed record CapturedLine(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyList<string> Scopes);
 
 /// <summary>Keeps every log line, at every level, with its structured values and scopes, for the canary scans and the
 /// checks of what the activities log.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
+public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
     private IExternalScopeProvider scopes = new LoggerExternalScopeProvider();
 
