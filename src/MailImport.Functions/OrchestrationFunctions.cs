@@ -1,4 +1,4 @@
-using MailImport.Workflow.Model;
+using MailImport.Core.Batches;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;

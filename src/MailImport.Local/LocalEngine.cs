@@ -1,10 +1,11 @@
-using DurableAzureStorage = DurableTask.AzureStorage;
 using DurableTask.Core;
+using MailImport.Infrastructure.Settings;
+using MailImport.Local.Engine;
 using MailImport.Workflow;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Settings;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
+using DurableAzureStorage = DurableTask.AzureStorage;
 
 namespace MailImport.Local;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
+using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Settings;
-using MailImport.Workflow.Storage;
 using Microsoft.Extensions.Options;
 
 namespace MailImport.Local;

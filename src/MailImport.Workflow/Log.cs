@@ -17,7 +17,7 @@ internal static partial class Log
     public static partial void CredentialsIngested(this ILogger logger, int entries, int invalid);
 
     [LoggerMessage(EventId = 6011, Level = LogLevel.Information, Message = "Run planned: {Mailboxes} mailboxes ({Mode}); batch closed: {Closed}")]
-    public static partial void RunPlanned(this ILogger logger, int mailboxes, MailImport.Workflow.Model.RunMode mode, bool closed);
+    public static partial void RunPlanned(this ILogger logger, int mailboxes, MailImport.Core.Batches.RunMode mode, bool closed);
 
     [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Domain {Domain} is confirmed at the destination")]
     public static partial void DomainConfirmed(this ILogger logger, string domain);
@@ -29,7 +29,7 @@ internal static partial class Log
     public static partial void UsernameChecked(this ILogger logger, bool free);
 
     [LoggerMessage(EventId = 6015, Level = LogLevel.Information, Message = "Destination mailbox {Outcome}")]
-    public static partial void AccountEnsured(this ILogger logger, MailImport.Workflow.Provisioning.ProvisioningOutcome outcome);
+    public static partial void AccountEnsured(this ILogger logger, MailImport.Infrastructure.Provisioning.ProvisioningOutcome outcome);
 
     [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Chunk done: {Copied} of {Total} messages copied, {Refused} refused, {BytesCopied} bytes; mailbox complete: {Completed}")]
     public static partial void ChunkCopied(this ILogger logger, long copied, long total, int refused, long bytesCopied, bool completed);
@@ -48,22 +48,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6021, Level = LogLevel.Error, Message = "{Step} threw {ExceptionType}")]
     public static partial void StepThrew(this ILogger logger, string step, string exceptionType);
-
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Created mailbox {Nickname} in Yandex 360 organisation {OrgId}")]
-    public static partial void MailboxCreated(ILogger logger, string nickname, long orgId);
-
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Mailbox {Nickname} already exists in Yandex 360 organisation {OrgId}; its password is left alone")]
-    public static partial void MailboxAlreadyExists(ILogger logger, string nickname, long orgId);
-
-    [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Yandex 360 organisation {OrgId} refused mailbox {Nickname}: {Reason}")]
-    public static partial void MailboxRefused(ILogger logger, string nickname, long orgId, string reason);
-
-    [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "Yandex 360 at {BaseUrl} could not be reached: {Problem}")]
-    public static partial void DirectoryUnreachable(ILogger logger, Uri baseUrl, string problem);
-
-    [LoggerMessage(EventId = 6105, Level = LogLevel.Warning, Message = "Yandex 360 organisation {OrgId} answered HTTP {Status}; retry after {RetryAfter}")]
-    public static partial void DirectoryUnavailable(ILogger logger, long orgId, int status, TimeSpan? retryAfter);
-
-    [LoggerMessage(EventId = 6106, Level = LogLevel.Error, Message = "Yandex 360 refused the OAuth token for organisation {OrgId} (HTTP {Status})")]
-    public static partial void DirectoryUnauthorized(ILogger logger, long orgId, int status);
 }

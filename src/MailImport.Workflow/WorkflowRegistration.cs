@@ -1,5 +1,5 @@
+using MailImport.Core.Batches;
 using MailImport.Workflow.Activities;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;

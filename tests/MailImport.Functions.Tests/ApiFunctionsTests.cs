@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using MailImport.Core.Batches;
 using MailImport.Testing;
 using MailImport.Workflow;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -39,7 +39,7 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
         services.AddMailImportWorkflow();
         var provider = services.BuildServiceProvider();
-        provider.GetRequiredService<Workflow.Storage.BatchStorage>().EnsureContainersAsync(CancellationToken.None).GetAwaiter().GetResult();
+        provider.GetRequiredService<Infrastructure.Storage.BatchStorage>().EnsureContainersAsync(CancellationToken.None).GetAwaiter().GetResult();
         return provider;
     }
 

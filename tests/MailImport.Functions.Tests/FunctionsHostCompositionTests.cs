@@ -1,9 +1,9 @@
 using System.Reflection;
+using MailImport.Infrastructure.Provisioning;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Settings;
 using MailImport.Testing;
 using MailImport.Workflow;
-using MailImport.Workflow.Provisioning;
-using MailImport.Workflow.Secrets;
-using MailImport.Workflow.Settings;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -20,24 +20,10 @@ namespace MailImport.Functions.Tests;
 /// [Function] class, activity and per-invocation handler activates. Nothing is started and no endpoint is called.</summary>
 public class FunctionsHostCompositionTests
 {
-    public static TheoryData<DirectoryKind, SecretStoreChoice> Configurations()
-    {
-        var configurations = new TheoryData<DirectoryKind, SecretStoreChoice>();
-        foreach (var directory in Enum.GetValues<DirectoryKind>())
-        {
-            foreach (var secrets in Enum.GetValues<SecretStoreChoice>())
-            {
-                configurations.Add(directory, secrets);
-            }
-        }
-
-        return configurations;
-    }
-
     // In Azure the vault comes with the blob endpoint and the identity (infra/main.bicep); locally neither.
     private static IHost Build(DirectoryKind directory, SecretStoreChoice secrets) =>
         FunctionsHost.Build([], configuration => configuration.AddInMemoryCollection(
-            ShippedSettings.For(directory.ToString(), secrets, blobEndpoint: secrets == SecretStoreChoice.KeyVault)));
+            ShippedSettings.For(directory, secrets, blobEndpoint: secrets == SecretStoreChoice.KeyVault)));
 
     /// <summary>The app's public classes with [Function] methods that are instances: the worker activates each per
     /// invocation with ActivatorUtilities (DefaultFunctionActivator in Microsoft.Azure.Functions.Worker).</summary>
@@ -48,7 +34,7 @@ public class FunctionsHostCompositionTests
             .ToList();
 
     [Theory]
-    [MemberData(nameof(Configurations))]
+    [MemberData(nameof(ShippedSettings.Configurations), MemberType = typeof(ShippedSettings))]
     public async Task Resolve_EveryDirectoryAndSecretStore_ActivatesEveryFunctionClass(DirectoryKind directory, SecretStoreChoice secrets)
     {
         using var host = Build(directory, secrets);
@@ -63,7 +49,7 @@ public class FunctionsHostCompositionTests
     }
 
     [Theory]
-    [MemberData(nameof(Configurations))]
+    [MemberData(nameof(ShippedSettings.Configurations), MemberType = typeof(ShippedSettings))]
     public async Task Resolve_EveryDirectoryAndSecretStore_ResolvesEveryActivity(DirectoryKind directory, SecretStoreChoice secrets)
     {
         using var host = Build(directory, secrets);
@@ -76,7 +62,7 @@ public class FunctionsHostCompositionTests
     }
 
     [Theory]
-    [MemberData(nameof(Configurations))]
+    [MemberData(nameof(ShippedSettings.Configurations), MemberType = typeof(ShippedSettings))]
     public async Task Resolve_EveryDirectoryAndSecretStore_BuildsEveryHandlerOverTheDurableClient(DirectoryKind directory, SecretStoreChoice secrets)
     {
         using var host = Build(directory, secrets);

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MailImport.Infrastructure.Settings;
 using MailImport.Mail.Connections;
 using MailImport.Testing;
-using MailImport.Workflow.Settings;
 
 namespace MailImport.Functions.Tests;
 

@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Text.Json;
+using MailImport.Infrastructure.Settings;
 using MailImport.Testing;
 using MailImport.Workflow;
-using MailImport.Workflow.Settings;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Functions.Tests;

@@ -1,10 +1,10 @@
+using MailImport.Infrastructure.Provisioning;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Settings;
 using MailImport.Local;
 using MailImport.Testing;
 using MailImport.Workflow;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Provisioning;
-using MailImport.Workflow.Secrets;
-using MailImport.Workflow.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask;
@@ -21,29 +21,15 @@ namespace MailImport.Local.Tests;
 /// Nothing is started and no endpoint is called.</summary>
 public class LocalHostCompositionTests
 {
-    public static TheoryData<DirectoryKind, SecretStoreChoice> Configurations()
-    {
-        var configurations = new TheoryData<DirectoryKind, SecretStoreChoice>();
-        foreach (var directory in Enum.GetValues<DirectoryKind>())
-        {
-            foreach (var secrets in Enum.GetValues<SecretStoreChoice>())
-            {
-                configurations.Add(directory, secrets);
-            }
-        }
-
-        return configurations;
-    }
-
     private static WebApplication Build(DirectoryKind directory, SecretStoreChoice secrets)
     {
-        var settings = ShippedSettings.For(directory.ToString(), secrets);
+        var settings = ShippedSettings.For(directory, secrets);
         settings["MailImport:Local:Urls"] = "http://127.0.0.1:0";
         return LocalHost.Build([], configuration => configuration.AddInMemoryCollection(settings));
     }
 
     [Theory]
-    [MemberData(nameof(Configurations))]
+    [MemberData(nameof(ShippedSettings.Configurations), MemberType = typeof(ShippedSettings))]
     public async Task Resolve_EveryDirectoryAndSecretStore_ResolvesEveryService(DirectoryKind directory, SecretStoreChoice secrets)
     {
         await using var app = Build(directory, secrets);
@@ -61,7 +47,7 @@ public class LocalHostCompositionTests
     }
 
     [Theory]
-    [MemberData(nameof(Configurations))]
+    [MemberData(nameof(ShippedSettings.Configurations), MemberType = typeof(ShippedSettings))]
     public async Task Resolve_EveryDirectoryAndSecretStore_ResolvesEveryActivity(DirectoryKind directory, SecretStoreChoice secrets)
     {
         await using var app = Build(directory, secrets);
@@ -74,7 +60,7 @@ public class LocalHostCompositionTests
     }
 
     [Theory]
-    [MemberData(nameof(Configurations))]
+    [MemberData(nameof(ShippedSettings.Configurations), MemberType = typeof(ShippedSettings))]
     public async Task Resolve_EveryDirectoryAndSecretStore_BuildsEveryRoute(DirectoryKind directory, SecretStoreChoice secrets)
     {
         await using var app = Build(directory, secrets);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MailImport.Infrastructure.Settings;
 
 namespace MailImport.Testing;
 
@@ -17,6 +18,21 @@ public enum SecretStoreChoice
 /// (nothing is called): these settings are for building containers, not for running imports.</summary>
 public static class ShippedSettings
 {
+    /// <summary>Every configuration MailImport ships: each destination directory with each secret store.</summary>
+    public static TheoryData<DirectoryKind, SecretStoreChoice> Configurations()
+    {
+        var configurations = new TheoryData<DirectoryKind, SecretStoreChoice>();
+        foreach (var directory in Enum.GetValues<DirectoryKind>())
+        {
+            foreach (var secrets in Enum.GetValues<SecretStoreChoice>())
+            {
+                configurations.Add(directory, secrets);
+            }
+        }
+
+        return configurations;
+    }
+
     /// <summary>local.settings.sample.json's values, "__" read as ":" as the configuration providers read it.</summary>
     public static Dictionary<string, string?> LocalSample()
     {
@@ -28,10 +44,10 @@ public static class ShippedSettings
     /// <summary>The sample with <paramref name="directory"/> as the destination directory and <paramref name="secrets"/>
     /// as the secret store; <paramref name="blobEndpoint"/> replaces the Azurite connection string with a blob endpoint
     /// and the managed identity, as infra/main.bicep sets them.</summary>
-    public static Dictionary<string, string?> For(string directory, SecretStoreChoice secrets, bool blobEndpoint = false)
+    public static Dictionary<string, string?> For(DirectoryKind directory, SecretStoreChoice secrets, bool blobEndpoint = false)
     {
         var settings = LocalSample();
-        settings["MailImport:Directory"] = directory;
+        settings["MailImport:Directory"] = directory.ToString();
         settings["MailImport:Yandex360:OrgId"] = "4242";
         if (secrets == SecretStoreChoice.KeyVault)
         {

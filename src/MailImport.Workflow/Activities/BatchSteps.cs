@@ -1,11 +1,11 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
+using MailImport.Infrastructure.Provisioning;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Api;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Provisioning;
-using MailImport.Workflow.Secrets;
-using MailImport.Workflow.Storage;
 using MailImport.Workflow.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -96,7 +96,7 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         foreach (var entry in manifest.Entries.Where(e => !lines.ContainsKey(e.Line)))
         {
             // A mailbox the run never reached (the whole run failed first) still gets its line.
-            lines[entry.Line] = BatchRuns.PendingReport(entry) with
+            lines[entry.Line] = entry.PendingReport() with
             {
                 Code = input.BatchProblem?.Code, Message = input.BatchProblem?.Message, Fix = input.BatchProblem?.Code is { } c ? ErrorCatalog.Get(c).Fix : null,
             };

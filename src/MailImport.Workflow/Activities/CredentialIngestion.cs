@@ -1,9 +1,9 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Core.Errors;
-using MailImport.Workflow.Model;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Secrets;
-using MailImport.Workflow.Storage;
 using MailImport.Workflow.Telemetry;
 using Microsoft.Extensions.Logging;
 

@@ -1,8 +1,8 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 using MailImport.Core.Rules;
-using MailImport.Workflow.Model;
 
 namespace MailImport.Workflow.Activities;
 

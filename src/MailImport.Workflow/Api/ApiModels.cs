@@ -1,7 +1,7 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Core.Reports;
 using MailImport.Core.Sources;
-using MailImport.Workflow.Model;
 
 namespace MailImport.Workflow.Api;
 

@@ -1,10 +1,10 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Reports;
+using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Settings;
-using MailImport.Workflow.Storage;
 using Microsoft.Extensions.Options;
 
 namespace MailImport.Workflow.Api;
@@ -17,13 +17,6 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
 {
     /// <summary>Whether a run in this state has yet to end (scheduled, or running).</summary>
     public static bool IsGoing(WorkflowState? state) => state?.Status is WorkflowRuntimeStatus.Running or WorkflowRuntimeStatus.Pending;
-
-    /// <summary>A mailbox's report line before a run has reached it: pending, nothing counted, no error.</summary>
-    public static MailboxReport PendingReport(ManifestEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        return new MailboxReport(entry.Line, entry.SourceLogin, entry.DestinationUsername, MailboxStatus.Pending, null, null, null, MailboxCounters.Zero, TimeSpan.Zero, []);
-    }
 
     /// <summary>Whether the batch's latest run has yet to end.</summary>
     public async Task<bool> IsGoingAsync(BatchDefinition batch, CancellationToken cancellationToken)

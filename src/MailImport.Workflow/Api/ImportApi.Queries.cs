@@ -1,9 +1,9 @@
 using System.Text.Json;
+using MailImport.Core.Batches;
 using MailImport.Core.Reports;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace MailImport.Workflow.Api;
@@ -79,7 +79,7 @@ public sealed partial class ImportApi
             }
             else if (!lines.ContainsKey(entry.Line))
             {
-                lines[entry.Line] = BatchRuns.PendingReport(entry);
+                lines[entry.Line] = entry.PendingReport();
             }
         }
     }

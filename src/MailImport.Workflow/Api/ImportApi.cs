@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
+using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Settings;
-using MailImport.Workflow.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Core.Errors;
 using MailImport.Core.Sources;
-using MailImport.Workflow.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 

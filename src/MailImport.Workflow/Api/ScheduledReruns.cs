@@ -1,9 +1,9 @@
 using Cronos;
+using MailImport.Core.Batches;
+using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Settings;
-using MailImport.Workflow.Storage;
 using Microsoft.Extensions.Options;
 
 namespace MailImport.Workflow.Api;

@@ -1,7 +1,3 @@
-using DurableTask.Core;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
-
 namespace MailImport.Workflow.Hosting;
 
 /// <summary>Where an orchestration instance stands.</summary>
@@ -27,7 +23,7 @@ public enum WorkflowRuntimeStatus
 public sealed record WorkflowState(string InstanceId, WorkflowRuntimeStatus Status, string? CustomStatus, string? Output);
 
 /// <summary>The one small interface the HTTP handlers use to reach a Durable engine: the Functions app's
-/// <see cref="DurableTaskClient"/> or the local host's <see cref="TaskHubClient"/>.</summary>
+/// DurableTaskClient (DurableTaskClientEngine) or the local host's TaskHubClient (TaskHubClientEngine).</summary>
 public interface IWorkflowEngine
 {
     /// <summary>Schedules an orchestration under a chosen instance id.</summary>
@@ -38,56 +34,4 @@ public interface IWorkflowEngine
 
     /// <summary>Stops a running instance.</summary>
     Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken);
-}
-
-/// <summary>The engine behind the Functions app.</summary>
-public sealed class DurableTaskClientEngine(DurableTaskClient client) : IWorkflowEngine
-{
-    /// <inheritdoc/>
-    public Task StartAsync(string orchestration, object input, string instanceId, CancellationToken cancellationToken) =>
-        client.ScheduleNewOrchestrationInstanceAsync(orchestration, input, new StartOrchestrationOptions(instanceId), cancellationToken);
-
-    /// <inheritdoc/>
-    public async Task<WorkflowState?> GetStateAsync(string instanceId, CancellationToken cancellationToken)
-    {
-        var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
-        return metadata is null ? null : new WorkflowState(instanceId, metadata.RuntimeStatus switch
-        {
-            OrchestrationRuntimeStatus.Pending => WorkflowRuntimeStatus.Pending,
-            OrchestrationRuntimeStatus.Completed => WorkflowRuntimeStatus.Completed,
-            OrchestrationRuntimeStatus.Failed => WorkflowRuntimeStatus.Failed,
-            OrchestrationRuntimeStatus.Terminated => WorkflowRuntimeStatus.Terminated,
-            _ => WorkflowRuntimeStatus.Running,
-        }, metadata.SerializedCustomStatus, metadata.SerializedOutput);
-    }
-
-    /// <inheritdoc/>
-    public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
-        client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
-}
-
-/// <summary>The engine behind the local host and the tests.</summary>
-public sealed class TaskHubClientEngine(TaskHubClient client) : IWorkflowEngine
-{
-    /// <inheritdoc/>
-    public Task StartAsync(string orchestration, object input, string instanceId, CancellationToken cancellationToken) =>
-        client.CreateOrchestrationInstanceAsync(orchestration, "", instanceId, input);
-
-    /// <inheritdoc/>
-    public async Task<WorkflowState?> GetStateAsync(string instanceId, CancellationToken cancellationToken)
-    {
-        var state = await client.GetOrchestrationStateAsync(instanceId);
-        return state is null ? null : new WorkflowState(instanceId, state.OrchestrationStatus switch
-        {
-            OrchestrationStatus.Pending => WorkflowRuntimeStatus.Pending,
-            OrchestrationStatus.Completed => WorkflowRuntimeStatus.Completed,
-            OrchestrationStatus.Failed => WorkflowRuntimeStatus.Failed,
-            OrchestrationStatus.Terminated or OrchestrationStatus.Canceled => WorkflowRuntimeStatus.Terminated,
-            _ => WorkflowRuntimeStatus.Running,
-        }, state.Status, state.Output);
-    }
-
-    /// <inheritdoc/>
-    public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
-        client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason);
 }

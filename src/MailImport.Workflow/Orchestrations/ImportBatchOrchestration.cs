@@ -1,7 +1,7 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 using MailImport.Workflow.Activities;
-using MailImport.Workflow.Model;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 

@@ -1,13 +1,13 @@
-using MailImport.Workflow.Settings;
 using System.Text;
 using Azure.Storage.Blobs;
+using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Core.Reports;
 using MailImport.Core.Sources;
+using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Api;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Storage;
 using MailImport.Workflow.Tests.EndToEnd;
 using Microsoft.Extensions.Options;
 
@@ -159,16 +159,5 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
         await Runs(storage, engine).StopAsync(batch, "closed", CancellationToken.None);
 
         Assert.Equal(going ? [batch.Runs[^1].RunId] : new List<string>(), engine.Terminated);
-    }
-
-    [Fact]
-    public void PendingReport_IsPendingWithNothingCountedAndNoError()
-    {
-        var line = BatchRuns.PendingReport(new ManifestEntry(4, "ivan@old.example", "ivan"));
-
-        Assert.Equal((4, "ivan@old.example", "ivan", MailboxStatus.Pending), (line.LineNumber, line.SourceLogin, line.DestinationUsername, line.Status));
-        Assert.True(line is { Code: null, Message: null, Fix: null });
-        Assert.Equal((MailboxCounters.Zero, TimeSpan.Zero), (line.Counters, line.Duration));
-        Assert.Empty(line.FailedMessages);
     }
 }

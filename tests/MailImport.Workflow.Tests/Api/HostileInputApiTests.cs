@@ -4,9 +4,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using MailImport.Infrastructure.Storage;
 using MailImport.Testing;
 using MailImport.Workflow.Api;
-using MailImport.Workflow.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Workflow.Tests.Api;

@@ -1,5 +1,5 @@
+using MailImport.Core.Batches;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Model;
 
 namespace MailImport.Workflow.Tests.Api;
 

@@ -3,11 +3,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Testing;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Orchestrations;
-using MailImport.Workflow.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Workflow.Tests.Api;

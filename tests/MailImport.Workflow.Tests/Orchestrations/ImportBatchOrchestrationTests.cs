@@ -1,6 +1,6 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
 
 namespace MailImport.Workflow.Tests.Orchestrations;

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using DurableTask.Core;
+using MailImport.Core.Batches;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
+using MailImport.Local.Engine;
 using MailImport.Mail.Errors;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Model;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Testing.Sidecar;

@@ -1,0 +1,116 @@
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Core.Sources;
+
+namespace MailImport.Core.Batches;
+
+/// <summary>How an import behaves, as the admin chose when starting it.</summary>
+public sealed record ImportOptions
+{
+    /// <summary>Check everything and report what a real run would do; create and copy nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Copy Gmail's All Mail and Important too.</summary>
+    public bool IncludeGmailAllMail { get; init; }
+
+    /// <summary>Re-run incrementally on this CRON schedule (five fields, UTC) until the batch is closed; null for
+    /// none; "default" for the service's default (daily).</summary>
+    public string? Schedule { get; init; }
+}
+
+/// <summary>One batch: what the admin asked for, kept in blob storage for every run of it.</summary>
+/// <param name="BatchId">32 lower-case hex digits.</param>
+/// <param name="Domain">The destination domain.</param>
+/// <param name="Source">The source server.</param>
+/// <param name="Options">The admin's choices.</param>
+/// <param name="CreatedAt">When the batch was created.</param>
+public sealed record BatchDefinition(string BatchId, string Domain, SourceServer Source, ImportOptions Options, DateTimeOffset CreatedAt)
+{
+    /// <summary>A closed batch takes no more runs and its secrets are deleted.</summary>
+    public bool Closed { get; init; }
+
+    /// <summary>The runs so far, oldest first: their ids double as orchestration instance ids.</summary>
+    public IReadOnlyList<BatchRunRecord> Runs { get; init; } = [];
+}
+
+/// <summary>Which mailboxes a run takes and how.</summary>
+public enum RunMode
+{
+    /// <summary>Every mailbox of the batch (the first run).</summary>
+    Full,
+    /// <summary>Only mailboxes that failed or finished partially, resuming from their cursors.</summary>
+    RetryFailed,
+    /// <summary>Every mailbox, for what arrived since the last run.</summary>
+    Incremental,
+    /// <summary>Pre-flight: logins, folders, counts and username availability; nothing created or copied.</summary>
+    DryRun,
+}
+
+/// <summary>One run of a batch.</summary>
+/// <param name="RunId">The run's id, also its orchestration instance id.</param>
+/// <param name="Mode">Which mailboxes and how.</param>
+/// <param name="StartedAt">When it was started.</param>
+public sealed record BatchRunRecord(string RunId, RunMode Mode, DateTimeOffset StartedAt);
+
+/// <summary>One mailbox of the sanitised manifest: no password, only what names its secrets.</summary>
+/// <param name="Line">The credential line (or JSON entry); with the batch id it names the mailbox's secrets.</param>
+/// <param name="SourceLogin">The login at the source.</param>
+/// <param name="DestinationUsername">The username at the destination.</param>
+public sealed record ManifestEntry(int Line, string SourceLogin, string DestinationUsername)
+{
+    /// <summary>This mailbox's report line before a run has reached it: pending, nothing counted, no error.</summary>
+    public MailboxReport PendingReport() =>
+        new(Line, SourceLogin, DestinationUsername, MailboxStatus.Pending, null, null, null, MailboxCounters.Zero, TimeSpan.Zero, []);
+}
+
+/// <summary>What ingestion made of the credential file: the mailboxes to import and the lines that cannot be.</summary>
+/// <param name="Entries">Valid lines.</param>
+/// <param name="Invalid">Report lines for the lines that broke the grammar or the rules.</param>
+public sealed record Manifest(IReadOnlyList<ManifestEntry> Entries, IReadOnlyList<MailboxReport> Invalid);
+
+/// <summary>The input of a batch run's orchestration: ids and choices, no password, no message.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">This run.</param>
+/// <param name="Mode">Which mailboxes and how.</param>
+/// <param name="Concurrency">Mailboxes in flight at once (fixed per run, so replays decide alike).</param>
+/// <param name="ChunksPerGeneration">Chunks a mailbox orchestration runs before it continues as new.</param>
+/// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure; it doubles per attempt.</param>
+public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, int Concurrency = 8, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5);
+
+/// <summary>The input of one mailbox's orchestration; carried across ContinueAsNew with what it has done so far.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Mode">The run's mode.</param>
+/// <param name="Entry">The mailbox.</param>
+/// <param name="Chunks">Chunks copied so far in this run.</param>
+/// <param name="StartedAt">When this run started on the mailbox (orchestration time).</param>
+/// <param name="AccountCreated">True once the destination mailbox is known to exist.</param>
+/// <param name="ChunksPerGeneration">Chunks before the orchestration continues as new.</param>
+/// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure.</param>
+public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5);
+
+/// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
+/// <param name="Line">The credential line.</param>
+/// <param name="SourceLogin">The source login.</param>
+/// <param name="DestinationUsername">The destination username.</param>
+/// <param name="Status">Running, done, partial, failed, or ready (dry run).</param>
+/// <param name="Code">The error, if any.</param>
+/// <param name="Message">What happened.</param>
+/// <param name="Counters">Messages and bytes.</param>
+/// <param name="Duration">Time spent in this run.</param>
+/// <param name="FailedMessages">Messages that could not be copied.</param>
+public sealed record MailboxOutcome(
+    int Line,
+    string SourceLogin,
+    string DestinationUsername,
+    MailboxStatus Status,
+    ErrorCode? Code,
+    string? Message,
+    MailboxCounters Counters,
+    TimeSpan Duration,
+    IReadOnlyList<MessageFailure> FailedMessages)
+{
+    /// <summary>The report line of this outcome, with the fix from the catalogue.</summary>
+    public MailboxReport ToReport() => new(Line, SourceLogin, DestinationUsername, Status, Code, Message,
+        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages);
+}

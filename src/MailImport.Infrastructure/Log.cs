@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Infrastructure;
+
+/// <summary>Every log line of the adapters, as source-generated methods: ids and counts, never a password or a token.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Created mailbox {Nickname} in Yandex 360 organisation {OrgId}")]
+    public static partial void MailboxCreated(ILogger logger, string nickname, long orgId);
+
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Mailbox {Nickname} already exists in Yandex 360 organisation {OrgId}; its password is left alone")]
+    public static partial void MailboxAlreadyExists(ILogger logger, string nickname, long orgId);
+
+    [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Yandex 360 organisation {OrgId} refused mailbox {Nickname}: {Reason}")]
+    public static partial void MailboxRefused(ILogger logger, string nickname, long orgId, string reason);
+
+    [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "Yandex 360 at {BaseUrl} could not be reached: {Problem}")]
+    public static partial void DirectoryUnreachable(ILogger logger, Uri baseUrl, string problem);
+
+    [LoggerMessage(EventId = 6105, Level = LogLevel.Warning, Message = "Yandex 360 organisation {OrgId} answered HTTP {Status}; retry after {RetryAfter}")]
+    public static partial void DirectoryUnavailable(ILogger logger, long orgId, int status, TimeSpan? retryAfter);
+
+    [LoggerMessage(EventId = 6106, Level = LogLevel.Error, Message = "Yandex 360 refused the OAuth token for organisation {OrgId} (HTTP {Status})")]
+    public static partial void DirectoryUnauthorized(ILogger logger, long orgId, int status);
+}

@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MailImport.Core;
+using MailImport.Core.Errors;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Settings;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Infrastructure.Provisioning;
+
+/// <summary>The destination directory on Yandex 360: the Directory API v1 (<c>/directory/v1/org/{orgId}/...</c>).</summary>
+/// <remarks>
+/// <para>Nicknames are organisation-wide in Yandex 360: one employee has one login and an address on every domain of
+/// the organisation, so "does the mailbox exist" is a case-insensitive nickname match over the org's users.</para>
+/// <para>The user list is read before every create. That costs a paged scan, but it is what keeps
+/// <see cref="ProvisioningOutcome.AlreadyExists"/> honest: an existing employee's password is never touched, and we
+/// do not depend on how the service words a duplicate-nickname refusal. A 409 from the create (a race with another
+/// run or an admin) is read as "already exists" too.</para>
+/// </remarks>
+public sealed partial class Yandex360Directory(
+    HttpClient http,
+    Yandex360Options options,
+    ISecretStore secrets,
+    ILogger<Yandex360Directory> logger,
+    TimeProvider? timeProvider = null) : IDestinationDirectory
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly TimeProvider clock = timeProvider ?? TimeProvider.System;
+
+    /// <inheritdoc/>
+    public async Task<bool> IsDomainConfirmedAsync(string domain, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(domain);
+        var ascii = ToAsciiDomain(domain);
+        using var response = await SendAsync(HttpMethod.Get, $"domains/{Uri.EscapeDataString(ascii)}", null, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // The domain is not connected to this organisation: mailboxes cannot be created in it.
+            return false;
+        }
+
+        await EnsureReadSucceededAsync(response, "read the domain", cancellationToken);
+        var info = await ReadJsonAsync<DomainInfo>(response, cancellationToken);
+        return info?.Verified == true;
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> IsUsernameFreeAsync(string domain, string username, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        return await FindUserAsync(username, cancellationToken) is null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ProvisioningResult> EnsureMailboxAsync(string domain, string username, Secret password, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        ArgumentNullException.ThrowIfNull(password);
+
+        if (await FindUserAsync(username, cancellationToken) is not null)
+        {
+            Log.MailboxAlreadyExists(logger, username, options.OrgId);
+            return new ProvisioningResult(ProvisioningOutcome.AlreadyExists);
+        }
+
+        using var response = await SendAsync(HttpMethod.Post, "users", CreateUserBody(username, password, options.DepartmentId), cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            Log.MailboxCreated(logger, username, options.OrgId);
+            return new ProvisioningResult(ProvisioningOutcome.Created);
+        }
+
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Someone created the nickname between our lookup and our create.
+            Log.MailboxAlreadyExists(logger, username, options.OrgId);
+            return new ProvisioningResult(ProvisioningOutcome.AlreadyExists);
+        }
+
+        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity)
+        {
+            var reason = Redact(await ReadErrorMessageAsync(response, cancellationToken), password);
+            Log.MailboxRefused(logger, username, options.OrgId, reason);
+            return ProvisioningResult.Refused(ErrorCode.DestinationAccountRefused, reason);
+        }
+
+        throw await UnexpectedAsync(response, "create the mailbox", cancellationToken);
+    }
+
+    /// <summary>Pages through the organisation's users until one has this nickname.</summary>
+    private async Task<UserInfo?> FindUserAsync(string nickname, CancellationToken cancellationToken)
+    {
+        var pageSize = Math.Max(1, options.PageSize);
+        for (var page = 1; ; page++)
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"users?page={page}&perPage={pageSize}", null, cancellationToken);
+            await EnsureReadSucceededAsync(response, "list the users", cancellationToken);
+            var list = await ReadJsonAsync<UserList>(response, cancellationToken);
+            var users = list?.Users ?? [];
+            var match = users.FirstOrDefault(u => string.Equals(u.Nickname, nickname, StringComparison.OrdinalIgnoreCase));
+            if (match is not null)
+            {
+                return match;
+            }
+
+            // "pages" is the documented end marker; without it a short page ends the list, and an empty page always
+            // does, so a service that omits it cannot keep us looping.
+            var last = list?.Pages is { } pages ? page >= pages : users.Count < pageSize;
+            if (users.Count == 0 || last)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The create request. This is the one place the password is revealed: it goes into the body and
+    /// nowhere else.</summary>
+    private static StringContent CreateUserBody(string username, Secret password, long departmentId)
+    {
+        var body = new CreateUserRequest(
+            Nickname: username,
+            Password: password.Reveal(),
+            // The migration logs in with exactly this password; a forced change would lock IMAP out until the
+            // employee signs in on the web.
+            PasswordChangeRequired: false,
+            // The directory wants a first and a last name and we only know the login; the admin renames later.
+            Name: new PersonName(username, username),
+            DepartmentId: departmentId);
+        return new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, HttpContent? content, CancellationToken cancellationToken)
+    {
+        var token = await secrets.GetAsync(options.TokenSecretName, cancellationToken);
+        var uri = new Uri(options.BaseUrl, $"/directory/v1/org/{options.OrgId.ToString(CultureInfo.InvariantCulture)}/{relative}");
+        using var request = new HttpRequestMessage(method, uri) { Content = content };
+        // Yandex ID tokens go in the "OAuth" scheme, not "Bearer".
+        request.Headers.Authorization = new AuthenticationHeaderValue("OAuth", token.Reveal());
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            Log.DirectoryUnreachable(logger, options.BaseUrl, e.Message);
+            throw new DirectoryUnavailableException($"Yandex 360 at {options.BaseUrl} could not be reached: {e.Message}", null, e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient reports its own timeout as a cancellation the caller did not ask for.
+            Log.DirectoryUnreachable(logger, options.BaseUrl, "timed out");
+            throw new DirectoryUnavailableException($"Yandex 360 at {options.BaseUrl} did not answer in time.", null, e);
+        }
+
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            var message = await ReadErrorMessageAsync(response, cancellationToken);
+            var status = (int)response.StatusCode;
+            response.Dispose();
+            Log.DirectoryUnauthorized(logger, options.OrgId, status);
+            throw new DirectoryUnauthorizedException(
+                $"Yandex 360 refused the OAuth token for organisation {options.OrgId} (HTTP {status}: {message}). " +
+                "Renew the token or give it the directory scopes.");
+        }
+
+        if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
+        {
+            var retryAfter = RetryAfter(response);
+            var status = (int)response.StatusCode;
+            response.Dispose();
+            Log.DirectoryUnavailable(logger, options.OrgId, status, retryAfter);
+            throw new DirectoryUnavailableException(
+                status == 429
+                    ? $"Yandex 360 asked us to slow down (HTTP 429){(retryAfter is { } d ? $"; retry after {d.TotalSeconds:0} s" : "")}."
+                    : $"Yandex 360 is unavailable (HTTP {status}).",
+                retryAfter);
+        }
+
+        return response;
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - clock.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private async Task EnsureReadSucceededAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await UnexpectedAsync(response, what, cancellationToken);
+        }
+    }
+
+    /// <summary>An answer the contract has no place for (a wrong org id gives 404, say): a configuration fault,
+    /// not something a retry or a per-mailbox refusal would fix.</summary>
+    private async Task<Exception> UnexpectedAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        var message = await ReadErrorMessageAsync(response, cancellationToken);
+        return new InvalidOperationException(
+            $"Yandex 360 answered HTTP {(int)response.StatusCode} when asked to {what} in organisation {options.OrgId}: {message}. " +
+            "Check the organisation id and the API base URL.");
+    }
+
+    /// <summary>The <c>message</c> of the API's error body (<c>{"code": ..., "message": ..., "details": [...]}</c>),
+    /// or the status line when the body is not that shape.</summary>
+    private static async Task<string> ReadErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            text = "";
+        }
+
+        try
+        {
+            var error = JsonSerializer.Deserialize<ApiError>(text, Json);
+            if (!string.IsNullOrWhiteSpace(error?.Message))
+            {
+                return Shorten(error.Message);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's HTML page, say): fall back to the status line.
+        }
+
+        return string.IsNullOrWhiteSpace(response.ReasonPhrase) ? $"HTTP {(int)response.StatusCode}" : response.ReasonPhrase;
+    }
+
+    private static async Task<T?> ReadJsonAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"Yandex 360 answered something that is not the documented JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A service that echoes its input must not carry the password into our reports and logs.</summary>
+    private static string Redact(string text, Secret password) =>
+        password.Length == 0 ? text : text.Replace(password.Reveal(), Secret.Mask, StringComparison.Ordinal);
+
+    private static string Shorten(string text) => text.Length <= 500 ? text : string.Concat(text.AsSpan(0, 500), "…");
+
+    /// <summary>The API wants Cyrillic domains (<c>домен.рф</c>) in Punycode.</summary>
+    private static string ToAsciiDomain(string domain)
+    {
+        var trimmed = domain.Trim().TrimEnd('.');
+        try
+        {
+            return new IdnMapping().GetAscii(trimmed).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            // Not a valid IDN: send it as given and let the service answer 404.
+            return trimmed;
+        }
+    }
+
+    private sealed record DomainInfo(string? Name, bool? Verified);
+
+    private sealed record UserInfo(string? Id, string? Nickname, string? Email);
+
+    private sealed record UserList(IReadOnlyList<UserInfo>? Users, int? Page, int? Pages, int? PerPage, int? Total);
+
+    private sealed record PersonName(string First, string Last);
+
+    private sealed record CreateUserRequest(string Nickname, string Password, bool PasswordChangeRequired, PersonName Name, long DepartmentId);
+
+    private sealed record ApiError(int? Code, string? Message);
+}

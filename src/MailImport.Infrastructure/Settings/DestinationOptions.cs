@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+using MailImport.Core.Sources;
+using MailImport.Mail.Connections;
+
+namespace MailImport.Infrastructure.Settings;
+
+/// <summary>Where the destination's IMAP server is: the mailboxes MailImport creates are filled through it.</summary>
+public sealed class DestinationOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "MailImport:Destination";
+
+    /// <summary>IMAP host (imap.yandex.ru for Yandex 360).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ImapHost { get; set; } = "imap.yandex.ru";
+
+    /// <summary>IMAP port.</summary>
+    [Range(1, 65535)]
+    public int ImapPort { get; set; } = 993;
+
+    /// <summary>How the connection is protected.</summary>
+    [EnumDataType(typeof(TransportSecurity))]
+    public TransportSecurity Security { get; set; } = TransportSecurity.SslOnConnect;
+
+    /// <summary>SHA-256 fingerprint of a certificate to trust although it does not validate (a local Dovecot).</summary>
+    public string? TrustedCertificateSha256 { get; set; }
+
+    /// <summary>The endpoint these settings describe.</summary>
+    public ServerEndpoint Endpoint => new(ImapHost, ImapPort, Security, TrustedCertificateSha256?.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant());
+}

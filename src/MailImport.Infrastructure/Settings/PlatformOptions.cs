@@ -1,0 +1,63 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MailImport.Infrastructure.Settings;
+
+/// <summary>Where storage, secrets, the destination directory and the task hub are: the settings that pick the
+/// adapters, at the root of the MailImport section.</summary>
+public sealed class PlatformOptions : IValidatableObject
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "MailImport";
+
+    /// <summary>Blob endpoint in Azure, reached with the managed identity (https://account.blob.core.windows.net).</summary>
+    public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>A storage connection string instead, for Azurite locally ("UseDevelopmentStorage=true").</summary>
+    public string? StorageConnectionString { get; set; }
+
+    /// <summary>Key Vault in Azure (https://vault.vault.azure.net), reached with the managed identity.</summary>
+    public Uri? KeyVaultUri { get; set; }
+
+    /// <summary>Locally instead of Key Vault: a base64 256-bit key for the encrypted secret blobs.</summary>
+    public string? LocalSecretKey { get; set; }
+
+    /// <summary>The destination directory.</summary>
+    [EnumDataType(typeof(DirectoryKind))]
+    public DirectoryKind Directory { get; set; } = DirectoryKind.Yandex360;
+
+    /// <summary>The managed identity's client id, when the app has a user-assigned identity.</summary>
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>The task hub's name in storage: host.json reads the same setting for the Functions app. Azure Storage
+    /// task hub names are 3 to 45 letters and digits, starting with a letter
+    /// (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-task-hubs).</summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,44}$", ErrorMessage = "A task hub name is 3 to 45 letters and digits and starts with a letter.")]
+    public string TaskHub { get; set; } = "MailImportLocal";
+
+    /// <summary>The local host's engine: seconds a dequeued message stays invisible, so after a crash work resumes
+    /// this long later. The Functions app sets its own in host.json (controlQueueVisibilityTimeout).</summary>
+    [Range(1, 3600)]
+    public int VisibilitySeconds { get; set; } = 30;
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (BlobServiceUri is null && string.IsNullOrEmpty(StorageConnectionString))
+        {
+            yield return new ValidationResult("Set the blob endpoint (Azure) or a storage connection string (Azurite).",
+                [nameof(BlobServiceUri), nameof(StorageConnectionString)]);
+        }
+
+        if (KeyVaultUri is null && !IsAesKey(LocalSecretKey))
+        {
+            yield return new ValidationResult("Set the Key Vault (Azure) or a local secret key: 32 random bytes in base64 (openssl rand -base64 32).",
+                [nameof(KeyVaultUri), nameof(LocalSecretKey)]);
+        }
+    }
+
+    private static bool IsAesKey(string? base64)
+    {
+        Span<byte> key = stackalloc byte[33];
+        return base64 is not null && Convert.TryFromBase64String(base64, key, out var length) && length == 32;
+    }
+}

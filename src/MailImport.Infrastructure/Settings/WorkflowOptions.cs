@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+using Cronos;
+using MailImport.Mail.Sync;
+
+namespace MailImport.Infrastructure.Settings;
+
+/// <summary>How hard the workflow pushes, chosen for IMAP servers' connection caps and the Functions timeout.</summary>
+public sealed class WorkflowOptions : IValidatableObject
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "MailImport:Workflow";
+
+    /// <summary>Mailboxes copied at the same time in one batch.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxMailboxesInFlight { get; set; } = 8;
+
+    /// <summary>Connections one source host accepts from us at once (Gmail allows about 15 per account group);
+    /// each mailbox in flight holds one.</summary>
+    [Range(1, int.MaxValue)]
+    public int ConnectionsPerSourceHost { get; set; } = 15;
+
+    /// <summary>Messages one chunk copies at most.</summary>
+    [Range(1, int.MaxValue)]
+    public int ChunkMessages { get; set; } = 2_000;
+
+    /// <summary>Megabytes one chunk copies at most.</summary>
+    [Range(1, int.MaxValue)]
+    public int ChunkMegabytes { get; set; } = 256;
+
+    /// <summary>Seconds one chunk runs at most: well inside the Functions timeout (host.json functionTimeout).</summary>
+    [Range(1, int.MaxValue)]
+    public int ChunkSeconds { get; set; } = 180;
+
+    /// <summary>Chunks a mailbox orchestration runs before it continues as new, so its history stays small.</summary>
+    [Range(1, int.MaxValue)]
+    public int ChunksPerGeneration { get; set; } = 10;
+
+    /// <summary>The schedule of a batch that asks for scheduled re-runs without giving one: daily at 03:00 UTC.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string DefaultSchedule { get; set; } = "0 3 * * *";
+
+    /// <summary>The chunk budget these settings give.</summary>
+    public ChunkBudget Budget => new(ChunkMessages, ChunkMegabytes * 1024L * 1024, TimeSpan.FromSeconds(ChunkSeconds));
+
+    /// <summary>Mailboxes in flight for one batch: the smaller of the two limits.</summary>
+    public int Concurrency => Math.Max(1, Math.Min(MaxMailboxesInFlight, ConnectionsPerSourceHost));
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The same reading scheduled re-runs give a batch's schedule: five-field standard CRON.
+        if (!string.IsNullOrEmpty(DefaultSchedule) && !CronExpression.TryParse(DefaultSchedule, CronFormat.Standard, out _))
+        {
+            yield return new ValidationResult("Give a five-field CRON schedule, such as \"0 3 * * *\".", [nameof(DefaultSchedule)]);
+        }
+    }
+}

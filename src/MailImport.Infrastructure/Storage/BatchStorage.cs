@@ -1,0 +1,232 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using MailImport.Core.Batches;
+using MailImport.Core.Reports;
+using MailImport.Mail.Sync;
+
+namespace MailImport.Infrastructure.Storage;
+
+/// <summary>The blobs of every batch: the raw upload (until ingested), the batch record, the sanitised manifest,
+/// each mailbox's cursor, and the reports.</summary>
+/// <remarks>
+/// Two private containers: uploads hold raw credential files (with passwords) only until the first activity has
+/// moved the passwords into the secret store; batches hold everything else, none of it secret.
+/// </remarks>
+public sealed class BatchStorage(BlobServiceClient blobs)
+{
+    /// <summary>The container for raw credential files.</summary>
+    public const string UploadsContainer = "mailimport-uploads";
+
+    /// <summary>The container for batch records, manifests, cursors and reports.</summary>
+    public const string BatchesContainer = "mailimport-batches";
+
+    private static readonly JsonSerializerOptions Json = BatchReportFormats.Json;
+
+    private BlobContainerClient Uploads => blobs.GetBlobContainerClient(UploadsContainer);
+
+    private BlobContainerClient Batches => blobs.GetBlobContainerClient(BatchesContainer);
+
+    /// <summary>Creates the containers (private) if they are missing.</summary>
+    public async Task EnsureContainersAsync(CancellationToken cancellationToken)
+    {
+        await Uploads.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
+        await Batches.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Stores the raw credential upload; <paramref name="isJson"/> says which grammar it follows.</summary>
+    public Task UploadCredentialsAsync(string batchId, byte[] content, bool isJson, CancellationToken cancellationToken) =>
+        Uploads.GetBlobClient(RawName(batchId)).UploadAsync(new BinaryData(content), new BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { ["format"] = isJson ? "json" : "text" },
+        }, cancellationToken);
+
+    /// <summary>The raw upload and whether it is JSON, or null once it has been ingested and deleted.</summary>
+    public async Task<(byte[] Content, bool IsJson)?> ReadCredentialsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var download = await Uploads.GetBlobClient(RawName(batchId)).DownloadContentAsync(cancellationToken);
+            return (download.Value.Content.ToArray(), download.Value.Details.Metadata.TryGetValue("format", out var f) && f == "json");
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes the raw upload: after ingestion no blob holds a password.</summary>
+    public Task DeleteCredentialsAsync(string batchId, CancellationToken cancellationToken) =>
+        Uploads.DeleteBlobIfExistsAsync(RawName(batchId), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+
+    /// <summary>Saves the batch record.</summary>
+    public Task SaveBatchAsync(BatchDefinition batch, CancellationToken cancellationToken) =>
+        SaveAsync($"{batch.BatchId}/batch.json", batch, cancellationToken);
+
+    /// <summary>The batch record, or null for an unknown batch.</summary>
+    public Task<BatchDefinition?> LoadBatchAsync(string batchId, CancellationToken cancellationToken) =>
+        LoadAsync<BatchDefinition>($"{batchId}/batch.json", cancellationToken);
+
+    /// <summary>Saves the sanitised manifest.</summary>
+    public Task SaveManifestAsync(string batchId, Manifest manifest, CancellationToken cancellationToken) =>
+        SaveAsync($"{batchId}/manifest.json", manifest, cancellationToken);
+
+    /// <summary>The manifest, or null before ingestion.</summary>
+    public Task<Manifest?> LoadManifestAsync(string batchId, CancellationToken cancellationToken) =>
+        LoadAsync<Manifest>($"{batchId}/manifest.json", cancellationToken);
+
+    /// <summary>Saves the report as report.json and report.csv.</summary>
+    public async Task SaveReportAsync(BatchReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        await Batches.GetBlobClient($"{report.BatchId}/report.json").UploadAsync(new BinaryData(BatchReportFormats.ToJson(report)), overwrite: true, cancellationToken);
+        await Batches.GetBlobClient($"{report.BatchId}/report.csv").UploadAsync(new BinaryData(BatchReportFormats.ToCsv(report)), overwrite: true, cancellationToken);
+    }
+
+    /// <summary>The latest report, or null before the first run ended.</summary>
+    public Task<BatchReport?> LoadReportAsync(string batchId, CancellationToken cancellationToken) =>
+        LoadAsync<BatchReport>($"{batchId}/report.json", cancellationToken);
+
+    /// <summary>The cursor store of one mailbox of a batch.</summary>
+    public ICursorStore CursorStore(string batchId, int line) =>
+        new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"), Batches.GetBlobClient($"{batchId}/cursors/{line}.lock"));
+
+    /// <summary>Every batch id in storage (a batch is a folder of the batches container).</summary>
+    public async IAsyncEnumerable<string> ListBatchIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in Batches.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", null, cancellationToken))
+        {
+            if (item.IsPrefix && IsBatchId(item.Prefix.TrimEnd('/')))
+            {
+                yield return item.Prefix.TrimEnd('/');
+            }
+        }
+    }
+
+    /// <summary>Whether a batch id has the shape of ours (so a path trick never reaches storage).</summary>
+    public static bool IsBatchId(string? value) =>
+        value is { Length: 32 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    private static string RawName(string batchId) => $"{batchId}/credentials";
+
+    private Task SaveAsync<T>(string name, T value, CancellationToken cancellationToken) =>
+        Batches.GetBlobClient(name).UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(value, Json)), overwrite: true, cancellationToken);
+
+    private async Task<T?> LoadAsync<T>(string name, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            var download = await Batches.GetBlobClient(name).DownloadContentAsync(cancellationToken);
+            return JsonSerializer.Deserialize<T>(download.Value.Content.ToMemory().Span, Json);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A cursor in one blob; an upload replaces a blob whole, so a crash leaves the old cursor or the new one.</summary>
+    private sealed class BlobCursorStore(BlobClient blob, BlobClient lockBlob) : ICursorStore
+    {
+        public async Task<MailboxCursor?> LoadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return MailboxCursor.FromJson((await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                return null;
+            }
+        }
+
+        public Task SaveAsync(MailboxCursor cursor, CancellationToken cancellationToken) =>
+            blob.UploadAsync(new BinaryData(cursor.ToJson()), overwrite: true, cancellationToken);
+
+        // The hold is a lease on a blob of its own, so cursor writes need no lease id.
+        public async Task<ICursorLock?> TryLockAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await lockBlob.UploadAsync(BinaryData.Empty, overwrite: false, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // There already, perhaps leased: the lease decides.
+            }
+
+            var lease = lockBlob.GetBlobLeaseClient();
+            try
+            {
+                await lease.AcquireAsync(BlobLease.Duration, cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                return null;
+            }
+
+            return new BlobLease(lease);
+        }
+    }
+
+    /// <summary>A blob lease of the shortest length, renewed while held: after a crash the mailbox is free again within
+    /// <see cref="Duration"/>.</summary>
+    private sealed class BlobLease : ICursorLock
+    {
+        public static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
+
+        private readonly BlobLeaseClient lease;
+        private readonly CancellationTokenSource lost = new();
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task renewing;
+
+        public BlobLease(BlobLeaseClient lease)
+        {
+            this.lease = lease;
+            renewing = RenewAsync();
+        }
+
+        public CancellationToken Lost => lost.Token;
+
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await renewing;
+            try
+            {
+                await lease.ReleaseAsync();
+            }
+            catch (RequestFailedException)
+            {
+                // Lost already, or storage away: the lease lapses by itself.
+            }
+
+            lost.Dispose();
+            stop.Dispose();
+        }
+
+        private async Task RenewAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(Duration / 3, stop.Token);
+                    await lease.RenewAsync(cancellationToken: stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Released.
+            }
+            catch (Exception e) when (e is RequestFailedException or OperationCanceledException or IOException or TimeoutException)
+            {
+                // Not renewed in time, or taken: another chunk may hold the mailbox now.
+                await lost.CancelAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using MailImport.Core;
+using MailImport.Core.Errors;
+using MailImport.Infrastructure.Provisioning;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Tests.StandIns;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Infrastructure.Tests.Provisioning;
+
+/// <summary>The Yandex 360 adapter against a local stand-in of the Directory API, over real HTTP.</summary>
+[SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the fields through IAsyncLifetime.DisposeAsync.")]
+public sealed class Yandex360DirectoryTests : IAsyncLifetime
+{
+    private const string Domain = "example.org";
+    private const string TokenName = "yandex360-oauth-token";
+
+    private readonly Yandex360StandIn standIn = new();
+    private readonly MemorySecretStore secrets = new();
+    private readonly CapturingLogger<Yandex360Directory> log = new();
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task InitializeAsync()
+    {
+        standIn.WithDomain(Domain, verified: true).WithDomain("pending.example", verified: false);
+        await standIn.StartAsync();
+        await secrets.SetAsync(TokenName, new Secret(standIn.Token), CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        http.Dispose();
+        await standIn.DisposeAsync();
+    }
+
+    private Yandex360Directory Directory(int pageSize = 1000, HttpClient? client = null) =>
+        new(client ?? http, new Yandex360Options { BaseUrl = standIn.BaseUrl, OrgId = standIn.OrgId, TokenSecretName = TokenName, PageSize = pageSize },
+            secrets, log);
+
+    [Fact]
+    public async Task IsDomainConfirmedAsync_VerifiedDomain_True()
+    {
+        Assert.True(await Directory().IsDomainConfirmedAsync(Domain, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task IsDomainConfirmedAsync_DomainNotVerified_False()
+    {
+        Assert.False(await Directory().IsDomainConfirmedAsync("pending.example", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task IsDomainConfirmedAsync_DomainNotInOrganisation_False()
+    {
+        Assert.False(await Directory().IsDomainConfirmedAsync("elsewhere.example", CancellationToken.None));
+        Assert.Contains(standIn.Requests, r => r.Path == $"/directory/v1/org/{standIn.OrgId}/domains/elsewhere.example");
+    }
+
+    [Fact]
+    public async Task IsDomainConfirmedAsync_CyrillicDomain_AskedInPunycode()
+    {
+        standIn.WithDomain("xn--e1afmkfd.xn--p1ai", verified: true);
+
+        Assert.True(await Directory().IsDomainConfirmedAsync("пример.рф", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task EnsureMailboxAsync_NewUser_CreatedWithThatPassword()
+    {
+        var result = await Directory().EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None);
+
+        Assert.Equal(new ProvisioningResult(ProvisioningOutcome.Created), result);
+        var user = Assert.Single(standIn.Users);
+        Assert.Equal("maria", user.Nickname);
+        Assert.Equal(Yandex360StandIn.RootDepartmentId, user.DepartmentId);
+        Assert.False(user.PasswordChangeRequired);
+        Assert.True(standIn.HasPassword("maria", new Secret("Passw0rd!")));
+        Assert.All(standIn.Requests, r => Assert.True(r.Authorized));
+    }
+
+    [Fact]
+    public async Task EnsureMailboxAsync_Twice_AlreadyExistsAndPasswordUnchanged()
+    {
+        var directory = Directory();
+        await directory.EnsureMailboxAsync(Domain, "maria", new Secret("First1pass"), CancellationToken.None);
+
+        var again = await directory.EnsureMailboxAsync(Domain, "Maria", new Secret("Second2pass"), CancellationToken.None);
+
+        Assert.Equal(ProvisioningOutcome.AlreadyExists, again.Outcome);
+        Assert.Single(standIn.Users);
+        Assert.True(standIn.HasPassword("maria", new Secret("First1pass")));
+        Assert.Single(standIn.Requests, r => r.Method == "POST");
+    }
+
+    [Fact]
+    public async Task EnsureMailboxAsync_CreatedByAdminMeanwhile_AlreadyExists()
+    {
+        // The lookup finds nothing, then the create meets a nickname someone took in between.
+        standIn.FailNext(1, HttpStatusCode.Conflict, method: "POST");
+
+        var result = await Directory().EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None);
+
+        Assert.Equal(ProvisioningOutcome.AlreadyExists, result.Outcome);
+    }
+
+    [Fact]
+    public async Task IsUsernameFreeAsync_AcrossPages_FindsTakenAndFree()
+    {
+        for (var i = 0; i < 25; i++)
+        {
+            standIn.WithUser($"user{i:00}", "Passw0rd!");
+        }
+
+        var directory = Directory(pageSize: 10);
+
+        Assert.False(await directory.IsUsernameFreeAsync(Domain, "USER23", CancellationToken.None));
+        Assert.True(await directory.IsUsernameFreeAsync(Domain, "user99", CancellationToken.None));
+        // user23 is on the third page of ten, and a free name is only known after the last of the three pages.
+        var listed = standIn.Requests.Where(r => r.Method == "GET" && r.Path.EndsWith("/users", StringComparison.Ordinal)).Select(r => r.Query);
+        Assert.Equal(["?page=1&perPage=10", "?page=2&perPage=10", "?page=3&perPage=10", "?page=1&perPage=10", "?page=2&perPage=10", "?page=3&perPage=10"], listed);
+    }
+
+    [Fact]
+    public async Task EnsureMailboxAsync_PasswordTooShortForService_RefusedWithServiceReason()
+    {
+        var result = await Directory().EnsureMailboxAsync(Domain, "maria", new Secret("abc1"), CancellationToken.None);
+
+        Assert.Equal(ProvisioningOutcome.Refused, result.Outcome);
+        Assert.Equal(ErrorCode.DestinationAccountRefused, result.Failure?.Code);
+        Assert.Contains("shorter than 6 characters", result.Failure?.Message, StringComparison.Ordinal);
+        Assert.Empty(standIn.Users);
+    }
+
+    [Fact]
+    public async Task EnsureMailboxAsync_NicknameServiceRejects_RefusedWithServiceReason()
+    {
+        var result = await Directory().EnsureMailboxAsync(Domain, "1maria", new Secret("Passw0rd!"), CancellationToken.None);
+
+        Assert.Equal(ProvisioningOutcome.Refused, result.Outcome);
+        Assert.Contains("must start with a Latin letter", result.Failure?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnyCall_WrongToken_DirectoryUnauthorizedException()
+    {
+        await secrets.SetAsync(TokenName, new Secret("y0_expired"), CancellationToken.None);
+        var directory = Directory();
+
+        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsUsernameFreeAsync(Domain, "maria", CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None));
+        Assert.Empty(standIn.Users);
+    }
+
+    [Fact]
+    public async Task AnyCall_OrganisationNotTheToken_DirectoryUnauthorizedException()
+    {
+        var directory = new Yandex360Directory(http, new Yandex360Options { BaseUrl = standIn.BaseUrl, OrgId = standIn.OrgId + 1, TokenSecretName = TokenName }, secrets, log);
+
+        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task EnsureMailboxAsync_Throttled_DirectoryUnavailableWithRetryAfter()
+    {
+        standIn.FailNext(1, HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(7));
+
+        var e = await Assert.ThrowsAsync<DirectoryUnavailableException>(
+            () => Directory().EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None));
+
+        Assert.Equal(TimeSpan.FromSeconds(7), e.RetryAfter);
+        Assert.Empty(standIn.Users);
+    }
+
+    [Fact]
+    public async Task IsDomainConfirmedAsync_ServiceUnavailable_DirectoryUnavailableThenRecovers()
+    {
+        standIn.FailNext(2, HttpStatusCode.ServiceUnavailable);
+        var directory = Directory();
+
+        var first = await Assert.ThrowsAsync<DirectoryUnavailableException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryUnavailableException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
+
+        Assert.Null(first.RetryAfter);
+        Assert.True(await directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task EnsureMailboxAsync_ServiceDown_DirectoryUnavailableException()
+    {
+        var directory = Directory();
+        await standIn.DisposeAsync();
+
+        var e = await Assert.ThrowsAsync<DirectoryUnavailableException>(
+            () => directory.EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None));
+
+        Assert.IsType<HttpRequestException>(e.InnerException);
+    }
+
+    [Fact]
+    public async Task IsUsernameFreeAsync_ServiceStalls_DirectoryUnavailableException()
+    {
+        standIn.StallNext(1, TimeSpan.FromSeconds(10));
+        using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(300) };
+
+        await Assert.ThrowsAsync<DirectoryUnavailableException>(
+            () => Directory(client: impatient).IsUsernameFreeAsync(Domain, "maria", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task IsUsernameFreeAsync_CallerCancels_OperationCanceled()
+    {
+        standIn.StallNext(1, TimeSpan.FromSeconds(10));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        // The caller's own cancellation is not a directory fault: it must not be retried as one.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Directory().IsUsernameFreeAsync(Domain, "maria", cancel.Token));
+    }
+
+    [Fact]
+    public async Task EveryPath_CanaryPassword_NeverInExceptionsLogsOrRequestLog()
+    {
+        const string canary = "Zq7!canary.Kx";
+        const string badCanary = "Zq7~canary.Kx";
+        var seen = new List<string>();
+        var directory = Directory();
+
+        // Created, then already there.
+        await directory.EnsureMailboxAsync(Domain, "ivan", new Secret(canary), CancellationToken.None);
+        await directory.EnsureMailboxAsync(Domain, "ivan", new Secret(canary), CancellationToken.None);
+        Assert.True(standIn.HasPassword("ivan", new Secret(canary)));
+
+        // Refused by the service: the reason is data that ends up in reports.
+        var refused = await directory.EnsureMailboxAsync(Domain, "petr", new Secret(badCanary), CancellationToken.None);
+        Assert.Equal(ProvisioningOutcome.Refused, refused.Outcome);
+        seen.Add(refused.ToString());
+        seen.Add(refused.Failure?.Message ?? "");
+
+        // The failures: throttled, unavailable, conflict, bad token, down.
+        standIn.FailNext(1, HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(3), method: "POST");
+        seen.Add((await Assert.ThrowsAsync<DirectoryUnavailableException>(
+            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+        standIn.FailNext(1, HttpStatusCode.InternalServerError, method: "POST");
+        seen.Add((await Assert.ThrowsAsync<DirectoryUnavailableException>(
+            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+        standIn.FailNext(1, HttpStatusCode.Conflict, method: "POST");
+        seen.Add((await directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None)).ToString());
+        await secrets.SetAsync(TokenName, new Secret("y0_expired"), CancellationToken.None);
+        seen.Add((await Assert.ThrowsAsync<DirectoryUnauthorizedException>(
+            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+        await standIn.DisposeAsync();
+        seen.Add((await Assert.ThrowsAsync<DirectoryUnavailableException>(
+            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+
+        seen.AddRange(log.Lines);
+        seen.AddRange(standIn.Requests.Select(r => r.ToString()));
+        Assert.Contains(standIn.Requests, r => r.Method == "POST" && r.Body is not null && r.Body.Contains("\"password\":\"***\"", StringComparison.Ordinal));
+        Assert.NotEmpty(log.Lines);
+        foreach (var text in seen)
+        {
+            Assert.DoesNotContain(canary, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(badCanary, text, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The secret store's contract in memory: Key Vault and the encrypted blob store need Azure or Azurite,
+    /// and nothing here is about where the token lives.</summary>
+    private sealed class MemorySecretStore : ISecretStore
+    {
+        private readonly ConcurrentDictionary<string, Secret> values = new(StringComparer.Ordinal);
+
+        public Task SetAsync(string name, Secret value, CancellationToken cancellationToken)
+        {
+            values[name] = value;
+            return Task.CompletedTask;
+        }
+
+        public Task<Secret> GetAsync(string name, CancellationToken cancellationToken) =>
+            values.TryGetValue(name, out var value) ? Task.FromResult(value) : throw new KeyNotFoundException($"No secret named {name}.");
+
+        public Task<int> DeleteAllAsync(string prefix, CancellationToken cancellationToken)
+        {
+            var names = values.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            names.ForEach(n => values.TryRemove(n, out _));
+            return Task.FromResult(names.Count);
+        }
+    }
+
+    /// <summary>Keeps every log line with its structured values and exception, so a test can search them all.</summary>
+    private sealed class CapturingLogger<T> : ILogger<T>
+    {
+        private readonly ConcurrentQueue<string> lines = new();
+
+        public IReadOnlyList<string> Lines => [.. lines];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
+            lines.Enqueue($"{logLevel} {eventId} {formatter(state, exception)} [{values}] {exception}");
+        }
+    }
+}

@@ -1,0 +1,408 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MailImport.Core;
+using MailImport.Core.Rules;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.Infrastructure.Tests.StandIns;
+
+/// <summary>A user as the stand-in holds it, without the password.</summary>
+public sealed record StandInUser(string Id, string Nickname, string FirstName, string LastName, long DepartmentId, bool PasswordChangeRequired);
+
+/// <summary>One request the stand-in received. The body has its <c>password</c> replaced by <see cref="Secret.Mask"/>
+/// and the token is not kept, only whether it was the right one.</summary>
+public sealed record RecordedRequest(string Method, string Path, string Query, bool Authorized, string? Body);
+
+/// <summary>A local Yandex 360 Directory API (v1) on Kestrel at 127.0.0.1: one organisation, its domains and users.</summary>
+/// <remarks>
+/// <para>It answers the parts of the documented contract MailImport uses:</para>
+/// <list type="bullet">
+/// <item><c>GET /directory/v1/org/{orgId}/domains/{domain}</c>: the domain with <c>verified</c>, or 404.</item>
+/// <item><c>GET /directory/v1/org/{orgId}/domains?page=&amp;perPage=</c>: the domains, paged.</item>
+/// <item><c>GET /directory/v1/org/{orgId}/users?page=&amp;perPage=</c>: <c>{users, page, pages, perPage, total}</c>.</item>
+/// <item><c>POST /directory/v1/org/{orgId}/users</c>: <c>{nickname, password, passwordChangeRequired, name{first,last},
+/// departmentId}</c>; 200 with the user, 400 when a rule is broken, 409 when the nickname is taken.</item>
+/// </list>
+/// <para>Every request needs <c>Authorization: OAuth &lt;token&gt;</c> (401 otherwise) and the stand-in's org id (403
+/// otherwise, as for a token without rights on that org). Errors carry the API's error body
+/// <c>{"code": n, "message": "...", "details": []}</c> with the gRPC status number the gateway uses.</para>
+/// <para>Assumptions where the public reference is silent, kept in one place so they are easy to revisit: a taken
+/// nickname answers 409 (gRPC ALREADY_EXISTS); empty first or last names are refused; the nickname and password
+/// rules are the ones <see cref="DestinationRules"/> encodes.</para>
+/// </remarks>
+public sealed class Yandex360StandIn : IAsyncDisposable
+{
+    /// <summary>The root department every organisation has ("All employees").</summary>
+    public const long RootDepartmentId = 1;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly object gate = new();
+    private readonly Dictionary<string, bool> domains = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(StandInUser User, Secret Password)> users = [];
+    private readonly ConcurrentQueue<Fault> faults = new();
+    private readonly ConcurrentQueue<RecordedRequest> requests = new();
+    private WebApplication? app;
+    private long nextUserId = 1130000000000001;
+
+    /// <summary>Creates a stand-in for one organisation that accepts one token.</summary>
+    public Yandex360StandIn(long orgId = 7654321, string token = "y0_stand-in-token")
+    {
+        OrgId = orgId;
+        Token = token;
+    }
+
+    /// <summary>The organisation this stand-in is.</summary>
+    public long OrgId { get; }
+
+    /// <summary>The OAuth token it accepts.</summary>
+    public string Token { get; }
+
+    /// <summary>Where it listens, once started.</summary>
+    public Uri BaseUrl { get; private set; } = new("http://127.0.0.1:1");
+
+    /// <summary>The requests received so far, passwords masked.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => [.. requests];
+
+    /// <summary>The users, without passwords.</summary>
+    public IReadOnlyList<StandInUser> Users
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. users.Select(u => u.User)];
+            }
+        }
+    }
+
+    /// <summary>Connects a domain to the organisation, confirmed or not.</summary>
+    public Yandex360StandIn WithDomain(string name, bool verified)
+    {
+        lock (gate)
+        {
+            domains[name] = verified;
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds an existing employee, as an admin would in the console.</summary>
+    public Yandex360StandIn WithUser(string nickname, string password)
+    {
+        lock (gate)
+        {
+            AddUser(nickname, nickname, nickname, RootDepartmentId, false, new Secret(password));
+        }
+
+        return this;
+    }
+
+    /// <summary>True when the user exists and has exactly this password.</summary>
+    public bool HasPassword(string nickname, Secret password)
+    {
+        lock (gate)
+        {
+            return users.Any(u => string.Equals(u.User.Nickname, nickname, StringComparison.OrdinalIgnoreCase) && u.Password.Equals(password));
+        }
+    }
+
+    /// <summary>Answers the next <paramref name="count"/> requests (of <paramref name="method"/>, or any) with
+    /// <paramref name="status"/> and, when given, a <c>Retry-After</c> in seconds.</summary>
+    public void FailNext(int count, HttpStatusCode status, TimeSpan? retryAfter = null, string? method = null)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            faults.Enqueue(new Fault(status, retryAfter, null, method));
+        }
+    }
+
+    /// <summary>Holds the next <paramref name="count"/> requests for <paramref name="delay"/> before answering, as a
+    /// service that has stopped answering does.</summary>
+    public void StallNext(int count, TimeSpan delay)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            faults.Enqueue(new Fault(null, null, delay, null));
+        }
+    }
+
+    /// <summary>Starts listening on a free port of 127.0.0.1.</summary>
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        app = builder.Build();
+        app.Urls.Add("http://127.0.0.1:0");
+        app.Use(RecordAsync);
+        app.Use(InjectFaultsAsync);
+        app.Use(AuthenticateAsync);
+
+        var org = app.MapGroup("/directory/v1/org/{orgId}");
+        org.MapGet("/domains/{domain}", GetDomain);
+        org.MapGet("/domains", ListDomains);
+        org.MapGet("/users", ListUsers);
+        org.MapPost("/users", CreateUserAsync);
+        app.MapFallback(() => Error(HttpStatusCode.NotFound, 5, "not found"));
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = new Uri(address);
+    }
+
+    /// <summary>Stops listening; later requests to <see cref="BaseUrl"/> are refused.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            app = null;
+        }
+    }
+
+    private async Task RecordAsync(HttpContext context, Func<Task> next)
+    {
+        context.Request.EnableBuffering();
+        string? body = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8, leaveOpen: true);
+            body = MaskPassword(await reader.ReadToEndAsync(context.RequestAborted));
+            context.Request.Body.Position = 0;
+        }
+
+        requests.Enqueue(new RecordedRequest(
+            context.Request.Method,
+            context.Request.Path.Value ?? "",
+            context.Request.QueryString.Value ?? "",
+            string.Equals(context.Request.Headers.Authorization.ToString(), $"OAuth {Token}", StringComparison.Ordinal),
+            body));
+        await next();
+    }
+
+    private async Task InjectFaultsAsync(HttpContext context, Func<Task> next)
+    {
+        if (faults.TryPeek(out var fault)
+            && (fault.Method is null || string.Equals(fault.Method, context.Request.Method, StringComparison.OrdinalIgnoreCase))
+            && faults.TryDequeue(out fault))
+        {
+            if (fault.Delay is { } delay)
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+
+            if (fault.Status is { } status)
+            {
+                if (fault.RetryAfter is { } retryAfter)
+                {
+                    context.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                }
+
+                var (code, message) = status switch
+                {
+                    HttpStatusCode.TooManyRequests => (8, "too many requests"),
+                    HttpStatusCode.Conflict => (6, "already exists"),
+                    HttpStatusCode.ServiceUnavailable => (14, "service unavailable"),
+                    _ => (13, "internal error"),
+                };
+                await Error(status, code, message).ExecuteAsync(context);
+                return;
+            }
+        }
+
+        await next();
+    }
+
+    private async Task AuthenticateAsync(HttpContext context, Func<Task> next)
+    {
+        if (!string.Equals(context.Request.Headers.Authorization.ToString(), $"OAuth {Token}", StringComparison.Ordinal))
+        {
+            await Error(HttpStatusCode.Unauthorized, 16, "Unauthenticated: invalid or expired OAuth token").ExecuteAsync(context);
+            return;
+        }
+
+        var segments = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is ["directory", "v1", "org", var org, ..] && org != OrgId.ToString(CultureInfo.InvariantCulture))
+        {
+            await Error(HttpStatusCode.Forbidden, 7, "Permission denied: the token has no access to this organization").ExecuteAsync(context);
+            return;
+        }
+
+        await next();
+    }
+
+    private IResult GetDomain(string domain)
+    {
+        lock (gate)
+        {
+            return domains.TryGetValue(domain, out var verified)
+                ? Results.Json(DomainJson(domain, verified), Json)
+                : Error(HttpStatusCode.NotFound, 5, "domain not found");
+        }
+    }
+
+    private IResult ListDomains(int? page, int? perPage)
+    {
+        lock (gate)
+        {
+            var all = domains.Select(d => DomainJson(d.Key, d.Value)).ToList();
+            var (slice, p, pages, size) = Page(all, page, perPage);
+            return Results.Json(new { domains = slice, page = p, pages, perPage = size, total = all.Count }, Json);
+        }
+    }
+
+    private IResult ListUsers(int? page, int? perPage)
+    {
+        lock (gate)
+        {
+            var all = users.Select(u => UserJson(u.User)).ToList();
+            var (slice, p, pages, size) = Page(all, page, perPage);
+            return Results.Json(new { users = slice, page = p, pages, perPage = size, total = all.Count }, Json);
+        }
+    }
+
+    private async Task<IResult> CreateUserAsync(HttpRequest request)
+    {
+        JsonObject? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+
+        if (body is null)
+        {
+            return Error(HttpStatusCode.BadRequest, 3, "invalid request body");
+        }
+
+        var nickname = Text(body, "nickname");
+        var password = Text(body, "password");
+        var first = Text(body["name"] as JsonObject, "first");
+        var last = Text(body["name"] as JsonObject, "last");
+        var departmentId = body["departmentId"] is JsonValue d && d.TryGetValue<long>(out var dep) ? dep : RootDepartmentId;
+        var changeRequired = body["passwordChangeRequired"] is JsonValue c && c.TryGetValue<bool>(out var b) && b;
+
+        if (nickname is null)
+        {
+            return Error(HttpStatusCode.BadRequest, 3, "nickname is required");
+        }
+
+        var nicknameProblems = DestinationRules.CheckUsername(nickname);
+        if (nicknameProblems.Count > 0)
+        {
+            return Error(HttpStatusCode.BadRequest, 3, string.Join(" ", nicknameProblems.Select(v => v.Message)));
+        }
+
+        if (string.IsNullOrEmpty(first) || string.IsNullOrEmpty(last))
+        {
+            return Error(HttpStatusCode.BadRequest, 3, "name.first and name.last are required");
+        }
+
+        if (password is null)
+        {
+            return Error(HttpStatusCode.BadRequest, 3, "password is required");
+        }
+
+        var secret = new Secret(password);
+        var passwordProblems = DestinationRules.CheckPassword(secret, nickname);
+        if (passwordProblems.Count > 0)
+        {
+            return Error(HttpStatusCode.BadRequest, 3, string.Join(" ", passwordProblems.Select(v => v.Message)));
+        }
+
+        lock (gate)
+        {
+            if (departmentId != RootDepartmentId)
+            {
+                return Error(HttpStatusCode.BadRequest, 3, $"department {departmentId} not found");
+            }
+
+            if (users.Any(u => string.Equals(u.User.Nickname, nickname, StringComparison.OrdinalIgnoreCase)))
+            {
+                return Error(HttpStatusCode.Conflict, 6, $"user with nickname {nickname} already exists");
+            }
+
+            var user = AddUser(nickname, first, last, departmentId, changeRequired, secret);
+            return Results.Json(UserJson(user), Json);
+        }
+    }
+
+    private StandInUser AddUser(string nickname, string first, string last, long departmentId, bool changeRequired, Secret password)
+    {
+        var user = new StandInUser((nextUserId++).ToString(CultureInfo.InvariantCulture), nickname, first, last, departmentId, changeRequired);
+        users.Add((user, password));
+        return user;
+    }
+
+    private object UserJson(StandInUser user) => new
+    {
+        id = user.Id,
+        nickname = user.Nickname,
+        departmentId = user.DepartmentId,
+        email = $"{user.Nickname}@{MasterDomain()}",
+        name = new { first = user.FirstName, last = user.LastName },
+        isEnabled = true,
+        isAdmin = false,
+        isRobot = false,
+        isDismissed = false,
+        aliases = Array.Empty<string>(),
+    };
+
+    private static object DomainJson(string name, bool verified) =>
+        new { name, verified, master = false, mx = verified, delegated = false };
+
+    private string MasterDomain() => domains.Keys.FirstOrDefault() ?? "standin.example";
+
+    private static (List<object> Slice, int Page, int Pages, int PerPage) Page(List<object> all, int? page, int? perPage)
+    {
+        var size = Math.Clamp(perPage ?? 10, 1, 1000);
+        var p = Math.Max(1, page ?? 1);
+        var pages = (all.Count + size - 1) / size;
+        return ([.. all.Skip((p - 1) * size).Take(size)], p, pages, size);
+    }
+
+    private static string? Text(JsonObject? o, string name) =>
+        o?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static IResult Error(HttpStatusCode status, int code, string message) =>
+        Results.Json(new { code, message, details = Array.Empty<object>() }, Json, statusCode: (int)status);
+
+    /// <summary>What the request log keeps of a body: the JSON with its password masked, or only its length when it
+    /// is not JSON (it could be anything, a password included).</summary>
+    private static string MaskPassword(string body)
+    {
+        try
+        {
+            if (JsonNode.Parse(body) is JsonObject o)
+            {
+                if (o.ContainsKey("password"))
+                {
+                    o["password"] = Secret.Mask;
+                }
+
+                return o.ToJsonString();
+            }
+        }
+        catch (JsonException)
+        {
+            // Fall through to the length.
+        }
+
+        return $"<{body.Length} characters, not a JSON object>";
+    }
+
+    private sealed record Fault(HttpStatusCode? Status, TimeSpan? RetryAfter, TimeSpan? Delay, string? Method);
+}

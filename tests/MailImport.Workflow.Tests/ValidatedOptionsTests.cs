@@ -1,0 +1,86 @@
+using MailImport.Infrastructure.Settings;
+using MailImport.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace MailImport.Workflow.Tests;
+
+/// <summary>Every options type is bound and validated when the host starts: a bad setting stops the start with the
+/// setting's name, as a person writes it in local.settings.json or the app settings.</summary>
+public class ValidatedOptionsTests
+{
+    private static IHost Host(params (string Key, string? Value)[] changes)
+    {
+        var settings = ShippedSettings.LocalSample();
+        foreach (var (key, value) in changes)
+        {
+            settings[key] = value;
+        }
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddMailImportWorkflow();
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Start_LocalSample_Starts()
+    {
+        using var host = Host();
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("MailImport:Directory", "Exchange", "MailImport:Directory")]
+    [InlineData("MailImport:Directory", "7", "MailImport:Directory")]
+    [InlineData("MailImport:StorageConnectionString", "", "MailImport:StorageConnectionString")]
+    [InlineData("MailImport:LocalSecretKey", "c2hvcnQta2V5", "MailImport:LocalSecretKey")]
+    [InlineData("MailImport:TaskHub", "mail-import", "MailImport:TaskHub")]
+    [InlineData("MailImport:VisibilitySeconds", "0", "MailImport:VisibilitySeconds")]
+    [InlineData("MailImport:Destination:ImapHost", "", "MailImport:Destination:ImapHost")]
+    [InlineData("MailImport:Destination:ImapPort", "70000", "MailImport:Destination:ImapPort")]
+    [InlineData("MailImport:Destination:ImapPort", "imaps", "MailImport:Destination:ImapPort")]
+    [InlineData("MailImport:Workflow:ChunkSeconds", "0", "MailImport:Workflow:ChunkSeconds")]
+    [InlineData("MailImport:Workflow:MaxMailboxesInFlight", "-1", "MailImport:Workflow:MaxMailboxesInFlight")]
+    [InlineData("MailImport:Workflow:DefaultSchedule", "every night", "MailImport:Workflow:DefaultSchedule")]
+    [InlineData("MailImport:Yandex360:PageSize", "0", "MailImport:Yandex360:PageSize")]
+    [InlineData("MailImport:Yandex360:TokenSecretName", "", "MailImport:Yandex360:TokenSecretName")]
+    [InlineData("MailImport:Connector:Timeout", "00:00:00", "MailImport:Connector:Timeout")]
+    public async Task Start_BadSetting_FailsNamingTheSetting(string key, string value, string named)
+    {
+        using var host = Host((key, value));
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.Contains(named, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_NeitherKeyVaultNorLocalKey_FailsNamingBoth()
+    {
+        using var host = Host(("MailImport:LocalSecretKey", null));
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.Contains("MailImport:KeyVaultUri or MailImport:LocalSecretKey", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddValidatedOptions_SecondTypeOnOneSection_Throws()
+    {
+        var services = new ServiceCollection().AddMailImportWorkflow();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => services.AddValidatedOptions<LocalOnlySettings>(PlatformOptions.SectionName));
+
+        Assert.Contains(nameof(PlatformOptions), refused.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class LocalOnlySettings
+    {
+        public int VisibilitySeconds { get; set; }
+    }
+}
