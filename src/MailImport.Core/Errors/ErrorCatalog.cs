@@ -141,7 +141,9 @@ public static class ErrorCatalog
         new(ErrorCode.DestinationOverQuota, ErrorCategory.Destination, "The destination mailbox is full.",
             "Raise the mailbox's quota at the destination, then re-run.", false),
         new(ErrorCode.DestinationApiUnauthorized, ErrorCategory.Destination, "The destination's admin API refused MailImport's token.",
-            "Renew the OAuth token in the secret store and check it grants directory write access.", false),
+            "Renew the OAuth token in the secret store; it needs the scopes the message names, and its owner must be the organisation's administrator or hold the user manager role.", false),
+        new(ErrorCode.DestinationOrganizationNotFound, ErrorCategory.Destination, "The destination's admin API does not know the organisation MailImport is set up for.",
+            "Set MailImport__Yandex360__OrgId to the organisation id shown in the Yandex 360 admin console, then start the import again.", false),
 
         new(ErrorCode.MessageTooBig, ErrorCategory.Message, "The message is larger than the destination accepts.",
             "Forward or archive the message another way; the rest of the mailbox was copied.", false),

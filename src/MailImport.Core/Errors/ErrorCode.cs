@@ -111,6 +111,8 @@ public enum ErrorCode
     DestinationOverQuota = 605,
     /// <summary>The destination's provisioning API refused our credentials.</summary>
     DestinationApiUnauthorized = 606,
+    /// <summary>The destination's provisioning API does not know the organisation MailImport is set up for.</summary>
+    DestinationOrganizationNotFound = 607,
 
     // Single messages.
     /// <summary>A message is larger than the destination accepts.</summary>

@@ -66,3 +66,11 @@ public sealed class DirectoryUnauthorizedException(string message, Exception? in
     /// <inheritdoc/>
     public override MailFailure Failure => MailFailure.Permanent(ErrorCode.DestinationApiUnauthorized, Message);
 }
+
+/// <summary>The directory service does not know the organisation MailImport is set up for (a wrong organisation id):
+/// no mailbox can be checked or created until the setting is fixed.</summary>
+public sealed class DirectoryOrganizationNotFoundException(string message, Exception? innerException = null) : DirectoryException(message, innerException)
+{
+    /// <inheritdoc/>
+    public override MailFailure Failure => MailFailure.Permanent(ErrorCode.DestinationOrganizationNotFound, Message);
+}

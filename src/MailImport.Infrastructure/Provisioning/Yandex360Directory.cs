@@ -29,6 +29,14 @@ public sealed partial class Yandex360Directory(
     ILogger<Yandex360Directory> logger,
     TimeProvider? timeProvider = null) : IDestinationDirectory
 {
+    // The scopes the reference names per call (https://yandex.ru/dev/api360/doc/ru/access).
+    private const string ReadDomains = "directory:read_domains";
+    private const string ReadUsers = "directory:read_users";
+    private const string WriteUsers = "directory:write_users";
+
+    /// <summary>The most domains one page of the list holds (DomainService_List: "Максимальное значение — 10").</summary>
+    private const int DomainsPerPage = 10;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -37,20 +45,32 @@ public sealed partial class Yandex360Directory(
     private readonly TimeProvider clock = timeProvider ?? TimeProvider.System;
 
     /// <inheritdoc/>
+    /// <remarks>The reference has no call for one domain by name: the domains come from the paged list
+    /// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_List, at most 10 a page), each with its
+    /// <c>verified</c> flag. Names are compared in Punycode, the form the reference asks for Cyrillic domains
+    /// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_Status), whichever form the list uses.</remarks>
     public async Task<bool> IsDomainConfirmedAsync(string domain, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(domain);
         var ascii = ToAsciiDomain(domain);
-        using var response = await SendAsync(HttpMethod.Get, $"domains/{Uri.EscapeDataString(ascii)}", null, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        for (var page = 1; ; page++)
         {
-            // The domain is not connected to this organisation: mailboxes cannot be created in it.
-            return false;
-        }
+            using var response = await SendAsync(HttpMethod.Get, $"domains?page={page}&perPage={DomainsPerPage}", null, ReadDomains, cancellationToken);
+            await EnsureReadSucceededAsync(response, "list the domains", cancellationToken);
+            var list = await ReadJsonAsync<DomainList>(response, cancellationToken);
+            var domains = list?.Domains ?? [];
+            var match = domains.FirstOrDefault(d => d.Name is { } name && string.Equals(ToAsciiDomain(name), ascii, StringComparison.OrdinalIgnoreCase));
+            if (match is not null)
+            {
+                return match.Verified == true;
+            }
 
-        await EnsureReadSucceededAsync(response, "read the domain", cancellationToken);
-        var info = await ReadJsonAsync<DomainInfo>(response, cancellationToken);
-        return info?.Verified == true;
+            if (IsLastPage(page, list?.Pages, domains.Count, DomainsPerPage))
+            {
+                // Not connected to this organisation: mailboxes cannot be created in it.
+                return false;
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -72,7 +92,7 @@ public sealed partial class Yandex360Directory(
             return new ProvisioningResult(ProvisioningOutcome.AlreadyExists);
         }
 
-        using var response = await SendAsync(HttpMethod.Post, "users", CreateUserBody(username, password, options.DepartmentId), cancellationToken);
+        using var response = await SendAsync(HttpMethod.Post, "users", CreateUserBody(username, password, options.DepartmentId), WriteUsers, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             Log.MailboxCreated(logger, username, options.OrgId);
@@ -102,7 +122,7 @@ public sealed partial class Yandex360Directory(
         var pageSize = Math.Max(1, options.PageSize);
         for (var page = 1; ; page++)
         {
-            using var response = await SendAsync(HttpMethod.Get, $"users?page={page}&perPage={pageSize}", null, cancellationToken);
+            using var response = await SendAsync(HttpMethod.Get, $"users?page={page}&perPage={pageSize}", null, ReadUsers, cancellationToken);
             await EnsureReadSucceededAsync(response, "list the users", cancellationToken);
             var list = await ReadJsonAsync<UserList>(response, cancellationToken);
             var users = list?.Users ?? [];
@@ -112,15 +132,17 @@ public sealed partial class Yandex360Directory(
                 return match;
             }
 
-            // "pages" is the documented end marker; without it a short page ends the list, and an empty page always
-            // does, so a service that omits it cannot keep us looping.
-            var last = list?.Pages is { } pages ? page >= pages : users.Count < pageSize;
-            if (users.Count == 0 || last)
+            if (IsLastPage(page, list?.Pages, users.Count, pageSize))
             {
                 return null;
             }
         }
     }
+
+    /// <summary>Whether a page of a paged list is its last. "pages" is the documented end marker; without it a short
+    /// page ends the list, and an empty page always does, so a service that omits it cannot keep us looping.</summary>
+    private static bool IsLastPage(int page, int? pages, int count, int pageSize) =>
+        count == 0 || (pages is { } total ? page >= total : count < pageSize);
 
     /// <summary>The create request. This is the one place the password is revealed: it goes into the body and
     /// nowhere else.</summary>
@@ -138,7 +160,9 @@ public sealed partial class Yandex360Directory(
         return new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, HttpContent? content, CancellationToken cancellationToken)
+    /// <summary>Sends one call; <paramref name="scope"/> is the OAuth scope the reference names for it, so that a refused
+    /// token is told what it lacks.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, HttpContent? content, string scope, CancellationToken cancellationToken)
     {
         var token = await secrets.GetAsync(options.TokenSecretName, cancellationToken);
         var uri = new Uri(options.BaseUrl, $"/directory/v1/org/{options.OrgId.ToString(CultureInfo.InvariantCulture)}/{relative}");
@@ -170,9 +194,21 @@ public sealed partial class Yandex360Directory(
             var status = (int)response.StatusCode;
             response.Dispose();
             Log.DirectoryUnauthorized(logger, options.OrgId, status);
+            // https://yandex.ru/dev/api360/doc/ru/access: each section of the API wants its scope, and the token's
+            // owner must be the organisation's administrator or hold the manager role of the section ("Менеджер
+            // пользователей" for the directory).
             throw new DirectoryUnauthorizedException(
                 $"Yandex 360 refused the OAuth token for organisation {options.OrgId} (HTTP {status}: {message}). " +
-                "Renew the token or give it the directory scopes.");
+                $"The token needs the scope {scope}, and its owner must be the organisation's administrator or hold the user manager role.");
+        }
+
+        if (response.StatusCode == HttpStatusCode.NotFound && relative.Split('?')[0] is "domains" or "users")
+        {
+            // The collections themselves always exist: a 404 on them is an organisation the API does not know.
+            var message = await ReadErrorMessageAsync(response, cancellationToken);
+            response.Dispose();
+            throw new DirectoryOrganizationNotFoundException(
+                $"Yandex 360 does not know organisation {options.OrgId} (HTTP 404: {message}). Check MailImport:Yandex360:OrgId.");
         }
 
         if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
@@ -290,6 +326,8 @@ public sealed partial class Yandex360Directory(
     }
 
     private sealed record DomainInfo(string? Name, bool? Verified);
+
+    private sealed record DomainList(IReadOnlyList<DomainInfo>? Domains, int? Page, int? Pages, int? PerPage, int? Total);
 
     private sealed record UserInfo(string? Id, string? Nickname, string? Email);
 

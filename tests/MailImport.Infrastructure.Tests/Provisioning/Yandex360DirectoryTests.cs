@@ -56,7 +56,23 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     public async Task IsDomainConfirmedAsync_DomainNotInOrganisation_False()
     {
         Assert.False(await Directory().IsDomainConfirmedAsync("elsewhere.example", CancellationToken.None));
-        Assert.Contains(standIn.Requests, r => r.Path == $"/directory/v1/org/{standIn.OrgId}/domains/elsewhere.example");
+        // Read off the documented list; the reference has no route for one domain by name.
+        Assert.Equal([$"/directory/v1/org/{standIn.OrgId}/domains"], standIn.Requests.Select(r => r.Path));
+    }
+
+    [Fact]
+    public async Task IsDomainConfirmedAsync_DomainOnALaterPage_FoundThroughTheDocumentedList()
+    {
+        foreach (var i in Enumerable.Range(1, 2 * Yandex360StandIn.MaxDomainsPerPage))
+        {
+            standIn.WithDomain($"branch{i:00}.example", verified: i == 2 * Yandex360StandIn.MaxDomainsPerPage);
+        }
+
+        Assert.True(await Directory().IsDomainConfirmedAsync($"branch{2 * Yandex360StandIn.MaxDomainsPerPage:00}.example", CancellationToken.None));
+        Assert.False(await Directory().IsDomainConfirmedAsync("branch01.example", CancellationToken.None));
+        // Only the documented paged list was asked, never a route for one domain.
+        Assert.All(standIn.Requests, r => Assert.Equal($"/directory/v1/org/{standIn.OrgId}/domains", r.Path));
+        Assert.Contains(standIn.Requests, r => r.Query.Contains("page=3", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -153,6 +169,33 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsUsernameFreeAsync(Domain, "maria", CancellationToken.None));
         await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None));
         Assert.Empty(standIn.Users);
+    }
+
+    [Fact]
+    public async Task RefusedToken_TheFailureNamesTheScopeOfTheCallAndTheRole()
+    {
+        await secrets.SetAsync(TokenName, new Secret("y0_expired"), CancellationToken.None);
+        var directory = Directory();
+
+        var domains = await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
+        var users = await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsUsernameFreeAsync(Domain, "maria", CancellationToken.None));
+
+        Assert.Contains("directory:read_domains", domains.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains("directory:read_users", users.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains("user manager role", users.Failure.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.DestinationApiUnauthorized, users.Failure.Code);
+    }
+
+    [Fact]
+    public async Task ListAnswers404_OrganisationNotFound_WithItsOwnCode()
+    {
+        standIn.FailNext(1, HttpStatusCode.NotFound);
+
+        var failure = await Assert.ThrowsAsync<DirectoryOrganizationNotFoundException>(() => Directory().IsDomainConfirmedAsync(Domain, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.DestinationOrganizationNotFound, failure.Failure.Code);
+        Assert.False(failure.Failure.IsTransient);
+        Assert.Contains("MailImport:Yandex360:OrgId", failure.Failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

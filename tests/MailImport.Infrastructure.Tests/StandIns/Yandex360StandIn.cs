@@ -26,8 +26,11 @@ public sealed record RecordedRequest(string Method, string Path, string Query, b
 /// <remarks>
 /// <para>It answers the parts of the documented contract MailImport uses:</para>
 /// <list type="bullet">
-/// <item><c>GET /directory/v1/org/{orgId}/domains/{domain}</c>: the domain with <c>verified</c>, or 404.</item>
-/// <item><c>GET /directory/v1/org/{orgId}/domains?page=&amp;perPage=</c>: the domains, paged.</item>
+/// <item><c>GET /directory/v1/org/{orgId}/domains?page=&amp;perPage=</c>: the domains, at most 10 a page, each with
+/// <c>name, country, mx, delegated, master, verified, status</c>
+/// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_List).</item>
+/// <item><c>GET /directory/v1/org/{orgId}/domains/{domain}/status</c>: <c>{status, methods}</c>, the domain in Punycode
+/// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_Status).</item>
 /// <item><c>GET /directory/v1/org/{orgId}/users?page=&amp;perPage=</c>: <c>{users, page, pages, perPage, total}</c>.</item>
 /// <item><c>POST /directory/v1/org/{orgId}/users</c>: <c>{nickname, password, passwordChangeRequired, name{first,last},
 /// departmentId}</c>; 200 with the user, 400 when a rule is broken, 409 when the nickname is taken.</item>
@@ -41,6 +44,9 @@ public sealed record RecordedRequest(string Method, string Path, string Query, b
 /// </remarks>
 public sealed class Yandex360StandIn : IAsyncDisposable
 {
+    /// <summary>DomainService_List: "Максимальное значение — 10" for perPage.</summary>
+    public const int MaxDomainsPerPage = 10;
+
     /// <summary>The root department every organisation has ("All employees").</summary>
     public const long RootDepartmentId = 1;
 
@@ -148,8 +154,8 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         app.Use(AuthenticateAsync);
 
         var org = app.MapGroup("/directory/v1/org/{orgId}");
-        org.MapGet("/domains/{domain}", GetDomain);
         org.MapGet("/domains", ListDomains);
+        org.MapGet("/domains/{domain}/status", DomainStatus);
         org.MapGet("/users", ListUsers);
         org.MapPost("/users", CreateUserAsync);
         app.MapFallback(() => Error(HttpStatusCode.NotFound, 5, "not found"));
@@ -241,12 +247,12 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         await next();
     }
 
-    private IResult GetDomain(string domain)
+    private IResult DomainStatus(string domain)
     {
         lock (gate)
         {
             return domains.TryGetValue(domain, out var verified)
-                ? Results.Json(DomainJson(domain, verified), Json)
+                ? Results.Json(new { status = verified ? "verified" : "need-validation", methods = Array.Empty<object>() }, Json)
                 : Error(HttpStatusCode.NotFound, 5, "domain not found");
         }
     }
@@ -256,7 +262,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         lock (gate)
         {
             var all = domains.Select(d => DomainJson(d.Key, d.Value)).ToList();
-            var (slice, p, pages, size) = Page(all, page, perPage);
+            var (slice, p, pages, size) = Page(all, page, Math.Min(perPage ?? 10, MaxDomainsPerPage));
             return Results.Json(new { domains = slice, page = p, pages, perPage = size, total = all.Count }, Json);
         }
     }
@@ -361,8 +367,16 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         aliases = Array.Empty<string>(),
     };
 
-    private static object DomainJson(string name, bool verified) =>
-        new { name, verified, master = false, mx = verified, delegated = false };
+    private static object DomainJson(string name, bool verified) => new
+    {
+        name,
+        country = "ru",
+        mx = verified,
+        delegated = false,
+        master = false,
+        verified,
+        status = new { name = verified ? "verified" : "need-validation" },
+    };
 
     private string MasterDomain() => domains.Keys.FirstOrDefault() ?? "standin.example";
 
