@@ -202,14 +202,6 @@ public sealed partial class Yandex360Directory(
                 $"The token needs the scope {scope}, and its owner must be the organisation's administrator or hold the user manager role.");
         }
 
-        if (response.StatusCode == HttpStatusCode.NotFound && relative.Split('?')[0] is "domains" or "users")
-        {
-            // The collections themselves always exist: a 404 on them is an organisation the API does not know.
-            var message = await ReadErrorMessageAsync(response, cancellationToken);
-            response.Dispose();
-            throw new DirectoryOrganizationNotFoundException(
-                $"Yandex 360 does not know organisation {options.OrgId} (HTTP 404: {message}). Check MailImport:Yandex360:OrgId.");
-        }
 
         if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
         {
@@ -252,11 +244,19 @@ public sealed partial class Yandex360Directory(
         }
     }
 
-    /// <summary>An answer the contract has no place for (a wrong org id gives 404, say): a configuration fault,
-    /// not something a retry or a per-mailbox refusal would fix.</summary>
+    /// <summary>An answer the contract has no place for: a configuration fault (a 404 is an organisation the API does
+    /// not know), not something a retry or a per-mailbox refusal would fix.</summary>
     private async Task<Exception> UnexpectedAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
         var message = await ReadErrorMessageAsync(response, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Every call here is on a collection of the organisation (its domains, its users), which always exists:
+            // a 404 is an organisation the API does not know.
+            return new DirectoryOrganizationNotFoundException(
+                $"Yandex 360 does not know organisation {options.OrgId} (HTTP 404: {message}). Check MailImport:Yandex360:OrgId.");
+        }
+
         return new InvalidOperationException(
             $"Yandex 360 answered HTTP {(int)response.StatusCode} when asked to {what} in organisation {options.OrgId}: {message}. " +
             "Check the organisation id and the API base URL.");

@@ -64,12 +64,15 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
             result = StepResult.Failed(FailureBoundary.AsData(e.Failure, e));
         }
 
-        if (result.Ok)
+        if (result.Failure is { } failure)
+        {
+            logger.StepFailed(WorkflowNames.CheckDomain, failure.Code);
+        }
+        else
         {
             logger.DomainConfirmed(domain);
         }
 
-        logger.LogStepFailed(WorkflowNames.CheckDomain, result.Failure);
         return result;
     }
 

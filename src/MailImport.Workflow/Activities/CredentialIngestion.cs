@@ -20,12 +20,15 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
     {
         using var scope = logger.BeginBatchScope(batchId);
         var result = await IngestAsync(batchId, cancellationToken);
-        if (result.FileProblem is null)
+        if (result.FileProblem is { } problem)
+        {
+            logger.StepFailed(WorkflowNames.IngestCredentials, problem.Code);
+        }
+        else
         {
             logger.CredentialsIngested(result.Entries, result.Invalid);
         }
 
-        logger.LogStepFailed(WorkflowNames.IngestCredentials, result.FileProblem);
         return result;
     }
 

@@ -44,12 +44,15 @@ public sealed class MailboxSteps(
         return logger.RunMailboxStepAsync(WorkflowNames.CheckSource, input, async () =>
         {
             var result = await CheckSourceCoreAsync(input, cancellationToken);
-            if (result.Result.Ok)
+            if (result.Result.Failure is { } failure)
+            {
+                logger.StepFailed(WorkflowNames.CheckSource, failure.Code);
+            }
+            else
             {
                 logger.SourceChecked(result.Folders.Count, result.Messages, result.Bytes);
             }
 
-            logger.LogStepFailed(WorkflowNames.CheckSource, result.Result.Failure);
             return result;
         });
     }
@@ -96,7 +99,7 @@ public sealed class MailboxSteps(
             catch (DirectoryException e)
             {
                 var failure = FailureBoundary.AsData(e.Failure, e);
-                logger.LogStepFailed(WorkflowNames.CheckUsername, failure);
+                logger.StepFailed(WorkflowNames.CheckUsername, failure.Code);
                 return StepResult.Failed(failure);
             }
 
@@ -127,12 +130,15 @@ public sealed class MailboxSteps(
             var step = result.Outcome == ProvisioningOutcome.Refused
                 ? StepResult.Failed(result.Failure ?? MailFailure.Permanent(ErrorCode.DestinationAccountRefused, "The destination refused to create the mailbox."))
                 : StepResult.Success;
-            if (step.Ok)
+            if (step.Failure is { } failure)
+            {
+                logger.StepFailed(WorkflowNames.EnsureAccount, failure.Code);
+            }
+            else
             {
                 logger.AccountEnsured(result.Outcome);
             }
 
-            logger.LogStepFailed(WorkflowNames.EnsureAccount, step.Failure);
             return step;
         });
     }
@@ -146,7 +152,12 @@ public sealed class MailboxSteps(
             var summary = await CopyChunkCoreAsync(input, cancellationToken);
             var counters = summary.Counters;
             logger.ChunkCopied(counters.MessagesCopied, counters.MessagesTotal, summary.FailedMessages.Count, counters.BytesCopied, summary.Completed);
-            logger.LogStepFailed(WorkflowNames.CopyChunk, summary.Failure);
+            if (summary.Failure is { } failure)
+            {
+                // The counts above are still worth a line: they say how far the mailbox got before it stopped.
+                logger.StepFailed(WorkflowNames.CopyChunk, failure.Code);
+            }
+
             return summary;
         });
     }

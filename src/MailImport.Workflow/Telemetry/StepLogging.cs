@@ -1,4 +1,3 @@
-using MailImport.Core.Errors;
 using MailImport.Mail.Errors;
 using MailImport.Workflow.Activities;
 using Microsoft.Extensions.Logging;
@@ -55,15 +54,6 @@ public static class StepLogging
         {
             logger.StepThrew(step, e.GetType().Name);
             throw;
-        }
-    }
-
-    /// <summary>The line of a step that ended with a failure it returns as data: this mailbox stops, the run goes on.</summary>
-    public static void LogStepFailed(this ILogger logger, string step, MailFailure? failure)
-    {
-        if (failure is not null)
-        {
-            logger.StepFailed(step, failure.Code);
         }
     }
 }
