@@ -24,6 +24,11 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     public Task<StepResult> CheckDomain([ActivityTrigger] string domain, CancellationToken cancellationToken) =>
         batch.CheckDomainAsync(domain, cancellationToken);
 
+    /// <summary>Reads the destination's existing mailboxes once for the run.</summary>
+    [Function(WorkflowNames.ReadDirectory)]
+    public Task<StepResult> ReadDirectory([ActivityTrigger] DirectoryReadInput input, CancellationToken cancellationToken) =>
+        batch.ReadDirectoryAsync(input, cancellationToken);
+
     /// <summary>The fan-in: report.json and report.csv.</summary>
     [Function(WorkflowNames.WriteReport)]
     public Task<int> WriteReport([ActivityTrigger] ReportInput input, CancellationToken cancellationToken) =>

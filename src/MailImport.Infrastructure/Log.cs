@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6106, Level = LogLevel.Error, Message = "Yandex 360 refused the OAuth token for organisation {OrgId} (HTTP {Status})")]
     public static partial void DirectoryUnauthorized(ILogger logger, long orgId, int status);
+
+    [LoggerMessage(EventId = 6107, Level = LogLevel.Information, Message = "Read {Count} users of Yandex 360 organisation {OrgId} in {Pages} pages")]
+    public static partial void UsersListed(ILogger logger, int count, int pages, long orgId);
 }

@@ -28,8 +28,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Destination username free: {Free}")]
     public static partial void UsernameChecked(this ILogger logger, bool free);
 
-    [LoggerMessage(EventId = 6015, Level = LogLevel.Information, Message = "Destination mailbox {Outcome}")]
-    public static partial void AccountEnsured(this ILogger logger, MailImport.Infrastructure.Provisioning.ProvisioningOutcome outcome);
+    [LoggerMessage(EventId = 6015, Level = LogLevel.Information, Message = "Destination mailbox {Outcome}; created by this batch: {Ours}")]
+    public static partial void AccountEnsured(this ILogger logger, MailImport.Infrastructure.Provisioning.ProvisioningOutcome outcome, bool ours);
 
     [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Chunk done: {Copied} of {Total} messages copied, {Refused} refused, {BytesCopied} bytes; mailbox complete: {Completed}")]
     public static partial void ChunkCopied(this ILogger logger, long copied, long total, int refused, long bytesCopied, bool completed);
@@ -39,6 +39,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted")]
     public static partial void BatchClosed(this ILogger logger, int secrets);
+
+    [LoggerMessage(EventId = 6022, Level = LogLevel.Information, Message = "Destination directory read: {Mailboxes} mailboxes exist")]
+    public static partial void DirectoryRead(this ILogger logger, int mailboxes);
 
     [LoggerMessage(EventId = 6019, Level = LogLevel.Warning, Message = "{Step} failed with {Code}")]
     public static partial void StepFailed(this ILogger logger, string step, MailImport.Core.Errors.ErrorCode code);

@@ -31,6 +31,7 @@ public static class WorkflowRegistration
         registry.Activity<CredentialIngestion, string, IngestResult>(WorkflowNames.IngestCredentials, (a, batchId, ct) => a.RunAsync(batchId, ct));
         registry.Activity<BatchSteps, BatchRunInput, RunPlan>(WorkflowNames.PlanRun, (a, input, ct) => a.PlanAsync(input, ct));
         registry.Activity<BatchSteps, string, StepResult>(WorkflowNames.CheckDomain, (a, domain, ct) => a.CheckDomainAsync(domain, ct));
+        registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));
         registry.Activity<BatchSteps, ReportInput, int>(WorkflowNames.WriteReport, (a, input, ct) => a.WriteReportAsync(input, ct));
         registry.Activity<BatchSteps, string, int>(WorkflowNames.CloseBatch, (a, batchId, ct) => a.CloseAsync(batchId, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, SourceCheckResult>(WorkflowNames.CheckSource, (a, input, ct) => a.CheckSourceAsync(input, ct));

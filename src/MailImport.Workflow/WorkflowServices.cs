@@ -71,6 +71,7 @@ public static class WorkflowServices
 
         services.AddSingleton(sp => new MailConnector(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value));
         services.AddSingleton<MailboxCopier>();
+        services.AddSingleton<RunDirectory>();
         services.AddTransient<CredentialIngestion>();
         services.AddTransient<BatchSteps>();
         services.AddTransient<MailboxSteps>();

@@ -58,6 +58,12 @@ public sealed record BatchRunRecord(string RunId, RunMode Mode, DateTimeOffset S
 /// <param name="DestinationUsername">The username at the destination.</param>
 public sealed record ManifestEntry(int Line, string SourceLogin, string DestinationUsername)
 {
+    /// <summary>The employee's first name for the destination's directory, when the admin gave one.</summary>
+    public string? FirstName { get; init; }
+
+    /// <summary>The employee's last name for the destination's directory, when the admin gave one.</summary>
+    public string? LastName { get; init; }
+
     /// <summary>This mailbox's report line before a run has reached it: pending, nothing counted, no error.</summary>
     public MailboxReport PendingReport() =>
         new(Line, SourceLogin, DestinationUsername, MailboxStatus.Pending, null, null, null, MailboxCounters.Zero, TimeSpan.Zero, []);

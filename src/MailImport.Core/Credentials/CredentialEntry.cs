@@ -13,7 +13,14 @@ public sealed record CredentialEntry(
     string SourceLogin,
     Secret SourcePassword,
     string DestinationUsername,
-    Secret DestinationPassword);
+    Secret DestinationPassword)
+{
+    /// <summary>The employee's first name for the destination's directory, when given (JSON entries only).</summary>
+    public string? FirstName { get; init; }
+
+    /// <summary>The employee's last name for the destination's directory, when given (JSON entries only).</summary>
+    public string? LastName { get; init; }
+}
 
 /// <summary>Something wrong with one line (or JSON entry), or with the file as a whole when <see cref="LineNumber"/> is 0.</summary>
 /// <param name="LineNumber">The 1-based line or entry, or 0 for the whole file.</param>

@@ -5,17 +5,21 @@ using MailImport.Core.Rules;
 namespace MailImport.Core.Credentials;
 
 /// <summary>Reads mailboxes sent as JSON (manual entry on the page, automation):
-/// <c>[{ "login": ..., "password": ..., "newLogin": ..., "newPassword": ... }]</c>.</summary>
+/// <c>[{ "login": ..., "password": ..., "newLogin": ..., "newPassword": ..., "firstName": ..., "lastName": ... }]</c>.</summary>
 /// <remarks>
 /// Validated exactly as the text file is, with "entry N" in place of "line N". Field names are matched
-/// without regard to case; <c>newLogin</c> and <c>newPassword</c> are optional and independent, and an
-/// empty one counts as not given (an empty cell of the manual-entry table).
+/// without regard to case; <c>newLogin</c>, <c>newPassword</c>, <c>firstName</c> and <c>lastName</c> are optional and
+/// independent, and an empty one counts as not given (an empty cell of the manual-entry table). The names are the
+/// employee's in the destination's directory (Yandex 360 asks for a first and a last name).
 /// </remarks>
 public static class CredentialJson
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 8 };
 
-    private static readonly HashSet<string> FieldNames = new(["login", "password", "newLogin", "newPassword"], StringComparer.OrdinalIgnoreCase);
+    private static readonly HashSet<string> FieldNames = new(["login", "password", "newLogin", "newPassword", "firstName", "lastName"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The longest first or last name taken, in characters.</summary>
+    public const int MaxNameLength = 100;
 
     /// <summary>Parses a JSON array of entries.</summary>
     public static CredentialParseResult Parse(ReadOnlySpan<byte> utf8Json)
@@ -104,7 +108,7 @@ public static class CredentialJson
             if (!FieldNames.Contains(property.Name))
             {
                 builder.AddProblem(number, ErrorCode.EntryUnknownField,
-                    $"Entry {number} has the field '{DestinationRules.Shorten(property.Name, 40)}', which MailImport does not know; use login, password, newLogin and newPassword.");
+                    $"Entry {number} has the field '{DestinationRules.Shorten(property.Name, 40)}', which MailImport does not know; use login, password, newLogin, newPassword, firstName and lastName.");
                 return;
             }
 
@@ -140,8 +144,21 @@ public static class CredentialJson
             return;
         }
 
+        var firstName = values.GetValueOrDefault("firstName")?.Trim();
+        var lastName = values.GetValueOrDefault("lastName")?.Trim();
+        foreach (var (field, name) in new[] { ("firstName", firstName), ("lastName", lastName) })
+        {
+            if (name is { Length: > MaxNameLength })
+            {
+                builder.AddProblem(number, ErrorCode.EntryFieldInvalid, $"Entry {number}: {field} is {name.Length} characters long; at most {MaxNameLength} are taken.", login);
+                return;
+            }
+        }
+
         builder.Add(number, login, new Secret(password),
             string.IsNullOrEmpty(newLogin) ? null : newLogin,
-            string.IsNullOrEmpty(newPassword) ? null : new Secret(newPassword));
+            string.IsNullOrEmpty(newPassword) ? null : new Secret(newPassword),
+            string.IsNullOrEmpty(firstName) ? null : firstName,
+            string.IsNullOrEmpty(lastName) ? null : lastName);
     }
 }

@@ -24,7 +24,7 @@ internal sealed class CredentialListBuilder(CredentialListBuilder.Form form)
         problems.Add(new CredentialProblem(line, code, message, login, username));
 
     /// <summary>Adds one mailbox line whose fields are already known to be present and non-empty.</summary>
-    public void Add(int line, string login, Secret password, string? newLogin, Secret? newPassword)
+    public void Add(int line, string login, Secret password, string? newLogin, Secret? newPassword, string? firstName = null, string? lastName = null)
     {
         var username = newLogin ?? LocalPart(login);
         var before = problems.Count;
@@ -55,7 +55,7 @@ internal sealed class CredentialListBuilder(CredentialListBuilder.Form form)
 
         if (problems.Count == before)
         {
-            entries.Add(new CredentialEntry(line, login, password, username, destinationPassword));
+            entries.Add(new CredentialEntry(line, login, password, username, destinationPassword) { FirstName = firstName, LastName = lastName });
         }
     }
 

@@ -20,13 +20,21 @@ public sealed class DovecotDirectory(DovecotDirectoryOptions options) : IDestina
         Task.FromResult(options.ConfirmedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase));
 
     /// <inheritdoc/>
-    public async Task<bool> IsUsernameFreeAsync(string domain, string username, CancellationToken cancellationToken) =>
-        !(await ReadLoginsAsync(cancellationToken)).Contains(Login(domain, username));
+    public async Task<IReadOnlyList<DirectoryMailbox>> ListMailboxesAsync(string domain, CancellationToken cancellationToken)
+    {
+        var suffix = $"@{domain}".ToLowerInvariant();
+        return (await ReadLoginsAsync(cancellationToken))
+            .Where(l => l.EndsWith(suffix, StringComparison.Ordinal))
+            .Select(l => new DirectoryMailbox(l[..^suffix.Length]))
+            .ToList();
+    }
 
     /// <inheritdoc/>
-    public async Task<ProvisioningResult> EnsureMailboxAsync(string domain, string username, Secret password, CancellationToken cancellationToken)
+    /// <remarks>A passwd-file has no place for names or an external id; those are Yandex 360's.</remarks>
+    public async Task<ProvisioningResult> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(password);
+        ArgumentNullException.ThrowIfNull(mailbox);
+        var (domain, username, password) = (mailbox.Domain, mailbox.Username, mailbox.Password);
         var login = Login(domain, username);
         await Gate.WaitAsync(cancellationToken);
         try

@@ -23,23 +23,45 @@ public sealed record ProvisioningResult(ProvisioningOutcome Outcome, MailFailure
     public static ProvisioningResult Refused(ErrorCode code, string reason) => new(ProvisioningOutcome.Refused, MailFailure.Permanent(code, reason));
 }
 
-/// <summary>The destination's directory: is the domain confirmed, and make sure a mailbox exists.</summary>
+/// <summary>A mailbox the destination's directory already holds.</summary>
+/// <param name="Username">Its username (Yandex 360: the employee's nickname), lower-case.</param>
+/// <param name="ExternalId">The id the creator attached to it, if any; MailImport writes <see cref="NewMailbox.ExternalIdOf"/>.</param>
+public sealed record DirectoryMailbox(string Username, string? ExternalId = null);
+
+/// <summary>A mailbox to create.</summary>
+/// <param name="Domain">The destination domain.</param>
+/// <param name="Username">The username (the local part of its address).</param>
+/// <param name="Password">Its password.</param>
+/// <param name="ExternalId">The batch and line that create it (<see cref="ExternalIdOf"/>), so a later run knows
+/// the mailbox for its own.</param>
+/// <param name="FirstName">The employee's first name, when the admin gave one.</param>
+/// <param name="LastName">The employee's last name, when the admin gave one.</param>
+public sealed record NewMailbox(string Domain, string Username, Secret Password, string ExternalId, string? FirstName = null, string? LastName = null)
+{
+    /// <summary>The external id of the mailbox a batch's line creates: "mailimport:{batchId}:{line}".</summary>
+    public static string ExternalIdOf(string batchId, int line) => $"mailimport:{batchId}:{line.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>The destination's directory: is the domain confirmed, which mailboxes exist, create one.</summary>
 /// <remarks>
-/// Expected refusals come back as data (<see cref="ProvisioningOutcome.Refused"/>). Faults a retry may cure
+/// <para>A run reads the mailboxes once (<see cref="ListMailboxesAsync"/>) and answers "does it exist" from that
+/// list for every line, so a batch of thousands of lines costs a few list pages, not a lookup per line.</para>
+/// <para>Expected refusals come back as data (<see cref="ProvisioningOutcome.Refused"/>). Faults a retry may cure
 /// (throttling, the service unreachable) throw <see cref="DirectoryUnavailableException"/>; a token the service
 /// rejects throws <see cref="DirectoryUnauthorizedException"/>. Both are a <see cref="DirectoryException"/> whose
-/// <see cref="DirectoryException.Failure"/> is the fault classified.
+/// <see cref="DirectoryException.Failure"/> is the fault classified.</para>
 /// </remarks>
 public interface IDestinationDirectory
 {
     /// <summary>True when the domain is confirmed, so mailboxes may be created in it.</summary>
     Task<bool> IsDomainConfirmedAsync(string domain, CancellationToken cancellationToken);
 
-    /// <summary>True when no mailbox has this username yet (a dry run's check).</summary>
-    Task<bool> IsUsernameFreeAsync(string domain, string username, CancellationToken cancellationToken);
+    /// <summary>Every mailbox a new one in <paramref name="domain"/> could collide with.</summary>
+    Task<IReadOnlyList<DirectoryMailbox>> ListMailboxesAsync(string domain, CancellationToken cancellationToken);
 
-    /// <summary>Creates the mailbox unless it exists.</summary>
-    Task<ProvisioningResult> EnsureMailboxAsync(string domain, string username, Secret password, CancellationToken cancellationToken);
+    /// <summary>Creates the mailbox; one that turns out to exist already (made meanwhile) is
+    /// <see cref="ProvisioningOutcome.AlreadyExists"/> and keeps its password.</summary>
+    Task<ProvisioningResult> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken);
 }
 
 /// <summary>A fault of the directory service itself (not a refusal of one mailbox), classified into the catalogue.</summary>
@@ -74,3 +96,9 @@ public sealed class DirectoryOrganizationNotFoundException(string message, Excep
     /// <inheritdoc/>
     public override MailFailure Failure => MailFailure.Permanent(ErrorCode.DestinationOrganizationNotFound, Message);
 }
+
+/// <summary>The directory's mailboxes as one run read them, before it created any: every line of the run is checked
+/// against it instead of asking the directory again.</summary>
+/// <param name="RunId">The run that read it.</param>
+/// <param name="Mailboxes">The mailboxes, usernames lower-case.</param>
+public sealed record DirectorySnapshot(string RunId, IReadOnlyList<DirectoryMailbox> Mailboxes);

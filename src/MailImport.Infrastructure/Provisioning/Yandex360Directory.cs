@@ -17,10 +17,9 @@ namespace MailImport.Infrastructure.Provisioning;
 /// <remarks>
 /// <para>Nicknames are organisation-wide in Yandex 360: one employee has one login and an address on every domain of
 /// the organisation, so "does the mailbox exist" is a case-insensitive nickname match over the org's users.</para>
-/// <para>The user list is read before every create. That costs a paged scan, but it is what keeps
-/// <see cref="ProvisioningOutcome.AlreadyExists"/> honest: an existing employee's password is never touched, and we
-/// do not depend on how the service words a duplicate-nickname refusal. A 409 from the create (a race with another
-/// run or an admin) is read as "already exists" too.</para>
+/// <para>A run reads the user list once (<see cref="ListMailboxesAsync"/>) and creates only the nicknames it does
+/// not hold, so an existing employee's password is never touched and we do not depend on how the service words a
+/// duplicate-nickname refusal.</para>
 /// </remarks>
 public sealed partial class Yandex360Directory(
     HttpClient http,
@@ -36,6 +35,9 @@ public sealed partial class Yandex360Directory(
 
     /// <summary>The most domains one page of the list holds (DomainService_List: "Максимальное значение — 10").</summary>
     private const int DomainsPerPage = 10;
+
+    /// <summary>The most users one page of the list holds (UserService_List: "Максимальное значение — 1000").</summary>
+    private const int MaxUsersPerPage = 1000;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -74,25 +76,38 @@ public sealed partial class Yandex360Directory(
     }
 
     /// <inheritdoc/>
-    public async Task<bool> IsUsernameFreeAsync(string domain, string username, CancellationToken cancellationToken)
+    /// <remarks>Nicknames are organisation-wide, so every employee counts, whatever the domain. The list is read in
+    /// pages of <see cref="Yandex360Options.PageSize"/> (at most 1000, UserService_List:
+    /// https://yandex.ru/dev/api360/doc/ru/ref/UserService/UserService_List).</remarks>
+    public async Task<IReadOnlyList<DirectoryMailbox>> ListMailboxesAsync(string domain, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(username);
-        return await FindUserAsync(username, cancellationToken) is null;
+        var pageSize = Math.Clamp(options.PageSize, 1, MaxUsersPerPage);
+        var mailboxes = new List<DirectoryMailbox>();
+        for (var page = 1; ; page++)
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"users?page={page}&perPage={pageSize}", null, ReadUsers, cancellationToken);
+            await EnsureReadSucceededAsync(response, "list the users", cancellationToken);
+            var list = await ReadJsonAsync<UserList>(response, cancellationToken);
+            var users = list?.Users ?? [];
+            mailboxes.AddRange(users.Where(u => !string.IsNullOrEmpty(u.Nickname)).Select(u => new DirectoryMailbox(u.Nickname!.ToLowerInvariant(), u.ExternalId)));
+            if (IsLastPage(page, list?.Pages, users.Count, pageSize))
+            {
+                Log.UsersListed(logger, mailboxes.Count, page, options.OrgId);
+                return mailboxes;
+            }
+        }
     }
 
     /// <inheritdoc/>
-    public async Task<ProvisioningResult> EnsureMailboxAsync(string domain, string username, Secret password, CancellationToken cancellationToken)
+    /// <remarks>UserService_Create (https://yandex.ru/dev/api360/doc/ru/ref/UserService/UserService_Create). The
+    /// reference lists no error for a taken nickname; a 409 (gRPC ALREADY_EXISTS through the gateway) is read as
+    /// "already exists", which is what a race with another run or an admin looks like.</remarks>
+    public async Task<ProvisioningResult> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(username);
-        ArgumentNullException.ThrowIfNull(password);
-
-        if (await FindUserAsync(username, cancellationToken) is not null)
-        {
-            Log.MailboxAlreadyExists(logger, username, options.OrgId);
-            return new ProvisioningResult(ProvisioningOutcome.AlreadyExists);
-        }
-
-        using var response = await SendAsync(HttpMethod.Post, "users", CreateUserBody(username, password, options.DepartmentId), WriteUsers, cancellationToken);
+        ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentException.ThrowIfNullOrWhiteSpace(mailbox.Username);
+        var username = mailbox.Username;
+        using var response = await SendAsync(HttpMethod.Post, "users", CreateUserBody(mailbox, options.DepartmentId), WriteUsers, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             Log.MailboxCreated(logger, username, options.OrgId);
@@ -101,42 +116,18 @@ public sealed partial class Yandex360Directory(
 
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
-            // Someone created the nickname between our lookup and our create.
             Log.MailboxAlreadyExists(logger, username, options.OrgId);
             return new ProvisioningResult(ProvisioningOutcome.AlreadyExists);
         }
 
         if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity)
         {
-            var reason = Redact(await ReadErrorMessageAsync(response, cancellationToken), password);
+            var reason = Redact(await ReadErrorMessageAsync(response, cancellationToken), mailbox.Password);
             Log.MailboxRefused(logger, username, options.OrgId, reason);
             return ProvisioningResult.Refused(ErrorCode.DestinationAccountRefused, reason);
         }
 
         throw await UnexpectedAsync(response, "create the mailbox", cancellationToken);
-    }
-
-    /// <summary>Pages through the organisation's users until one has this nickname.</summary>
-    private async Task<UserInfo?> FindUserAsync(string nickname, CancellationToken cancellationToken)
-    {
-        var pageSize = Math.Max(1, options.PageSize);
-        for (var page = 1; ; page++)
-        {
-            using var response = await SendAsync(HttpMethod.Get, $"users?page={page}&perPage={pageSize}", null, ReadUsers, cancellationToken);
-            await EnsureReadSucceededAsync(response, "list the users", cancellationToken);
-            var list = await ReadJsonAsync<UserList>(response, cancellationToken);
-            var users = list?.Users ?? [];
-            var match = users.FirstOrDefault(u => string.Equals(u.Nickname, nickname, StringComparison.OrdinalIgnoreCase));
-            if (match is not null)
-            {
-                return match;
-            }
-
-            if (IsLastPage(page, list?.Pages, users.Count, pageSize))
-            {
-                return null;
-            }
-        }
     }
 
     /// <summary>Whether a page of a paged list is its last. "pages" is the documented end marker; without it a short
@@ -146,17 +137,17 @@ public sealed partial class Yandex360Directory(
 
     /// <summary>The create request. This is the one place the password is revealed: it goes into the body and
     /// nowhere else.</summary>
-    private static StringContent CreateUserBody(string username, Secret password, long departmentId)
+    private static StringContent CreateUserBody(NewMailbox mailbox, long departmentId)
     {
         var body = new CreateUserRequest(
-            Nickname: username,
-            Password: password.Reveal(),
+            Nickname: mailbox.Username,
+            Password: mailbox.Password.Reveal(),
             // The migration logs in with exactly this password; a forced change would lock IMAP out until the
             // employee signs in on the web.
             PasswordChangeRequired: false,
-            // The directory wants a first and a last name and we only know the login; the admin renames later.
-            Name: new PersonName(username, username),
-            DepartmentId: departmentId);
+            Name: EmployeeName.Of(mailbox),
+            DepartmentId: departmentId,
+            ExternalId: mailbox.ExternalId);
         return new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
     }
 
@@ -329,13 +320,11 @@ public sealed partial class Yandex360Directory(
 
     private sealed record DomainList(IReadOnlyList<DomainInfo>? Domains, int? Page, int? Pages, int? PerPage, int? Total);
 
-    private sealed record UserInfo(string? Id, string? Nickname, string? Email);
+    private sealed record UserInfo(string? Id, string? Nickname, string? Email, string? ExternalId);
 
     private sealed record UserList(IReadOnlyList<UserInfo>? Users, int? Page, int? Pages, int? PerPage, int? Total);
 
-    private sealed record PersonName(string First, string Last);
-
-    private sealed record CreateUserRequest(string Nickname, string Password, bool PasswordChangeRequired, PersonName Name, long DepartmentId);
+    private sealed record CreateUserRequest(string Nickname, string Password, bool PasswordChangeRequired, EmployeeName Name, long DepartmentId, string ExternalId);
 
     private sealed record ApiError(int? Code, string? Message);
 }

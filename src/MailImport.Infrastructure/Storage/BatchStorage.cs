@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using MailImport.Core.Batches;
 using MailImport.Core.Reports;
+using MailImport.Infrastructure.Provisioning;
 using MailImport.Mail.Sync;
 
 namespace MailImport.Infrastructure.Storage;
@@ -89,6 +90,18 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public Task<BatchReport?> LoadReportAsync(string batchId, CancellationToken cancellationToken) =>
         LoadAsync<BatchReport>($"{batchId}/report.json", cancellationToken);
 
+    /// <summary>Saves the directory's mailboxes as a run read them.</summary>
+    public Task SaveDirectorySnapshotAsync(string batchId, DirectorySnapshot snapshot, CancellationToken cancellationToken) =>
+        SaveAsync(SnapshotName(batchId, snapshot.RunId), snapshot, cancellationToken);
+
+    /// <summary>The directory's mailboxes as run <paramref name="runId"/> read them, or null before it did.</summary>
+    public Task<DirectorySnapshot?> LoadDirectorySnapshotAsync(string batchId, string runId, CancellationToken cancellationToken) =>
+        LoadAsync<DirectorySnapshot>(SnapshotName(batchId, runId), cancellationToken);
+
+    /// <summary>Deletes a run's directory snapshot: it lists the whole organisation, so it lives only while the run does.</summary>
+    public Task DeleteDirectorySnapshotAsync(string batchId, string runId, CancellationToken cancellationToken) =>
+        Batches.DeleteBlobIfExistsAsync(SnapshotName(batchId, runId), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+
     /// <summary>The cursor store of one mailbox of a batch.</summary>
     public ICursorStore CursorStore(string batchId, int line) =>
         new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"), Batches.GetBlobClient($"{batchId}/cursors/{line}.lock"));
@@ -110,6 +123,8 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         value is { Length: 32 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     private static string RawName(string batchId) => $"{batchId}/credentials";
+
+    private static string SnapshotName(string batchId, string runId) => $"{batchId}/runs/{runId}/directory.json";
 
     private Task SaveAsync<T>(string name, T value, CancellationToken cancellationToken) =>
         Batches.GetBlobClient(name).UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(value, Json)), overwrite: true, cancellationToken);

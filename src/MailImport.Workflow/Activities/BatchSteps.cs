@@ -26,7 +26,13 @@ public sealed record RunPlan(string Domain, IReadOnlyList<ManifestEntry> Mailbox
 /// <param name="BatchProblem">A failure of the whole run (domain not confirmed, file unreadable), if any.</param>
 public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, MailFailure? BatchProblem = null);
 
-/// <summary>The batch-wide steps: plan a run, check the domain, write the report, close the batch.</summary>
+/// <summary>Which run reads the directory, for which domain.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Domain">The destination domain.</param>
+public sealed record DirectoryReadInput(string BatchId, string RunId, string Domain);
+
+/// <summary>The batch-wide steps: plan a run, check the domain, read the directory, write the report, close the batch.</summary>
 public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
 {
     /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report does not show done (failed,
@@ -76,6 +82,29 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         return result;
     }
 
+    /// <summary>Reads the destination's mailboxes once for the run and keeps them in the batch's storage: every line
+    /// is then checked against that list, so a batch costs a few list pages instead of a lookup per line.</summary>
+    public async Task<StepResult> ReadDirectoryAsync(DirectoryReadInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = logger.BeginRunScope(input.BatchId, input.RunId);
+        IReadOnlyList<DirectoryMailbox> mailboxes;
+        try
+        {
+            mailboxes = await directory.ListMailboxesAsync(input.Domain, cancellationToken);
+        }
+        catch (DirectoryException e)
+        {
+            var failure = FailureBoundary.AsData(e.Failure, e);
+            logger.StepFailed(WorkflowNames.ReadDirectory, failure.Code);
+            return StepResult.Failed(failure);
+        }
+
+        await storage.SaveDirectorySnapshotAsync(input.BatchId, new DirectorySnapshot(input.RunId, mailboxes), cancellationToken);
+        logger.DirectoryRead(mailboxes.Count);
+        return StepResult.Success;
+    }
+
     /// <summary>Writes report.json and report.csv: this run's outcomes over the last report's lines, plus the invalid
     /// lines. Returns the number of report lines, not the report: history keeps ids and counts, not payloads.</summary>
     public async Task<int> WriteReportAsync(ReportInput input, CancellationToken cancellationToken = default)
@@ -120,6 +149,7 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
 
         var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, clock.GetUtcNow(), lines.Values.ToList());
         await storage.SaveReportAsync(report, cancellationToken);
+        await storage.DeleteDirectorySnapshotAsync(input.BatchId, input.RunId, cancellationToken);
         logger.ReportWritten(report.Mailboxes.Count);
         return report.Mailboxes.Count;
     }

@@ -31,6 +31,7 @@ public sealed class MailboxSteps(
     BatchStorage storage,
     ISecretStore secrets,
     IDestinationDirectory directory,
+    RunDirectory runDirectory,
     MailConnector connector,
     MailboxCopier copier,
     IOptions<DestinationOptions> destination,
@@ -91,21 +92,12 @@ public sealed class MailboxSteps(
         return logger.RunMailboxStepAsync(WorkflowNames.CheckUsername, input, async () =>
         {
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-            bool free;
-            try
-            {
-                free = await directory.IsUsernameFreeAsync(batch.Domain, input.Entry.DestinationUsername, cancellationToken);
-            }
-            catch (DirectoryException e)
-            {
-                var failure = FailureBoundary.AsData(e.Failure, e);
-                logger.StepFailed(WorkflowNames.CheckUsername, failure.Code);
-                return StepResult.Failed(failure);
-            }
-
-            logger.UsernameChecked(free);
+            var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
+            logger.UsernameChecked(existing is null);
             // A mailbox that already exists is not an error: a real run copies into it if the password fits.
-            return free ? StepResult.Success : new StepResult(Note: $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
+            return existing is null
+                ? StepResult.Success
+                : new StepResult(Note: $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
         });
     }
 
@@ -116,15 +108,26 @@ public sealed class MailboxSteps(
         return logger.RunMailboxStepAsync(WorkflowNames.EnsureAccount, input, async () =>
         {
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-            var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
+            var externalId = NewMailbox.ExternalIdOf(input.BatchId, input.Entry.Line);
+            var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
             ProvisioningResult result;
-            try
+            if (existing is not null)
             {
-                result = await directory.EnsureMailboxAsync(batch.Domain, input.Entry.DestinationUsername, password, cancellationToken);
+                // Made by an earlier run of this line (its external id says so) or by someone else: its password stays.
+                result = new ProvisioningResult(ProvisioningOutcome.AlreadyExists);
             }
-            catch (DirectoryException e)
+            else
             {
-                result = new ProvisioningResult(ProvisioningOutcome.Refused, FailureBoundary.AsData(e.Failure, e));
+                var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
+                var mailbox = new NewMailbox(batch.Domain, input.Entry.DestinationUsername, password, externalId, input.Entry.FirstName, input.Entry.LastName);
+                try
+                {
+                    result = await directory.CreateMailboxAsync(mailbox, cancellationToken);
+                }
+                catch (DirectoryException e)
+                {
+                    result = new ProvisioningResult(ProvisioningOutcome.Refused, FailureBoundary.AsData(e.Failure, e));
+                }
             }
 
             var step = result.Outcome == ProvisioningOutcome.Refused
@@ -136,7 +139,7 @@ public sealed class MailboxSteps(
             }
             else
             {
-                logger.AccountEnsured(result.Outcome);
+                logger.AccountEnsured(result.Outcome, existing is null ? result.Outcome == ProvisioningOutcome.Created : existing.ExternalId == externalId);
             }
 
             return step;

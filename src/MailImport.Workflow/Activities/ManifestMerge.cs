@@ -84,5 +84,6 @@ public static class ManifestMerge
         return (manifest, entries);
     }
 
-    private static ManifestEntry Entry(CredentialEntry entry) => new(entry.LineNumber, entry.SourceLogin, entry.DestinationUsername);
+    private static ManifestEntry Entry(CredentialEntry entry) =>
+        new(entry.LineNumber, entry.SourceLogin, entry.DestinationUsername) { FirstName = entry.FirstName, LastName = entry.LastName };
 }

@@ -13,7 +13,7 @@ namespace MailImport.Workflow.Orchestrations;
 /// <param name="Problem">A failure of the whole run, if any.</param>
 public sealed record BatchProgress(int Total, int Finished, MailFailure? Problem = null);
 
-/// <summary>One run of a batch: ingest the upload (first run), check the domain, fan out one mailbox orchestration
+/// <summary>One run of a batch: ingest the upload (first run), check the domain, read the directory once, fan out one mailbox orchestration
 /// per mailbox with bounded concurrency, fan in to the report.</summary>
 /// <remarks>Deterministic: no I/O, clocks or random numbers here; every effect is an activity. Sub-orchestration ids
 /// are "{runId}-{line}", so the status API finds each mailbox's live progress without asking this orchestration.</remarks>
@@ -48,6 +48,17 @@ public static class ImportBatchOrchestration
         if (domainProblem is not null)
         {
             return await FinishAsync(context, input, started, [], plan.Mailboxes.Count, domainProblem);
+        }
+
+        if (plan.Mailboxes.Count > 0)
+        {
+            var (directory, directoryFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.ReadDirectory,
+                new DirectoryReadInput(input.BatchId, input.RunId, plan.Domain), input.RetryFirstDelaySeconds);
+            var directoryProblem = directoryFailure ?? directory!.Failure;
+            if (directoryProblem is not null)
+            {
+                return await FinishAsync(context, input, started, [], plan.Mailboxes.Count, directoryProblem);
+            }
         }
 
         var outcomes = new List<MailboxOutcome>(plan.Mailboxes.Count);

@@ -18,6 +18,9 @@ public static class WorkflowNames
     /// <summary>Is the domain confirmed?</summary>
     public const string CheckDomain = nameof(CheckDomain);
 
+    /// <summary>Read the destination's existing mailboxes once for the run.</summary>
+    public const string ReadDirectory = nameof(ReadDirectory);
+
     /// <summary>Log in at the source (and list it, for a dry run).</summary>
     public const string CheckSource = nameof(CheckSource);
 

@@ -27,6 +27,34 @@ public class CredentialJsonTests
     }
 
     [Fact]
+    public void Parse_Names_KeptTrimmedAndOptional()
+    {
+        var result = Parse("""
+            [
+              { "login": "ivan", "password": "Secret12", "firstName": " Иван ", "lastName": "Петров" },
+              { "login": "maria", "password": "Secret34", "FIRSTNAME": "", "lastName": null },
+              { "login": "olga", "password": "Secret56" }
+            ]
+            """);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal([("Иван", "Петров"), (null, null), (null, null)], result.Entries.Select(e => (e.FirstName, e.LastName)));
+    }
+
+    [Fact]
+    public void Parse_NameTooLong_NamesTheEntryAndTheField()
+    {
+        var json = $$"""[{ "login": "ivan", "password": "Secret12" }, { "login": "olga", "password": "Secret56", "lastName": "{{new string('x', CredentialJson.MaxNameLength + 1)}}" }]""";
+
+        var result = Parse(json);
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal((2, ErrorCode.EntryFieldInvalid), (problem.LineNumber, problem.Code));
+        Assert.Contains("lastName is 101 characters long", problem.Message, StringComparison.Ordinal);
+        Assert.Equal("ivan", Assert.Single(result.Entries).DestinationUsername);
+    }
+
+    [Fact]
     public void Parse_NewPasswordAlone_KeepsTheDerivedUsername()
     {
         var entry = Assert.Single(Parse("""[{ "login": "ivan@old.example", "password": "bad pw", "newPassword": "Secret12" }]""").Entries);
@@ -44,6 +72,8 @@ public class CredentialJsonTests
     [InlineData("""[ "ivan Secret12" ]""", ErrorCode.EntryFieldInvalid, "not an object")]
     [InlineData("""[{ "login": "ivan", "password": "Sec\nret12" }]""", ErrorCode.LineControlCharacter, "U+000A")]
     [InlineData("""[{ "login": "ivan_p", "password": "Secret12" }]""", ErrorCode.UsernameInvalidCharacter, "newLogin")]
+    [InlineData("""[{ "login": "ivan", "password": "Secret12", "lastName": 7 }]""", ErrorCode.EntryFieldInvalid, "lastName must be text")]
+    [InlineData("""[{ "login": "ivan", "password": "Secret12", "firstName": "Ива\u0007н" }]""", ErrorCode.LineControlCharacter, "firstName")]
     public void Parse_BrokenEntry_NamesEntryAndField(string json, ErrorCode code, string messagePart)
     {
         var problem = Assert.Single(Parse(json).Problems);

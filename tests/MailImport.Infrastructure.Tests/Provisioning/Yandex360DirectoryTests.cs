@@ -6,7 +6,7 @@ using MailImport.Core.Errors;
 using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
-using MailImport.Infrastructure.Tests.StandIns;
+using MailImport.StandIns.Yandex360;
 using Microsoft.Extensions.Logging;
 
 namespace MailImport.Infrastructure.Tests.Provisioning;
@@ -17,6 +17,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
 {
     private const string Domain = "example.org";
     private const string TokenName = "yandex360-oauth-token";
+    private const string BatchId = "0123456789abcdef0123456789abcdef";
 
     private readonly Yandex360StandIn standIn = new();
     private readonly MemorySecretStore secrets = new();
@@ -39,6 +40,9 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     private Yandex360Directory Directory(int pageSize = 1000, HttpClient? client = null) =>
         new(client ?? http, new Yandex360Options { BaseUrl = standIn.BaseUrl, OrgId = standIn.OrgId, TokenSecretName = TokenName, PageSize = pageSize },
             secrets, log);
+
+    private static NewMailbox Mailbox(string username, string password) =>
+        new(Domain, username, new Secret(password), NewMailbox.ExternalIdOf(BatchId, 3));
 
     [Fact]
     public async Task IsDomainConfirmedAsync_VerifiedDomain_True()
@@ -84,65 +88,81 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EnsureMailboxAsync_NewUser_CreatedWithThatPassword()
+    public async Task CreateMailboxAsync_NewUser_CreatedWithThatPasswordTheBatchLineAndANameNotTheNicknameTwice()
     {
-        var result = await Directory().EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None);
+        var result = await Directory().CreateMailboxAsync(Mailbox("maria", "Passw0rd!"), CancellationToken.None);
 
         Assert.Equal(new ProvisioningResult(ProvisioningOutcome.Created), result);
         var user = Assert.Single(standIn.Users);
-        Assert.Equal("maria", user.Nickname);
+        Assert.Equal(("maria", "Maria", (string?)null), (user.Nickname, user.FirstName, user.LastName));
         Assert.Equal(Yandex360StandIn.RootDepartmentId, user.DepartmentId);
+        Assert.Equal(NewMailbox.ExternalIdOf(BatchId, 3), user.ExternalId);
         Assert.False(user.PasswordChangeRequired);
         Assert.True(standIn.HasPassword("maria", new Secret("Passw0rd!")));
         Assert.All(standIn.Requests, r => Assert.True(r.Authorized));
+        // One call: the run's user list answers "does it exist", the create does not look it up again.
+        Assert.Single(standIn.Requests);
+    }
+
+    [Theory]
+    [InlineData("ivan.petrov", null, null, "Ivan", "Petrov")]
+    [InlineData("anna-maria.de-la-cruz", null, null, "Anna", "Maria De La Cruz")]
+    [InlineData("ipetrov", "Иван", "Петров", "Иван", "Петров")]
+    [InlineData("ipetrov", null, "Петров", "Ipetrov", "Петров")]
+    public async Task CreateMailboxAsync_Names_TheAdminsOrReadOffTheNickname(string nickname, string? first, string? last, string expectedFirst, string expectedLast)
+    {
+        await Directory().CreateMailboxAsync(Mailbox(nickname, "Passw0rd!") with { FirstName = first, LastName = last }, CancellationToken.None);
+
+        var user = Assert.Single(standIn.Users);
+        Assert.Equal((expectedFirst, expectedLast), (user.FirstName, user.LastName));
     }
 
     [Fact]
-    public async Task EnsureMailboxAsync_Twice_AlreadyExistsAndPasswordUnchanged()
+    public async Task CreateMailboxAsync_NicknameTaken_AlreadyExistsAndPasswordUnchanged()
     {
         var directory = Directory();
-        await directory.EnsureMailboxAsync(Domain, "maria", new Secret("First1pass"), CancellationToken.None);
+        await directory.CreateMailboxAsync(Mailbox("maria", "First1pass"), CancellationToken.None);
 
-        var again = await directory.EnsureMailboxAsync(Domain, "Maria", new Secret("Second2pass"), CancellationToken.None);
+        // Someone created the nickname after the run read the list: the service answers 409.
+        var again = await directory.CreateMailboxAsync(Mailbox("Maria", "Second2pass"), CancellationToken.None);
 
         Assert.Equal(ProvisioningOutcome.AlreadyExists, again.Outcome);
         Assert.Single(standIn.Users);
         Assert.True(standIn.HasPassword("maria", new Secret("First1pass")));
-        Assert.Single(standIn.Requests, r => r.Method == "POST");
     }
 
     [Fact]
-    public async Task EnsureMailboxAsync_CreatedByAdminMeanwhile_AlreadyExists()
-    {
-        // The lookup finds nothing, then the create meets a nickname someone took in between.
-        standIn.FailNext(1, HttpStatusCode.Conflict, method: "POST");
-
-        var result = await Directory().EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None);
-
-        Assert.Equal(ProvisioningOutcome.AlreadyExists, result.Outcome);
-    }
-
-    [Fact]
-    public async Task IsUsernameFreeAsync_AcrossPages_FindsTakenAndFree()
+    public async Task ListMailboxesAsync_AcrossPages_EveryNicknameOnceWithItsExternalId()
     {
         for (var i = 0; i < 25; i++)
         {
-            standIn.WithUser($"user{i:00}", "Passw0rd!");
+            standIn.WithUser($"User{i:00}", "Passw0rd!");
         }
 
         var directory = Directory(pageSize: 10);
+        await directory.CreateMailboxAsync(Mailbox("maria", "Passw0rd!"), CancellationToken.None);
 
-        Assert.False(await directory.IsUsernameFreeAsync(Domain, "USER23", CancellationToken.None));
-        Assert.True(await directory.IsUsernameFreeAsync(Domain, "user99", CancellationToken.None));
-        // user23 is on the third page of ten, and a free name is only known after the last of the three pages.
+        var mailboxes = await directory.ListMailboxesAsync(Domain, CancellationToken.None);
+
+        Assert.Equal(26, mailboxes.Count);
+        Assert.Contains(new DirectoryMailbox("user23", ""), mailboxes);
+        Assert.Contains(new DirectoryMailbox("maria", NewMailbox.ExternalIdOf(BatchId, 3)), mailboxes);
         var listed = standIn.Requests.Where(r => r.Method == "GET" && r.Path.EndsWith("/users", StringComparison.Ordinal)).Select(r => r.Query);
-        Assert.Equal(["?page=1&perPage=10", "?page=2&perPage=10", "?page=3&perPage=10", "?page=1&perPage=10", "?page=2&perPage=10", "?page=3&perPage=10"], listed);
+        Assert.Equal(["?page=1&perPage=10", "?page=2&perPage=10", "?page=3&perPage=10"], listed);
     }
 
     [Fact]
-    public async Task EnsureMailboxAsync_PasswordTooShortForService_RefusedWithServiceReason()
+    public async Task ListMailboxesAsync_PageSizeAboveTheDocumentedMaximum_AsksForTheMaximum()
     {
-        var result = await Directory().EnsureMailboxAsync(Domain, "maria", new Secret("abc1"), CancellationToken.None);
+        await Directory(pageSize: 5000).ListMailboxesAsync(Domain, CancellationToken.None);
+
+        Assert.Equal($"?page=1&perPage={Yandex360StandIn.MaxUsersPerPage}", Assert.Single(standIn.Requests).Query);
+    }
+
+    [Fact]
+    public async Task CreateMailboxAsync_PasswordTooShortForService_RefusedWithServiceReason()
+    {
+        var result = await Directory().CreateMailboxAsync(Mailbox("maria", "abc1"), CancellationToken.None);
 
         Assert.Equal(ProvisioningOutcome.Refused, result.Outcome);
         Assert.Equal(ErrorCode.DestinationAccountRefused, result.Failure?.Code);
@@ -151,9 +171,9 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EnsureMailboxAsync_NicknameServiceRejects_RefusedWithServiceReason()
+    public async Task CreateMailboxAsync_NicknameServiceRejects_RefusedWithServiceReason()
     {
-        var result = await Directory().EnsureMailboxAsync(Domain, "1maria", new Secret("Passw0rd!"), CancellationToken.None);
+        var result = await Directory().CreateMailboxAsync(Mailbox("1maria", "Passw0rd!"), CancellationToken.None);
 
         Assert.Equal(ProvisioningOutcome.Refused, result.Outcome);
         Assert.Contains("must start with a Latin letter", result.Failure?.Message, StringComparison.Ordinal);
@@ -166,8 +186,8 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         var directory = Directory();
 
         await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
-        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsUsernameFreeAsync(Domain, "maria", CancellationToken.None));
-        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.ListMailboxesAsync(Domain, CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.CreateMailboxAsync(Mailbox("maria", "Passw0rd!"), CancellationToken.None));
         Assert.Empty(standIn.Users);
     }
 
@@ -178,9 +198,11 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         var directory = Directory();
 
         var domains = await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
-        var users = await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsUsernameFreeAsync(Domain, "maria", CancellationToken.None));
+        var users = await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.ListMailboxesAsync(Domain, CancellationToken.None));
+        var create = await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.CreateMailboxAsync(Mailbox("maria", "Passw0rd!"), CancellationToken.None));
 
         Assert.Contains("directory:read_domains", domains.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains("directory:write_users", create.Failure.Message, StringComparison.Ordinal);
         Assert.Contains("directory:read_users", users.Failure.Message, StringComparison.Ordinal);
         Assert.Contains("user manager role", users.Failure.Message, StringComparison.Ordinal);
         Assert.Equal(ErrorCode.DestinationApiUnauthorized, users.Failure.Code);
@@ -207,12 +229,12 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EnsureMailboxAsync_Throttled_DirectoryUnavailableWithRetryAfter()
+    public async Task CreateMailboxAsync_Throttled_DirectoryUnavailableWithRetryAfter()
     {
         standIn.FailNext(1, HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(7));
 
         var e = await Assert.ThrowsAsync<DirectoryUnavailableException>(
-            () => Directory().EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None));
+            () => Directory().CreateMailboxAsync(Mailbox("maria", "Passw0rd!"), CancellationToken.None));
 
         Assert.Equal(TimeSpan.FromSeconds(7), e.RetryAfter);
         Assert.Empty(standIn.Users);
@@ -232,35 +254,35 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EnsureMailboxAsync_ServiceDown_DirectoryUnavailableException()
+    public async Task CreateMailboxAsync_ServiceDown_DirectoryUnavailableException()
     {
         var directory = Directory();
         await standIn.DisposeAsync();
 
         var e = await Assert.ThrowsAsync<DirectoryUnavailableException>(
-            () => directory.EnsureMailboxAsync(Domain, "maria", new Secret("Passw0rd!"), CancellationToken.None));
+            () => directory.CreateMailboxAsync(Mailbox("maria", "Passw0rd!"), CancellationToken.None));
 
         Assert.IsType<HttpRequestException>(e.InnerException);
     }
 
     [Fact]
-    public async Task IsUsernameFreeAsync_ServiceStalls_DirectoryUnavailableException()
+    public async Task ListMailboxesAsync_ServiceStalls_DirectoryUnavailableException()
     {
         standIn.StallNext(1, TimeSpan.FromSeconds(10));
         using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(300) };
 
         await Assert.ThrowsAsync<DirectoryUnavailableException>(
-            () => Directory(client: impatient).IsUsernameFreeAsync(Domain, "maria", CancellationToken.None));
+            () => Directory(client: impatient).ListMailboxesAsync(Domain, CancellationToken.None));
     }
 
     [Fact]
-    public async Task IsUsernameFreeAsync_CallerCancels_OperationCanceled()
+    public async Task ListMailboxesAsync_CallerCancels_OperationCanceled()
     {
         standIn.StallNext(1, TimeSpan.FromSeconds(10));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         // The caller's own cancellation is not a directory fault: it must not be retried as one.
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Directory().IsUsernameFreeAsync(Domain, "maria", cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Directory().ListMailboxesAsync(Domain, cancel.Token));
     }
 
     [Fact]
@@ -272,12 +294,12 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         var directory = Directory();
 
         // Created, then already there.
-        await directory.EnsureMailboxAsync(Domain, "ivan", new Secret(canary), CancellationToken.None);
-        await directory.EnsureMailboxAsync(Domain, "ivan", new Secret(canary), CancellationToken.None);
+        await directory.CreateMailboxAsync(Mailbox("ivan", canary), CancellationToken.None);
+        await directory.CreateMailboxAsync(Mailbox("ivan", canary), CancellationToken.None);
         Assert.True(standIn.HasPassword("ivan", new Secret(canary)));
 
         // Refused by the service: the reason is data that ends up in reports.
-        var refused = await directory.EnsureMailboxAsync(Domain, "petr", new Secret(badCanary), CancellationToken.None);
+        var refused = await directory.CreateMailboxAsync(Mailbox("petr", badCanary), CancellationToken.None);
         Assert.Equal(ProvisioningOutcome.Refused, refused.Outcome);
         seen.Add(refused.ToString());
         seen.Add(refused.Failure?.Message ?? "");
@@ -285,18 +307,18 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         // The failures: throttled, unavailable, conflict, bad token, down.
         standIn.FailNext(1, HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(3), method: "POST");
         seen.Add((await Assert.ThrowsAsync<DirectoryUnavailableException>(
-            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+            () => directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None))).ToString());
         standIn.FailNext(1, HttpStatusCode.InternalServerError, method: "POST");
         seen.Add((await Assert.ThrowsAsync<DirectoryUnavailableException>(
-            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+            () => directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None))).ToString());
         standIn.FailNext(1, HttpStatusCode.Conflict, method: "POST");
-        seen.Add((await directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None)).ToString());
+        seen.Add((await directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None)).ToString());
         await secrets.SetAsync(TokenName, new Secret("y0_expired"), CancellationToken.None);
         seen.Add((await Assert.ThrowsAsync<DirectoryUnauthorizedException>(
-            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+            () => directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None))).ToString());
         await standIn.DisposeAsync();
         seen.Add((await Assert.ThrowsAsync<DirectoryUnavailableException>(
-            () => directory.EnsureMailboxAsync(Domain, "olga", new Secret(canary), CancellationToken.None))).ToString());
+            () => directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None))).ToString());
 
         seen.AddRange(log.Lines);
         seen.AddRange(standIn.Requests.Select(r => r.ToString()));

@@ -11,6 +11,17 @@ public class ManifestMergeTests
     private static CredentialParseResult Parse(string text) => CredentialFile.Parse(Encoding.UTF8.GetBytes(text));
 
     [Fact]
+    public void Merge_JsonEntriesWithNames_TheManifestKeepsTheNames()
+    {
+        var parsed = CredentialJson.Parse(Encoding.UTF8.GetBytes("""[{ "login": "ivan", "password": "Secret12", "firstName": "Иван", "lastName": "Петров" }]"""));
+
+        var (manifest, _) = ManifestMerge.Merge(null, parsed);
+
+        var entry = Assert.Single(manifest.Entries);
+        Assert.Equal(("Иван", "Петров"), (entry.FirstName, entry.LastName));
+    }
+
+    [Fact]
     public void Merge_FirstUpload_KeepsTheFilesLineNumbers()
     {
         var (manifest, entries) = ManifestMerge.Merge(null, Parse("a Secret12\nbad_name Secret12\n\nc Secret34"));

@@ -54,6 +54,7 @@ public sealed class ScriptedSteps
         Add<BatchRunInput, RunPlan>(registry, WorkflowNames.PlanRun, _ => new RunPlan("example.org",
             Mailboxes.Keys.Order().Select(l => new ManifestEntry(l, $"user{l}@old.example", $"user{l}")).ToList(), false));
         Add<string, StepResult>(registry, WorkflowNames.CheckDomain, _ => DomainConfirmed ? StepResult.Success : StepResult.Failed(ErrorCode.DomainNotConfirmed, "not confirmed"));
+        Add<DirectoryReadInput, StepResult>(registry, WorkflowNames.ReadDirectory, _ => StepResult.Success);
         Add<MailboxStepInput, SourceCheckResult>(registry, WorkflowNames.CheckSource, input =>
             Mailboxes[input.Entry.Line].SourceFailure is { } code
                 ? new SourceCheckResult(StepResult.Failed(code, "refused"), [], 0, 0)

@@ -13,10 +13,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace MailImport.Infrastructure.Tests.StandIns;
+namespace MailImport.StandIns.Yandex360;
 
 /// <summary>A user as the stand-in holds it, without the password.</summary>
-public sealed record StandInUser(string Id, string Nickname, string FirstName, string LastName, long DepartmentId, bool PasswordChangeRequired);
+public sealed record StandInUser(string Id, string Nickname, string FirstName, string? LastName, long DepartmentId, bool PasswordChangeRequired, string? ExternalId = null);
 
 /// <summary>One request the stand-in received. The body has its <c>password</c> replaced by <see cref="Secret.Mask"/>
 /// and the token is not kept, only whether it was the right one.</summary>
@@ -31,21 +31,26 @@ public sealed record RecordedRequest(string Method, string Path, string Query, b
 /// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_List).</item>
 /// <item><c>GET /directory/v1/org/{orgId}/domains/{domain}/status</c>: <c>{status, methods}</c>, the domain in Punycode
 /// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_Status).</item>
-/// <item><c>GET /directory/v1/org/{orgId}/users?page=&amp;perPage=</c>: <c>{users, page, pages, perPage, total}</c>.</item>
+/// <item><c>GET /directory/v1/org/{orgId}/users?page=&amp;perPage=</c>: <c>{users, page, pages, perPage, total}</c>,
+/// at most 1000 a page (https://yandex.ru/dev/api360/doc/ru/ref/UserService/UserService_List).</item>
 /// <item><c>POST /directory/v1/org/{orgId}/users</c>: <c>{nickname, password, passwordChangeRequired, name{first,last},
-/// departmentId}</c>; 200 with the user, 400 when a rule is broken, 409 when the nickname is taken.</item>
+/// departmentId, externalId}</c>; 200 with the user, 400 when a rule is broken, 409 when the nickname is taken
+/// (https://yandex.ru/dev/api360/doc/ru/ref/UserService/UserService_Create).</item>
 /// </list>
 /// <para>Every request needs <c>Authorization: OAuth &lt;token&gt;</c> (401 otherwise) and the stand-in's org id (403
 /// otherwise, as for a token without rights on that org). Errors carry the API's error body
 /// <c>{"code": n, "message": "...", "details": []}</c> with the gRPC status number the gateway uses.</para>
 /// <para>Assumptions where the public reference is silent, kept in one place so they are easy to revisit: a taken
-/// nickname answers 409 (gRPC ALREADY_EXISTS); empty first or last names are refused; the nickname and password
-/// rules are the ones <see cref="DestinationRules"/> encodes.</para>
+/// nickname answers 409 (gRPC ALREADY_EXISTS); an empty first name is refused, a missing last name is not; the
+/// nickname and password rules are the ones <see cref="DestinationRules"/> encodes.</para>
 /// </remarks>
 public sealed class Yandex360StandIn : IAsyncDisposable
 {
     /// <summary>DomainService_List: "Максимальное значение — 10" for perPage.</summary>
     public const int MaxDomainsPerPage = 10;
+
+    /// <summary>UserService_List: "Максимальное значение — 1000" for perPage.</summary>
+    public const int MaxUsersPerPage = 1000;
 
     /// <summary>The root department every organisation has ("All employees").</summary>
     public const long RootDepartmentId = 1;
@@ -107,7 +112,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
     {
         lock (gate)
         {
-            AddUser(nickname, nickname, nickname, RootDepartmentId, false, new Secret(password));
+            AddUser(nickname, nickname, null, RootDepartmentId, false, new Secret(password));
         }
 
         return this;
@@ -129,6 +134,16 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             faults.Enqueue(new Fault(status, retryAfter, null, method));
+        }
+    }
+
+    /// <summary>Handles the next <paramref name="count"/> requests of <paramref name="method"/> as usual (a create goes
+    /// through) but answers <paramref name="status"/>, as a gateway that times out after the backend did the work.</summary>
+    public void FailAfterHandlingNext(int count, HttpStatusCode status, string method)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            faults.Enqueue(new Fault(status, null, null, method, AfterHandling: true));
         }
     }
 
@@ -205,6 +220,16 @@ public sealed class Yandex360StandIn : IAsyncDisposable
             if (fault.Delay is { } delay)
             {
                 await Task.Delay(delay, context.RequestAborted);
+            }
+
+            if (fault.AfterHandling)
+            {
+                // Let the route do its work into a buffer nobody reads, then answer the fault instead.
+                var real = context.Response.Body;
+                context.Response.Body = Stream.Null;
+                await next();
+                context.Response.Body = real;
+                context.Response.Clear();
             }
 
             if (fault.Status is { } status)
@@ -300,6 +325,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         var last = Text(body["name"] as JsonObject, "last");
         var departmentId = body["departmentId"] is JsonValue d && d.TryGetValue<long>(out var dep) ? dep : RootDepartmentId;
         var changeRequired = body["passwordChangeRequired"] is JsonValue c && c.TryGetValue<bool>(out var b) && b;
+        var externalId = Text(body, "externalId");
 
         if (nickname is null)
         {
@@ -312,9 +338,9 @@ public sealed class Yandex360StandIn : IAsyncDisposable
             return Error(HttpStatusCode.BadRequest, 3, string.Join(" ", nicknameProblems.Select(v => v.Message)));
         }
 
-        if (string.IsNullOrEmpty(first) || string.IsNullOrEmpty(last))
+        if (string.IsNullOrEmpty(first))
         {
-            return Error(HttpStatusCode.BadRequest, 3, "name.first and name.last are required");
+            return Error(HttpStatusCode.BadRequest, 3, "name.first is required");
         }
 
         if (password is null)
@@ -341,14 +367,14 @@ public sealed class Yandex360StandIn : IAsyncDisposable
                 return Error(HttpStatusCode.Conflict, 6, $"user with nickname {nickname} already exists");
             }
 
-            var user = AddUser(nickname, first, last, departmentId, changeRequired, secret);
+            var user = AddUser(nickname, first, last, departmentId, changeRequired, secret, externalId);
             return Results.Json(UserJson(user), Json);
         }
     }
 
-    private StandInUser AddUser(string nickname, string first, string last, long departmentId, bool changeRequired, Secret password)
+    private StandInUser AddUser(string nickname, string first, string? last, long departmentId, bool changeRequired, Secret password, string? externalId = null)
     {
-        var user = new StandInUser((nextUserId++).ToString(CultureInfo.InvariantCulture), nickname, first, last, departmentId, changeRequired);
+        var user = new StandInUser((nextUserId++).ToString(CultureInfo.InvariantCulture), nickname, first, last, departmentId, changeRequired, externalId);
         users.Add((user, password));
         return user;
     }
@@ -359,7 +385,8 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         nickname = user.Nickname,
         departmentId = user.DepartmentId,
         email = $"{user.Nickname}@{MasterDomain()}",
-        name = new { first = user.FirstName, last = user.LastName },
+        name = new { first = user.FirstName, last = user.LastName ?? "" },
+        externalId = user.ExternalId ?? "",
         isEnabled = true,
         isAdmin = false,
         isRobot = false,
@@ -382,7 +409,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
 
     private static (List<object> Slice, int Page, int Pages, int PerPage) Page(List<object> all, int? page, int? perPage)
     {
-        var size = Math.Clamp(perPage ?? 10, 1, 1000);
+        var size = Math.Clamp(perPage ?? 10, 1, MaxUsersPerPage);
         var p = Math.Max(1, page ?? 1);
         var pages = (all.Count + size - 1) / size;
         return ([.. all.Skip((p - 1) * size).Take(size)], p, pages, size);
@@ -418,5 +445,5 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         return $"<{body.Length} characters, not a JSON object>";
     }
 
-    private sealed record Fault(HttpStatusCode? Status, TimeSpan? RetryAfter, TimeSpan? Delay, string? Method);
+    private sealed record Fault(HttpStatusCode? Status, TimeSpan? RetryAfter, TimeSpan? Delay, string? Method, bool AfterHandling = false);
 }
