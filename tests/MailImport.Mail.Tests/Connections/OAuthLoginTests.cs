@@ -70,6 +70,7 @@ public class OAuthLoginTests(OAuthServers servers) : IClassFixture<OAuthServers>
 
         Assert.True(client.IsAuthenticated);
         Assert.Equal(1, client.Inbox.Count);
+        Assert.DoesNotContain(token.Reveal(), account.ToString(), StringComparison.Ordinal);
         Assert.True(Introspection.WasAskedAbout(token), Diagnostics());
         Assert.Contains($"Login: user=<{account.Login}>, method=XOAUTH2", await File.ReadAllTextAsync(Dovecot.LogFile), StringComparison.Ordinal);
     }
