@@ -37,6 +37,13 @@ public sealed class DovecotServer
     /// <summary>The instance's dovecot.conf.</summary>
     public string ConfigFile { get; private set; } = "";
 
+    /// <summary>The instance's log/dovecot.log, for failure messages.</summary>
+    public string LogFile { get; private set; } = "";
+
+    /// <summary>The URL tokens are posted to when the instance accepts XOAUTH2/OAUTHBEARER
+    /// (<c>--oauth2-introspection</c>), else null.</summary>
+    public string? OAuth2Introspection { get; private set; }
+
     /// <summary>Starts (or finds running) an instance; ports are base+143, +993, +110, +995.</summary>
     public static DovecotServer Start(string name, int portBase, params string[] extra)
     {
@@ -50,6 +57,8 @@ public sealed class DovecotServer
         server.CertificateSha256 = env["DOVECOT_CERT_SHA256"].Replace(":", "", StringComparison.Ordinal).ToUpperInvariant();
         server.PasswdFile = env["DOVECOT_PASSWD_FILE"];
         server.ConfigFile = env["DOVECOT_CONF"];
+        server.LogFile = env["DOVECOT_LOG"];
+        server.OAuth2Introspection = env["DOVECOT_OAUTH2_INTROSPECTION"] is { Length: > 0 } url ? url : null;
         return server;
     }
 

@@ -54,6 +54,16 @@ public sealed class MailConnector(ConnectorOptions options)
     /// password counts as three failures, which is enough to trip Gmail's or Yandex's lockout.</summary>
     private static Task LogInOnceAsync(MailService client, MailAccount account, CancellationToken cancellationToken)
     {
+        if (account.Credential == MailCredentialKind.AccessToken)
+        {
+            // XOAUTH2 whatever the server advertises: Yandex Mail accepts it but leaves AUTH=XOAUTH2 out of its
+            // CAPABILITY (https://yandex.ru/support/mail-business/web/security/oauth.html). A refused token gets a
+            // "+ <base64 JSON>" continuation; MailKit answers it with an empty line and reads the tagged NO
+            // (https://developers.google.com/gmail/imap/xoauth2-protocol#error_response).
+            var token = new System.Net.NetworkCredential(account.Login, account.Password.Reveal());
+            return client.AuthenticateAsync(new SaslMechanismOAuth2(token), cancellationToken);
+        }
+
         if (client.AuthenticationMechanisms.Contains("PLAIN"))
         {
             var credentials = new System.Net.NetworkCredential(account.Login, account.Password.Reveal());

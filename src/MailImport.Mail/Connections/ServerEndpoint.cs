@@ -24,5 +24,28 @@ public sealed record ServerEndpoint(string Host, int Port, TransportSecurity Sec
 
 /// <summary>A login at a mail server.</summary>
 /// <param name="Login">The login name.</param>
-/// <param name="Password">The password; prints as ***.</param>
-public sealed record MailAccount(string Login, Secret Password);
+/// <param name="Password">The password, or the OAuth 2.0 access token when <see cref="Credential"/> says so; prints
+/// as ***.</param>
+public sealed record MailAccount(string Login, Secret Password)
+{
+    /// <summary>What <see cref="Password"/> holds, and so how the connector logs in.</summary>
+    public MailCredentialKind Credential { get; init; } = MailCredentialKind.Password;
+
+    /// <summary>An account that logs in with an OAuth 2.0 access token (SASL XOAUTH2) instead of a password.</summary>
+    /// <param name="login">The mailbox's address, the SASL user the token must belong to.</param>
+    /// <param name="accessToken">The bearer token; prints as ***.</param>
+    public static MailAccount WithAccessToken(string login, Secret accessToken) =>
+        new(login, accessToken) { Credential = MailCredentialKind.AccessToken };
+}
+
+/// <summary>The kind of secret a <see cref="MailAccount"/> logs in with.</summary>
+public enum MailCredentialKind
+{
+    /// <summary>A password: SASL PLAIN where offered, else the protocol's own LOGIN or USER/PASS.</summary>
+    Password,
+
+    /// <summary>An OAuth 2.0 bearer token, sent with SASL XOAUTH2
+    /// (https://developers.google.com/gmail/imap/xoauth2-protocol, the form Yandex documents at
+    /// https://yandex.ru/support/mail-business/web/security/oauth.html).</summary>
+    AccessToken,
+}
