@@ -30,6 +30,12 @@ param yandex360OrgId string
 @description('Name of the Key Vault secret that holds the Yandex 360 OAuth token. The admin stores the token after deployment; it is never a parameter.')
 param yandex360TokenSecretName string = 'yandex360-oauth-token'
 
+@description('ClientID of the Yandex 360 service application MailImport writes mail as (mail:imap_full); empty to log in with each mailbox\'s password instead.')
+param yandex360ServiceApplicationClientId string = ''
+
+@description('Name of the Key Vault secret that holds the service application\'s client secret. The admin stores it after deployment; it is never a parameter.')
+param yandex360ServiceApplicationSecretName string = 'yandex360-service-app-secret'
+
 @description('IMAP server of the destination: the mailboxes MailImport creates are filled through it.')
 param destinationImapHost string = 'imap.yandex.ru'
 
@@ -142,6 +148,8 @@ module api 'app/api.bicep' = {
       MailImport__Directory: 'Yandex360'
       MailImport__Yandex360__OrgId: yandex360OrgId
       MailImport__Yandex360__TokenSecretName: yandex360TokenSecretName
+      MailImport__Yandex360__ServiceApplicationClientId: yandex360ServiceApplicationClientId
+      MailImport__Yandex360__ServiceApplicationSecretName: yandex360ServiceApplicationSecretName
       MailImport__Destination__ImapHost: destinationImapHost
       MailImport__Destination__ImapPort: string(destinationImapPort)
       MailImport__TaskHub: taskHubName

@@ -25,4 +25,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6107, Level = LogLevel.Information, Message = "Read {Count} users of Yandex 360 organisation {OrgId} in {Pages} pages")]
     public static partial void UsersListed(ILogger logger, int count, int pages, long orgId);
+
+    [LoggerMessage(EventId = 6108, Level = LogLevel.Information, Message = "Yandex ID issued a mail token for {Email}, valid for {Lifetime}")]
+    public static partial void MailTokenIssued(ILogger logger, string email, TimeSpan lifetime);
+
+    [LoggerMessage(EventId = 6109, Level = LogLevel.Warning, Message = "Yandex ID refused a mail token for {Email} (HTTP {Status}): {Refusal}")]
+    public static partial void MailTokenRefused(ILogger logger, string email, int status, string refusal);
+
+    [LoggerMessage(EventId = 6110, Level = LogLevel.Warning, Message = "Yandex ID at {TokenUrl} could not issue a mail token: {Problem}")]
+    public static partial void MailTokenUnavailable(ILogger logger, Uri tokenUrl, string problem);
 }

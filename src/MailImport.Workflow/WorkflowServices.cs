@@ -61,6 +61,15 @@ public static class WorkflowServices
             sp.GetRequiredService<ISecretStore>(),
             sp.GetRequiredService<ILogger<Yandex360Directory>>(),
             sp.GetRequiredService<TimeProvider>()));
+        // One instance per process, since it keeps the employees' tokens until they expire; its own long-lived client
+        // recycles connections so DNS changes are seen
+        // (https://learn.microsoft.com/dotnet/fundamentals/networking/http/httpclient-guidelines).
+        services.AddSingleton(sp => new Yandex360MailTokens(
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = TimeSpan.FromSeconds(30) },
+            sp.GetRequiredService<IOptions<Yandex360Options>>().Value,
+            sp.GetRequiredService<ISecretStore>(),
+            sp.GetRequiredService<ILogger<Yandex360MailTokens>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DovecotDirectory(sp.GetRequiredService<IOptions<DovecotDirectoryOptions>>().Value));
         services.AddTransient<IDestinationDirectory>(sp => sp.GetRequiredService<IOptions<PlatformOptions>>().Value.Directory switch
         {
@@ -72,6 +81,7 @@ public static class WorkflowServices
         services.AddSingleton(sp => new MailConnector(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value));
         services.AddSingleton<MailboxCopier>();
         services.AddSingleton<RunDirectory>();
+        services.AddTransient<DestinationAccounts>();
         services.AddTransient<CredentialIngestion>();
         services.AddTransient<BatchSteps>();
         services.AddTransient<MailboxSteps>();

@@ -144,6 +144,8 @@ public static class ErrorCatalog
             "Renew the OAuth token in the secret store; it needs the scopes the message names, and its owner must be the organisation's administrator or hold the user manager role.", false),
         new(ErrorCode.DestinationOrganizationNotFound, ErrorCategory.Destination, "The destination's admin API does not know the organisation MailImport is set up for.",
             "Set MailImport__Yandex360__OrgId to the organisation id shown in the Yandex 360 admin console, then start the import again.", false),
+        new(ErrorCode.DestinationServiceApplicationRefused, ErrorCategory.Destination, "Yandex ID would not give MailImport's service application a mail token for this mailbox.",
+            "In Yandex 360's admin console (Security, Service applications) list the application whose ClientID is MailImport__Yandex360__ServiceApplicationClientId with the permission mail:imap_full and turn service applications on; put its client secret in the secret store under MailImport__Yandex360__ServiceApplicationSecretName; then re-run the failed mailboxes.", false),
 
         new(ErrorCode.MessageTooBig, ErrorCategory.Message, "The message is larger than the destination accepts.",
             "Forward or archive the message another way; the rest of the mailbox was copied.", false),

@@ -113,6 +113,8 @@ public enum ErrorCode
     DestinationApiUnauthorized = 606,
     /// <summary>The destination's provisioning API does not know the organisation MailImport is set up for.</summary>
     DestinationOrganizationNotFound = 607,
+    /// <summary>Yandex ID would not issue a mail token for the mailbox to the configured service application.</summary>
+    DestinationServiceApplicationRefused = 608,
 
     // Single messages.
     /// <summary>A message is larger than the destination accepts.</summary>

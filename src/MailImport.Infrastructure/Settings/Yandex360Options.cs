@@ -35,4 +35,24 @@ public sealed class Yandex360Options
     /// <summary>How many users one page of the user list asks for.</summary>
     [Range(1, int.MaxValue)]
     public int PageSize { get; set; } = 1000;
+
+    /// <summary>The ClientID of the organisation's service application that MailImport writes mail as; empty for
+    /// none. With one, the destination's IMAP is reached with a per-employee OAuth token (XOAUTH2, scope
+    /// <c>mail:imap_full</c>) that Yandex ID issues to the application, so an employee whose password MailImport does
+    /// not know can be filled, and no destination password is kept once the mailbox exists
+    /// (https://yandex.ru/support/yandex-360/business/admin/ru/security-service-applications).</summary>
+    public string? ServiceApplicationClientId { get; set; }
+
+    /// <summary>The name of the secret that holds the service application's client secret.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ServiceApplicationSecretName { get; set; } = "yandex360-service-app-secret";
+
+    /// <summary>Yandex ID's token endpoint, where the service application exchanges an employee's e-mail for a token
+    /// (https://yandex.ru/dev/id/doc/ru/tokens/refresh-client: the same <c>POST /token</c>). Tests point this at a
+    /// local stand-in.</summary>
+    [Required]
+    public Uri TokenUrl { get; set; } = new("https://oauth.yandex.ru/token");
+
+    /// <summary>True when a service application is configured.</summary>
+    public bool HasServiceApplication => !string.IsNullOrWhiteSpace(ServiceApplicationClientId);
 }

@@ -32,6 +32,7 @@ public sealed class MailboxSteps(
     ISecretStore secrets,
     IDestinationDirectory directory,
     RunDirectory runDirectory,
+    DestinationAccounts destinationAccounts,
     MailConnector connector,
     MailboxCopier copier,
     IOptions<DestinationOptions> destination,
@@ -118,16 +119,13 @@ public sealed class MailboxSteps(
             }
             else
             {
-                var password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
-                var mailbox = new NewMailbox(batch.Domain, input.Entry.DestinationUsername, password, externalId, input.Entry.FirstName, input.Entry.LastName);
-                try
-                {
-                    result = await directory.CreateMailboxAsync(mailbox, cancellationToken);
-                }
-                catch (DirectoryException e)
-                {
-                    result = new ProvisioningResult(ProvisioningOutcome.Refused, FailureBoundary.AsData(e.Failure, e));
-                }
+                result = await CreateAsync(input, batch.Domain, externalId, cancellationToken);
+            }
+
+            if (result.Outcome != ProvisioningOutcome.Refused && destinationAccounts.UsesTokens)
+            {
+                // The copy writes with the service application's token: the mailbox's password is needed no more.
+                await secrets.DeleteAllAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
             }
 
             var step = result.Outcome == ProvisioningOutcome.Refused
@@ -144,6 +142,31 @@ public sealed class MailboxSteps(
 
             return step;
         });
+    }
+
+    private async Task<ProvisioningResult> CreateAsync(MailboxStepInput input, string domain, string externalId, CancellationToken cancellationToken)
+    {
+        Core.Secret password;
+        try
+        {
+            password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            // Deleted once an earlier run had made the mailbox (tokens need none); someone has removed it since.
+            return ProvisioningResult.Refused(ErrorCode.DestinationAccountRefused,
+                $"The mailbox {input.Entry.DestinationUsername}@{domain} was created by an earlier run and has been removed since; its password is no longer kept. Upload its line again to create it anew.");
+        }
+
+        var mailbox = new NewMailbox(domain, input.Entry.DestinationUsername, password, externalId, input.Entry.FirstName, input.Entry.LastName);
+        try
+        {
+            return await directory.CreateMailboxAsync(mailbox, cancellationToken);
+        }
+        catch (DirectoryException e)
+        {
+            return new ProvisioningResult(ProvisioningOutcome.Refused, FailureBoundary.AsData(e.Failure, e));
+        }
     }
 
     /// <summary>Copies one chunk of the mailbox within the configured budget.</summary>
@@ -168,16 +191,17 @@ public sealed class MailboxSteps(
     private async Task<ChunkSummary> CopyChunkCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var job = new MailboxJob(
-            input.RunId,
-            batch.Source,
-            new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken)),
-            destination.Value.Endpoint,
-            new MailAccount($"{input.Entry.DestinationUsername}@{batch.Domain}", await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken)),
-            new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail });
+        var source = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken));
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
         try
         {
+            var job = new MailboxJob(
+                input.RunId,
+                batch.Source,
+                source,
+                destination.Value.Endpoint,
+                await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
+                new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures));
         }
@@ -185,7 +209,7 @@ public sealed class MailboxSteps(
         {
             var cursor = await store.LoadAsync(cancellationToken);
             var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0);
-            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(e.Failure, e));
+            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e));
         }
     }
 

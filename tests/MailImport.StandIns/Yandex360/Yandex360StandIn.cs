@@ -22,7 +22,9 @@ public sealed record StandInUser(string Id, string Nickname, string FirstName, s
 /// and the token is not kept, only whether it was the right one.</summary>
 public sealed record RecordedRequest(string Method, string Path, string Query, bool Authorized, string? Body);
 
-/// <summary>A local Yandex 360 Directory API (v1) on Kestrel at 127.0.0.1: one organisation, its domains and users.</summary>
+/// <summary>A local Yandex 360 on Kestrel at 127.0.0.1: one organisation's Directory API (v1), its domains and users;
+/// with <see cref="WithMailStore"/> and <see cref="WithServiceApplication"/> also its mail (a Dovecot) and Yandex ID's
+/// token exchange (Yandex360StandIn.YandexId.cs).</summary>
 /// <remarks>
 /// <para>It answers the parts of the documented contract MailImport uses:</para>
 /// <list type="bullet">
@@ -44,7 +46,7 @@ public sealed record RecordedRequest(string Method, string Path, string Query, b
 /// nickname answers 409 (gRPC ALREADY_EXISTS); an empty first name is refused, a missing last name is not; the
 /// nickname and password rules are the ones <see cref="DestinationRules"/> encodes.</para>
 /// </remarks>
-public sealed class Yandex360StandIn : IAsyncDisposable
+public sealed partial class Yandex360StandIn : IAsyncDisposable
 {
     /// <summary>DomainService_List: "Максимальное значение — 10" for perPage.</summary>
     public const int MaxDomainsPerPage = 10;
@@ -65,11 +67,17 @@ public sealed class Yandex360StandIn : IAsyncDisposable
     private WebApplication? app;
     private long nextUserId = 1130000000000001;
 
-    /// <summary>Creates a stand-in for one organisation that accepts one token.</summary>
+    /// <summary>The scopes of the Directory API that MailImport's calls need (https://yandex.ru/dev/api360/doc/ru/access).</summary>
+    public static readonly IReadOnlyList<string> DirectoryScopes = ["directory:read_domains", "directory:read_users", "directory:write_users"];
+
+    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> adminTokens = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a stand-in for one organisation that accepts one admin token with every scope MailImport needs.</summary>
     public Yandex360StandIn(long orgId = 7654321, string token = "y0_stand-in-token")
     {
         OrgId = orgId;
         Token = token;
+        adminTokens[token] = DirectoryScopes;
     }
 
     /// <summary>The organisation this stand-in is.</summary>
@@ -115,6 +123,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
             AddUser(nickname, nickname, null, RootDepartmentId, false, new Secret(password));
         }
 
+        ProvisionMailboxAsync(nickname, new Secret(password), CancellationToken.None).GetAwaiter().GetResult();
         return this;
     }
 
@@ -157,13 +166,20 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts listening on a free port of 127.0.0.1.</summary>
-    public async Task StartAsync()
+    /// <summary>Accepts another admin token, with only these scopes (a token issued without write access, say).</summary>
+    public Yandex360StandIn WithAdminToken(string token, params string[] scopes)
+    {
+        adminTokens[token] = scopes;
+        return this;
+    }
+
+    /// <summary>Starts listening on 127.0.0.1, on <paramref name="port"/> or a free port.</summary>
+    public async Task StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
+        app.Urls.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         app.Use(RecordAsync);
         app.Use(InjectFaultsAsync);
         app.Use(AuthenticateAsync);
@@ -173,6 +189,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         org.MapGet("/domains/{domain}/status", DomainStatus);
         org.MapGet("/users", ListUsers);
         org.MapPost("/users", CreateUserAsync);
+        MapYandexId(app);
         app.MapFallback(() => Error(HttpStatusCode.NotFound, 5, "not found"));
 
         await app.StartAsync();
@@ -206,7 +223,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
             context.Request.Method,
             context.Request.Path.Value ?? "",
             context.Request.QueryString.Value ?? "",
-            string.Equals(context.Request.Headers.Authorization.ToString(), $"OAuth {Token}", StringComparison.Ordinal),
+            AdminScopes(context.Request) is not null,
             body));
         await next();
     }
@@ -254,9 +271,24 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         await next();
     }
 
+    /// <summary>The scopes of the request's admin token, or null when it carries none the stand-in issued. The
+    /// reference passes tokens as "Authorization: OAuth &lt;token&gt;" (https://yandex.ru/dev/api360/doc/ru/access).</summary>
+    private IReadOnlyList<string>? AdminScopes(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("OAuth ", StringComparison.Ordinal) && adminTokens.TryGetValue(header["OAuth ".Length..], out var scopes) ? scopes : null;
+    }
+
     private async Task AuthenticateAsync(HttpContext context, Func<Task> next)
     {
-        if (!string.Equals(context.Request.Headers.Authorization.ToString(), $"OAuth {Token}", StringComparison.Ordinal))
+        if (IsYandexIdRoute(context.Request.Path))
+        {
+            // Yandex ID authenticates the service application by its ClientID and secret in the form.
+            await next();
+            return;
+        }
+
+        if (AdminScopes(context.Request) is not { } scopes)
         {
             await Error(HttpStatusCode.Unauthorized, 16, "Unauthenticated: invalid or expired OAuth token").ExecuteAsync(context);
             return;
@@ -266,6 +298,20 @@ public sealed class Yandex360StandIn : IAsyncDisposable
         if (segments is ["directory", "v1", "org", var org, ..] && org != OrgId.ToString(CultureInfo.InvariantCulture))
         {
             await Error(HttpStatusCode.Forbidden, 7, "Permission denied: the token has no access to this organization").ExecuteAsync(context);
+            return;
+        }
+
+        // Each section wants its scope; write implies read (https://yandex.ru/dev/api360/doc/ru/ref/UserService/index).
+        var needs = (context.Request.Method, segments) switch
+        {
+            ("GET", [.., "domains"] or [.., "domains", _, "status"]) => new[] { "directory:read_domains", "directory:write_domains" },
+            ("GET", [.., "users"]) => ["directory:read_users", "directory:write_users"],
+            ("POST", [.., "users"]) => ["directory:write_users"],
+            _ => [],
+        };
+        if (needs.Length > 0 && !needs.Any(scopes.Contains))
+        {
+            await Error(HttpStatusCode.Forbidden, 7, $"Permission denied: the token lacks the scope {needs[0]}").ExecuteAsync(context);
             return;
         }
 
@@ -355,6 +401,7 @@ public sealed class Yandex360StandIn : IAsyncDisposable
             return Error(HttpStatusCode.BadRequest, 3, string.Join(" ", passwordProblems.Select(v => v.Message)));
         }
 
+        StandInUser user;
         lock (gate)
         {
             if (departmentId != RootDepartmentId)
@@ -367,9 +414,11 @@ public sealed class Yandex360StandIn : IAsyncDisposable
                 return Error(HttpStatusCode.Conflict, 6, $"user with nickname {nickname} already exists");
             }
 
-            var user = AddUser(nickname, first, last, departmentId, changeRequired, secret, externalId);
-            return Results.Json(UserJson(user), Json);
+            user = AddUser(nickname, first, last, departmentId, changeRequired, secret, externalId);
         }
+
+        await ProvisionMailboxAsync(nickname, secret, request.HttpContext.RequestAborted);
+        return Results.Json(UserJson(user), Json);
     }
 
     private StandInUser AddUser(string nickname, string first, string? last, long departmentId, bool changeRequired, Secret password, string? externalId = null)

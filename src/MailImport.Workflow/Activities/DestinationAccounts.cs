@@ -1,0 +1,40 @@
+using MailImport.Core.Batches;
+using MailImport.Core.Errors;
+using MailImport.Infrastructure.Provisioning;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Settings;
+using MailImport.Mail.Connections;
+using MailImport.Mail.Errors;
+using Microsoft.Extensions.Options;
+
+namespace MailImport.Workflow.Activities;
+
+/// <summary>How the copy logs in at the destination: with the mailbox's password, or, when Yandex 360 has a service
+/// application configured, with the token Yandex ID issues it for the employee (XOAUTH2).</summary>
+public sealed class DestinationAccounts(ISecretStore secrets, Yandex360MailTokens tokens, IOptions<PlatformOptions> platform)
+{
+    /// <summary>True when mail is written with the service application's tokens, so no destination password is
+    /// needed once the mailbox exists.</summary>
+    public bool UsesTokens => platform.Value.Directory == DirectoryKind.Yandex360 && tokens.Configured;
+
+    /// <summary>The destination account of one mailbox of a batch.</summary>
+    public async Task<MailAccount> ForAsync(string batchId, ManifestEntry entry, string domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var login = $"{entry.DestinationUsername}@{domain}";
+        return UsesTokens
+            ? MailAccount.WithAccessToken(login, await tokens.GetAsync(login, cancellationToken))
+            : new MailAccount(login, await secrets.GetAsync(SecretNames.DestinationPassword(batchId, entry.Line), cancellationToken));
+    }
+
+    /// <summary>A login failure in the words of the credential that failed: with tokens, the destination refused the
+    /// service application's token, not a password the admin could correct in the file.</summary>
+    public MailFailure Explain(MailFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return UsesTokens && failure.Code == ErrorCode.DestinationAuthFailed
+            ? MailFailure.Permanent(ErrorCode.DestinationServiceApplicationRefused,
+                $"The destination's IMAP refused the service application's token: {failure.Message}")
+            : failure;
+    }
+}

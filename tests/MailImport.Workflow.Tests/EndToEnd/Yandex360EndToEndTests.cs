@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using MailImport.Core;
+using MailImport.Core.Batches;
+using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Storage;
+using MailImport.Mail.Connections;
+using MailImport.StandIns.Yandex360;
+using MailImport.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailImport.Workflow.Tests.EndToEnd;
+
+/// <summary>The whole workflow with <c>Directory=Yandex360</c>, the default configuration: the Yandex 360 stand-in's
+/// directory and token service, its Dovecot as Yandex Mail, real Azurite, the embedded engine in memory. Once writing
+/// mail with the mailbox's password, once with the service application's per-employee token.</summary>
+[Collection(WorkflowServers.Name)]
+public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
+{
+    private const string Domain = WorkflowSettings.Domain;
+    private const string Canary = "Canary8pw";
+    private const string ClientId = "5e4f1c0de5e4f1c0de5e4f1c0de5e4f1";
+    private const string ClientSecret = "Sv4ppS3cretCanary";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Import_GoodWrongPasswordBadUsernameAndAnExistingEmployee_RerunAfterFixCopiesTheRestAndCreatesNobodyTwice(bool serviceApplication)
+    {
+        await using var yandex = new Yandex360StandIn()
+            .WithDomain(Domain, verified: true)
+            .WithMailStore(servers.YandexMail.PasswdFile, servers.YandexMail.ConfigFile)
+            .WithServiceApplication(ClientId, new Secret(ClientSecret), Yandex360StandIn.ImapFullScope);
+        await yandex.StartAsync(servers.YandexStandInPort);
+        var good = servers.Source.AddUser($"good{Guid.NewGuid():N}"[..16], Canary + "1");
+        var wrong = servers.Source.AddUser($"late{Guid.NewGuid():N}"[..16], Canary + "2");
+        var kept = servers.Source.AddUser($"kept{Guid.NewGuid():N}"[..16], Canary + "5");
+        await MailCorpus.SeedAsync(servers.Source, good, MailCorpus.Standard());
+        await MailCorpus.SeedAsync(servers.Source, wrong, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+        await MailCorpus.SeedAsync(servers.Source, kept, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+        // An employee the admin made in the console, with a password MailImport is never told.
+        yandex.WithUser(kept.Login, "AdminSet9pw");
+
+        var host = new EmbeddedWorkflowHost(Settings(yandex, serviceApplication));
+        await host.StartAsync();
+        try
+        {
+            var secrets = host.Services.GetRequiredService<ISecretStore>();
+            await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
+            await secrets.SetAsync("yandex360-service-app-secret", new Secret(ClientSecret), CancellationToken.None);
+            var storage = host.Services.GetRequiredService<BatchStorage>();
+            var batchId = Guid.NewGuid().ToString("N");
+            await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
+            var file = $"{good.Login} {Canary}1\n{wrong.Login} {Canary}3\nbad_name \"{Canary} 4\"\n{kept.Login} {Canary}5\n";
+            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
+
+            var report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.Equal([1, 2, 3, 4], report.Mailboxes.Select(m => m.LineNumber));
+            Assert.Equal((MailboxStatus.Done, 14L), (report.Mailboxes[0].Status, report.Mailboxes[0].Counters.MessagesCopied));
+            Assert.Equal((MailboxStatus.Failed, ErrorCode.SourceAuthFailed), (report.Mailboxes[1].Status, report.Mailboxes[1].Code));
+            Assert.Equal((MailboxStatus.Invalid, ErrorCode.UsernameInvalidCharacter), (report.Mailboxes[2].Status, report.Mailboxes[2].Code));
+            var goodThere = new MailAccount($"{good.Login}@{Domain}", good.Password);
+            MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, good), await MailCorpus.SnapshotAsync(servers.YandexMail, goodThere));
+            var keptThere = new MailAccount($"{kept.Login}@{Domain}", new Secret("AdminSet9pw"));
+            if (serviceApplication)
+            {
+                // The token needs no password: the existing employee is filled, and keeps the admin's password.
+                Assert.Equal(MailboxStatus.Done, report.Mailboxes[3].Status);
+                MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, kept), await MailCorpus.SnapshotAsync(servers.YandexMail, keptThere));
+                Assert.Equal(2, yandex.TokensIssued);
+            }
+            else
+            {
+                // Without one, MailImport can only log in with the file's password, which is not the employee's.
+                Assert.Equal((MailboxStatus.Failed, ErrorCode.DestinationAuthFailed), (report.Mailboxes[3].Status, report.Mailboxes[3].Code));
+                Assert.Equal(0, yandex.TokensIssued);
+            }
+
+            Assert.True(yandex.HasPassword(kept.Login, new Secret("AdminSet9pw")));
+            Assert.True(yandex.HasPassword(good.Login, good.Password));
+            Assert.Equal(serviceApplication ? 1 : 3, await CountSecretsAsync(secrets, batchId, "-dst"));
+
+            // The admin fixes the source account's password to what the file says, and re-runs the failed mailboxes.
+            var fixedAtSource = servers.Source.AddUser(wrong.Login, Canary + "3");
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r2", RunMode.RetryFailed, RetryFirstDelaySeconds: 0.1));
+
+            report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.Equal((MailboxStatus.Done, 7L), (report.Mailboxes[1].Status, report.Mailboxes[1].Counters.MessagesCopied));
+            Assert.Equal(MailboxStatus.Done, report.Mailboxes[0].Status);
+            var wrongThere = new MailAccount($"{wrong.Login}@{Domain}", new Secret(Canary + "3"));
+            MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, fixedAtSource), await MailCorpus.SnapshotAsync(servers.YandexMail, wrongThere));
+            MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, good), await MailCorpus.SnapshotAsync(servers.YandexMail, goodThere));
+
+            // Each run listed the domains and the users once; each new employee was created once, with its line as
+            // external id, and the existing one never.
+            var calls = yandex.Requests.Where(r => r.Path.StartsWith("/directory/", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, calls.Count(r => r.Path.EndsWith("/domains", StringComparison.Ordinal)));
+            Assert.Equal(2, calls.Count(r => r.Method == "GET" && r.Path.EndsWith("/users", StringComparison.Ordinal)));
+            Assert.Equal(2, calls.Count(r => r.Method == "POST"));
+            Assert.Equal([good.Login, kept.Login, wrong.Login], yandex.Users.Select(u => u.Nickname).Order(StringComparer.Ordinal));
+            Assert.Equal($"mailimport:{batchId}:2", yandex.Users.Single(u => u.Nickname == wrong.Login).ExternalId);
+            Assert.All(yandex.Requests, r => Assert.DoesNotContain(ClientSecret, r.ToString(), StringComparison.Ordinal));
+
+            var instances = new[] { $"{batchId}-r1", $"{batchId}-r2" }.SelectMany(r => new[] { r, $"{r}-1", $"{r}-2", $"{r}-4" }).ToList();
+            await host.AssertNowhereAsync(Canary, batchId, servers.Azurite.ConnectionString, instances);
+            await host.AssertNowhereAsync(ClientSecret, batchId, servers.Azurite.ConnectionString, instances);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private Dictionary<string, string?> Settings(Yandex360StandIn yandex, bool serviceApplication)
+    {
+        var settings = WorkflowSettings.For(servers.YandexMail, servers.Azurite,
+            ("MailImport:Workflow:ChunkMessages", "4"),
+            ("MailImport:Directory", "Yandex360"),
+            ("MailImport:Yandex360:BaseUrl", yandex.BaseUrl.ToString()),
+            ("MailImport:Yandex360:OrgId", yandex.OrgId.ToString(CultureInfo.InvariantCulture)),
+            ("MailImport:Yandex360:TokenUrl", new Uri(yandex.BaseUrl, "/token").ToString()));
+        // The Dovecot directory's keys are not this configuration's.
+        foreach (var key in settings.Keys.Where(k => k.StartsWith("MailImport:Dovecot:", StringComparison.Ordinal)).ToList())
+        {
+            settings.Remove(key);
+        }
+
+        if (serviceApplication)
+        {
+            settings["MailImport:Yandex360:ServiceApplicationClientId"] = ClientId;
+        }
+
+        return settings;
+    }
+
+    private static async Task<int> CountSecretsAsync(ISecretStore secrets, string batchId, string suffix)
+    {
+        var count = 0;
+        for (var line = 1; line <= 4; line++)
+        {
+            try
+            {
+                await secrets.GetAsync($"{SecretNames.OfBatch(batchId)}{line}{suffix}", CancellationToken.None);
+                count++;
+            }
+            catch (KeyNotFoundException)
+            {
+                // Not kept.
+            }
+        }
+
+        return count;
+    }
+}
