@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MailImport.Infrastructure.Provisioning;
 
-/// <summary>The destination directory on Yandex 360: the Directory API v1 (<c>/directory/v1/org/{orgId}/...</c>).</summary>
+/// <summary>The destination directory on Yandex 360: the Directory API v1 (<c>.../org/{orgId}/domains</c>, <c>.../users</c>).</summary>
 /// <remarks>
 /// <para>Nicknames are organisation-wide in Yandex 360: one employee has one login and an address on every domain of
 /// the organisation, so "does the mailbox exist" is a case-insensitive nickname match over the org's users.</para>
@@ -45,6 +45,16 @@ public sealed partial class Yandex360Directory(
     };
 
     private readonly TimeProvider clock = timeProvider ?? TimeProvider.System;
+
+    /// <summary>The organisation's collections live under the directory URL plus its id.</summary>
+    private Uri OrganizationUrl
+    {
+        get
+        {
+            var directory = options.DirectoryUrl.AbsoluteUri;
+            return new Uri($"{(directory.EndsWith('/') ? directory : directory + "/")}{options.OrgId.ToString(CultureInfo.InvariantCulture)}/");
+        }
+    }
 
     /// <inheritdoc/>
     /// <remarks>The reference has no call for one domain by name: the domains come from the paged list
@@ -156,7 +166,7 @@ public sealed partial class Yandex360Directory(
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, HttpContent? content, string scope, CancellationToken cancellationToken)
     {
         var token = await secrets.GetAsync(options.TokenSecretName, cancellationToken);
-        var uri = new Uri(options.BaseUrl, $"/directory/v1/org/{options.OrgId.ToString(CultureInfo.InvariantCulture)}/{relative}");
+        var uri = new Uri(OrganizationUrl, relative);
         using var request = new HttpRequestMessage(method, uri) { Content = content };
         // Yandex ID tokens go in the "OAuth" scheme, not "Bearer".
         request.Headers.Authorization = new AuthenticationHeaderValue("OAuth", token.Reveal());
@@ -169,14 +179,14 @@ public sealed partial class Yandex360Directory(
         }
         catch (HttpRequestException e)
         {
-            Log.DirectoryUnreachable(logger, options.BaseUrl, e.Message);
-            throw new DirectoryUnavailableException($"Yandex 360 at {options.BaseUrl} could not be reached: {e.Message}", null, e);
+            Log.DirectoryUnreachable(logger, options.DirectoryUrl, e.Message);
+            throw new DirectoryUnavailableException($"Yandex 360 at {options.DirectoryUrl} could not be reached: {e.Message}", null, e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             // HttpClient reports its own timeout as a cancellation the caller did not ask for.
-            Log.DirectoryUnreachable(logger, options.BaseUrl, "timed out");
-            throw new DirectoryUnavailableException($"Yandex 360 at {options.BaseUrl} did not answer in time.", null, e);
+            Log.DirectoryUnreachable(logger, options.DirectoryUrl, "timed out");
+            throw new DirectoryUnavailableException($"Yandex 360 at {options.DirectoryUrl} did not answer in time.", null, e);
         }
 
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -250,7 +260,7 @@ public sealed partial class Yandex360Directory(
 
         return new InvalidOperationException(
             $"Yandex 360 answered HTTP {(int)response.StatusCode} when asked to {what} in organisation {options.OrgId}: {message}. " +
-            "Check the organisation id and the API base URL.");
+            "Check MailImport:Yandex360:OrgId and MailImport:Yandex360:DirectoryUrl.");
     }
 
     /// <summary>The <c>message</c> of the API's error body (<c>{"code": ..., "message": ..., "details": [...]}</c>),

@@ -13,11 +13,12 @@ public sealed class Yandex360Options
     /// <summary>The configuration section the options bind from.</summary>
     public const string SectionName = "MailImport:Yandex360";
 
-    /// <summary>The API host serving <c>/directory/v1/org/{orgId}/...</c>. Yandex calls <c>api360.yandex.net</c> its
-    /// legacy host (still fully supported, no longer updated); <c>cloud-api.yandex.net</c> serves these methods under
-    /// another path prefix, which this adapter does not speak yet. Tests point this at a local stand-in.</summary>
+    /// <summary>Where the Directory API's v1 organisations are: the URL the organisation id is appended to. The v1
+    /// methods are served on the current host under <c>/v1/api360/directory/org/</c>
+    /// (https://yandex.ru/dev/api360/doc/ru/directory/index-v1); the legacy host's form,
+    /// <c>https://api360.yandex.net/directory/v1/org/</c>, works too. Tests point this at a local stand-in.</summary>
     [Required]
-    public Uri BaseUrl { get; set; } = new("https://api360.yandex.net");
+    public Uri DirectoryUrl { get; set; } = new("https://cloud-api.yandex.net/v1/api360/directory/org/");
 
     /// <summary>The organisation id shown in the Yandex 360 admin console.</summary>
     [Range(0, long.MaxValue)]

@@ -39,16 +39,21 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     }
 
     private Yandex360Directory Directory(int pageSize = 1000, HttpClient? client = null) =>
-        new(client ?? http, new Yandex360Options { BaseUrl = standIn.BaseUrl, OrgId = standIn.OrgId, TokenSecretName = TokenName, PageSize = pageSize },
+        new(client ?? http, new Yandex360Options { DirectoryUrl = standIn.DirectoryUrl, OrgId = standIn.OrgId, TokenSecretName = TokenName, PageSize = pageSize },
             secrets, log);
 
     private static NewMailbox Mailbox(string username, string password) =>
         new(Domain, username, new Secret(password), NewMailbox.ExternalIdOf(BatchId, 3));
 
-    [Fact]
-    public async Task IsDomainConfirmedAsync_VerifiedDomain_True()
+    [Theory]
+    [InlineData(Yandex360StandIn.CloudApiPrefix)]
+    [InlineData(Yandex360StandIn.LegacyPrefix)]
+    public async Task IsDomainConfirmedAsync_VerifiedDomain_TrueOnTheCurrentHostsPathAndOnTheLegacyOne(string prefix)
     {
-        Assert.True(await Directory().IsDomainConfirmedAsync(Domain, CancellationToken.None));
+        var options = new Yandex360Options { DirectoryUrl = new Uri(standIn.BaseUrl, prefix.TrimEnd('/')), OrgId = standIn.OrgId, TokenSecretName = TokenName };
+
+        Assert.True(await new Yandex360Directory(http, options, secrets, log).IsDomainConfirmedAsync(Domain, CancellationToken.None));
+        Assert.Equal($"{prefix}{standIn.OrgId}/domains", Assert.Single(standIn.Requests).Path);
     }
 
     [Fact]
@@ -62,7 +67,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     {
         Assert.False(await Directory().IsDomainConfirmedAsync("elsewhere.example", CancellationToken.None));
         // Read off the documented list; the reference has no route for one domain by name.
-        Assert.Equal([$"/directory/v1/org/{standIn.OrgId}/domains"], standIn.Requests.Select(r => r.Path));
+        Assert.Equal([$"{Yandex360StandIn.CloudApiPrefix}{standIn.OrgId}/domains"], standIn.Requests.Select(r => r.Path));
     }
 
     [Fact]
@@ -76,7 +81,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
         Assert.True(await Directory().IsDomainConfirmedAsync($"branch{2 * Yandex360StandIn.MaxDomainsPerPage:00}.example", CancellationToken.None));
         Assert.False(await Directory().IsDomainConfirmedAsync("branch01.example", CancellationToken.None));
         // Only the documented paged list was asked, never a route for one domain.
-        Assert.All(standIn.Requests, r => Assert.Equal($"/directory/v1/org/{standIn.OrgId}/domains", r.Path));
+        Assert.All(standIn.Requests, r => Assert.Equal($"{Yandex360StandIn.CloudApiPrefix}{standIn.OrgId}/domains", r.Path));
         Assert.Contains(standIn.Requests, r => r.Query.Contains("page=3", StringComparison.Ordinal));
     }
 
@@ -224,7 +229,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     [Fact]
     public async Task AnyCall_OrganisationNotTheToken_DirectoryUnauthorizedException()
     {
-        var directory = new Yandex360Directory(http, new Yandex360Options { BaseUrl = standIn.BaseUrl, OrgId = standIn.OrgId + 1, TokenSecretName = TokenName }, secrets, log);
+        var directory = new Yandex360Directory(http, new Yandex360Options { DirectoryUrl = standIn.DirectoryUrl, OrgId = standIn.OrgId + 1, TokenSecretName = TokenName }, secrets, log);
 
         await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
     }

@@ -41,7 +41,7 @@ public sealed class Yandex360MailTokensTests : IAsyncLifetime
     }
 
     private Yandex360MailTokens Tokens(string? clientId = ClientId) => new(http,
-        new Yandex360Options { ServiceApplicationClientId = clientId, ServiceApplicationSecretName = SecretName, TokenUrl = new Uri(standIn.BaseUrl, "/token") },
+        new Yandex360Options { ServiceApplicationClientId = clientId, ServiceApplicationSecretName = SecretName, TokenUrl = standIn.TokenUrl },
         secrets, NullLogger<Yandex360MailTokens>.Instance, clock);
 
     [Fact]

@@ -26,16 +26,17 @@ public sealed record RecordedRequest(string Method, string Path, string Query, b
 /// with <see cref="WithMailStore"/> and <see cref="WithServiceApplication"/> also its mail (a Dovecot) and Yandex ID's
 /// token exchange (Yandex360StandIn.YandexId.cs).</summary>
 /// <remarks>
-/// <para>It answers the parts of the documented contract MailImport uses:</para>
+/// <para>It answers the parts of the documented contract MailImport uses, under both <see cref="CloudApiPrefix"/> and
+/// <see cref="LegacyPrefix"/> (written ".../org/" below):</para>
 /// <list type="bullet">
-/// <item><c>GET /directory/v1/org/{orgId}/domains?page=&amp;perPage=</c>: the domains, at most 10 a page, each with
+/// <item><c>GET .../org/{orgId}/domains?page=&amp;perPage=</c>: the domains, at most 10 a page, each with
 /// <c>name, country, mx, delegated, master, verified, status</c>
 /// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_List).</item>
-/// <item><c>GET /directory/v1/org/{orgId}/domains/{domain}/status</c>: <c>{status, methods}</c>, the domain in Punycode
+/// <item><c>GET .../org/{orgId}/domains/{domain}/status</c>: <c>{status, methods}</c>, the domain in Punycode
 /// (https://yandex.ru/dev/api360/doc/ru/ref/DomainService/DomainService_Status).</item>
-/// <item><c>GET /directory/v1/org/{orgId}/users?page=&amp;perPage=</c>: <c>{users, page, pages, perPage, total}</c>,
+/// <item><c>GET .../org/{orgId}/users?page=&amp;perPage=</c>: <c>{users, page, pages, perPage, total}</c>,
 /// at most 1000 a page (https://yandex.ru/dev/api360/doc/ru/ref/UserService/UserService_List).</item>
-/// <item><c>POST /directory/v1/org/{orgId}/users</c>: <c>{nickname, password, passwordChangeRequired, name{first,last},
+/// <item><c>POST .../org/{orgId}/users</c>: <c>{nickname, password, passwordChangeRequired, name{first,last},
 /// departmentId, externalId}</c>; 200 with the user, 400 when a rule is broken, 409 when the nickname is taken
 /// (https://yandex.ru/dev/api360/doc/ru/ref/UserService/UserService_Create).</item>
 /// </list>
@@ -86,8 +87,20 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
     /// <summary>The OAuth token it accepts.</summary>
     public string Token { get; }
 
+    /// <summary>The v1 directory's path on cloud-api.yandex.net, the current host.</summary>
+    public const string CloudApiPrefix = "/v1/api360/directory/org/";
+
+    /// <summary>The v1 directory's path on api360.yandex.net, the legacy host.</summary>
+    public const string LegacyPrefix = "/directory/v1/org/";
+
     /// <summary>Where it listens, once started.</summary>
     public Uri BaseUrl { get; private set; } = new("http://127.0.0.1:1");
+
+    /// <summary>The setting MailImport:Yandex360:DirectoryUrl for this stand-in, in the current host's form.</summary>
+    public Uri DirectoryUrl => new(BaseUrl, CloudApiPrefix);
+
+    /// <summary>Yandex ID's token endpoint on this stand-in (MailImport:Yandex360:TokenUrl).</summary>
+    public Uri TokenUrl => new(BaseUrl, "/token");
 
     /// <summary>The requests received so far, passwords masked.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. requests];
@@ -184,11 +197,16 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
         app.Use(InjectFaultsAsync);
         app.Use(AuthenticateAsync);
 
-        var org = app.MapGroup("/directory/v1/org/{orgId}");
-        org.MapGet("/domains", ListDomains);
-        org.MapGet("/domains/{domain}/status", DomainStatus);
-        org.MapGet("/users", ListUsers);
-        org.MapPost("/users", CreateUserAsync);
+        // The v1 methods on the current host and on the legacy one (https://yandex.ru/dev/api360/doc/ru/directory/index-v1).
+        foreach (var prefix in new[] { CloudApiPrefix, LegacyPrefix })
+        {
+            var org = app.MapGroup(prefix + "{orgId}");
+            org.MapGet("/domains", ListDomains);
+            org.MapGet("/domains/{domain}/status", DomainStatus);
+            org.MapGet("/users", ListUsers);
+            org.MapPost("/users", CreateUserAsync);
+        }
+
         MapYandexId(app);
         app.MapFallback(() => Error(HttpStatusCode.NotFound, 5, "not found"));
 
@@ -295,7 +313,13 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
         }
 
         var segments = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments is ["directory", "v1", "org", var org, ..] && org != OrgId.ToString(CultureInfo.InvariantCulture))
+        var org = segments switch
+        {
+            ["directory", "v1", "org", var id, ..] => id,
+            ["v1", "api360", "directory", "org", var id, ..] => id,
+            _ => null,
+        };
+        if (org is not null && org != OrgId.ToString(CultureInfo.InvariantCulture))
         {
             await Error(HttpStatusCode.Forbidden, 7, "Permission denied: the token has no access to this organization").ExecuteAsync(context);
             return;

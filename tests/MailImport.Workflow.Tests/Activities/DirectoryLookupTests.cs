@@ -34,7 +34,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
         await yandex.StartAsync();
         var settings = WorkflowSettings.For(servers.Destination, servers.Azurite,
             ("MailImport:Directory", "Yandex360"),
-            ("MailImport:Yandex360:BaseUrl", yandex.BaseUrl.ToString()),
+            ("MailImport:Yandex360:DirectoryUrl", yandex.DirectoryUrl.ToString()),
             ("MailImport:Yandex360:OrgId", yandex.OrgId.ToString(CultureInfo.InvariantCulture)));
         services = new ServiceCollection()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())

@@ -120,9 +120,9 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         var settings = WorkflowSettings.For(servers.YandexMail, servers.Azurite,
             ("MailImport:Workflow:ChunkMessages", "4"),
             ("MailImport:Directory", "Yandex360"),
-            ("MailImport:Yandex360:BaseUrl", yandex.BaseUrl.ToString()),
+            ("MailImport:Yandex360:DirectoryUrl", yandex.DirectoryUrl.ToString()),
             ("MailImport:Yandex360:OrgId", yandex.OrgId.ToString(CultureInfo.InvariantCulture)),
-            ("MailImport:Yandex360:TokenUrl", new Uri(yandex.BaseUrl, "/token").ToString()));
+            ("MailImport:Yandex360:TokenUrl", yandex.TokenUrl.ToString()));
         // The Dovecot directory's keys are not this configuration's.
         foreach (var key in settings.Keys.Where(k => k.StartsWith("MailImport:Dovecot:", StringComparison.Ordinal)).ToList())
         {
