@@ -97,7 +97,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
 
             // Each run listed the domains and the users once; each new employee was created once, with its line as
             // external id, and the existing one never.
-            var calls = yandex.Requests.Where(r => r.Path.StartsWith("/directory/", StringComparison.Ordinal)).ToList();
+            var calls = yandex.Requests.Where(r => r.Path.StartsWith(Yandex360StandIn.CloudApiPrefix, StringComparison.Ordinal)).ToList();
             Assert.Equal(2, calls.Count(r => r.Path.EndsWith("/domains", StringComparison.Ordinal)));
             Assert.Equal(2, calls.Count(r => r.Method == "GET" && r.Path.EndsWith("/users", StringComparison.Ordinal)));
             Assert.Equal(2, calls.Count(r => r.Method == "POST"));
