@@ -24,7 +24,8 @@ public sealed record RunPlan(string Domain, IReadOnlyList<ManifestEntry> Mailbox
 /// <param name="StartedAt">When the run started (orchestration time).</param>
 /// <param name="Outcomes">One per mailbox the run took.</param>
 /// <param name="BatchProblem">A failure of the whole run (domain not confirmed, file unreadable), if any.</param>
-public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, MailFailure? BatchProblem = null);
+/// <param name="Taken">The lines the run took; on a failure of the whole run, those it did not finish carry it.</param>
+public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, MailFailure? BatchProblem = null, IReadOnlyList<int>? Taken = null);
 
 /// <summary>Which run reads the directory, for which domain.</summary>
 /// <param name="BatchId">The batch.</param>
@@ -141,7 +142,10 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
 
         if (input.BatchProblem is { Code: { } code } problem)
         {
-            foreach (var line in lines.Values.Where(l => l.Status == MailboxStatus.Pending).ToList())
+            // The lines this run took say why it stopped, whatever an earlier run said of them, except mail already
+            // copied: a Done mailbox stays done.
+            var taken = input.Taken?.ToHashSet() ?? [];
+            foreach (var line in lines.Values.Where(l => l.Status == MailboxStatus.Pending || (taken.Contains(l.LineNumber) && l.Status != MailboxStatus.Done)).ToList())
             {
                 lines[line.LineNumber] = line with { Status = MailboxStatus.Failed, Code = code, Message = problem.Message, Fix = ErrorCatalog.Get(code).Fix };
             }

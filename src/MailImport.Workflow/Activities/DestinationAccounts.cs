@@ -27,6 +27,21 @@ public sealed class DestinationAccounts(ISecretStore secrets, Yandex360MailToken
             : new MailAccount(login, await secrets.GetAsync(SecretNames.DestinationPassword(batchId, entry.Line), cancellationToken));
     }
 
+    /// <summary>For a dry run: whether Yandex ID gives the service application a token for an existing mailbox, as the
+    /// copy will ask it to. Null when it does; the refusal otherwise (a transient fault throws for a retry).</summary>
+    public async Task<MailFailure?> CheckTokenAsync(string login, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tokens.GetAsync(login, cancellationToken);
+            return null;
+        }
+        catch (MailFailureException e) when (!e.Failure.IsTransient)
+        {
+            return e.Failure;
+        }
+    }
+
     /// <summary>A login failure in the words of the credential that failed: with tokens, the destination refused the
     /// service application's token, not a password the admin could correct in the file.</summary>
     public MailFailure Explain(MailFailure failure)

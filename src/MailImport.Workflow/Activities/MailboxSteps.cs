@@ -94,11 +94,29 @@ public sealed class MailboxSteps(
         {
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
             var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
-            logger.UsernameChecked(existing is null);
-            // A mailbox that already exists is not an error: a real run copies into it if the password fits.
-            return existing is null
-                ? StepResult.Success
-                : new StepResult(Note: $"The mailbox {input.Entry.DestinationUsername}@{batch.Domain} already exists; mail will be added to it.");
+            var address = $"{input.Entry.DestinationUsername}@{batch.Domain}";
+            if (existing is null)
+            {
+                logger.UsernameChecked(true);
+                return StepResult.Success;
+            }
+
+            // A mailbox that already exists is not an error: a real run adds the mail to it, with the service
+            // application's token (asked for now, as the copy will) or with the file's password if it is the mailbox's.
+            if (destinationAccounts.UsesTokens)
+            {
+                if (await destinationAccounts.CheckTokenAsync(address, cancellationToken) is { } refused)
+                {
+                    logger.StepFailed(WorkflowNames.CheckUsername, refused.Code);
+                    return StepResult.Failed(refused);
+                }
+
+                logger.UsernameChecked(false);
+                return new StepResult(Note: $"The mailbox {address} already exists; mail will be added to it with the service application's token.");
+            }
+
+            logger.UsernameChecked(false);
+            return new StepResult(Note: $"The mailbox {address} already exists; mail will be added to it if the file's password is the mailbox's.");
         });
     }
 

@@ -34,20 +34,20 @@ public static class ImportBatchOrchestration
         var fileProblem = ingestFailure ?? ingest!.FileProblem;
         if (fileProblem is not null)
         {
-            return await FinishAsync(context, input, started, [], 0, fileProblem);
+            return await FinishAsync(context, input, started, [], [], fileProblem);
         }
 
         var (plan, planFailure) = await Retrying.CallAsync<RunPlan>(context, WorkflowNames.PlanRun, input, input.RetryFirstDelaySeconds);
         if (planFailure is not null || plan!.Closed)
         {
-            return await FinishAsync(context, input, started, [], 0, planFailure ?? MailFailure.Permanent(ErrorCode.BatchClosed, "The batch is closed."));
+            return await FinishAsync(context, input, started, [], [], planFailure ?? MailFailure.Permanent(ErrorCode.BatchClosed, "The batch is closed."));
         }
 
         var (domain, domainFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckDomain, plan.Domain, input.RetryFirstDelaySeconds);
         var domainProblem = domainFailure ?? domain!.Failure;
         if (domainProblem is not null)
         {
-            return await FinishAsync(context, input, started, [], plan.Mailboxes.Count, domainProblem);
+            return await FinishAsync(context, input, started, [], plan.Mailboxes, domainProblem);
         }
 
         if (plan.Mailboxes.Count > 0)
@@ -57,7 +57,7 @@ public static class ImportBatchOrchestration
             var directoryProblem = directoryFailure ?? directory!.Failure;
             if (directoryProblem is not null)
             {
-                return await FinishAsync(context, input, started, [], plan.Mailboxes.Count, directoryProblem);
+                return await FinishAsync(context, input, started, [], plan.Mailboxes, directoryProblem);
             }
         }
 
@@ -85,7 +85,7 @@ public static class ImportBatchOrchestration
         }
 
         log.RunFinished(input.RunId, input.BatchId, outcomes.Count);
-        return await FinishAsync(context, input, started, outcomes, plan.Mailboxes.Count, null);
+        return await FinishAsync(context, input, started, outcomes, plan.Mailboxes, null);
     }
 
     private static async Task CollectOneAsync(List<(Task<MailboxOutcome> Task, ManifestEntry Entry)> running, List<MailboxOutcome> outcomes)
@@ -106,11 +106,11 @@ public static class ImportBatchOrchestration
         }
     }
 
-    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, int total, MailFailure? problem)
+    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, IReadOnlyList<ManifestEntry> taken, MailFailure? problem)
     {
-        var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem);
+        var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem, [.. taken.Select(e => e.Line)]);
         await Retrying.CallAsync<int>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);
-        var progress = new BatchProgress(total, outcomes.Count, problem);
+        var progress = new BatchProgress(taken.Count, outcomes.Count, problem);
         context.SetCustomStatus(progress);
         return progress;
     }

@@ -43,13 +43,10 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         // An employee the admin made in the console, with a password MailImport is never told.
         yandex.WithUser(kept.Login, "AdminSet9pw");
 
-        var host = new EmbeddedWorkflowHost(Settings(yandex, serviceApplication));
-        await host.StartAsync();
+        var host = await StartHostAsync(yandex, serviceApplication);
         try
         {
             var secrets = host.Services.GetRequiredService<ISecretStore>();
-            await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
-            await secrets.SetAsync("yandex360-service-app-secret", new Secret(ClientSecret), CancellationToken.None);
             var storage = host.Services.GetRequiredService<BatchStorage>();
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
@@ -113,6 +110,69 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task DryRun_ChecksTheDestination_DomainDirectoryAndTheServiceApplicationsTokenForExistingMailboxes()
+    {
+        await using var yandex = new Yandex360StandIn()
+            .WithDomain(Domain, verified: true)
+            .WithMailStore(servers.YandexMail.PasswdFile, servers.YandexMail.ConfigFile)
+            .WithServiceApplication(ClientId, new Secret(ClientSecret), "calendar:all");
+        await yandex.StartAsync(servers.YandexStandInPort);
+        var fresh = servers.Source.AddUser($"new{Guid.NewGuid():N}"[..15], Canary + "1");
+        var kept = servers.Source.AddUser($"kept{Guid.NewGuid():N}"[..16], Canary + "2");
+        yandex.WithUser(kept.Login, "AdminSet9pw");
+        var host = await StartHostAsync(yandex, serviceApplication: true);
+        try
+        {
+            var storage = host.Services.GetRequiredService<BatchStorage>();
+            var batchId = Guid.NewGuid().ToString("N");
+            await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions { DryRun = true }, DateTimeOffset.UtcNow), CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes($"{fresh.Login} {Canary}1\n{kept.Login} {Canary}2\n"), isJson: false, CancellationToken.None);
+
+            // The organisation turned service applications off: the existing employee could not be filled.
+            yandex.ServiceApplicationsActive = false;
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-d1", RunMode.DryRun, RetryFirstDelaySeconds: 0.1));
+            var report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.True(report.DryRun);
+            Assert.Equal((MailboxStatus.Ready, (ErrorCode?)null), (report.Mailboxes[0].Status, report.Mailboxes[0].Code));
+            Assert.Equal((MailboxStatus.Failed, ErrorCode.DestinationServiceApplicationRefused), (report.Mailboxes[1].Status, report.Mailboxes[1].Code));
+            Assert.Contains("unauthorized_client", report.Mailboxes[1].Message, StringComparison.Ordinal);
+
+            // Turned on: the token is issued. The dry run created nobody.
+            yandex.ServiceApplicationsActive = true;
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-d2", RunMode.DryRun, RetryFirstDelaySeconds: 0.1));
+            report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.Equal(MailboxStatus.Ready, report.Mailboxes[1].Status);
+            Assert.Contains("already exists; mail will be added to it with the service application's token", report.Mailboxes[1].Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(yandex.Requests, r => r.Method == "POST" && r.Path.EndsWith("/users", StringComparison.Ordinal));
+            Assert.Equal([kept.Login], yandex.Users.Select(u => u.Nickname));
+
+            // A token without the directory's read scope stops the run before any mailbox, and says which scope.
+            await host.Services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret("y0_domains-only"), CancellationToken.None);
+            yandex.WithAdminToken("y0_domains-only", "directory:read_domains");
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-d3", RunMode.DryRun, RetryFirstDelaySeconds: 0.1));
+            report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.All(report.Mailboxes, m => Assert.Equal((MailboxStatus.Failed, ErrorCode.DestinationApiUnauthorized), (m.Status, m.Code)));
+            Assert.Contains("directory:read_users", report.Mailboxes[0].Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    /// <summary>The workflow host with <c>Directory=Yandex360</c> against <paramref name="yandex"/>, its admin token and
+    /// the service application's client secret in the secret store.</summary>
+    private async Task<EmbeddedWorkflowHost> StartHostAsync(Yandex360StandIn yandex, bool serviceApplication)
+    {
+        var host = new EmbeddedWorkflowHost(Settings(yandex, serviceApplication));
+        await host.StartAsync();
+        var secrets = host.Services.GetRequiredService<ISecretStore>();
+        await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
+        await secrets.SetAsync("yandex360-service-app-secret", new Secret(ClientSecret), CancellationToken.None);
+        return host;
     }
 
     private Dictionary<string, string?> Settings(Yandex360StandIn yandex, bool serviceApplication)
