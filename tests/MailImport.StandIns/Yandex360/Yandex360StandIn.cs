@@ -63,7 +63,7 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
     private readonly object gate = new();
     private readonly Dictionary<string, bool> domains = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(StandInUser User, Secret Password)> users = [];
-    private readonly ConcurrentQueue<Fault> faults = new();
+    private readonly List<Fault> faults = [];
     private readonly ConcurrentQueue<RecordedRequest> requests = new();
     private WebApplication? app;
     private long nextUserId = 1130000000000001;
@@ -151,31 +151,68 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
 
     /// <summary>Answers the next <paramref name="count"/> requests (of <paramref name="method"/>, or any) with
     /// <paramref name="status"/> and, when given, a <c>Retry-After</c> in seconds.</summary>
-    public void FailNext(int count, HttpStatusCode status, TimeSpan? retryAfter = null, string? method = null)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            faults.Enqueue(new Fault(status, retryAfter, null, method));
-        }
-    }
+    public void FailNext(int count, HttpStatusCode status, TimeSpan? retryAfter = null, string? method = null) =>
+        AddFaults(count, new Fault(status, retryAfter, null, method));
 
-    /// <summary>Handles the next <paramref name="count"/> requests of <paramref name="method"/> as usual (a create goes
-    /// through) but answers <paramref name="status"/>, as a gateway that times out after the backend did the work.</summary>
-    public void FailAfterHandlingNext(int count, HttpStatusCode status, string method)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            faults.Enqueue(new Fault(status, null, null, method, AfterHandling: true));
-        }
-    }
+    /// <summary>Answers the next <paramref name="count"/> creates of <paramref name="nickname"/> with
+    /// <paramref name="status"/>; with <paramref name="afterHandling"/> the create goes through first, as behind a
+    /// gateway that times out after the backend did the work.</summary>
+    public void FailCreatesOf(string nickname, int count, HttpStatusCode status, TimeSpan? retryAfter = null, bool afterHandling = false) =>
+        AddFaults(count, new Fault(status, retryAfter, null, "POST", afterHandling, nickname));
 
     /// <summary>Holds the next <paramref name="count"/> requests for <paramref name="delay"/> before answering, as a
     /// service that has stopped answering does.</summary>
-    public void StallNext(int count, TimeSpan delay)
+    public void StallNext(int count, TimeSpan delay) => AddFaults(count, new Fault(null, null, delay, null));
+
+    private void AddFaults(int count, Fault fault)
     {
-        for (var i = 0; i < count; i++)
+        lock (faults)
         {
-            faults.Enqueue(new Fault(null, null, delay, null));
+            faults.AddRange(Enumerable.Repeat(fault, count));
+        }
+    }
+
+    /// <summary>Removes and returns the first fault meant for this request, if any.</summary>
+    private async Task<Fault?> TakeFaultAsync(HttpRequest request)
+    {
+        string? nickname = null;
+        lock (faults)
+        {
+            if (faults.Count == 0)
+            {
+                return null;
+            }
+        }
+
+        if (request.Method == "POST" && request.ContentLength is > 0)
+        {
+            try
+            {
+                nickname = Text(await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted) as JsonObject, "nickname");
+            }
+            catch (JsonException)
+            {
+                // Not a create: only faults without a nickname apply.
+            }
+            finally
+            {
+                request.Body.Position = 0;
+            }
+        }
+
+        lock (faults)
+        {
+            var index = faults.FindIndex(f =>
+                (f.Method is null || string.Equals(f.Method, request.Method, StringComparison.OrdinalIgnoreCase))
+                && (f.Nickname is null || string.Equals(f.Nickname, nickname, StringComparison.OrdinalIgnoreCase)));
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var fault = faults[index];
+            faults.RemoveAt(index);
+            return fault;
         }
     }
 
@@ -248,9 +285,7 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
 
     private async Task InjectFaultsAsync(HttpContext context, Func<Task> next)
     {
-        if (faults.TryPeek(out var fault)
-            && (fault.Method is null || string.Equals(fault.Method, context.Request.Method, StringComparison.OrdinalIgnoreCase))
-            && faults.TryDequeue(out fault))
+        if (await TakeFaultAsync(context.Request) is { } fault)
         {
             if (fault.Delay is { } delay)
             {
@@ -518,5 +553,5 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
         return $"<{body.Length} characters, not a JSON object>";
     }
 
-    private sealed record Fault(HttpStatusCode? Status, TimeSpan? RetryAfter, TimeSpan? Delay, string? Method, bool AfterHandling = false);
+    private sealed record Fault(HttpStatusCode? Status, TimeSpan? RetryAfter, TimeSpan? Delay, string? Method, bool AfterHandling = false, string? Nickname = null);
 }

@@ -103,7 +103,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
         await services.GetRequiredService<CredentialIngestion>().RunAsync(batchId);
         var run = await PrepareRunAsync(batchId, $"{batchId}-r1", RunMode.Full);
         var steps = services.GetRequiredService<MailboxSteps>();
-        yandex.FailAfterHandlingNext(1, HttpStatusCode.InternalServerError, "POST");
+        yandex.FailCreatesOf("olga", 1, HttpStatusCode.InternalServerError, afterHandling: true);
 
         // The gateway's 500 is transient: the activity throws it for the orchestration's retry.
         var thrown = await Assert.ThrowsAsync<MailFailureException>(() => steps.EnsureAccountAsync(run[0]));

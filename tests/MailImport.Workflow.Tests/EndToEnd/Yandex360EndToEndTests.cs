@@ -163,6 +163,52 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         }
     }
 
+    [Fact]
+    public async Task CreateFaults_ThrottlingA500AfterTheCreateAndAStorm_EachLineEndsWithItsOutcome_AndTheRerunCreatesNobodyTwice()
+    {
+        await using var yandex = new Yandex360StandIn()
+            .WithDomain(Domain, verified: true)
+            .WithMailStore(servers.YandexMail.PasswdFile, servers.YandexMail.ConfigFile);
+        await yandex.StartAsync(servers.YandexStandInPort);
+        var users = Enumerable.Range(1, 3).Select(i => servers.Source.AddUser($"f{i}{Guid.NewGuid():N}"[..14], $"{Canary}{i}")).ToList();
+        // Line 1 meets two 429s with Retry-After, line 2 a 500 after the service made its employee, line 3 a storm of
+        // 429s that outlasts every retry.
+        yandex.FailCreatesOf(users[0].Login, 2, System.Net.HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1));
+        yandex.FailCreatesOf(users[1].Login, 1, System.Net.HttpStatusCode.InternalServerError, afterHandling: true);
+        yandex.FailCreatesOf(users[2].Login, Workflow.Orchestrations.Retrying.MaxAttempts, System.Net.HttpStatusCode.TooManyRequests);
+        var host = await StartHostAsync(yandex, serviceApplication: false);
+        try
+        {
+            var storage = host.Services.GetRequiredService<BatchStorage>();
+            var batchId = Guid.NewGuid().ToString("N");
+            await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
+            var file = string.Join('\n', users.Select((u, i) => $"{u.Login} {Canary}{i + 1}"));
+            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
+
+            var report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.Equal([MailboxStatus.Done, MailboxStatus.Done, MailboxStatus.Failed], report.Mailboxes.Select(m => m.Status));
+            Assert.Equal(ErrorCode.DestinationUnavailable, report.Mailboxes[2].Code);
+            Assert.Contains("HTTP 429", report.Mailboxes[2].Message, StringComparison.Ordinal);
+            Assert.Contains($"gave up after {Workflow.Orchestrations.Retrying.MaxAttempts} attempts", report.Mailboxes[2].Message, StringComparison.Ordinal);
+            Assert.NotNull(report.Mailboxes[2].Fix);
+
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r2", RunMode.RetryFailed, RetryFirstDelaySeconds: 0.1));
+
+            report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.All(report.Mailboxes, m => Assert.Equal(MailboxStatus.Done, m.Status));
+            Assert.Equal(users.Select(u => u.Login).Order(StringComparer.Ordinal), yandex.Users.Select(u => u.Nickname).Order(StringComparer.Ordinal));
+            Assert.All(users.Select((u, i) => (u, i)), x => Assert.True(yandex.HasPassword(x.u.Login, new Secret($"{Canary}{x.i + 1}"))));
+            // Line 1: two refused, one made. Line 2: made, then 409 on the retry. Line 3: every attempt refused, then made by the re-run.
+            Assert.Equal(3 + 2 + Workflow.Orchestrations.Retrying.MaxAttempts + 1, yandex.Requests.Count(r => r.Method == "POST"));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     /// <summary>The workflow host with <c>Directory=Yandex360</c> against <paramref name="yandex"/>, its admin token and
     /// the service application's client secret in the secret store.</summary>
     private async Task<EmbeddedWorkflowHost> StartHostAsync(Yandex360StandIn yandex, bool serviceApplication)
