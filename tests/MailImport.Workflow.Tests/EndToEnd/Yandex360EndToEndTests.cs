@@ -131,6 +131,13 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions { DryRun = true }, DateTimeOffset.UtcNow), CancellationToken.None);
             await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes($"{fresh.Login} {Canary}1\n{kept.Login} {Canary}2\n"), isJson: false, CancellationToken.None);
 
+            // The domain is connected but not confirmed yet: nothing can be created in it.
+            yandex.WithDomain(Domain, verified: false);
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-d0", RunMode.DryRun, RetryFirstDelaySeconds: 0.1));
+            var unconfirmed = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.All(unconfirmed.Mailboxes, m => Assert.Equal((MailboxStatus.Failed, ErrorCode.DomainNotConfirmed), (m.Status, m.Code)));
+            yandex.WithDomain(Domain, verified: true);
+
             // The organisation turned service applications off: the existing employee could not be filled.
             yandex.ServiceApplicationsActive = false;
             await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-d1", RunMode.DryRun, RetryFirstDelaySeconds: 0.1));
@@ -202,6 +209,45 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             Assert.All(users.Select((u, i) => (u, i)), x => Assert.True(yandex.HasPassword(x.u.Login, new Secret($"{Canary}{x.i + 1}"))));
             // Line 1: two refused, one made. Line 2: made, then 409 on the retry. Line 3: every attempt refused, then made by the re-run.
             Assert.Equal(3 + 2 + Workflow.Orchestrations.Retrying.MaxAttempts + 1, yandex.Requests.Count(r => r.Method == "POST"));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AdminTokenWithoutWriteScope_EveryNewMailboxFailsNamingTheScope_AndTheRerunWithAGoodTokenCreatesThem()
+    {
+        await using var yandex = new Yandex360StandIn()
+            .WithDomain(Domain, verified: true)
+            .WithMailStore(servers.YandexMail.PasswdFile, servers.YandexMail.ConfigFile)
+            .WithAdminToken("y0_read-only", "directory:read_domains", "directory:read_users");
+        await yandex.StartAsync(servers.YandexStandInPort);
+        var users = Enumerable.Range(1, 2).Select(i => servers.Source.AddUser($"w{i}{Guid.NewGuid():N}"[..14], $"{Canary}{i}")).ToList();
+        var host = await StartHostAsync(yandex, serviceApplication: false);
+        try
+        {
+            var secrets = host.Services.GetRequiredService<ISecretStore>();
+            await secrets.SetAsync("yandex360-oauth-token", new Secret("y0_read-only"), CancellationToken.None);
+            var storage = host.Services.GetRequiredService<BatchStorage>();
+            var batchId = Guid.NewGuid().ToString("N");
+            await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(string.Join('\n', users.Select((u, i) => $"{u.Login} {Canary}{i + 1}"))), isJson: false, CancellationToken.None);
+
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
+
+            var report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.All(report.Mailboxes, m => Assert.Equal((MailboxStatus.Failed, ErrorCode.DestinationApiUnauthorized), (m.Status, m.Code)));
+            Assert.All(report.Mailboxes, m => Assert.Contains("directory:write_users", m.Message, StringComparison.Ordinal));
+            Assert.Empty(yandex.Users);
+
+            await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r2", RunMode.RetryFailed, RetryFirstDelaySeconds: 0.1));
+
+            report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
+            Assert.All(report.Mailboxes, m => Assert.Equal(MailboxStatus.Done, m.Status));
+            Assert.Equal(2, yandex.Users.Count);
         }
         finally
         {
