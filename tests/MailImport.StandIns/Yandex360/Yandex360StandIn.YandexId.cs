@@ -65,6 +65,9 @@ public sealed partial class Yandex360StandIn
     /// <summary>How many tokens Yandex ID has issued.</summary>
     public int TokensIssued => issuedTokens.Count;
 
+    /// <summary>The tokens Yandex ID has issued, for tests that look for them where they must not be.</summary>
+    public IReadOnlyList<string> IssuedTokens => [.. issuedTokens.Keys];
+
     private static bool IsYandexIdRoute(PathString path) => path == "/token" || path == "/introspect";
 
     private void MapYandexId(WebApplication web)

@@ -104,7 +104,10 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
 
             var instances = new[] { $"{batchId}-r1", $"{batchId}-r2" }.SelectMany(r => new[] { r, $"{r}-1", $"{r}-2", $"{r}-4" }).ToList();
             await host.AssertNowhereAsync(Canary, batchId, servers.Azurite.ConnectionString, instances);
-            await host.AssertNowhereAsync(ClientSecret, batchId, servers.Azurite.ConnectionString, instances);
+            foreach (var secret in new[] { ClientSecret, yandex.Token }.Concat(yandex.IssuedTokens))
+            {
+                await host.AssertNowhereAsync(secret, batchId, servers.Azurite.ConnectionString, instances);
+            }
         }
         finally
         {
@@ -248,6 +251,38 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
             Assert.All(report.Mailboxes, m => Assert.Equal(MailboxStatus.Done, m.Status));
             Assert.Equal(2, yandex.Users.Count);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ServiceApplicationWithoutTheMailPermission_TheCopyFailsNamingTheApplicationNotThePassword()
+    {
+        await using var yandex = new Yandex360StandIn()
+            .WithDomain(Domain, verified: true)
+            .WithMailStore(servers.YandexMail.PasswdFile, servers.YandexMail.ConfigFile)
+            .WithServiceApplication(ClientId, new Secret(ClientSecret), "calendar:all");
+        await yandex.StartAsync(servers.YandexStandInPort);
+        var user = servers.Source.AddUser($"s{Guid.NewGuid():N}"[..14], Canary + "1");
+        var host = await StartHostAsync(yandex, serviceApplication: true);
+        try
+        {
+            var storage = host.Services.GetRequiredService<BatchStorage>();
+            var batchId = Guid.NewGuid().ToString("N");
+            await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes($"{user.Login} {Canary}1"), isJson: false, CancellationToken.None);
+
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
+
+            // Yandex ID issues the token, but Yandex Mail's IMAP does not take it without mail:imap_full.
+            var line = Assert.Single((await storage.LoadReportAsync(batchId, CancellationToken.None))!.Mailboxes);
+            Assert.Equal((MailboxStatus.Failed, ErrorCode.DestinationServiceApplicationRefused), (line.Status, line.Code));
+            Assert.Contains("refused the service application's token", line.Message, StringComparison.Ordinal);
+            Assert.Contains("mail:imap_full", line.Fix, StringComparison.Ordinal);
+            Assert.Equal(1, yandex.TokensIssued);
         }
         finally
         {
