@@ -171,9 +171,9 @@ public sealed class MailboxSteps(
         }
         catch (KeyNotFoundException)
         {
-            // Deleted once an earlier run had made the mailbox (tokens need none); someone has removed it since.
+            // Deleted once an earlier run found the mailbox there (tokens need none); someone has removed it since.
             return ProvisioningResult.Refused(ErrorCode.DestinationAccountRefused,
-                $"The mailbox {input.Entry.DestinationUsername}@{domain} was created by an earlier run and has been removed since; its password is no longer kept. Upload its line again to create it anew.");
+                $"The mailbox {input.Entry.DestinationUsername}@{domain} existed when an earlier run took this line and has been removed since; its password is no longer kept. Upload its line again to create it anew.");
         }
 
         var mailbox = new NewMailbox(domain, input.Entry.DestinationUsername, password, externalId, input.Entry.FirstName, input.Entry.LastName);
