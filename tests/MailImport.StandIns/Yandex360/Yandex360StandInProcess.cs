@@ -19,7 +19,8 @@ public static partial class Yandex360StandInProcess
     /// <summary>What starts each request line, so a reader can tell them from the rest of the output.</summary>
     public const string RequestLinePrefix = "answered ";
 
-    /// <summary>Runs the stand-in until the process is asked to stop; returns the exit status (64: bad arguments).</summary>
+    /// <summary>Runs the stand-in until the process is asked to stop; returns the exit status (64: bad arguments, 66: a
+    /// secret file that cannot be read or is empty).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -34,7 +35,20 @@ public static partial class Yandex360StandInProcess
             return 64;
         }
 
-        await using var standIn = new Yandex360StandIn(options.OrgId, ReadSecretFile(options.AdminTokenFile));
+        string adminToken;
+        Secret? serviceApplicationSecret;
+        try
+        {
+            adminToken = ReadSecretFile(options.AdminTokenFile);
+            serviceApplicationSecret = options.ServiceApplicationSecretFile is { } file ? new Secret(ReadSecretFile(file)) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await output.WriteLineAsync(e.Message);
+            return 66;
+        }
+
+        await using var standIn = new Yandex360StandIn(options.OrgId, adminToken);
         foreach (var (domain, verified) in options.Domains)
         {
             standIn.WithDomain(domain, verified);
@@ -42,7 +56,7 @@ public static partial class Yandex360StandInProcess
 
         if (options.ServiceApplicationClientId is { } clientId)
         {
-            standIn.WithServiceApplication(clientId, new Secret(ReadSecretFile(options.ServiceApplicationSecretFile!)), Yandex360StandIn.ImapFullScope);
+            standIn.WithServiceApplication(clientId, serviceApplicationSecret!, Yandex360StandIn.ImapFullScope);
         }
 
         if (options.MailStorePasswd is { } passwd)
@@ -83,7 +97,7 @@ public static partial class Yandex360StandInProcess
     private static string ReadSecretFile(string path)
     {
         var value = File.ReadLines(path).FirstOrDefault();
-        return string.IsNullOrEmpty(value) ? throw new InvalidDataException($"{path} is empty: its first line is the secret") : value;
+        return string.IsNullOrEmpty(value) ? throw new IOException($"{path} is empty: its first line is the secret") : value;
     }
 
     [GeneratedRegex(@"(?<=[?&])(?<name>[^=&]*(?:token|secret|password|key|code)[^=&]*)=[^&]*", RegexOptions.IgnoreCase)]
