@@ -22,6 +22,9 @@ public sealed record StandInUser(string Id, string Nickname, string FirstName, s
 /// and the token is not kept, only whether it was the right one.</summary>
 public sealed record RecordedRequest(string Method, string Path, string Query, bool Authorized, string? Body);
 
+/// <summary>One request the stand-in answered, with the status it answered; no body, no header.</summary>
+public sealed record AnsweredRequest(string Method, string Path, string Query, int Status);
+
 /// <summary>A local Yandex 360 on Kestrel at 127.0.0.1: one organisation's Directory API (v1), its domains and users;
 /// with <see cref="WithMailStore"/> and <see cref="WithServiceApplication"/> also its mail (a Dovecot) and Yandex ID's
 /// token exchange (Yandex360StandIn.YandexId.cs).</summary>
@@ -104,6 +107,10 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
 
     /// <summary>The requests received so far, passwords masked.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. requests];
+
+    /// <summary>Called once each request has been answered (from the request's thread), as the stand-in run as a
+    /// process prints its calls.</summary>
+    public Action<AnsweredRequest>? Answered { get; set; }
 
     /// <summary>The users, without passwords.</summary>
     public IReadOnlyList<StandInUser> Users
@@ -281,6 +288,7 @@ public sealed partial class Yandex360StandIn : IAsyncDisposable
             AdminScopes(context.Request) is not null,
             body));
         await next();
+        Answered?.Invoke(new AnsweredRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", context.Response.StatusCode));
     }
 
     private async Task InjectFaultsAsync(HttpContext context, Func<Task> next)
