@@ -31,7 +31,7 @@ internal static class ImportRequests
         }
 
         var (body, refusal) = request.HasFormContentType
-            ? await ReadFormAsync(request, fileRequired: true, cancellationToken)
+            ? await ReadFormAsync(request, fileRequired: true, "settings", cancellationToken)
             : request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true
                 ? await ReadStartJsonAsync(request, cancellationToken)
                 : (null, ApiAnswers.BadRequest(new ApiError("Send multipart/form-data (file + settings) or application/json (settings + entries).")));
@@ -162,7 +162,10 @@ internal static class ImportRequests
         isJson ? CredentialJson.Parse(credentials) : CredentialFile.Parse(credentials);
 
     /// <summary>The multipart form: the file (required for a start, optional for a re-run) and the settings field.</summary>
-    private static async Task<(UploadBody? Body, IResult? Refusal)> ReadFormAsync(HttpRequest request, bool fileRequired, CancellationToken cancellationToken)
+    /// <summary>The form's file and its one text field (<paramref name="field"/>). A field the call does not take is
+    /// refused, not ignored: ignoring it once ran a re-run in the default mode when the mode was sent as JSON with curl
+    /// -d, which posts application/x-www-form-urlencoded.</summary>
+    private static async Task<(UploadBody? Body, IResult? Refusal)> ReadFormAsync(HttpRequest request, bool fileRequired, string field, CancellationToken cancellationToken)
     {
         IFormCollection form;
         try
@@ -174,6 +177,18 @@ internal static class ImportRequests
             return (null, ApiAnswers.BadRequest(new ApiError($"The multipart body could not be read: {e.Message}")));
         }
 
+        if (form.Keys.FirstOrDefault(k => !string.Equals(k, field, StringComparison.Ordinal)) is { } unknown)
+        {
+            return (null, ApiAnswers.BadRequest(new ApiError(unknown.TrimStart().StartsWith('{')
+                ? $"The body is JSON but was sent as a form ({request.ContentType}); send it with Content-Type: application/json (curl: -H 'Content-Type: application/json')."
+                : $"The form has {FieldName(unknown)}, which this call does not take; it takes \"file\" and \"{field}\".")));
+        }
+
+        if (form.Files.FirstOrDefault(f => !string.Equals(f.Name, "file", StringComparison.Ordinal)) is { } extra)
+        {
+            return (null, ApiAnswers.BadRequest(new ApiError($"The form has the file {FieldName(extra.Name)}; the credential file goes in \"file\".")));
+        }
+
         if (form.Files["file"] is not { } file)
         {
             return fileRequired
@@ -183,8 +198,15 @@ internal static class ImportRequests
 
         return file.Length > CredentialFile.MaxBytes
             ? (null, ApiAnswers.BadRequest(new ApiError($"The file is larger than {CredentialFile.MaxBytes / (1024 * 1024)} MB.")))
-            : await ReadUploadAsync(file, form["settings"].FirstOrDefault(), cancellationToken);
+            : await ReadUploadAsync(file, field == "settings" ? form["settings"].FirstOrDefault() : null, cancellationToken);
     }
+
+    /// <summary>A form field's name as an answer may quote it: only when it looks like one, since text sent by mistake
+    /// as a form (a credential line, say) arrives as a field name.</summary>
+    private static string FieldName(string name) =>
+        name.Length <= 40 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')
+            ? $"the field \"{name}\""
+            : "a field whose name is not shown (it does not look like one)";
 
     /// <summary>The form's file and its settings field (JSON; none means all defaults).</summary>
     private static async Task<(UploadBody? Body, IResult? Refusal)> ReadUploadAsync(IFormFile file, string? settingsJson, CancellationToken cancellationToken)
@@ -228,7 +250,7 @@ internal static class ImportRequests
 
     private static async Task<(RerunBody? Body, IResult? Refusal)> ReadRerunFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (upload, refusal) = await ReadFormAsync(request, fileRequired: false, cancellationToken);
+        var (upload, refusal) = await ReadFormAsync(request, fileRequired: false, "mode", cancellationToken);
         return refusal is not null ? (null, refusal) : (new RerunBody(request.Form["mode"].FirstOrDefault(), upload!.Credentials, false), null);
     }
 

@@ -389,6 +389,28 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         Assert.Single(status.GetProperty("runs").EnumerateArray());
     }
 
+    [Fact]
+    public async Task Rerun_JsonSentAsAForm_Is400NamingTheContentType_AndStartsNoRun()
+    {
+        using var started = await host.SendAsync(HttpMethod.Post, "/api/imports", Upload(Utf8("nobody Secret12\n"), Settings()));
+        var batch = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!.BatchId;
+        await host.WaitForAsync(batch);
+
+        // What curl -d '{"mode":"incremental"}' sends without -H 'Content-Type: application/json'.
+        using var asForm = await host.SendAsync(HttpMethod.Post, $"/api/imports/{batch}/rerun",
+            new StringContent("{\"mode\":\"incremental\"}", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        using var unknownField = await host.SendAsync(HttpMethod.Post, $"/api/imports/{batch}/rerun",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["mdoe"] = "incremental" }));
+        using var credentialLine = await host.SendAsync(HttpMethod.Post, $"/api/imports/{batch}/rerun",
+            new StringContent("ivan Secret12", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        Assert.Contains("Content-Type: application/json", (await AssertRefusedAsync(asForm, HttpStatusCode.BadRequest)).Error, StringComparison.Ordinal);
+        Assert.Contains("\"mdoe\", which this call does not take", (await AssertRefusedAsync(unknownField, HttpStatusCode.BadRequest)).Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret12", (await AssertRefusedAsync(credentialLine, HttpStatusCode.BadRequest)).Error, StringComparison.Ordinal);
+        var status = await host.WaitForAsync(batch);
+        Assert.Single(status.GetProperty("runs").EnumerateArray());
+    }
+
     /// <summary>A request body of the given length that is never buffered by the client: a prefix, then filler.</summary>
     private sealed class EndlessBody(string prefix, long length) : Stream
     {
