@@ -58,13 +58,55 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>Deletes the raw upload: after ingestion no blob holds a password.</summary>
+    /// <summary>Deletes the raw upload: after ingestion (or a close) no blob holds a password.</summary>
     public Task DeleteCredentialsAsync(string batchId, CancellationToken cancellationToken) =>
         Uploads.DeleteBlobIfExistsAsync(RawName(batchId), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
 
-    /// <summary>Saves the batch record.</summary>
+    /// <summary>Saves the batch record whole: for a new batch (and tests); a change to an existing one goes through
+    /// <see cref="UpdateBatchAsync"/>.</summary>
     public Task SaveBatchAsync(BatchDefinition batch, CancellationToken cancellationToken) =>
         SaveAsync($"{batch.BatchId}/batch.json", batch, cancellationToken);
+
+    /// <summary>Changes the batch record as one step: reads it with its ETag, applies <paramref name="change"/> and writes
+    /// only if nobody wrote in between (<c>If-Match</c>, https://learn.microsoft.com/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations);
+    /// if someone did, reads again and applies the change to what they wrote. <paramref name="change"/> returns null
+    /// to leave the record as it is. A closed batch stays closed whatever the change says.</summary>
+    /// <returns>The record as stored after the call, and whether the change was written; null for an unknown batch.</returns>
+    public async Task<(BatchDefinition Batch, bool Changed)?> UpdateBatchAsync(string batchId, Func<BatchDefinition, BatchDefinition?> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var blob = Batches.GetBlobClient($"{batchId}/batch.json");
+        while (true)
+        {
+            Response<BlobDownloadResult> download;
+            try
+            {
+                download = await blob.DownloadContentAsync(cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                return null;
+            }
+
+            var current = JsonSerializer.Deserialize<BatchDefinition>(download.Value.Content.ToMemory().Span, Json)!;
+            if (change(current) is not { } updated)
+            {
+                return (current, false);
+            }
+
+            updated = current.Closed ? updated with { Closed = true } : updated;
+            try
+            {
+                await blob.UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(updated, Json)),
+                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = download.Value.Details.ETag } }, cancellationToken);
+                return (updated, true);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Another writer came first: apply the change to what it wrote.
+            }
+        }
+    }
 
     /// <summary>The batch record, or null for an unknown batch.</summary>
     public Task<BatchDefinition?> LoadBatchAsync(string batchId, CancellationToken cancellationToken) =>

@@ -158,16 +158,13 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         return report.Mailboxes.Count;
     }
 
-    /// <summary>Closes a batch: no more runs, and its secrets are deleted from the store.</summary>
+    /// <summary>Closes a batch: no more runs, and its raw upload and secrets are deleted.</summary>
     public async Task<int> CloseAsync(string batchId, CancellationToken cancellationToken = default)
     {
         using var scope = logger.BeginBatchScope(batchId);
-        var batch = await storage.LoadBatchAsync(batchId, cancellationToken);
-        if (batch is not null && !batch.Closed)
-        {
-            await storage.SaveBatchAsync(batch with { Closed = true }, cancellationToken);
-        }
-
+        // Closed first: an ingestion still running sees it and deletes what it wrote after this (CredentialIngestion).
+        await storage.UpdateBatchAsync(batchId, batch => batch.Closed ? null : batch with { Closed = true }, cancellationToken);
+        await storage.DeleteCredentialsAsync(batchId, cancellationToken);
         var deleted = await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
         logger.BatchClosed(deleted);
         return deleted;

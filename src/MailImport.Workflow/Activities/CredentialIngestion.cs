@@ -11,10 +11,19 @@ namespace MailImport.Workflow.Activities;
 
 /// <summary>The first activity of a batch: parses the raw upload, moves every password into the secret store,
 /// writes the sanitised manifest, and deletes the raw file.</summary>
-/// <remarks>Each step can be repeated after a crash: secrets are overwritten with the same values, the manifest is
-/// written before the raw file goes, and once the raw file is gone the manifest is the answer.</remarks>
+/// <remarks>
+/// <para>Each step can be repeated after a crash: secrets are overwritten with the same values, the manifest is
+/// written before the raw file goes, and once the raw file is gone the manifest is the answer.</para>
+/// <para>A close can come while it runs (activities are not cancelled). Close marks the batch closed before it deletes
+/// the secrets; ingestion looks at the mark after every few secrets it writes and, once it sees it, deletes the
+/// upload and every secret of the batch itself. A secret written after close listed the secrets was written before
+/// ingestion's next look, which then sees the mark: either way no secret is left.</para>
+/// </remarks>
 public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secrets, ILogger<CredentialIngestion> logger)
 {
+    /// <summary>Lines whose secrets are written between two looks at whether the batch was closed.</summary>
+    public const int LinesBetweenLooks = 50;
+
     /// <summary>Ingests one batch's upload.</summary>
     public async Task<IngestResult> RunAsync(string batchId, CancellationToken cancellationToken = default)
     {
@@ -34,6 +43,11 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
 
     private async Task<IngestResult> IngestAsync(string batchId, CancellationToken cancellationToken)
     {
+        if (await ClosedAsync(batchId, cancellationToken) is { } closedBefore)
+        {
+            return closedBefore;
+        }
+
         var raw = await storage.ReadCredentialsAsync(batchId, cancellationToken);
         if (raw is null)
         {
@@ -53,14 +67,35 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
 
         // A first upload keeps its line numbers; a corrected file for a re-run is folded into the manifest.
         var (manifest, entries) = ManifestMerge.Merge(await storage.LoadManifestAsync(batchId, cancellationToken), parsed);
-        foreach (var entry in entries)
+        foreach (var chunk in entries.Chunk(LinesBetweenLooks))
         {
-            await secrets.SetAsync(SecretNames.SourcePassword(batchId, entry.LineNumber), entry.SourcePassword, cancellationToken);
-            await secrets.SetAsync(SecretNames.DestinationPassword(batchId, entry.LineNumber), entry.DestinationPassword, cancellationToken);
+            foreach (var entry in chunk)
+            {
+                await secrets.SetAsync(SecretNames.SourcePassword(batchId, entry.LineNumber), entry.SourcePassword, cancellationToken);
+                await secrets.SetAsync(SecretNames.DestinationPassword(batchId, entry.LineNumber), entry.DestinationPassword, cancellationToken);
+            }
+
+            if (await ClosedAsync(batchId, cancellationToken) is { } closed)
+            {
+                return closed;
+            }
         }
 
         await storage.SaveManifestAsync(batchId, manifest, cancellationToken);
         await storage.DeleteCredentialsAsync(batchId, cancellationToken);
         return new IngestResult(manifest.Entries.Count, manifest.Invalid.Count);
+    }
+
+    /// <summary>When the batch has been closed: deletes the upload and every secret of the batch, and says so.</summary>
+    private async Task<IngestResult?> ClosedAsync(string batchId, CancellationToken cancellationToken)
+    {
+        if (await storage.LoadBatchAsync(batchId, cancellationToken) is not { Closed: true })
+        {
+            return null;
+        }
+
+        await storage.DeleteCredentialsAsync(batchId, cancellationToken);
+        await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+        return new IngestResult(0, 0, MailFailure.Permanent(ErrorCode.BatchClosed, "The batch was closed while its credential file was read; its passwords were deleted."));
     }
 }

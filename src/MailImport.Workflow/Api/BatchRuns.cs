@@ -47,7 +47,12 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             return RunStart.Refused(refusal);
         }
 
-        var run = await RecordNextAsync(batch, mode, clock.GetUtcNow(), cancellationToken);
+        var (run, lost) = await RecordNextAsync(batch, mode, clock.GetUtcNow(), cancellationToken);
+        if (run is null)
+        {
+            return RunStart.Refused(lost!.Value);
+        }
+
         if (correction is not null)
         {
             // The run's first activity folds it into the manifest: lines it fixes keep their mailbox's number.
@@ -74,8 +79,12 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             return null;
         }
 
-        var run = await RecordNextAsync(batch, RunMode.Incremental, now, cancellationToken);
-        await ScheduleAsync(batch.BatchId, run, cancellationToken);
+        var (run, _) = await RecordNextAsync(batch, RunMode.Incremental, now, cancellationToken);
+        if (run is not null)
+        {
+            await ScheduleAsync(batch.BatchId, run, cancellationToken);
+        }
+
         return run;
     }
 
@@ -96,12 +105,20 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             : null;
     }
 
-    /// <summary>Appends the run to the batch's runs; its orchestration is scheduled after.</summary>
-    private async Task<BatchRunRecord> RecordNextAsync(BatchDefinition batch, RunMode mode, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    /// <summary>Appends the run to the batch's runs, unless another run was recorded since <paramref name="batch"/> was
+    /// read (it is starting: this one loses) or the batch was closed meanwhile; its orchestration is scheduled after.</summary>
+    private async Task<(BatchRunRecord? Run, RunRefusal? Lost)> RecordNextAsync(BatchDefinition batch, RunMode mode, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         var run = new BatchRunRecord($"{batch.BatchId}-r{batch.Runs.Count + 1}", mode, startedAt);
-        await storage.SaveBatchAsync(batch with { Runs = [.. batch.Runs, run] }, cancellationToken);
-        return run;
+        var update = await storage.UpdateBatchAsync(batch.BatchId,
+            current => current.Closed || current.Runs.Count != batch.Runs.Count ? null : current with { Runs = [.. current.Runs, run] },
+            cancellationToken);
+        return update switch
+        {
+            { Changed: true } => (run, null),
+            { Batch.Closed: true } or null => (null, RunRefusal.BatchClosed),
+            _ => (null, RunRefusal.RunGoing),
+        };
     }
 
     private Task ScheduleAsync(string batchId, BatchRunRecord run, CancellationToken cancellationToken)

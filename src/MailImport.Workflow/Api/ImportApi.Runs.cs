@@ -54,8 +54,11 @@ public sealed partial class ImportApi
             return refusal ?? ApiAnswers.BatchClosed();
         }
 
-        await storage.SaveBatchAsync(batch with { Options = batch.Options with { Schedule = schedule } }, cancellationToken);
-        return Results.Json(new ScheduleChanged(id, schedule), Json);
+        // Applied to the record as it is when written: a close that came first wins, and the schedule never reopens it.
+        var update = await storage.UpdateBatchAsync(id, current => current.Closed ? null : current with { Options = current.Options with { Schedule = schedule } }, cancellationToken);
+        return update is { Changed: true }
+            ? Results.Json(new ScheduleChanged(id, schedule), Json)
+            : ApiAnswers.BatchClosed();
     }
 
     /// <summary>POST /api/imports/{id}/close: stop any run, take no more, delete the batch's secrets.</summary>

@@ -160,4 +160,41 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
 
         Assert.Equal(going ? [batch.Runs[^1].RunId] : new List<string>(), engine.Terminated);
     }
+
+    [Fact]
+    public async Task StartNext_ThreeAtOnce_OneRunStartsAndTheOthersAreToldARunIsGoing()
+    {
+        var storage = await StorageAsync();
+        var engine = new RecordingEngine();
+        var batch = await BatchAsync(storage);
+        var runs = Runs(storage, engine);
+
+        // All three read the batch before any of them recorded its run, as three simultaneous requests do.
+        var starts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => runs.StartNextAsync(batch, RunMode.RetryFailed, null, CancellationToken.None))));
+
+        Assert.Single(starts, s => s.Run is not null);
+        Assert.Equal(2, starts.Count(s => s.Refusal == RunRefusal.RunGoing));
+        var stored = (await storage.LoadBatchAsync(batch.BatchId, CancellationToken.None))!;
+        Assert.Equal([$"{batch.BatchId}-r1", $"{batch.BatchId}-r2"], stored.Runs.Select(r => r.RunId));
+        Assert.Single(engine.Started);
+    }
+
+    [Fact]
+    public async Task StartNext_ClosedAfterTheBatchWasRead_RefusedAndTheBatchStaysClosed()
+    {
+        var storage = await StorageAsync();
+        var engine = new RecordingEngine();
+        var batch = await BatchAsync(storage);
+        await storage.UpdateBatchAsync(batch.BatchId, b => b with { Closed = true }, CancellationToken.None);
+
+        var start = await Runs(storage, engine).StartNextAsync(batch, RunMode.Incremental, null, CancellationToken.None);
+        var scheduled = await Runs(storage, engine).StartScheduledAsync(batch, Now, CancellationToken.None);
+
+        Assert.Equal(RunRefusal.BatchClosed, start.Refusal);
+        Assert.Null(scheduled);
+        var stored = (await storage.LoadBatchAsync(batch.BatchId, CancellationToken.None))!;
+        Assert.True(stored.Closed);
+        Assert.Single(stored.Runs);
+        Assert.Empty(engine.Started);
+    }
 }
