@@ -170,7 +170,15 @@ internal static class ImportRequests
         IFormCollection form;
         try
         {
-            form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = ImportApi.MaxBodyBytes }, cancellationToken);
+            // Held in memory up to the size limit: past FormOptions' default 64 KB threshold ASP.NET Core spools a file
+            // section to a temporary file on disk, in clear text, and the upload is a list of passwords
+            // (https://learn.microsoft.com/aspnet/core/mvc/models/file-uploads#file-upload-scenarios).
+            form = await request.ReadFormAsync(new FormOptions
+            {
+                MultipartBodyLengthLimit = ImportApi.MaxBodyBytes,
+                MemoryBufferThreshold = (int)ImportApi.MaxBodyBytes,
+                BufferBodyLengthLimit = ImportApi.MaxBodyBytes,
+            }, cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {

@@ -390,6 +390,37 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
     }
 
     [Fact]
+    public async Task Upload_LargerThanTheFormBufferDefault_NeverTouchesTheDisk()
+    {
+        // ASP.NET Core spools to ASPNETCORE_<guid>.tmp in its temp directory (ASPNETCORE_TEMP, else the system's) and
+        // deletes the file when the request ends: look for one all the time a 1 MB credential file is uploaded.
+        var temp = Environment.GetEnvironmentVariable("ASPNETCORE_TEMP") is { Length: > 0 } t ? t : Path.GetTempPath();
+        var before = Directory.GetFiles(temp, "ASPNETCORE_*.tmp").ToHashSet();
+        var spools = new HashSet<string>();
+        using var uploaded = new CancellationTokenSource();
+        var looking = Task.Run(async () =>
+        {
+            while (!uploaded.IsCancellationRequested)
+            {
+                spools.UnionWith(Directory.GetFiles(temp, "ASPNETCORE_*.tmp").Where(f => !before.Contains(f)));
+                await Task.Delay(2);
+            }
+        });
+        var file = string.Join('\n', Enumerable.Range(1, 30_000).Select(i => $"user{i:00000}@old.example \"Spool pw {i:00000}\""));
+
+        using (var response = await host.SendAsync(HttpMethod.Post, "/api/imports", Upload(Utf8(file), Settings())))
+        {
+            // More lines than one import takes: refused after the form was read, so no run loads the test host.
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        await uploaded.CancelAsync();
+        await looking;
+        Assert.True(Encoding.UTF8.GetByteCount(file) > 1_000_000);
+        Assert.Empty(spools);
+    }
+
+    [Fact]
     public async Task Rerun_JsonSentAsAForm_Is400NamingTheContentType_AndStartsNoRun()
     {
         using var started = await host.SendAsync(HttpMethod.Post, "/api/imports", Upload(Utf8("nobody Secret12\n"), Settings()));
