@@ -19,7 +19,8 @@ public static class LocalHost
         configure?.Invoke(builder.Configuration);
         // Local means local: never listen beyond the loopback address.
         builder.WebHost.UseUrls(builder.Configuration["MailImport:Local:Urls"] ?? "http://127.0.0.1:7071");
-        if (string.IsNullOrEmpty(builder.Configuration["MailImport:Api:Key"]))
+        var generatedKey = string.IsNullOrEmpty(builder.Configuration["MailImport:Api:Key"]);
+        if (generatedKey)
         {
             builder.Configuration["MailImport:Api:Key"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         }
@@ -40,11 +41,17 @@ public static class LocalHost
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var key = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Key;
-            // The key goes to the console of the person who started the host, never to a log sink.
-            Console.WriteLine($"MailImport local host on {string.Join(", ", app.Urls)}; API key: {key}");
+            Console.WriteLine(StartedLine(app.Urls, key, generatedKey));
         });
         return app;
     }
+
+    /// <summary>The line the host prints once it listens. A key it made up itself is shown, since nobody else knows it;
+    /// a configured one is not: whoever configured it has it, and a host started in the background (scripts/local-host)
+    /// has its console in a log file.</summary>
+    public static string StartedLine(IEnumerable<string> urls, string key, bool generatedKey) =>
+        $"MailImport local host on {string.Join(", ", urls)}; " +
+        (generatedKey ? $"API key (made up for this run; set MailImport__Api__Key to choose one): {key}" : "API key: the one configured in MailImport__Api__Key");
 
     /// <summary>The local host's services: the workflow's, the HTTP API's over the embedded engine, and the schedule
     /// timer.</summary>

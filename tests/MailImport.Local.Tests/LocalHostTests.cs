@@ -35,6 +35,18 @@ public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<
         ("Logging:LogLevel:Default", "Warning"))));
 
     [Fact]
+    public void StartedLine_ConfiguredKey_IsNotPrinted_AMadeUpOneIs()
+    {
+        var configured = LocalHost.StartedLine(["http://127.0.0.1:7071"], Key, generatedKey: false);
+        var madeUp = LocalHost.StartedLine(["http://127.0.0.1:7071"], "0123abcd", generatedKey: true);
+
+        // scripts/local-host configures the key and sends the console to its log file.
+        Assert.DoesNotContain(Key, configured, StringComparison.Ordinal);
+        Assert.Contains("MailImport__Api__Key", configured, StringComparison.Ordinal);
+        Assert.EndsWith(": 0123abcd", madeUp, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApiKeyInTheQuery_IsInNoLogLine_EvenWithEveryCategoryAtTrace()
     {
         await using var app = LocalHost.Build([], configuration => configuration.AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite,
