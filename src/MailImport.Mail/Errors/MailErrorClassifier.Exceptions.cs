@@ -32,6 +32,13 @@ public static partial class MailErrorClassifier
             ImapProtocolException protocol => FromImapProtocol(protocol, side),
             Pop3CommandException command => FromPop3Command(command, side),
             Pop3ProtocolException protocol => FromPop3Protocol(protocol, side),
+            // MailKit's documented answer to StartTls on a server without the extension (ImapClient/Pop3Client.Connect:
+            // "NotSupportedException: options was set to StartTls and the server does not support the STARTTLS
+            // extension"): a setting to fix, not a fault to retry.
+            NotSupportedException notSupported when notSupported.Message.Contains("STARTTLS", StringComparison.Ordinal) ||
+                notSupported.Message.Contains("STLS", StringComparison.Ordinal) => Build(Kind.TlsFailed, side,
+                $"The {Side} server does not offer STARTTLS on this port, so MailImport did not send the password in clear text. "
+                + "Choose SSL (ports 993 and 995), or the server's STARTTLS port."),
             ServiceNotConnectedException => Build(Kind.ConnectionLost, side,
                 $"The connection to the {Side} server had already been lost when MailImport used it."),
             FolderNotFoundException folder => Build(Kind.FolderUnavailable, side,

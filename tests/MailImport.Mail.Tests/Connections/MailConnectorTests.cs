@@ -13,6 +13,54 @@ public class MailConnectorTests(DovecotFixture servers)
 {
     private static readonly MailConnector Connector = new(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(5) });
 
+    [Theory]
+    [InlineData("imap", "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] plain-only server ready\r\n")]
+    [InlineData("pop3", "+OK plain-only server ready\r\n")]
+    public async Task Open_StartTlsOnAServerWithoutIt_IsSourceTlsFailedNotRetried_AndNoPasswordIsSent(string protocol, string greeting)
+    {
+        // A server that offers no STARTTLS (POP3: answers CAPA with no STLS): MailKit refuses before any login.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var received = new System.Text.StringBuilder();
+        var serving = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(greeting));
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0)
+            {
+                var line = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+                received.Append(line);
+                if (line.StartsWith("CAPA", StringComparison.Ordinal))
+                {
+                    await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("+OK\r\nUSER\r\n.\r\n"));
+                }
+            }
+        });
+        var endpoint = new ServerEndpoint("127.0.0.1", ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, TransportSecurity.StartTls);
+        var account = new MailAccount("ivan@example.org", new Secret("Never-sent-7"));
+
+        var error = await Assert.ThrowsAsync<MailFailureException>(async () =>
+        {
+            if (protocol == "imap")
+            {
+                (await Connector.OpenImapAsync(endpoint, account, MailSide.Source, CancellationToken.None)).Dispose();
+            }
+            else
+            {
+                (await Connector.OpenPop3Async(endpoint, account, MailSide.Source, CancellationToken.None)).Dispose();
+            }
+        });
+        listener.Stop();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.Equal((ErrorCode.SourceTlsFailed, false), (error.Failure.Code, error.Failure.IsTransient));
+        Assert.Contains("does not offer STARTTLS", error.Failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Never-sent-7", received.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OpenImapAsync_WrongPassword_IsSourceAuthFailed()
     {
