@@ -7,7 +7,6 @@ using MailImport.Infrastructure.Storage;
 using MailImport.Testing;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Tests.EndToEnd;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Workflow.Tests.Activities;
@@ -21,12 +20,7 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
 
     public async Task InitializeAsync()
     {
-        services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite)).Build())
-            .AddLogging()
-            .AddMailImportWorkflow()
-            .BuildServiceProvider();
-        await services.GetRequiredService<BatchStorage>().EnsureContainersAsync(CancellationToken.None);
+        services = await EmbeddedWorkflowHost.BuildServicesAsync(WorkflowSettings.For(servers.Destination, servers.Azurite));
     }
 
     public async Task DisposeAsync() => await services.DisposeAsync();

@@ -13,7 +13,6 @@ using MailImport.StandIns.Yandex360;
 using MailImport.Testing;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Tests.EndToEnd;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Workflow.Tests.Activities;
@@ -36,12 +35,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
             ("MailImport:Directory", "Yandex360"),
             ("MailImport:Yandex360:DirectoryUrl", yandex.DirectoryUrl.ToString()),
             ("MailImport:Yandex360:OrgId", yandex.OrgId.ToString(CultureInfo.InvariantCulture)));
-        services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-            .AddLogging()
-            .AddMailImportWorkflow()
-            .BuildServiceProvider();
-        await services.GetRequiredService<BatchStorage>().EnsureContainersAsync(CancellationToken.None);
+        services = await EmbeddedWorkflowHost.BuildServicesAsync(settings);
         await services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
     }
 

@@ -27,16 +27,24 @@ public sealed class EmbeddedWorkflowHost(Dictionary<string, string?> settings)
     /// <summary>The captured log lines.</summary>
     public CapturingLoggerProvider Logs => Services.GetRequiredService<CapturingLoggerProvider>();
 
-    /// <summary>Builds the services, creates the containers and starts the worker.</summary>
-    public async Task StartAsync()
+    /// <summary>The services both hosts register, configured by <paramref name="settings"/>, every log line captured
+    /// at Trace, the storage containers created: for tests that call the activity classes themselves.</summary>
+    public static async Task<ServiceProvider> BuildServicesAsync(Dictionary<string, string?> settings)
     {
-        Services = new ServiceCollection()
+        var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
             .AddSingleton<CapturingLoggerProvider>()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).Services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<CapturingLoggerProvider>()))
             .AddMailImportWorkflow()
             .BuildServiceProvider();
-        await Services.GetRequiredService<BatchStorage>().EnsureContainersAsync(CancellationToken.None);
+        await services.GetRequiredService<BatchStorage>().EnsureContainersAsync(CancellationToken.None);
+        return services;
+    }
+
+    /// <summary>Builds the services and starts the worker.</summary>
+    public async Task StartAsync()
+    {
+        Services = await BuildServicesAsync(settings);
 
         var loggers = Services.GetRequiredService<ILoggerFactory>();
         var engine = new InMemoryOrchestrationService(loggers);
