@@ -171,8 +171,10 @@ public static partial class MailErrorClassifier
     {
         if (text.StartsWith(badGreeting, StringComparison.Ordinal))
         {
+            // The greeting is not quoted: a report that repeats whatever a port answers would tell an admin (or anyone
+            // with an API key) which service runs on any host and port they name.
             return Build(Kind.WrongProtocol, side,
-                $"The {Side} server does not greet like {protocolServer}: check the protocol and the port ({ports}). MailKit: {Clean(text)}");
+                $"The {Side} server is not {protocolServer}: its first line is not {protocolServer}'s greeting. Check the protocol and the port ({ports}).");
         }
 
         if (IsDisconnect(text))

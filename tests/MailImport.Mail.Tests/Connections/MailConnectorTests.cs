@@ -19,6 +19,29 @@ public class MailConnectorTests(DovecotFixture servers)
     public async Task Open_StartTlsOnAServerWithoutIt_IsSourceTlsFailedNotRetried_AndNoPasswordIsSent(string protocol, string greeting)
     {
         // A server that offers no STARTTLS (POP3: answers CAPA with no STLS): MailKit refuses before any login.
+        var (error, received) = await OpenOnFakeServerAsync(protocol, greeting, TransportSecurity.StartTls);
+
+        Assert.Equal((ErrorCode.SourceTlsFailed, false), (error.Failure.Code, error.Failure.IsTransient));
+        Assert.Contains("does not offer STARTTLS", error.Failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Never-sent-7", received, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("imap")]
+    [InlineData("pop3")]
+    public async Task Open_APortThatIsNotAMailServer_IsSourceConnectFailed_WithoutQuotingWhatItSaid(string protocol)
+    {
+        var (error, _) = await OpenOnFakeServerAsync(protocol, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", TransportSecurity.None);
+
+        Assert.Equal((ErrorCode.SourceConnectFailed, false), (error.Failure.Code, error.Failure.IsTransient));
+        Assert.DoesNotContain("SSH", error.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains("greeting", error.Failure.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Opens an IMAP or POP3 connection as ivan@example.org to a one-connection server on 127.0.0.1 that sends
+    /// <paramref name="greeting"/> (and to POP3's CAPA, a list without STLS); returns the failure and all it received.</summary>
+    private static async Task<(MailFailureException Error, string Received)> OpenOnFakeServerAsync(string protocol, string greeting, TransportSecurity security)
+    {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var received = new System.Text.StringBuilder();
@@ -39,7 +62,7 @@ public class MailConnectorTests(DovecotFixture servers)
                 }
             }
         });
-        var endpoint = new ServerEndpoint("127.0.0.1", ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, TransportSecurity.StartTls);
+        var endpoint = new ServerEndpoint("127.0.0.1", ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, security);
         var account = new MailAccount("ivan@example.org", new Secret("Never-sent-7"));
 
         var error = await Assert.ThrowsAsync<MailFailureException>(async () =>
@@ -55,10 +78,7 @@ public class MailConnectorTests(DovecotFixture servers)
         });
         listener.Stop();
         await serving.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
-
-        Assert.Equal((ErrorCode.SourceTlsFailed, false), (error.Failure.Code, error.Failure.IsTransient));
-        Assert.Contains("does not offer STARTTLS", error.Failure.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("Never-sent-7", received.ToString(), StringComparison.Ordinal);
+        return (error, received.ToString());
     }
 
     [Fact]
