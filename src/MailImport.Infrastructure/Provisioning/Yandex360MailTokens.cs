@@ -35,10 +35,13 @@ public sealed class Yandex360MailTokens(HttpClient http, Yandex360Options option
     /// <summary>How long before its expiry a cached token is no longer handed out: a chunk must finish with it.</summary>
     private static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
 
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly TimeProvider clock = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, (Secret Token, DateTimeOffset UsableUntil)> cache = new(StringComparer.OrdinalIgnoreCase);
+    private DateTimeOffset lastSweep = DateTimeOffset.MinValue;
 
     /// <summary>True when a service application is configured, so mail is written with its tokens.</summary>
     public bool Configured => options.HasServiceApplication;
@@ -119,14 +122,31 @@ public sealed class Yandex360MailTokens(HttpClient http, Yandex360Options option
             if (lifetime > Margin)
             {
                 cache[email] = (token, now + lifetime - Margin);
-                foreach (var expired in cache.Where(c => c.Value.UsableUntil <= now).Select(c => c.Key).ToList())
-                {
-                    cache.TryRemove(expired, out _);
-                }
+                SweepExpired(now);
             }
 
             Log.MailTokenIssued(logger, email, lifetime);
             return token;
+        }
+    }
+
+    /// <summary>Drops the tokens no longer handed out, at most once a minute: scanning the whole cache on every new
+    /// token would cost a batch of thousands of mailboxes a scan per mailbox.</summary>
+    private void SweepExpired(DateTimeOffset now)
+    {
+        lock (cache)
+        {
+            if (now - lastSweep < SweepInterval)
+            {
+                return;
+            }
+
+            lastSweep = now;
+        }
+
+        foreach (var expired in cache.Where(c => c.Value.UsableUntil <= now).Select(c => c.Key).ToList())
+        {
+            cache.TryRemove(expired, out _);
         }
     }
 
