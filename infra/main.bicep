@@ -20,8 +20,25 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the person (or service principal) running azd; gets Key Vault Secrets Officer so they can put the Yandex 360 token into the vault. azd fills it in; leave empty to grant nothing.')
+@description('Object id of the person (or service principal) running azd; may set secrets in the vault (the Yandex 360 token) but not read them, unless deployerCanReadSecrets. azd fills it in; leave empty to grant nothing.')
 param principalId string = ''
+
+@description('True gives the deployer Key Vault Secrets Officer, which reads secrets too (the sources\' passwords of running batches among them); false lets them set secrets and list their names only.')
+param deployerCanReadSecrets bool = false
+
+@description('True keeps the public endpoints of storage and Key Vault open beside their private endpoints, for a first trial; false (the default) lets only the app reach them, through its virtual network.')
+param allowPublicAccessForTrial bool = false
+
+@description('Comma-separated IPv4 addresses or CIDR ranges the closed vault still admits on its public endpoint, e.g. the admin\'s address to put the Yandex 360 token in; empty admits none.')
+param keyVaultAllowedIpRanges string = ''
+
+@minValue(31)
+@description('Days after its last read or write that a blob of a batch (mailimport-batches) is deleted: the backstop behind the app\'s own 30-day idle close, so longer than 30.')
+param batchRetentionDays int = 45
+
+@minValue(1)
+@description('Days after its upload that a raw credential file still in mailimport-uploads (an orphan: a run deletes it minutes after the upload) is deleted.')
+param uploadRetentionDays int = 2
 
 @minLength(1)
 @description('The Yandex 360 organisation id (admin console, "Organisation profile"). Digits only.')
@@ -88,6 +105,9 @@ module storage 'app/storage.bicep' = {
     tags: tags
     // Flex Consumption deploys the app's package as a blob into this container.
     deploymentContainerName: 'app-package'
+    allowPublicAccess: allowPublicAccessForTrial
+    batchRetentionDays: batchRetentionDays
+    uploadRetentionDays: uploadRetentionDays
   }
 }
 
@@ -98,6 +118,20 @@ module keyVault 'app/keyvault.bicep' = {
     name: 'kv-${resourceToken}'
     location: location
     tags: tags
+    allowPublicAccess: allowPublicAccessForTrial
+    allowedIpRanges: filter(map(split(keyVaultAllowedIpRanges, ','), range => trim(range)), range => !empty(range))
+  }
+}
+
+module network 'app/network.bicep' = {
+  name: 'network'
+  scope: rg
+  params: {
+    virtualNetworkName: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
   }
 }
 
@@ -121,6 +155,7 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appPrincipalId: identity.outputs.principalId
     deployerPrincipalId: principalId
+    deployerCanReadSecrets: deployerCanReadSecrets
   }
 }
 
@@ -140,6 +175,7 @@ module api 'app/api.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    virtualNetworkSubnetId: network.outputs.appSubnetId
     appSettings: {
       // Bound by PlatformOptions, Yandex360Options, DestinationOptions and WorkflowOptions ("__" is ":").
       MailImport__BlobServiceUri: storage.outputs.blobEndpoint
@@ -158,6 +194,17 @@ module api 'app/api.bicep' = {
       MailImport__Workflow__ChunkSeconds: string(chunkSeconds)
       // MailImport__Api__Key is deliberately absent: in Azure the HTTP API is guarded by Functions keys.
     }
+  }
+}
+
+module diagnostics 'app/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: rg
+  params: {
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    keyVaultName: keyVault.outputs.name
+    storageAccountName: storage.outputs.name
+    functionAppName: api.outputs.name
   }
 }
 

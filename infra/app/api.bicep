@@ -16,6 +16,9 @@ param storageAccountName string
 param deploymentContainerName string
 param applicationInsightsName string
 
+@description('Subnet the app joins (network.bicep): its traffic to storage and Key Vault goes to their private endpoints.')
+param virtualNetworkSubnetId string
+
 @description('MailImport\'s own settings, merged over the host settings below.')
 param appSettings object
 
@@ -60,6 +63,10 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   }
   properties: {
     serverFarmId: plan.id
+    // Regional VNet integration: outbound traffic leaves through this subnet, so the private endpoints of storage
+    // and Key Vault (and their private DNS zones) are what the app reaches. Inbound (the HTTP API) stays public,
+    // guarded by Functions keys. https://learn.microsoft.com/en-us/azure/azure-functions/flex-consumption-how-to#enable-virtual-network-integration
+    virtualNetworkSubnetId: virtualNetworkSubnetId
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
@@ -68,7 +75,8 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
     functionAppConfig: {
       deployment: {
         storage: {
-          // azd uploads the package here; the platform reads it as the identity (Storage Blob Data Owner).
+          // azd hands the package to the app's deployment endpoint; the platform writes it here and reads it at
+          // start as the identity (Storage Blob Data Contributor, rbac.bicep), from inside the network.
           type: 'blobContainer'
           value: '${storageAccount.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
@@ -104,6 +112,15 @@ var hostSettings = {
   // Local auth of Application Insights is off: telemetry is sent with an Entra token of the identity.
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // The .NET runtime's diagnostics off: no debugger or profiler can attach, and the diagnostic port through which
+  // dotnet-dump and dotnet-trace take a process's memory or events is closed. The worker holds the passwords of the
+  // mailboxes it copies in memory, so nothing on the instance may dump it. The app's telemetry goes out through
+  // OpenTelemetry in the process, which needs none of these.
+  // https://learn.microsoft.com/en-us/dotnet/core/runtime-config/debugging-profiling
+  DOTNET_EnableDiagnostics: '0'
+  // For the same reason no dump is written when the process crashes (off by default; said here so nothing turns
+  // it on unseen). https://learn.microsoft.com/en-us/dotnet/core/diagnostics/collect-dumps-crash
+  DOTNET_DbgEnableMiniDump: '0'
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-11-01' = {
