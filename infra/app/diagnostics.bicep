@@ -66,7 +66,9 @@ resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 }
 
 // FunctionAppLogs: the Functions host's and the functions' log lines (table FunctionAppLogs), beside what the app
-// sends to Application Insights itself.
+// sends to Application Insights itself. On Flex Consumption this category has been reported to take every level,
+// whatever host.json filters (https://github.com/Azure/azure-functions-host/issues/11434): MailImport logs no
+// secret at any level, so that costs volume only.
 // https://learn.microsoft.com/en-us/azure/azure-functions/functions-monitor-log-analytics
 resource functionAppLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'logs-to-log-analytics'
