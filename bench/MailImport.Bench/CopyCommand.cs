@@ -66,7 +66,9 @@ internal static class CopyCommand
             new ServerEndpoint(destination.Host, destination.Port, destination.Security, destination.CertificateSha256),
             destination.Account,
             options);
-        var copier = new MailboxCopier(new MailConnector(new ConnectorOptions { ProtocolLogDirectory = protocolLog }), NullLogger<MailboxCopier>.Instance);
+        // The operator names the source on the command line, so it is the operator's allow-list, as in settings.
+        var sourceAccess = new SourceAccessPolicy(new SourceAccessOptions { Allow = [source.Host] });
+        var copier = new MailboxCopier(new MailConnector(new ConnectorOptions { ProtocolLogDirectory = protocolLog }, sourceAccess), NullLogger<MailboxCopier>.Instance);
         var store = new FileCursorStore(cursorPath);
 
         using var cancel = new CancellationTokenSource();

@@ -35,6 +35,7 @@ public static class WorkflowServices
         services.AddValidatedOptions<DovecotDirectoryOptions>(DovecotDirectoryOptions.SectionName);
         services.AddValidatedOptions<ApiOptions>(ApiOptions.SectionName);
         services.AddValidatedOptions<ConnectorOptions>(ConnectorSection);
+        services.AddValidatedOptions<SourceAccessOptions>(SourceAccessOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
@@ -78,7 +79,8 @@ public static class WorkflowServices
             var other => throw new InvalidOperationException($"MailImport:Directory {other} has no directory."),
         });
 
-        services.AddSingleton(sp => new MailConnector(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value));
+        services.AddSingleton(sp => new SourceAccessPolicy(sp.GetRequiredService<IOptions<SourceAccessOptions>>().Value));
+        services.AddSingleton(sp => new MailConnector(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value, sp.GetRequiredService<SourceAccessPolicy>()));
         services.AddSingleton<MailboxCopier>();
         services.AddSingleton<RunDirectory>();
         services.AddTransient<DestinationAccounts>();

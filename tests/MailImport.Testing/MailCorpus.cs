@@ -110,7 +110,7 @@ public static class MailCorpus
     }
 
     public static async Task<ImapClient> Connect(DovecotServer server, MailAccount account) =>
-        await new MailConnector(new ConnectorOptions()).OpenImapAsync(server.Imaps, account, MailSide.Source, CancellationToken.None);
+        await new MailConnector(new ConnectorOptions(), TestSourceAccess.LoopbackPolicy).OpenImapAsync(server.Imaps, account, MailSide.Source, CancellationToken.None);
 
     /// <summary>Asserts two snapshots are equal, naming every folder and line that differs.</summary>
     public static void AssertSame(SortedDictionary<string, List<string>> expected, SortedDictionary<string, List<string>> actual)

@@ -106,6 +106,8 @@ public static class ErrorCatalog
             "Leave the field empty to use the preset's value, or choose custom.", false),
         new(ErrorCode.SettingsInvalidSchedule, ErrorCategory.Settings, "The re-run schedule is not a CRON expression.",
             "Give five CRON fields in UTC, such as 0 3 * * * for daily at 03:00, or default.", false),
+        new(ErrorCode.SettingsSourceNotAllowed, ErrorCategory.Settings, "The source host or port is one MailImport does not connect to.",
+            "Give the mail server's public host name and a mail port (993 or 143 for IMAP, 995 or 110 for POP3); for a server inside your own network, the operator adds it to MailImport:SourceAccess:Allow.", false),
 
         new(ErrorCode.SourceAuthFailed, ErrorCategory.Source, "The source server refused the login or password.",
             "Check the login (some servers want the full e-mail address) and the password in the file.", false),
@@ -127,6 +129,8 @@ public static class ErrorCatalog
             "Re-run; if it persists, send the error to support with the mailbox name.", true),
         new(ErrorCode.SourceFolderUnavailable, ErrorCategory.Source, "A source folder could not be opened.",
             "Check that the folder still exists at the source, then re-run.", false),
+        new(ErrorCode.SourceAddressRefused, ErrorCategory.Source, "The source host resolves only to addresses MailImport does not connect to.",
+            "Give the mail server's public host name and a mail port (993 or 143 for IMAP, 995 or 110 for POP3); for a server inside your own network, the operator adds it to MailImport:SourceAccess:Allow.", false),
 
         new(ErrorCode.DomainNotConfirmed, ErrorCategory.Destination, "The destination domain is not confirmed.",
             "Confirm the domain in the mail service's admin console, then start the import again.", false),

@@ -73,6 +73,8 @@ public enum ErrorCode
     SettingsConflictWithPreset = 406,
     /// <summary>The re-run schedule is not a CRON expression.</summary>
     SettingsInvalidSchedule = 407,
+    /// <summary>The source host or port is one MailImport does not connect to (a special-purpose address, a non-mail port).</summary>
+    SettingsSourceNotAllowed = 408,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>
@@ -95,6 +97,8 @@ public enum ErrorCode
     SourceProtocolError = 508,
     /// <summary>A source folder could not be opened.</summary>
     SourceFolderUnavailable = 509,
+    /// <summary>The source host resolves only to addresses MailImport does not connect to (loopback, private, link-local, metadata).</summary>
+    SourceAddressRefused = 510,
 
     // The destination.
     /// <summary>The destination domain is not confirmed, so no mailbox may be created.</summary>

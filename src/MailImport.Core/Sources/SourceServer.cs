@@ -49,4 +49,8 @@ public sealed record SourceServer(
     int Port,
     TransportSecurity Security,
     SourceProvider Provider = SourceProvider.Custom,
-    string? TrustedCertificateSha256 = null);
+    string? TrustedCertificateSha256 = null)
+{
+    /// <summary>Whether the certificate's revocation is checked; true unless the admin switched it off for this source.</summary>
+    public bool CheckCertificateRevocation { get; init; } = true;
+}

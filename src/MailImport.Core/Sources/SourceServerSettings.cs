@@ -11,13 +11,16 @@ namespace MailImport.Core.Sources;
 /// <param name="Port">TCP port; defaults to the standard one for the protocol and security.</param>
 /// <param name="Security">ssl, starttls, or none; defaults to ssl, or starttls on ports 143 and 110.</param>
 /// <param name="TrustedCertificateSha256">SHA-256 fingerprint of a certificate to trust although it does not validate.</param>
+/// <param name="CheckCertificateRevocation">False to skip the certificate's revocation check, for a server whose CA
+/// publishes no reachable CRL or OCSP responder; checked by default.</param>
 public sealed record SourceServerRequest(
     string? Preset = null,
     string? Protocol = null,
     string? Host = null,
     int? Port = null,
     string? Security = null,
-    string? TrustedCertificateSha256 = null);
+    string? TrustedCertificateSha256 = null,
+    bool? CheckCertificateRevocation = null);
 
 /// <summary>One invalid source setting.</summary>
 /// <param name="Field">The request field at fault (preset, protocol, host, port, security, trustedCertificateSha256).</param>
@@ -73,7 +76,7 @@ public static class SourceServerSettings
 
         return problems.Count > 0
             ? new SourceServerResult(null, problems)
-            : new SourceServerResult(server! with { TrustedCertificateSha256 = thumbprint }, problems);
+            : new SourceServerResult(server! with { TrustedCertificateSha256 = thumbprint, CheckCertificateRevocation = request.CheckCertificateRevocation ?? true }, problems);
     }
 
     private static SourceServer? ResolveCustom(SourceServerRequest request, MailProtocol protocol, TransportSecurity? security, List<SettingProblem> problems)

@@ -25,6 +25,12 @@ public sealed class DestinationOptions
     /// <summary>SHA-256 fingerprint of a certificate to trust although it does not validate (a local Dovecot).</summary>
     public string? TrustedCertificateSha256 { get; set; }
 
+    /// <summary>Whether the certificate's revocation is checked (on by default, as in MailKit).</summary>
+    public bool CheckCertificateRevocation { get; set; } = true;
+
     /// <summary>The endpoint these settings describe.</summary>
-    public ServerEndpoint Endpoint => new(ImapHost, ImapPort, Security, TrustedCertificateSha256?.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant());
+    public ServerEndpoint Endpoint => new(ImapHost, ImapPort, Security, TrustedCertificateSha256?.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant())
+    {
+        CheckCertificateRevocation = CheckCertificateRevocation,
+    };
 }

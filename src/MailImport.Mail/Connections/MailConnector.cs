@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MailImport.Core.Sources;
@@ -14,11 +16,16 @@ namespace MailImport.Mail.Connections;
 /// <remarks>
 /// Certificates validate normally; one that does not is accepted only when its SHA-256 fingerprint is the one the
 /// admin trusted for that server. Every failure leaves as a <see cref="MailFailureException"/>, classified once.
+/// A source is reached only at an address its <see cref="SourceAccessPolicy"/> let through, connected to by address;
+/// the destination is the operator's own setting and is connected to by name.
 /// </remarks>
-public sealed class MailConnector(ConnectorOptions options)
+public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy sourceAccess)
 {
     /// <summary>The settings in force.</summary>
     public ConnectorOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <summary>Where a source may be.</summary>
+    public SourceAccessPolicy SourceAccess { get; } = sourceAccess ?? throw new ArgumentNullException(nameof(sourceAccess));
 
     /// <summary>Connects and logs in to an IMAP server.</summary>
     public Task<ImapClient> OpenImapAsync(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
@@ -38,7 +45,18 @@ public sealed class MailConnector(ConnectorOptions options)
         try
         {
             Prepare(client, endpoint);
-            await client.ConnectAsync(endpoint.Host, endpoint.Port, SocketOptions(endpoint.Security), cancellationToken);
+            if (side == MailSide.Source)
+            {
+                var addresses = await SourceAccess.ResolveAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                // MailKit takes over the socket; the host name still names the server for TLS (SNI and the certificate check).
+                var socket = await ConnectSocketAsync(addresses, endpoint.Port, cancellationToken);
+                await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, SocketOptions(endpoint.Security), cancellationToken);
+            }
+            else
+            {
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, SocketOptions(endpoint.Security), cancellationToken);
+            }
+
             await LogInOnceAsync(client, account, cancellationToken);
             replies.Stop();
             return client;
@@ -48,6 +66,35 @@ public sealed class MailConnector(ConnectorOptions options)
             client.Dispose();
             throw new MailFailureException(MailErrorClassifier.Classify(replies.Explain(e), side), e);
         }
+    }
+
+    /// <summary>Connects to the first of <paramref name="addresses"/> that answers, within the connector's timeout.</summary>
+    private async Task<Socket> ConnectSocketAsync(IReadOnlyList<IPAddress> addresses, int port, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.Timeout);
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token);
+                return socket;
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
     /// <summary>Logs in with one attempt. MailKit's default tries every SASL mechanism and then LOGIN, so one wrong
@@ -78,7 +125,9 @@ public sealed class MailConnector(ConnectorOptions options)
     private void Prepare(MailService client, ServerEndpoint endpoint)
     {
         client.Timeout = (int)Options.Timeout.TotalMilliseconds;
-        client.CheckCertificateRevocation = false;
+        // MailKit's default (https://github.com/jstedfast/MailKit/blob/master/FAQ.md#invalid-ssl-certificate): a revoked
+        // certificate, or one whose revocation cannot be learned, fails validation unless it is the pinned one.
+        client.CheckCertificateRevocation = endpoint.CheckCertificateRevocation;
         client.ServerCertificateValidationCallback = (_, certificate, _, errors) =>
             errors == SslPolicyErrors.None
             || (endpoint.TrustedCertificateSha256 is { } trusted && certificate is not null && Sha256(certificate) == trusted);

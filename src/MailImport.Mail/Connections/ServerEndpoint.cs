@@ -11,11 +11,15 @@ namespace MailImport.Mail.Connections;
 /// does not validate; null means normal validation only.</param>
 public sealed record ServerEndpoint(string Host, int Port, TransportSecurity Security, string? TrustedCertificateSha256 = null)
 {
+    /// <summary>Whether the certificate's revocation is checked (CRL or OCSP), as MailKit does by default; off only
+    /// where the admin chose so for a server whose CA publishes no reachable revocation list.</summary>
+    public bool CheckCertificateRevocation { get; init; } = true;
+
     /// <summary>The endpoint of a validated source server.</summary>
     public static ServerEndpoint Of(SourceServer server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return new(server.Host, server.Port, server.Security, server.TrustedCertificateSha256);
+        return new(server.Host, server.Port, server.Security, server.TrustedCertificateSha256) { CheckCertificateRevocation = server.CheckCertificateRevocation };
     }
 
     /// <inheritdoc/>

@@ -10,7 +10,7 @@ public sealed partial class ImportApi
     public async Task<IResult> StartAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (import, refusal) = await ImportRequests.ReadStartAsync(request, workflow.Value.DefaultSchedule, cancellationToken);
+        var (import, refusal) = await ImportRequests.ReadStartAsync(request, workflow.Value.DefaultSchedule, sourceAccess, cancellationToken);
         return refusal ?? Accepted(request, await runs.StartFirstAsync(import!, cancellationToken));
     }
 

@@ -5,6 +5,7 @@ using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
+using MailImport.Mail.Connections;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Orchestrations;
@@ -25,7 +26,8 @@ public sealed partial class ImportApi(
     BatchRuns runs,
     BatchSteps batchSteps,
     IOptions<WorkflowOptions> workflow,
-    IOptions<ApiOptions> api)
+    IOptions<ApiOptions> api,
+    SourceAccessPolicy sourceAccess)
 {
     /// <summary>The largest request body: the credential file's limit plus room for the settings.</summary>
     public const long MaxBodyBytes = CredentialFile.MaxBytes + 64 * 1024;

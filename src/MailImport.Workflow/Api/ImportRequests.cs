@@ -4,6 +4,7 @@ using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Core.Errors;
 using MailImport.Core.Sources;
+using MailImport.Mail.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -22,8 +23,9 @@ internal static class ImportRequests
     /// <summary>POST /api/imports: multipart (file + settings JSON) or JSON (settings + entries), every field checked.</summary>
     /// <param name="request">The request.</param>
     /// <param name="defaultSchedule">The service's schedule, for "default".</param>
+    /// <param name="sourceAccess">Where a source may be.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public static async Task<(NewImport? Import, IResult? Refusal)> ReadStartAsync(HttpRequest request, string defaultSchedule, CancellationToken cancellationToken)
+    public static async Task<(NewImport? Import, IResult? Refusal)> ReadStartAsync(HttpRequest request, string defaultSchedule, SourceAccessPolicy sourceAccess, CancellationToken cancellationToken)
     {
         if (request.ContentLength > ImportApi.MaxBodyBytes)
         {
@@ -35,7 +37,7 @@ internal static class ImportRequests
             : request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true
                 ? await ReadStartJsonAsync(request, cancellationToken)
                 : (null, ApiAnswers.BadRequest(new ApiError("Send multipart/form-data (file + settings) or application/json (settings + entries).")));
-        return refusal is not null ? (null, refusal) : Check(body!, defaultSchedule);
+        return refusal is not null ? (null, refusal) : Check(body!, defaultSchedule, sourceAccess);
     }
 
     /// <summary>POST /api/imports/{id}/rerun: the mode and a corrected credential file, both optional (multipart: file +
@@ -99,7 +101,7 @@ internal static class ImportRequests
         || request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
 
     /// <summary>Every problem of a start request at once: domain, source, file and lines, schedule.</summary>
-    private static (NewImport? Import, IResult? Refusal) Check(UploadBody body, string defaultSchedule)
+    private static (NewImport? Import, IResult? Refusal) Check(UploadBody body, string defaultSchedule, SourceAccessPolicy sourceAccess)
     {
         var problems = new List<ApiProblem>();
         var domain = body.Settings?.Domain?.Trim().TrimEnd('.').ToLowerInvariant();
@@ -110,6 +112,11 @@ internal static class ImportRequests
 
         var source = SourceServerSettings.Resolve(body.Settings?.Source ?? new SourceServerRequest());
         problems.AddRange(source.Problems.Select(p => new ApiProblem("source." + p.Field, p.Code.ToString(), p.Message)));
+        if (source.Server is { } server && sourceAccess.CheckSetting(server.Host, server.Port) is var (field, message))
+        {
+            problems.Add(new ApiProblem("source." + field, nameof(ErrorCode.SettingsSourceNotAllowed), message));
+        }
+
         var parsed = Parse(body.Credentials!, body.IsJson);
         problems.AddRange(FileProblems(parsed));
         var options = body.Settings?.Options ?? new ImportOptions();

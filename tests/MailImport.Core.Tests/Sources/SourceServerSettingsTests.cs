@@ -58,6 +58,19 @@ public class SourceServerSettingsTests
         Assert.Equal(SourceProvider.Gmail, Resolve(new(Host: "imap.gmail.com")).Provider);
     }
 
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData(null, true, true)]
+    [InlineData(null, false, false)]
+    [InlineData("gmail", null, true)]
+    [InlineData("gmail", false, false)]
+    public void Resolve_RevocationCheck_IsOnUnlessSwitchedOffForThisSource(string? preset, bool? requested, bool expected)
+    {
+        var server = Resolve(new(Preset: preset, Host: preset is null ? "mail.example.org" : null, CheckCertificateRevocation: requested));
+
+        Assert.Equal(expected, server.CheckCertificateRevocation);
+    }
+
     [Fact]
     public void Resolve_TrustedCertificate_IsNormalisedToUpperHex()
     {

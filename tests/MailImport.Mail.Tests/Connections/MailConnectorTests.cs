@@ -11,7 +11,7 @@ namespace MailImport.Mail.Tests.Connections;
 [Collection(DovecotServers.Name)]
 public class MailConnectorTests(DovecotFixture servers)
 {
-    private static readonly MailConnector Connector = new(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(5) });
+    private static readonly MailConnector Connector = new(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(5) }, TestSourceAccess.LoopbackPolicy);
 
     [Theory]
     [InlineData("imap", "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] plain-only server ready\r\n")]
@@ -79,6 +79,22 @@ public class MailConnectorTests(DovecotFixture servers)
         listener.Stop();
         await serving.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         return (error, received.ToString());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Open_ChecksRevocationUnlessTheEndpointSwitchedItOff(bool check)
+    {
+        var account = servers.Source.AddUniqueUser("cr");
+        var pop3s = new ServerEndpoint("127.0.0.1", servers.Source.Pop3sPort, TransportSecurity.SslOnConnect, servers.Source.CertificateSha256);
+
+        using var imap = await Connector.OpenImapAsync(servers.Source.Imaps with { CheckCertificateRevocation = check }, account, MailSide.Source, CancellationToken.None);
+        using var pop3 = await Connector.OpenPop3Async(pop3s with { CheckCertificateRevocation = check }, account, MailSide.Source, CancellationToken.None);
+
+        Assert.Equal((check, check), (imap.CheckCertificateRevocation, pop3.CheckCertificateRevocation));
+        Assert.True(ServerEndpoint.Of(servers.Source.ImapSource).CheckCertificateRevocation);
+        Assert.False(ServerEndpoint.Of(servers.Source.ImapSource with { CheckCertificateRevocation = false }).CheckCertificateRevocation);
     }
 
     [Fact]
@@ -186,7 +202,7 @@ public class MailConnectorTests(DovecotFixture servers)
         const string canary = "Canary-pw-8731";
         var account = servers.Source.AddUser($"log{Guid.NewGuid():N}"[..16], canary);
         var directory = Directory.CreateTempSubdirectory("mailimport-protocol-log").FullName;
-        var logging = new MailConnector(new ConnectorOptions { ProtocolLogDirectory = directory });
+        var logging = new MailConnector(new ConnectorOptions { ProtocolLogDirectory = directory }, TestSourceAccess.LoopbackPolicy);
 
         using (var client = await logging.OpenImapAsync(servers.Source.Imaps, account, MailSide.Source, CancellationToken.None))
         {

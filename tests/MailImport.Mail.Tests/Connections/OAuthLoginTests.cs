@@ -43,7 +43,7 @@ public sealed class OAuthServers : IAsyncLifetime
 /// real Dovecot whose oauth2 passdb asks a real HTTP endpoint.</summary>
 public class OAuthLoginTests(OAuthServers servers) : IClassFixture<OAuthServers>
 {
-    private static readonly MailConnector Connector = new(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(10) });
+    private static readonly MailConnector Connector = new(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(10) }, TestSourceAccess.LoopbackPolicy);
 
     private DovecotServer Dovecot => servers.Server;
 
@@ -177,7 +177,7 @@ public class OAuthLoginTests(OAuthServers servers) : IClassFixture<OAuthServers>
         await using var proxy = CapabilityHidingProxy.Start(Dovecot.ImapPort, " SASL-IR");
         var server = serverWithoutSaslIr ? new ServerEndpoint("127.0.0.1", proxy.Port, TransportSecurity.None) : Dovecot.Imaps;
         var directory = Path.Combine(Path.GetTempPath(), $"mi-oauth-log-{Guid.NewGuid():N}");
-        var logging = new MailConnector(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(10), ProtocolLogDirectory = directory });
+        var logging = new MailConnector(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(10), ProtocolLogDirectory = directory }, TestSourceAccess.LoopbackPolicy);
         try
         {
             using (var client = await logging.OpenImapAsync(server, account, MailSide.Destination, CancellationToken.None))

@@ -38,7 +38,7 @@ public sealed class WireFaultTests(FaultServersFixture servers, ITestOutputHelpe
         int.TryParse(Environment.GetEnvironmentVariable("MAILIMPORT_FAULT_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed) ? seed : 7007;
 
     /// <summary>The engine with a short network timeout, so a stalled server costs seconds, not a minute.</summary>
-    private static MailboxCopier Copier() => new(new MailConnector(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(5) }), NullLogger<MailboxCopier>.Instance);
+    private static MailboxCopier Copier() => new(new MailConnector(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(5) }, TestSourceAccess.LoopbackPolicy), NullLogger<MailboxCopier>.Instance);
 
     /// <summary>The driver; under random cuts a chunk may meet more than the workflow's six failures in a row, which
     /// is retry policy, not the exactly-once under test, so those scenarios allow more.</summary>

@@ -95,7 +95,7 @@ public class ChunkCopyTests(DovecotFixture servers)
     private async Task<ChunkResult> RunChunkAsync(MemorySource source, MailAccount destination, ICursorStore store, List<string> trace, CopyStep? crashAt)
     {
         var cursor = await store.LoadAsync(CancellationToken.None) ?? new MailboxCursor();
-        using var client = await new MailConnector(new ConnectorOptions()).OpenImapAsync(servers.Destination.Imaps, destination, MailSide.Destination, CancellationToken.None);
+        using var client = await new MailConnector(new ConnectorOptions(), TestSourceAccess.LoopbackPolicy).OpenImapAsync(servers.Destination.Imaps, destination, MailSide.Destination, CancellationToken.None);
         var steps = new CopySteps(step =>
         {
             if (step == crashAt)

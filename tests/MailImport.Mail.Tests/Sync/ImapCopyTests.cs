@@ -16,7 +16,7 @@ public class ImapCopyTests(DovecotFixture servers)
     private MailboxJob Job(MailAccount source, MailAccount destination, string run = "run-1", DovecotServer? to = null, CopyOptions? options = null) =>
         new(run, servers.Source.ImapSource, source, (to ?? servers.Destination).Imaps, destination, options ?? new CopyOptions());
 
-    internal static MailboxCopier NewCopier() => new(new MailConnector(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(30) }), NullLogger<MailboxCopier>.Instance);
+    internal static MailboxCopier NewCopier() => new(new MailConnector(new ConnectorOptions { Timeout = TimeSpan.FromSeconds(30) }, TestSourceAccess.LoopbackPolicy), NullLogger<MailboxCopier>.Instance);
 
     internal static async Task<ChunkResult> RunToEndAsync(MailboxCopier copier, MailboxJob job, ICursorStore store, ChunkBudget budget)
     {

@@ -62,6 +62,18 @@ internal sealed class ApiTestHost : IAsyncDisposable
         return new ApiTestHost(app, worker, logs, key);
     }
 
+    /// <summary>The ids of every batch in the host's storage: a refusal must leave them as they were.</summary>
+    public async Task<List<string>> BatchIdsAsync()
+    {
+        var ids = new List<string>();
+        await foreach (var id in app.Services.GetRequiredService<BatchStorage>().ListBatchIdsAsync(CancellationToken.None))
+        {
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
     /// <summary>Sends with the host's key, another key, or (null) none.</summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content = null, string? key = "")
     {

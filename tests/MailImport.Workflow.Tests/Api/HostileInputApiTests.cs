@@ -101,17 +101,6 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         options = new { dryRun },
     });
 
-    private async Task<List<string>> BatchIdsAsync()
-    {
-        var ids = new List<string>();
-        await foreach (var id in host.Services.GetRequiredService<BatchStorage>().ListBatchIdsAsync(CancellationToken.None))
-        {
-            ids.Add(id);
-        }
-
-        return ids;
-    }
-
     /// <summary>Checks the shape of every refusal: a 4xx in JSON with a sentence, short, naming what it expects.</summary>
     private static async Task<ApiError> AssertRefusedAsync(HttpResponseMessage response, HttpStatusCode status, string? names = null)
     {
@@ -133,7 +122,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
     public async Task Start_HostileCredentialFile_ClearAnswerNever500(string name)
     {
         var (bytes, status, names) = Files[name];
-        var before = await BatchIdsAsync();
+        var before = await host.BatchIdsAsync();
         var clock = Stopwatch.StartNew();
 
         using var response = await host.SendAsync(HttpMethod.Post, "/api/imports", Upload(bytes(), Settings()));
@@ -148,7 +137,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         else
         {
             await AssertRefusedAsync(response, status, names);
-            Assert.Equal(before.Order(), (await BatchIdsAsync()).Order());
+            Assert.Equal(before.Order(), (await host.BatchIdsAsync()).Order());
         }
     }
 
@@ -199,7 +188,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
     [MemberData(nameof(Routes))]
     public async Task AnyRoute_NoKeyOrAWrongOne_Is401AndNothingIsStored(string method, string path)
     {
-        var before = await BatchIdsAsync();
+        var before = await host.BatchIdsAsync();
         // (A trailing space is no test: HTTP drops whitespace around a header value, so "key " arrives as "key".)
         foreach (var key in new[] { null, "wrong", Key.ToUpperInvariant(), Key[..^1], Key + "x", " ", new string('k', 10_000) })
         {
@@ -209,7 +198,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
 
         using var wrongCode = await host.SendAsync(new HttpMethod(method), path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "code=wrong", Upload(Utf8("ann Secret12\n"), Settings()), key: null);
         await AssertRefusedAsync(wrongCode, HttpStatusCode.Unauthorized);
-        Assert.Equal(before.Order(), (await BatchIdsAsync()).Order());
+        Assert.Equal(before.Order(), (await host.BatchIdsAsync()).Order());
     }
 
     [Theory]
@@ -289,7 +278,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
     [MemberData(nameof(MalformedBodies))]
     public async Task Start_MalformedBody_Is400WithAReasonAndNothingStored(string name, string? contentType, string body)
     {
-        var before = await BatchIdsAsync();
+        var before = await host.BatchIdsAsync();
         var content = new ByteArrayContent(Utf8(body));
         if (contentType is not null)
         {
@@ -300,7 +289,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal(before.Order(), (await BatchIdsAsync()).Order());
+        Assert.Equal(before.Order(), (await host.BatchIdsAsync()).Order());
     }
 
     [Fact]
@@ -330,7 +319,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
     [InlineData("multipart/form-data; boundary=x")]
     public async Task Start_ChunkedBodyOverTheLimit_IsRefusedNot500(string contentType)
     {
-        var before = await BatchIdsAsync();
+        var before = await host.BatchIdsAsync();
         var content = new StreamContent(new EndlessBody(contentType.StartsWith("application/json", StringComparison.Ordinal)
             ? "{\"domain\": \"example.org\", \"entries\": [" : "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n", ImportApi.MaxBodyBytes * 3));
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
@@ -345,7 +334,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         {
             // Kestrel may answer and close while the client still writes; then the answer is lost to HttpClient, which
             // is the point: the server stopped reading. What it answered is checked in its own log below.
-            Assert.Equal(before.Order(), (await BatchIdsAsync()).Order());
+            Assert.Equal(before.Order(), (await host.BatchIdsAsync()).Order());
             return;
         }
 
@@ -356,7 +345,7 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         }
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"answered in {clock.Elapsed}");
-        Assert.Equal(before.Order(), (await BatchIdsAsync()).Order());
+        Assert.Equal(before.Order(), (await host.BatchIdsAsync()).Order());
     }
 
     [Fact]
