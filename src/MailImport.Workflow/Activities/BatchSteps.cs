@@ -155,8 +155,8 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, ended, lines.Values.ToList());
         await storage.SaveReportAsync(report, cancellationToken);
         await storage.DeleteDirectorySnapshotAsync(input.BatchId, input.RunId, cancellationToken);
-        // What the run achieved goes into its record: a scheduled run that took no mailbox anywhere does not keep the
-        // batch open (BatchRetention).
+        // How the run ended goes into its record: a scheduled run in which no mailbox succeeded does not keep the batch
+        // open (BatchRetention).
         var succeeded = input.Outcomes.Count(o => o.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready);
         await storage.UpdateBatchAsync(input.BatchId, current => current.Runs.Any(r => r.RunId == input.RunId && r.EndedAt is null)
             ? current with { Runs = [.. current.Runs.Select(r => r.RunId == input.RunId ? r with { EndedAt = ended, MailboxesSucceeded = succeeded } : r)] }
