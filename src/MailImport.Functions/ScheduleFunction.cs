@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace MailImport.Functions;
 
-/// <summary>Scheduled re-runs: the timer starts the incremental runs that are due, as the local host's timer does.</summary>
+/// <summary>The schedule's timer: starts the incremental runs that are due, closes batches idle too long and finishes
+/// interrupted closes (<see cref="ScheduledReruns.RunDueAsync"/>), as the local host's timer does.</summary>
 public sealed class ScheduleFunction(IServiceProvider services, ILogger<ScheduleFunction> logger)
 {
     /// <summary>Every five minutes: batches' schedules are CRON to the minute and daily by default, so five minutes late

@@ -2,8 +2,9 @@ using MailImport.Workflow.Api;
 
 namespace MailImport.Local;
 
-/// <summary>The local host's timer for scheduled re-runs: once a minute it starts the runs that are due, as the
-/// Functions app's timer trigger does in Azure.</summary>
+/// <summary>The local host's timer for scheduled re-runs: once a minute it starts the runs that are due, closes batches
+/// idle too long and finishes interrupted closes (<see cref="ScheduledReruns.RunDueAsync"/>), as the Functions app's
+/// timer trigger does in Azure.</summary>
 public sealed class ScheduleTimer(IServiceScopeFactory scopes, ILogger<ScheduleTimer> logger) : BackgroundService
 {
     /// <inheritdoc/>

@@ -40,6 +40,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted")]
     public static partial void BatchClosed(this ILogger logger, int secrets);
 
+    [LoggerMessage(EventId = 6023, Level = LogLevel.Information, Message = "Batch closed for idleness: its last run started at {LastRunStarted:u}, schedule {Schedule}; its upload and secrets are deleted next")]
+    public static partial void BatchClosedForIdleness(this ILogger logger, DateTimeOffset lastRunStarted, string? schedule);
+
+    [LoggerMessage(EventId = 6024, Level = LogLevel.Warning, Message = "Batch {BatchId} was marked closed at {ClosedAt:u} but its deletion never finished; finishing it")]
+    public static partial void InterruptedCloseFound(this ILogger logger, string batchId, DateTimeOffset? closedAt);
+
+    [LoggerMessage(EventId = 6025, Level = LogLevel.Warning, Message = "The schedule's pass over batch {BatchId} failed; the next pass tries again")]
+    public static partial void RetentionPassFailed(this ILogger logger, string batchId, Exception exception);
+
     [LoggerMessage(EventId = 6022, Level = LogLevel.Information, Message = "Destination directory read: {Mailboxes} mailboxes exist")]
     public static partial void DirectoryRead(this ILogger logger, int mailboxes);
 

@@ -197,6 +197,45 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task BatchView_SaysWhenTheBatchClosesUnlessItRunsAgain_ThenWhenItWasClosed()
+    {
+        // A login the source refuses: the run ends at once, and the batch stays open with its passwords.
+        var page = await servers.OpenPageAsync();
+        await FillCustomServerAsync(page);
+        await FillRowAsync(page, 1, $"nobody{Guid.NewGuid():N}"[..14], "Secret-no1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await WaitForEndAsync(page);
+        var batchId = page.Url[(page.Url.IndexOf("#batch=", StringComparison.Ordinal) + 7)..];
+
+        var retention = page.Locator("#batch-retention");
+        var closesAt = await StatusAsync(batchId, "closesAt");
+        await Expect(retention.Locator("time")).ToHaveAttributeAsync("datetime", closesAt);
+        await Expect(retention).ToContainTextAsync($"This batch closes on {Shown(closesAt)} unless it runs again");
+        await PageFixture.ScreenshotAsync(page, "6-closes-on");
+
+        await page.GetByText("Close the batch…").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Close the batch", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#batch-state")).ToHaveTextAsync("This batch is closed: it takes no more runs.");
+        var closedAt = await StatusAsync(batchId, "closedAt");
+        await Expect(retention.Locator("time")).ToHaveAttributeAsync("datetime", closedAt);
+        await Expect(retention).ToHaveTextAsync($"Closed on {Shown(closedAt)}; its stored passwords are deleted.");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>One field of the batch's status as the API answers it.</summary>
+    private async Task<string> StatusAsync(string batchId, string field)
+    {
+        using var http = new HttpClient { BaseAddress = servers.BaseAddress };
+        http.DefaultRequestHeaders.Add("x-functions-key", PageFixture.Key);
+        using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"api/imports/{batchId}"));
+        return status.RootElement.GetProperty(field).GetString()!;
+    }
+
+    /// <summary>A time as the page shows it: en-GB's long date and short time, in UTC.</summary>
+    private static string Shown(string time) =>
+        DateTimeOffset.Parse(time, CultureInfo.InvariantCulture).ToUniversalTime().ToString("d MMMM yyyy 'at' HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
     private async Task FillCustomServerAsync(IPage page)
     {
         await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);

@@ -47,6 +47,8 @@ public class ValidatedOptionsTests
     [InlineData("MailImport:Workflow:ChunkSeconds", "0", "MailImport:Workflow:ChunkSeconds")]
     [InlineData("MailImport:Workflow:MaxMailboxesInFlight", "-1", "MailImport:Workflow:MaxMailboxesInFlight")]
     [InlineData("MailImport:Workflow:DefaultSchedule", "every night", "MailImport:Workflow:DefaultSchedule")]
+    [InlineData("MailImport:Workflow:BatchIdleClose", "02:00:00", "MailImport:Workflow:BatchIdleClose")]
+    [InlineData("MailImport:Workflow:BatchIdleClose", "400.00:00:00", "MailImport:Workflow:BatchIdleClose")]
     [InlineData("MailImport:Yandex360:PageSize", "0", "MailImport:Yandex360:PageSize")]
     [InlineData("MailImport:Yandex360:TokenSecretName", "", "MailImport:Yandex360:TokenSecretName")]
     [InlineData("MailImport:Connector:Timeout", "00:00:00", "MailImport:Connector:Timeout")]

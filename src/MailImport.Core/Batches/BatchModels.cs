@@ -29,8 +29,27 @@ public sealed record BatchDefinition(string BatchId, string Domain, SourceServer
     /// <summary>A closed batch takes no more runs and its secrets are deleted.</summary>
     public bool Closed { get; init; }
 
+    /// <summary>When the batch was marked closed; null while open (and on records closed before this was kept).</summary>
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    /// <summary>Who closed it: the admin, or the timer because it was idle; null while open.</summary>
+    public BatchCloseReason? ClosedFor { get; init; }
+
+    /// <summary>When the close finished deleting the raw upload and every secret of the batch; null while open, and
+    /// while a close is under way or was interrupted (the timer's next pass finishes it).</summary>
+    public DateTimeOffset? SecretsDeletedAt { get; init; }
+
     /// <summary>The runs so far, oldest first: their ids double as orchestration instance ids.</summary>
     public IReadOnlyList<BatchRunRecord> Runs { get; init; } = [];
+}
+
+/// <summary>Why a batch was closed.</summary>
+public enum BatchCloseReason
+{
+    /// <summary>The admin asked for it (POST /api/imports/{id}/close).</summary>
+    Requested,
+    /// <summary>No run started for longer than MailImport:Workflow:BatchIdleClose.</summary>
+    Idle,
 }
 
 /// <summary>Which mailboxes a run takes and how.</summary>
@@ -50,7 +69,17 @@ public enum RunMode
 /// <param name="RunId">The run's id, also its orchestration instance id.</param>
 /// <param name="Mode">Which mailboxes and how.</param>
 /// <param name="StartedAt">When it was started.</param>
-public sealed record BatchRunRecord(string RunId, RunMode Mode, DateTimeOffset StartedAt);
+public sealed record BatchRunRecord(string RunId, RunMode Mode, DateTimeOffset StartedAt)
+{
+    /// <summary>True for a run the batch's schedule started, false for one the admin asked for.</summary>
+    public bool Scheduled { get; init; }
+
+    /// <summary>When its report was written; null while it goes on (or when it never got that far).</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Mailboxes the run took that ended done, partial or ready (dry run); null until it ended.</summary>
+    public int? MailboxesSucceeded { get; init; }
+}
 
 /// <summary>One mailbox of the sanitised manifest: no password, only what names its secrets.</summary>
 /// <param name="Line">The credential line (or JSON entry); with the batch id it names the mailbox's secrets.</param>

@@ -39,6 +39,12 @@ public sealed class WorkflowOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string DefaultSchedule { get; set; } = "0 3 * * *";
 
+    /// <summary>How long a batch stays open after its last run started (a scheduled batch: after its schedule's next
+    /// occurrence) before the timer closes it and deletes its secrets: at least a day, so an admin has time to read a
+    /// report and re-run what failed; at most a year, so no batch keeps its passwords forever.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00", ErrorMessage = "Give a time between 1.00:00:00 (a day) and 365.00:00:00 (a year), such as 30.00:00:00.")]
+    public TimeSpan BatchIdleClose { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The chunk budget these settings give.</summary>
     public ChunkBudget Budget => new(ChunkMessages, ChunkMegabytes * 1024L * 1024, TimeSpan.FromSeconds(ChunkSeconds));
 

@@ -151,21 +151,80 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
             }
         }
 
-        var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, clock.GetUtcNow(), lines.Values.ToList());
+        var ended = clock.GetUtcNow();
+        var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, ended, lines.Values.ToList());
         await storage.SaveReportAsync(report, cancellationToken);
         await storage.DeleteDirectorySnapshotAsync(input.BatchId, input.RunId, cancellationToken);
+        // How the run ended goes into its record: a scheduled run in which no mailbox succeeded does not keep the batch
+        // open (BatchRetention).
+        var succeeded = input.Outcomes.Count(o => o.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready);
+        await storage.UpdateBatchAsync(input.BatchId, current => current.Runs.Any(r => r.RunId == input.RunId && r.EndedAt is null)
+            ? current with { Runs = [.. current.Runs.Select(r => r.RunId == input.RunId ? r with { EndedAt = ended, MailboxesSucceeded = succeeded } : r)] }
+            : null, cancellationToken);
         logger.ReportWritten(report.Mailboxes.Count);
         return report.Mailboxes.Count;
     }
 
-    /// <summary>Closes a batch: no more runs, and its raw upload and secrets are deleted.</summary>
+    /// <summary>Closes a batch at the admin's request: no more runs, and its raw upload and secrets are deleted.</summary>
+    /// <returns>The secrets deleted.</returns>
     public async Task<int> CloseAsync(string batchId, CancellationToken cancellationToken = default)
     {
         using var scope = logger.BeginBatchScope(batchId);
+        return await CloseAsync(batchId, BatchCloseReason.Requested, static _ => true, cancellationToken) ?? 0;
+    }
+
+    /// <summary>Closes a batch for idleness, unless the record as written no longer is idle at <paramref name="now"/>
+    /// (a run was recorded since <paramref name="seen"/> was read, the schedule changed) or is closed already.</summary>
+    /// <remarks>The caller has made sure <paramref name="seen"/>'s last run has ended: a run starting after that
+    /// appends to the runs, which the condition sees.</remarks>
+    /// <returns>True when this call closed it.</returns>
+    public async Task<bool> CloseIdleAsync(BatchDefinition seen, TimeSpan idleClose, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        using var scope = logger.BeginBatchScope(seen.BatchId);
+        return await CloseAsync(seen.BatchId, BatchCloseReason.Idle,
+            current => current.Runs.Count == seen.Runs.Count && BatchRetention.ClosesAt(current, idleClose) <= now, cancellationToken) is not null;
+    }
+
+    /// <summary>Deletes the raw upload and every secret of a closed batch and records when that finished. Each step can
+    /// be repeated: a close interrupted anywhere is finished by calling this again (the timer does).</summary>
+    /// <returns>The secrets deleted by this call.</returns>
+    public async Task<int> FinishCloseAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        using var scope = logger.BeginBatchScope(batchId);
+        return await DeleteSecretsAsync(batchId, cancellationToken);
+    }
+
+    /// <summary>Marks the batch closed when <paramref name="closeIf"/> holds of its record as written, then deletes its
+    /// upload and secrets. A batch the admin closes again is deleted again (a first close may have been interrupted); an
+    /// idle close of a batch closed meanwhile leaves it to whoever closed it.</summary>
+    /// <returns>The secrets deleted; null when the batch is unknown or was not closed by this call.</returns>
+    private async Task<int?> CloseAsync(string batchId, BatchCloseReason reason, Func<BatchDefinition, bool> closeIf, CancellationToken cancellationToken)
+    {
+        var marked = clock.GetUtcNow();
         // Closed first: an ingestion still running sees it and deletes what it wrote after this (CredentialIngestion).
-        await storage.UpdateBatchAsync(batchId, batch => batch.Closed ? null : batch with { Closed = true }, cancellationToken);
+        var update = await storage.UpdateBatchAsync(batchId,
+            batch => batch.Closed || !closeIf(batch) ? null : batch with { Closed = true, ClosedAt = marked, ClosedFor = reason }, cancellationToken);
+        if (update is not { Batch.Closed: true } || (reason == BatchCloseReason.Idle && !update.Value.Changed))
+        {
+            return null;
+        }
+
+        if (reason == BatchCloseReason.Idle)
+        {
+            var batch = update.Value.Batch;
+            logger.BatchClosedForIdleness(batch.Runs.Count > 0 ? batch.Runs[^1].StartedAt : batch.CreatedAt, batch.Options.Schedule);
+        }
+
+        return await DeleteSecretsAsync(batchId, cancellationToken);
+    }
+
+    private async Task<int> DeleteSecretsAsync(string batchId, CancellationToken cancellationToken)
+    {
         await storage.DeleteCredentialsAsync(batchId, cancellationToken);
         var deleted = await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+        var finished = clock.GetUtcNow();
+        await storage.UpdateBatchAsync(batchId, batch => batch is { Closed: true, SecretsDeletedAt: null } ? batch with { SecretsDeletedAt = finished } : null, cancellationToken);
         logger.BatchClosed(deleted);
         return deleted;
     }

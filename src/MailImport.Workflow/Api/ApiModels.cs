@@ -58,6 +58,19 @@ public sealed record BatchStatus(
 {
     /// <summary>The CRON schedule (UTC) of incremental re-runs; null when none.</summary>
     public string? Schedule { get; init; }
+
+    /// <summary>When the batch is closed for idleness unless it runs again (<see cref="BatchRetention.ClosesAt"/>);
+    /// null once it is closed.</summary>
+    public DateTimeOffset? ClosesAt { get; init; }
+
+    /// <summary>When it was closed; null while open (and for a batch closed before this was recorded).</summary>
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    /// <summary>Who closed it: Requested (the admin) or Idle (the timer); null while open.</summary>
+    public BatchCloseReason? ClosedFor { get; init; }
+
+    /// <summary>When the close finished deleting the upload and every password; null until then.</summary>
+    public DateTimeOffset? SecretsDeletedAt { get; init; }
 }
 
 /// <summary>The answer to a schedule change.</summary>

@@ -79,7 +79,7 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             return null;
         }
 
-        var (run, _) = await RecordNextAsync(batch, RunMode.Incremental, now, cancellationToken);
+        var (run, _) = await RecordNextAsync(batch, RunMode.Incremental, now, cancellationToken, scheduled: true);
         if (run is not null)
         {
             await ScheduleAsync(batch.BatchId, run, cancellationToken);
@@ -107,9 +107,9 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
 
     /// <summary>Appends the run to the batch's runs, unless another run was recorded since <paramref name="batch"/> was
     /// read (it is starting: this one loses) or the batch was closed meanwhile; its orchestration is scheduled after.</summary>
-    private async Task<(BatchRunRecord? Run, RunRefusal? Lost)> RecordNextAsync(BatchDefinition batch, RunMode mode, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    private async Task<(BatchRunRecord? Run, RunRefusal? Lost)> RecordNextAsync(BatchDefinition batch, RunMode mode, DateTimeOffset startedAt, CancellationToken cancellationToken, bool scheduled = false)
     {
-        var run = new BatchRunRecord($"{batch.BatchId}-r{batch.Runs.Count + 1}", mode, startedAt);
+        var run = new BatchRunRecord($"{batch.BatchId}-r{batch.Runs.Count + 1}", mode, startedAt) { Scheduled = scheduled };
         var update = await storage.UpdateBatchAsync(batch.BatchId,
             current => current.Closed || current.Runs.Count != batch.Runs.Count ? null : current with { Runs = [.. current.Runs, run] },
             cancellationToken);

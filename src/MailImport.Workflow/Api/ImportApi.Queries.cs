@@ -61,6 +61,10 @@ public sealed partial class ImportApi
         return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
         {
             Schedule = batch.Options.Schedule,
+            ClosesAt = BatchRetention.ClosesAt(batch, workflow.Value.BatchIdleClose),
+            ClosedAt = batch.ClosedAt,
+            ClosedFor = batch.ClosedFor,
+            SecretsDeletedAt = batch.SecretsDeletedAt,
         };
     }
 

@@ -478,6 +478,29 @@
 
     renderRows(status.mailboxes);
     renderActions(status, ended, dryRun);
+    renderRetention(status);
+  }
+
+  // When the batch's passwords go: the service closes a batch that has not run for a while (the status's closesAt),
+  // or says when it was closed.
+  function renderRetention(status) {
+    const line = $('batch-retention');
+    const when = status.closed ? status.closedAt : status.closesAt;
+    if (!when) {
+      line.textContent = status.closed ? 'Closed; its stored passwords are deleted.' : '';
+      return;
+    }
+    const time = document.createElement('time');
+    time.dateTime = when;
+    time.textContent = new Date(when).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
+    if (!status.closed) {
+      line.replaceChildren('This batch closes on ', time,
+        ' unless it runs again: then its stored passwords are deleted. The report stays.');
+      return;
+    }
+    const why = status.closedFor === 'Idle' ? ' because it had not run for a while' : '';
+    const deleted = status.secretsDeletedAt ? 'its stored passwords are deleted.' : 'its stored passwords are being deleted.';
+    line.replaceChildren('Closed on ', time, `${why}; ${deleted}`);
   }
 
   // Throughput from the counters between polls: what moved while this page watched.

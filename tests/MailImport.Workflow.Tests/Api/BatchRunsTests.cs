@@ -142,7 +142,7 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
 
         var run = await Runs(storage, engine).StartScheduledAsync(batch, at, CancellationToken.None);
 
-        Assert.Equal(starts ? new BatchRunRecord($"{batch.BatchId}-r2", RunMode.Incremental, at) : null, run);
+        Assert.Equal(starts ? new BatchRunRecord($"{batch.BatchId}-r2", RunMode.Incremental, at) { Scheduled = true } : null, run);
         Assert.Equal(starts ? 2 : 1, (await storage.LoadBatchAsync(batch.BatchId, CancellationToken.None))!.Runs.Count);
         Assert.Equal(starts ? 1 : 0, engine.Started.Count);
     }

@@ -239,4 +239,38 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         using var afterClose = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "default" }));
         Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
     }
+
+    [Fact]
+    public async Task Status_SaysWhenTheBatchClosesForIdleness_ThenWhenItWasClosed()
+    {
+        // No such user at the source: the run ends at once with its one mailbox failed.
+        using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan Secret12", Settings()));
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        var status = await host.WaitForAsync(import.BatchId);
+        var run = status.GetProperty("runs")[0];
+        var runStarted = run.GetProperty("startedAt").GetDateTimeOffset();
+        var idle = new WorkflowOptions().BatchIdleClose;
+
+        Assert.Equal(runStarted + idle, status.GetProperty("closesAt").GetDateTimeOffset());
+        Assert.False(status.TryGetProperty("closedAt", out _));
+        // The run's record says how it ended: what decides whether a scheduled run keeps the batch open.
+        Assert.Equal(0, run.GetProperty("mailboxesSucceeded").GetInt32());
+        Assert.True(run.GetProperty("endedAt").GetDateTimeOffset() >= runStarted);
+
+        // With a schedule, its next occurrence counts as a run.
+        using var on = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/schedule", JsonContent.Create(new { schedule = "0 3 * * *" }));
+        Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        var next = new DateTimeOffset(runStarted.UtcDateTime.Date.AddHours(3), TimeSpan.Zero);
+        next = next > runStarted ? next : next.AddDays(1);
+        Assert.Equal(next + idle, (await host.WaitForAsync(import.BatchId)).GetProperty("closesAt").GetDateTimeOffset());
+
+        var before = DateTimeOffset.UtcNow;
+        using var close = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close");
+        Assert.Equal(HttpStatusCode.OK, close.StatusCode);
+        status = await host.WaitForAsync(import.BatchId);
+        Assert.False(status.TryGetProperty("closesAt", out _));
+        Assert.InRange(status.GetProperty("closedAt").GetDateTimeOffset(), before, DateTimeOffset.UtcNow);
+        Assert.Equal("Requested", status.GetProperty("closedFor").GetString());
+        Assert.True(status.GetProperty("secretsDeletedAt").GetDateTimeOffset() >= status.GetProperty("closedAt").GetDateTimeOffset());
+    }
 }

@@ -1,61 +1,108 @@
-using Azure.Storage.Blobs;
+using System.Text;
+using MailImport.Core;
 using MailImport.Core.Batches;
 using MailImport.Core.Sources;
-using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Storage;
+using MailImport.Testing;
+using MailImport.Workflow.Activities;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
-using MailImport.Workflow.Tests.Api;
 using MailImport.Workflow.Tests.EndToEnd;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Workflow.Tests.Api;
 
+/// <summary>The timer's pass on real Azurite with the local secret store: scheduled re-runs started, idle batches closed
+/// with their secrets and upload deleted, interrupted closes finished.</summary>
 [Collection(WorkflowServers.Name)]
-public sealed class ScheduledRerunsTests(WorkflowServersFixture servers)
+public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyncLifetime
 {
     private static readonly DateTimeOffset LastRun = new(2026, 1, 1, 2, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan IdleClose = TimeSpan.FromDays(30);
+    private ServiceProvider services = null!;
 
-    private async Task<(BatchStorage Storage, string BatchId)> BatchAsync(string? schedule, bool closed = false)
+    private BatchStorage Storage => services.GetRequiredService<BatchStorage>();
+
+    private ISecretStore Secrets => services.GetRequiredService<ISecretStore>();
+
+    public async Task InitializeAsync()
     {
-        var storage = new BatchStorage(new BlobServiceClient(servers.Azurite.ConnectionString));
-        await storage.EnsureContainersAsync(CancellationToken.None);
+        services = await EmbeddedWorkflowHost.BuildServicesAsync(WorkflowSettings.For(servers.Destination, servers.Azurite));
+    }
+
+    public async Task DisposeAsync() => await services.DisposeAsync();
+
+    /// <summary>A batch whose first run started at <see cref="LastRun"/>, with one mailbox's two passwords stored and
+    /// its raw upload still there.</summary>
+    private async Task<string> BatchAsync(string? schedule, bool closed = false, Func<BatchDefinition, BatchDefinition>? change = null)
+    {
         var batchId = Guid.NewGuid().ToString("N");
         var source = new SourceServer(MailProtocol.Imap, "imap.example.net", 993, TransportSecurity.SslOnConnect);
-        await storage.SaveBatchAsync(new BatchDefinition(batchId, "example.org", source, new ImportOptions { Schedule = schedule }, LastRun)
+        var batch = new BatchDefinition(batchId, "example.org", source, new ImportOptions { Schedule = schedule }, LastRun)
         {
             Closed = closed,
             Runs = [new BatchRunRecord($"{batchId}-r1", RunMode.Full, LastRun)],
-        }, CancellationToken.None);
-        return (storage, batchId);
+        };
+        await Storage.SaveBatchAsync(change?.Invoke(batch) ?? batch, CancellationToken.None);
+        await Storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes("ivan Secret12\n"), isJson: false, CancellationToken.None);
+        await Secrets.SetAsync(SecretNames.SourcePassword(batchId, 1), new Secret("Secret12"), CancellationToken.None);
+        await Secrets.SetAsync(SecretNames.DestinationPassword(batchId, 1), new Secret("Secret12"), CancellationToken.None);
+        return batchId;
     }
 
-    private static async Task<IReadOnlyList<string>> RunDueAsync(BatchStorage storage, IWorkflowEngine engine, DateTimeOffset now) =>
-        await new ScheduledReruns(storage, engine, Options.Create(new WorkflowOptions()), new FixedClock(now)).RunDueAsync(CancellationToken.None);
+    /// <summary>One pass of the timer at <paramref name="now"/>, built as the hosts build it, on that clock.</summary>
+    private async Task<IReadOnlyList<string>> RunDueAsync(IWorkflowEngine engine, DateTimeOffset now)
+    {
+        var clock = new FixedClock(now);
+        var steps = ActivatorUtilities.CreateInstance<BatchSteps>(services, clock);
+        return await ActivatorUtilities.CreateInstance<ScheduledReruns>(services, engine, steps, clock).RunDueAsync(CancellationToken.None);
+    }
+
+    private async Task<BatchDefinition> LoadAsync(string batchId) => (await Storage.LoadBatchAsync(batchId, CancellationToken.None))!;
+
+    private async Task<bool> SecretsLeftAsync(string batchId)
+    {
+        try
+        {
+            await Secrets.GetAsync(SecretNames.SourcePassword(batchId, 1), CancellationToken.None);
+            return true;
+        }
+        catch (KeyNotFoundException)
+        {
+            return await Storage.ReadCredentialsAsync(batchId, CancellationToken.None) is not null;
+        }
+    }
+
+    private IEnumerable<CapturedLine> LinesOf(string batchId, int eventId) =>
+        services.GetRequiredService<CapturingLoggerProvider>().Entries
+            .Where(l => l.EventId.Id == eventId && (l.Message.Contains(batchId, StringComparison.Ordinal) || l.Scopes.Any(s => s.Contains(batchId, StringComparison.Ordinal))));
 
     [Fact]
     public async Task RunDueAsync_OccurrenceSinceLastRunHasCome_StartsOneIncrementalRun()
     {
-        var (storage, batchId) = await BatchAsync("0 3 * * *");
+        var batchId = await BatchAsync("0 3 * * *");
         var engine = new RecordingEngine();
 
-        var started = await RunDueAsync(storage, engine, LastRun.AddHours(1).AddMinutes(1));
+        var started = await RunDueAsync(engine, LastRun.AddHours(1).AddMinutes(1));
 
         Assert.Contains($"{batchId}-r2", started);
         var (_, input) = Assert.Single(engine.Started, s => s.Input.BatchId == batchId);
         Assert.Equal(RunMode.Incremental, input.Mode);
-        Assert.Equal(2, (await storage.LoadBatchAsync(batchId, CancellationToken.None))!.Runs.Count);
+        var runs = (await LoadAsync(batchId)).Runs;
+        Assert.Equal(2, runs.Count);
+        Assert.True(runs[1].Scheduled, "the schedule's run is not recorded as the schedule's");
 
         // The run just recorded is now the last one: the next occurrence is tomorrow.
-        Assert.DoesNotContain(await RunDueAsync(storage, engine, LastRun.AddHours(1).AddMinutes(2)), r => r.StartsWith(batchId, StringComparison.Ordinal));
+        Assert.DoesNotContain(await RunDueAsync(engine, LastRun.AddHours(1).AddMinutes(2)), r => r.StartsWith(batchId, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task RunDueAsync_BeforeTheOccurrence_StartsNothing()
     {
-        var (storage, batchId) = await BatchAsync("0 3 * * *");
+        var batchId = await BatchAsync("0 3 * * *");
 
-        Assert.DoesNotContain(await RunDueAsync(storage, new RecordingEngine(), LastRun.AddMinutes(59)), r => r.StartsWith(batchId, StringComparison.Ordinal));
+        Assert.DoesNotContain(await RunDueAsync(new RecordingEngine(), LastRun.AddMinutes(59)), r => r.StartsWith(batchId, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -63,11 +110,110 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers)
     [InlineData(false, true)]
     public async Task RunDueAsync_ClosedOrStillRunning_StartsNothing(bool closed, bool running)
     {
-        var (storage, batchId) = await BatchAsync("*/5 * * * *", closed);
+        var batchId = await BatchAsync("*/5 * * * *", closed);
 
-        var started = await RunDueAsync(storage, new RecordingEngine(running ? $"{batchId}-r1" : null), LastRun.AddDays(1));
+        var started = await RunDueAsync(new RecordingEngine(running ? $"{batchId}-r1" : null), LastRun.AddDays(1));
 
         Assert.DoesNotContain(started, r => r.StartsWith(batchId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunDueAsync_BatchIdlePastTheLimit_IsClosedWithItsSecretsAndUploadDeleted()
+    {
+        var batchId = await BatchAsync(schedule: null);
+        var closesAt = LastRun + IdleClose;
+        Assert.Equal(closesAt, BatchRetention.ClosesAt(await LoadAsync(batchId), IdleClose));
+
+        await RunDueAsync(new RecordingEngine(), closesAt.AddMinutes(-1));
+        Assert.False((await LoadAsync(batchId)).Closed, "closed a minute before its limit");
+        Assert.True(await SecretsLeftAsync(batchId));
+
+        var now = closesAt.AddMinutes(1);
+        Assert.Empty(await RunDueAsync(new RecordingEngine(), now));
+
+        var batch = await LoadAsync(batchId);
+        Assert.Equal((true, BatchCloseReason.Idle, now, now), (batch.Closed, batch.ClosedFor, batch.ClosedAt, batch.SecretsDeletedAt));
+        Assert.False(await SecretsLeftAsync(batchId), "a password or the upload outlived the idle close");
+        Assert.Null(BatchRetention.ClosesAt(batch, IdleClose));
+        Assert.Single(LinesOf(batchId, 6023));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RunDueAsync_RecentRunOrRunGoing_IsNotClosed(bool running)
+    {
+        // Either a second run started a day ago, or the first, started long ago, still goes on.
+        var batchId = await BatchAsync(schedule: null, change: b => running ? b : b with { Runs = [.. b.Runs, new BatchRunRecord($"{b.BatchId}-r2", RunMode.RetryFailed, LastRun + IdleClose)] });
+        var now = LastRun + IdleClose + TimeSpan.FromDays(1);
+
+        await RunDueAsync(new RecordingEngine(running ? $"{batchId}-r1" : null), now);
+
+        Assert.False((await LoadAsync(batchId)).Closed);
+        Assert.True(await SecretsLeftAsync(batchId));
+        Assert.Empty(LinesOf(batchId, 6023));
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    public async Task RunDueAsync_ScheduledRunsThatAllFail_DoNotKeepTheBatchOpen(int succeededPerRun, bool closed)
+    {
+        // Daily runs for 31 days after the first; each ended with succeededPerRun mailboxes done.
+        var batchId = await BatchAsync("0 3 * * *", change: b => b with
+        {
+            Runs = [.. b.Runs, .. Enumerable.Range(1, 31).Select(day => new BatchRunRecord($"{b.BatchId}-r{day + 1}", RunMode.Incremental, LastRun.AddDays(day).AddHours(1))
+            {
+                Scheduled = true, EndedAt = LastRun.AddDays(day).AddHours(2), MailboxesSucceeded = succeededPerRun,
+            })],
+        });
+        // After the last run ended, before the next occurrence: nothing is due.
+        var now = LastRun.AddDays(31).AddHours(3);
+
+        var started = await RunDueAsync(new RecordingEngine(), now);
+
+        Assert.DoesNotContain(started, r => r.StartsWith(batchId, StringComparison.Ordinal));
+        Assert.Equal(closed, (await LoadAsync(batchId)).Closed);
+        Assert.Equal(!closed, await SecretsLeftAsync(batchId));
+    }
+
+    [Fact]
+    public async Task RunDueAsync_ScheduleRarerThanTheLimit_KeepsTheBatchOpenUntilItsNextOccurrence()
+    {
+        // Twice a year, on 1 January and 1 July at 03:00: the next occurrence after the run is 1 January 03:00.
+        var batchId = await BatchAsync("0 3 1 1,7 *", change: b => b with { Runs = [new BatchRunRecord($"{b.BatchId}-r1", RunMode.Full, LastRun.AddHours(2))] });
+        var batch = await LoadAsync(batchId);
+        Assert.Equal(new DateTimeOffset(2026, 7, 1, 3, 0, 0, TimeSpan.Zero) + IdleClose, BatchRetention.ClosesAt(batch, IdleClose));
+
+        await RunDueAsync(new RecordingEngine(), LastRun.AddDays(60));
+
+        Assert.False((await LoadAsync(batchId)).Closed);
+        Assert.True(await SecretsLeftAsync(batchId));
+    }
+
+    [Fact]
+    public async Task RunDueAsync_CloseInterruptedAfterTheMark_IsFinishedOnceByTheNextPass()
+    {
+        // The process died between marking the batch closed and deleting: the mark is there, so are the secrets.
+        var markedAt = LastRun.AddDays(1);
+        var batchId = await BatchAsync(schedule: null, closed: true, change: b => b with { ClosedAt = markedAt, ClosedFor = BatchCloseReason.Requested });
+
+        // A close marked a minute ago may still be deleting: it is left to finish.
+        await RunDueAsync(new RecordingEngine(), markedAt.AddMinutes(1));
+        Assert.True(await SecretsLeftAsync(batchId));
+
+        var now = markedAt.AddHours(1);
+        await RunDueAsync(new RecordingEngine(), now);
+
+        Assert.False(await SecretsLeftAsync(batchId), "the interrupted close left a password or the upload");
+        var batch = await LoadAsync(batchId);
+        Assert.Equal((markedAt, now), (batch.ClosedAt, batch.SecretsDeletedAt));
+        Assert.Single(LinesOf(batchId, 6024));
+
+        // Finished: later passes leave it alone.
+        await RunDueAsync(new RecordingEngine(), now.AddHours(1));
+        Assert.Single(LinesOf(batchId, 6024));
+        Assert.Equal(now, (await LoadAsync(batchId)).SecretsDeletedAt);
     }
 
     [Theory]
