@@ -24,7 +24,7 @@ public sealed class EntraAccessTests(LocalServersFixture servers) : IClassFixtur
     private const string Key = "entra-test-key";
 
     [Fact]
-    public async Task ReadRole_GetsStatusAndReport_IsRefusedStartAndClose_AndEveryCallIsAudited()
+    public async Task ReadRole_GetsStatus_IsRefusedStartAndClose_AndEveryCallIsAudited()
     {
         await using var entra = await StartEntraAsync();
         var reader = entra.AddClient(ApiRoles.Read);

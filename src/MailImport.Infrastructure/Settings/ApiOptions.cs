@@ -61,7 +61,7 @@ public sealed class EntraApiOptions : IValidatableObject
     public string Audience { get; set; } = "";
 
     /// <summary>True when bearer tokens are accepted.</summary>
-    public bool Enabled => Audience.Length > 0;
+    public bool Enabled => !string.IsNullOrEmpty(Audience);
 
     /// <summary>The authority whose metadata and keys decide.</summary>
     public Uri EffectiveAuthority => Authority ?? new Uri(Instance, $"{TenantId}/v2.0");
