@@ -188,6 +188,23 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
         Assert.Single(client.Scheduled);
     }
 
+    [Fact]
+    public async Task ApiTriggers_TokenServiceAway_Answer503_NotATokenRefusal()
+    {
+        // The metadata cannot be read: the caller is told to try again, not that its token is bad.
+        var entra = new EntraIdStandIn();
+        await entra.StartAsync();
+        var token = entra.CreateAccessToken(entra.AddClient(Workflow.Api.ApiRoles.Read));
+        await entra.DisposeAsync();
+        await using var services = Services(entra);
+
+        var (status, body) = await InvokeAsync(services, r => new ApiFunctions(services).GetImport(r, Guid.NewGuid().ToString("N"), new RecordingClient(), CancellationToken.None),
+            WithBearer(new DefaultHttpContext(), token));
+
+        Assert.Equal(503, status);
+        Assert.Contains("signing keys", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     private static HttpContext WithBearer(HttpContext context, string token)
     {
         context.Request.Headers.Remove("x-functions-key");
