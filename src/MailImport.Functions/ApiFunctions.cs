@@ -9,61 +9,71 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MailImport.Functions;
 
 /// <summary>The HTTP API's triggers: validate nothing, hand the request to the shared <see cref="ImportApi"/> handler,
-/// answer what it answers. The Functions host checks the key (x-functions-key or code) before a call gets here.</summary>
+/// answer what it answers.</summary>
+/// <remarks>
+/// The API triggers are <see cref="AuthorizationLevel.Anonymous"/> on purpose: at Function level the Functions host
+/// answers 401 to any call without one of its own keys before the worker sees it, so an Entra ID bearer token could
+/// never get through (https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger#http-auth:
+/// "Anonymous: No access key is required"). The shared <see cref="ImportApi.HandleAsync"/> checks instead, as in the
+/// local host: MailImport:Api:Key in x-functions-key or code, or an Entra ID token with the call's app role. The host's
+/// function keys open nothing here; Microsoft advises against keys as the only guard of a production API anyway
+/// (https://learn.microsoft.com/azure/azure-functions/security-concepts#function-access-keys), and App Service
+/// authentication (Easy Auth) is not needed, though it may sit in front.
+/// </remarks>
 public sealed class ApiFunctions(IServiceProvider services)
 {
     /// <summary>POST /api/imports.</summary>
     [Function("StartImport")]
     public async Task<IActionResult> StartImport(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        new HandlerResult(await Api(client).StartAsync(request, cancellationToken));
+        new HandlerResult(await Api(client).HandleAsync(ApiAction.Start, request, null, cancellationToken));
 
     /// <summary>GET /api/imports/{id}.</summary>
     [Function("GetImport")]
     public async Task<IActionResult> GetImport(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "imports/{id}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{id}")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        new HandlerResult(await Api(client).GetStatusAsync(id, cancellationToken));
+        new HandlerResult(await Api(client).HandleAsync(ApiAction.Status, request, id, cancellationToken));
 
     /// <summary>GET /api/imports/{id}/report.</summary>
     [Function("GetReport")]
     public async Task<IActionResult> GetReport(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "imports/{id}/report")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{id}/report")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        new HandlerResult(await Api(client).GetReportAsync(request, id, cancellationToken));
+        new HandlerResult(await Api(client).HandleAsync(ApiAction.Report, request, id, cancellationToken));
 
     /// <summary>POST /api/imports/{id}/rerun.</summary>
     [Function("RerunImport")]
     public async Task<IActionResult> RerunImport(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/{id}/rerun")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{id}/rerun")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        new HandlerResult(await Api(client).RerunAsync(request, id, cancellationToken));
+        new HandlerResult(await Api(client).HandleAsync(ApiAction.Rerun, request, id, cancellationToken));
 
     /// <summary>POST /api/imports/{id}/close.</summary>
     [Function("CloseImport")]
     public async Task<IActionResult> CloseImport(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/{id}/close")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{id}/close")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        new HandlerResult(await Api(client).CloseAsync(id, cancellationToken));
+        new HandlerResult(await Api(client).HandleAsync(ApiAction.Close, request, id, cancellationToken));
 
     /// <summary>POST /api/imports/{id}/schedule.</summary>
     [Function("ScheduleImport")]
     public async Task<IActionResult> ScheduleImport(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "imports/{id}/schedule")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "imports/{id}/schedule")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        new HandlerResult(await Api(client).SetScheduleAsync(request, id, cancellationToken));
+        new HandlerResult(await Api(client).HandleAsync(ApiAction.Schedule, request, id, cancellationToken));
 
     /// <summary>GET /api/page/...: the import page. Anonymous: the page holds no secret, and every API call it makes
     /// carries the key the admin types in.</summary>

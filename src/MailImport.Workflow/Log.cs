@@ -60,4 +60,18 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6021, Level = LogLevel.Error, Message = "{Step} threw {ExceptionType}")]
     public static partial void StepThrew(this ILogger logger, string step, string exceptionType);
+
+    // The HTTP API's audit: one line per call, naming the caller by id (never a key or token).
+
+    [LoggerMessage(EventId = 6040, Level = LogLevel.Information, Message = "API {Action} of batch {BatchId} by {Caller} (app {AppId}) answered {Status}")]
+    public static partial void ApiCalled(this ILogger logger, string action, string batchId, string caller, string? appId, int status);
+
+    [LoggerMessage(EventId = 6041, Level = LogLevel.Warning, Message = "A bearer token was refused: {Reason}")]
+    public static partial void TokenRefused(this ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 6042, Level = LogLevel.Error, Message = "The Entra ID metadata at {MetadataAddress} could not be read ({ExceptionType}); bearer tokens are refused until it can")]
+    public static partial void EntraMetadataUnavailable(this ILogger logger, Uri metadataAddress, string exceptionType);
+
+    [LoggerMessage(EventId = 6043, Level = LogLevel.Error, Message = "The audit line of {Action} on batch {BatchId} could not be stored (HTTP {Status})")]
+    public static partial void AuditNotStored(this ILogger logger, string action, string batchId, int status);
 }

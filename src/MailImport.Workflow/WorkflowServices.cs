@@ -87,6 +87,13 @@ public static class WorkflowServices
         services.AddTransient<CredentialIngestion>();
         services.AddTransient<BatchSteps>();
         services.AddTransient<MailboxSteps>();
+
+        // Who may call the HTTP API, and how often: singletons, since they hold the token service's keys and each
+        // caller's count. Here rather than in AddMailImportApi, as the Functions app builds its handlers from this.
+        services.AddHttpClient(EntraTokens.HttpClientName);
+        services.AddSingleton<EntraTokens>();
+        services.AddSingleton<ApiCallers>();
+        services.AddSingleton<ApiRateLimits>();
         return services;
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using MailImport.Core.Batches;
+using MailImport.StandIns.EntraId;
 using MailImport.Testing;
 using MailImport.Workflow;
 using MailImport.Workflow.Orchestrations;
@@ -26,8 +27,9 @@ public sealed class FunctionsAzuriteFixture
 public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassFixture<FunctionsAzuriteFixture>
 {
     private const string Canary = "CanaryFunc77";
+    private const string Key = "functions-test-key";
 
-    private ServiceProvider Services()
+    private ServiceProvider Services(EntraIdStandIn? entra = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -35,6 +37,9 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
             ["MailImport:LocalSecretKey"] = Convert.ToBase64String(new byte[32]),
             ["MailImport:Directory"] = "Dovecot",
             ["MailImport:Destination:ImapHost"] = "127.0.0.1",
+            ["MailImport:Api:Key"] = Key,
+            ["MailImport:Api:Entra:Authority"] = entra?.ProductAuthority.AbsoluteUri,
+            ["MailImport:Api:Entra:Audience"] = entra?.ApiClientId ?? "",
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
         services.AddMailImportWorkflow();
@@ -68,6 +73,13 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
         context.Request.ContentType = $"multipart/form-data; boundary={boundary}";
         context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
         context.Request.ContentLength = context.Request.Body.Length;
+        return WithKey(context);
+    }
+
+    /// <summary>The API key, as automation sends it.</summary>
+    private static HttpContext WithKey(HttpContext context)
+    {
+        context.Request.Headers["x-functions-key"] = Key;
         return context;
     }
 
@@ -91,8 +103,7 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
         Assert.DoesNotContain(Canary, JsonSerializer.Serialize(input), StringComparison.Ordinal);
 
         // The same batch through the status trigger: stored, its run not yet picked up by a worker.
-        var get = new DefaultHttpContext();
-        var (statusCode, state) = await InvokeAsync(services, r => functions.GetImport(r, batchId, client, CancellationToken.None), get);
+        var (statusCode, state) = await InvokeAsync(services, r => functions.GetImport(r, batchId, client, CancellationToken.None), WithKey(new DefaultHttpContext()));
         Assert.Equal(200, statusCode);
         Assert.Equal(batchId, state.GetProperty("batchId").GetString());
         Assert.Equal("Pending", state.GetProperty("status").GetString());
@@ -117,9 +128,88 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
     {
         await using var services = Services();
 
-        var (status, _) = await InvokeAsync(services, r => new ApiFunctions(services).GetImport(r, Guid.NewGuid().ToString("N"), new RecordingClient(), CancellationToken.None), new DefaultHttpContext());
+        var (status, _) = await InvokeAsync(services, r => new ApiFunctions(services).GetImport(r, Guid.NewGuid().ToString("N"), new RecordingClient(), CancellationToken.None), WithKey(new DefaultHttpContext()));
 
         Assert.Equal(404, status);
+    }
+
+    [Fact]
+    public async Task ApiTriggers_WithoutKeyOrToken_Answer401_AndStartNothing()
+    {
+        // The triggers are Anonymous, so this is the only check a call meets on Azure.
+        await using var services = Services();
+        var functions = new ApiFunctions(services);
+        var client = new RecordingClient();
+        var id = Guid.NewGuid().ToString("N");
+        var calls = new (string Name, Func<HttpRequest, Task<IActionResult>> Call, HttpContext Context)[]
+        {
+            ("StartImport", r => functions.StartImport(r, client, CancellationToken.None), Upload($"ivan {Canary}\n", """{"domain":"example.org","source":{"preset":"gmail"}}""")),
+            ("GetImport", r => functions.GetImport(r, id, client, CancellationToken.None), new DefaultHttpContext()),
+            ("GetReport", r => functions.GetReport(r, id, client, CancellationToken.None), new DefaultHttpContext()),
+            ("RerunImport", r => functions.RerunImport(r, id, client, CancellationToken.None), new DefaultHttpContext()),
+            ("ScheduleImport", r => functions.ScheduleImport(r, id, client, CancellationToken.None), new DefaultHttpContext()),
+            ("CloseImport", r => functions.CloseImport(r, id, client, CancellationToken.None), new DefaultHttpContext()),
+        };
+
+        foreach (var (name, call, context) in calls)
+        {
+            context.Request.Headers.Remove("x-functions-key");
+            var (status, _) = await InvokeAsync(services, call, context);
+            Assert.True(status == 401, $"{name}: {status}");
+        }
+
+        Assert.Empty(client.Scheduled);
+    }
+
+    [Fact]
+    public async Task ApiTriggers_TakeAnEntraTokenFromMsal_WithItsAppRoles()
+    {
+        await using var entra = new EntraIdStandIn();
+        await entra.StartAsync();
+        var reader = entra.AddClient(Workflow.Api.ApiRoles.Read);
+        var runner = entra.AddClient(Workflow.Api.ApiRoles.Run);
+        await using var services = Services(entra);
+        var functions = new ApiFunctions(services);
+        var client = new RecordingClient();
+        var readToken = await MsalTokens.ForClientAsync(entra.MsalAuthority, reader.ClientId, reader.Secret.Reveal(), entra.ApiAppIdUri, entra.CertificateSha256);
+        var runToken = await MsalTokens.ForClientAsync(entra.MsalAuthority, runner.ClientId, runner.Secret.Reveal(), entra.ApiAppIdUri, entra.CertificateSha256);
+
+        var (started, body) = await InvokeAsync(services, r => functions.StartImport(r, client, CancellationToken.None),
+            WithBearer(Upload($"ivan {Canary}\n", """{"domain":"example.org","source":{"preset":"gmail"}}"""), runToken));
+        var batchId = body.GetProperty("batchId").GetString()!;
+        var (read, state) = await InvokeAsync(services, r => functions.GetImport(r, batchId, client, CancellationToken.None), WithBearer(new DefaultHttpContext(), readToken));
+        var (refused, error) = await InvokeAsync(services, r => functions.CloseImport(r, batchId, client, CancellationToken.None), WithBearer(new DefaultHttpContext(), readToken));
+
+        Assert.Equal(202, started);
+        Assert.Equal(200, read);
+        Assert.Equal(batchId, state.GetProperty("batchId").GetString());
+        Assert.Equal(403, refused);
+        Assert.Contains(Workflow.Api.ApiRoles.Run, error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Single(client.Scheduled);
+    }
+
+    [Fact]
+    public async Task ApiTriggers_TokenServiceAway_Answer503_NotATokenRefusal()
+    {
+        // The metadata cannot be read: the caller is told to try again, not that its token is bad.
+        var entra = new EntraIdStandIn();
+        await entra.StartAsync();
+        var token = entra.CreateAccessToken(entra.AddClient(Workflow.Api.ApiRoles.Read));
+        await entra.DisposeAsync();
+        await using var services = Services(entra);
+
+        var (status, body) = await InvokeAsync(services, r => new ApiFunctions(services).GetImport(r, Guid.NewGuid().ToString("N"), new RecordingClient(), CancellationToken.None),
+            WithBearer(new DefaultHttpContext(), token));
+
+        Assert.Equal(503, status);
+        Assert.Contains("signing keys", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    private static HttpContext WithBearer(HttpContext context, string token)
+    {
+        context.Request.Headers.Remove("x-functions-key");
+        context.Request.Headers.Authorization = "Bearer " + token;
+        return context;
     }
 
     [Theory]

@@ -61,6 +61,32 @@ public class ValidatedOptionsTests
         Assert.Contains(named, failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("MailImport:Api:Limits:RunsPerWindow", "0", null, "MailImport:Api:Limits:RunsPerWindow")]
+    [InlineData("MailImport:Api:Limits:Window", "00:00:00", null, "MailImport:Api:Limits:Window")]
+    [InlineData("MailImport:Api:Entra:TenantId", "contoso", "api-client-id", "MailImport:Api:Entra:TenantId")]
+    [InlineData("MailImport:Api:Entra:Authority", "http://login.example.com/tenant/v2.0", "api-client-id", "MailImport:Api:Entra:Authority")]
+    [InlineData("MailImport:Api:Entra:Instance", "http://login.microsoftonline.com/", "api-client-id", "MailImport:Api:Entra:Instance")]
+    public async Task Start_BadApiSetting_FailsNamingTheNestedSetting(string key, string value, string? audience, string named)
+    {
+        using var host = Host((key, value), ("MailImport:Api:Entra:TenantId", key.EndsWith("TenantId", StringComparison.Ordinal) ? value : Guid.NewGuid().ToString()),
+            ("MailImport:Api:Entra:Audience", audience));
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.Contains(named, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_EntraOnLoopbackHttp_Starts()
+    {
+        // Plain http is the local token service's way only: a loopback authority.
+        using var host = Host(("MailImport:Api:Entra:Authority", "http://127.0.0.1:5555/tenant/v2.0"), ("MailImport:Api:Entra:Audience", "api-client-id"));
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
     [Fact]
     public async Task Start_NeitherKeyVaultNorLocalKey_FailsNamingBoth()
     {

@@ -11,7 +11,7 @@ using MailImport.Mail.Sync;
 namespace MailImport.Infrastructure.Storage;
 
 /// <summary>The blobs of every batch: the raw upload (until ingested), the batch record, the sanitised manifest,
-/// each mailbox's cursor, and the reports.</summary>
+/// each mailbox's cursor, the reports, and the audit trail of API calls.</summary>
 /// <remarks>
 /// Two private containers: uploads hold raw credential files (with passwords) only until the first activity has
 /// moved the passwords into the secret store; batches hold everything else, none of it secret.
@@ -25,6 +25,12 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public const string BatchesContainer = "mailimport-batches";
 
     private static readonly JsonSerializerOptions Json = BatchReportFormats.Json;
+
+    // JSON Lines: one object a line (https://jsonlines.org/), so the report's indented JSON will not do.
+    private static readonly JsonSerializerOptions AuditJson = new(Json) { WriteIndented = false };
+
+    // The audit part each batch is at, so a full part is tried once per process, not on every line.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> auditParts = new(StringComparer.Ordinal);
 
     private BlobContainerClient Uploads => blobs.GetBlobContainerClient(UploadsContainer);
 
@@ -144,6 +150,72 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public Task DeleteDirectorySnapshotAsync(string batchId, string runId, CancellationToken cancellationToken) =>
         Batches.DeleteBlobIfExistsAsync(SnapshotName(batchId, runId), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
 
+    /// <summary>Appends one line to the batch's audit trail ({batch}/audit.jsonl, an append blob: one block a line, so
+    /// writers on several instances never overwrite each other). An append blob holds at most 50,000 blocks
+    /// (https://learn.microsoft.com/rest/api/storageservices/append-block); a full one is followed by audit.2.jsonl,
+    /// and so on. Nothing is written for a batch that does not exist, so an id that names none creates no blob.</summary>
+    /// <returns>False when the batch does not exist.</returns>
+    public async Task<bool> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!IsBatchId(entry.BatchId) || !await Batches.GetBlobClient($"{entry.BatchId}/batch.json").ExistsAsync(cancellationToken))
+        {
+            return false;
+        }
+
+        var line = JsonSerializer.SerializeToUtf8Bytes(entry, AuditJson).Append((byte)'\n').ToArray();
+        for (var part = auditParts.GetValueOrDefault(entry.BatchId, 1); ; part++)
+        {
+            var blob = Batches.GetAppendBlobClient(AuditName(entry.BatchId, part));
+            try
+            {
+                await AppendAsync(blob, line, cancellationToken);
+                auditParts[entry.BatchId] = part;
+                return true;
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == "BlockCountExceedsLimit")
+            {
+                // Full: the next part (https://learn.microsoft.com/rest/api/storageservices/blob-service-error-codes).
+            }
+        }
+
+        static async Task AppendAsync(AppendBlobClient blob, byte[] line, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await blob.AppendBlockAsync(new MemoryStream(line), cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                await blob.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                await blob.AppendBlockAsync(new MemoryStream(line), cancellationToken: cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The batch's audit trail, oldest line first; empty for a batch without one.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var entries = new List<AuditEntry>();
+        for (var part = 1; ; part++)
+        {
+            BinaryData content;
+            try
+            {
+                content = (await Batches.GetBlobClient(AuditName(batchId, part)).DownloadContentAsync(cancellationToken)).Value.Content;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                return entries;
+            }
+
+            foreach (var line in content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                entries.Add(JsonSerializer.Deserialize<AuditEntry>(line, AuditJson)!);
+            }
+        }
+    }
+
     /// <summary>The cursor store of one mailbox of a batch.</summary>
     public ICursorStore CursorStore(string batchId, int line) =>
         new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"), Batches.GetBlobClient($"{batchId}/cursors/{line}.lock"));
@@ -165,6 +237,8 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         value is { Length: 32 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     private static string RawName(string batchId) => $"{batchId}/credentials";
+
+    private static string AuditName(string batchId, int part) => part == 1 ? $"{batchId}/audit.jsonl" : $"{batchId}/audit.{part}.jsonl";
 
     private static string SnapshotName(string batchId, string runId) => $"{batchId}/runs/{runId}/directory.json";
 

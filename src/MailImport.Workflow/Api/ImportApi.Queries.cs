@@ -12,15 +12,14 @@ namespace MailImport.Workflow.Api;
 public sealed partial class ImportApi
 {
     /// <summary>GET /api/imports/{id}: the batch and every mailbox's progress.</summary>
-    public async Task<IResult> GetStatusAsync(string id, CancellationToken cancellationToken) =>
+    private async Task<IResult> GetStatusAsync(string id, CancellationToken cancellationToken) =>
         await LoadAsync(id, cancellationToken) is { } batch
             ? Results.Json(await StatusOfAsync(batch, cancellationToken), Json)
             : ApiAnswers.NotFound();
 
     /// <summary>GET /api/imports/{id}/report: JSON, or CSV by Accept: text/csv or ?format=csv.</summary>
-    public async Task<IResult> GetReportAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    private async Task<IResult> GetReportAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         if (!BatchStorage.IsBatchId(id))
         {
             return ApiAnswers.NotFound();

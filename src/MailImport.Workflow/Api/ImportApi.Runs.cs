@@ -6,27 +6,25 @@ namespace MailImport.Workflow.Api;
 /// <see cref="BatchRuns"/>, answer.</summary>
 public sealed partial class ImportApi
 {
-    /// <summary>POST /api/imports.</summary>
-    public async Task<IResult> StartAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>POST /api/imports; a request that passed every check counts against the caller's runs (or dry runs).</summary>
+    private async Task<IResult> StartAsync(HttpRequest request, ApiCaller caller, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var (import, refusal) = await ImportRequests.ReadStartAsync(request, workflow.Value.DefaultSchedule, sourceAccess, cancellationToken);
-        return refusal ?? Accepted(request, await runs.StartFirstAsync(import!, cancellationToken));
+        return refusal ?? Throttle(request, caller, import!.Options.DryRun) ?? Accepted(request, await runs.StartFirstAsync(import, cancellationToken));
     }
 
     /// <summary>POST /api/imports/{id}/rerun: failed and partial mailboxes again, or an incremental run of all.</summary>
-    public async Task<IResult> RerunAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    private async Task<IResult> RerunAsync(HttpRequest request, string id, ApiCaller caller, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         if (await LoadAsync(id, cancellationToken) is not { } batch)
         {
             return ApiAnswers.NotFound();
         }
 
         var (rerun, refusal) = await ImportRequests.ReadRerunAsync(request, cancellationToken);
-        if (refusal is not null)
+        if ((refusal ?? Throttle(request, caller, batch.Options.DryRun)) is { } answer)
         {
-            return refusal;
+            return answer;
         }
 
         var start = await runs.StartNextAsync(batch, rerun!.Mode, rerun.Correction, cancellationToken);
@@ -40,9 +38,8 @@ public sealed partial class ImportApi
 
     /// <summary>POST /api/imports/{id}/schedule: turns the scheduled incremental re-runs on (JSON {"schedule": CRON in
     /// UTC or "default"}) or off ({"schedule": null}); answers the batch id and the schedule now in force.</summary>
-    public async Task<IResult> SetScheduleAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    private async Task<IResult> SetScheduleAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         if (await LoadAsync(id, cancellationToken) is not { } batch)
         {
             return ApiAnswers.NotFound();
@@ -62,7 +59,7 @@ public sealed partial class ImportApi
     }
 
     /// <summary>POST /api/imports/{id}/close: stop any run, take no more, delete the batch's secrets.</summary>
-    public async Task<IResult> CloseAsync(string id, CancellationToken cancellationToken)
+    private async Task<IResult> CloseAsync(string id, CancellationToken cancellationToken)
     {
         if (await LoadAsync(id, cancellationToken) is not { } batch)
         {

@@ -8,23 +8,18 @@ namespace MailImport.Workflow.Api;
 /// binds the same handlers through its triggers.</summary>
 public static class ImportApiRoutes
 {
-    /// <summary>Maps /api/imports and its sub-routes; every call needs the API key.</summary>
+    /// <summary>Maps /api/imports and its sub-routes; <see cref="ImportApi.HandleAsync"/> tells who called and whether
+    /// they may.</summary>
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup("/api/imports").AddEndpointFilter(async (context, next) =>
-        {
-            var api = context.HttpContext.RequestServices.GetService(typeof(ImportApi)) as ImportApi;
-            return api is not null && api.IsAuthorized(context.HttpContext.Request)
-                ? await next(context)
-                : Results.Json(new ApiError("Give the API key in the x-functions-key header or the code query parameter."), statusCode: StatusCodes.Status401Unauthorized);
-        });
-        group.MapPost("", (HttpRequest request, ImportApi api, CancellationToken ct) => api.StartAsync(request, ct));
-        group.MapGet("{id}", (string id, ImportApi api, CancellationToken ct) => api.GetStatusAsync(id, ct));
-        group.MapGet("{id}/report", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.GetReportAsync(request, id, ct));
-        group.MapPost("{id}/rerun", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.RerunAsync(request, id, ct));
-        group.MapPost("{id}/schedule", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.SetScheduleAsync(request, id, ct));
-        group.MapPost("{id}/close", (string id, ImportApi api, CancellationToken ct) => api.CloseAsync(id, ct));
+        var group = endpoints.MapGroup("/api/imports");
+        group.MapPost("", (HttpRequest request, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Start, request, null, ct));
+        group.MapGet("{id}", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Status, request, id, ct));
+        group.MapGet("{id}/report", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Report, request, id, ct));
+        group.MapPost("{id}/rerun", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Rerun, request, id, ct));
+        group.MapPost("{id}/schedule", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Schedule, request, id, ct));
+        group.MapPost("{id}/close", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Close, request, id, ct));
         return endpoints;
     }
 }

@@ -1,0 +1,299 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using MailImport.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MailImport.StandIns.EntraId;
+
+/// <summary>A client application registered in the stand-in's tenant, with the app roles of the API it was granted.</summary>
+/// <param name="ClientId">Its application (client) id.</param>
+/// <param name="ObjectId">Its service principal's object id: the <c>oid</c> (and <c>sub</c>) of its app-only tokens.</param>
+/// <param name="Secret">Its client secret.</param>
+/// <param name="Roles">The API's app roles assigned to it.</param>
+public sealed record EntraClient(string ClientId, string ObjectId, Secret Secret, IReadOnlyList<string> Roles);
+
+/// <summary>A local Microsoft Entra ID token service for one tenant and one API, on Kestrel at 127.0.0.1: the OpenID
+/// Connect discovery document, its JWKS with a generated RSA key, and the token endpoint's client credentials grant.</summary>
+/// <remarks>
+/// <para>Paths and answers as the identity platform documents them, {tenant} being the stand-in's tenant id:</para>
+/// <list type="bullet">
+/// <item><c>GET /{tenant}/v2.0/.well-known/openid-configuration</c>: <c>issuer</c> https://{host}/{tenant}/v2.0,
+/// <c>token_endpoint</c> .../{tenant}/oauth2/v2.0/token, <c>jwks_uri</c> .../{tenant}/discovery/v2.0/keys and the
+/// supported values (https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols-oidc#sample-response).</item>
+/// <item><c>GET /{tenant}/discovery/v2.0/keys</c>: <c>{"keys": [{kty, use: "sig", kid, x5t, n, e}]}</c>, the key that
+/// signs the tokens (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#validate-the-signature).</item>
+/// <item><c>POST /{tenant}/oauth2/v2.0/token</c>: a form with <c>client_id, client_secret, scope = {resource}/.default,
+/// grant_type = client_credentials</c>; 200 <c>{token_type: "Bearer", expires_in, ext_expires_in, access_token}</c>;
+/// refusals <c>{error, error_description, error_codes, timestamp, trace_id, correlation_id}</c> with AADSTS codes
+/// (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow#get-a-token).</item>
+/// </list>
+/// <para>The access token is a v2.0 JWT signed RS256 with header <c>typ, alg, kid</c> and claims <c>aud</c> (the API's
+/// client id, whichever of its identifiers the scope named), <c>iss, iat, nbf, exp, azp, azpacr, oid, sub, tid,
+/// uti, ver = "2.0"</c>, and <c>roles</c> only when the client holds some: an app-only token carries the app roles
+/// assigned to the client (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#payload-claims,
+/// https://learn.microsoft.com/en-us/entra/identity-platform/howto-add-app-roles-in-apps#assign-app-roles-to-applications).</para>
+/// <para>It listens twice: https with a self-signed certificate (<see cref="CertificateSha256"/>), since MSAL takes only
+/// an https authority ("'authority' should use the 'https' scheme"), and plain http for the product, which reads
+/// metadata over http from a loopback authority only. The issuer is the https one on both, as Entra's is one fixed
+/// address whichever way the document was fetched. Assumptions where the pages are silent: a token lives 3599 s;
+/// the error texts are shortened forms of the AADSTS messages.</para>
+/// </remarks>
+public sealed class EntraIdStandIn : IAsyncDisposable
+{
+    /// <summary>How long an issued token lives.</summary>
+    public const int TokenLifetimeSeconds = 3599;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // The supported values of the discovery document's sample response.
+    private static readonly string[] TokenEndpointAuthMethods = ["client_secret_post", "private_key_jwt", "client_secret_basic"];
+    private static readonly string[] ResponseTypes = ["code", "id_token", "code id_token", "id_token token"];
+    private static readonly string[] SubjectTypes = ["pairwise"];
+    private static readonly string[] SigningAlgorithms = ["RS256"];
+    private static readonly string[] Scopes = ["openid", "profile", "email", "offline_access"];
+
+    private readonly ConcurrentDictionary<string, EntraClient> clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> issued = new();
+    private readonly RSA signingKey = RSA.Create(2048);
+    private readonly X509Certificate2 certificate;
+    private WebApplication? app;
+
+    /// <summary>A tenant with one API, known by its client id and its application id URI.</summary>
+    public EntraIdStandIn(string? tenantId = null, string? apiClientId = null)
+    {
+        TenantId = tenantId ?? Guid.NewGuid().ToString();
+        ApiClientId = apiClientId ?? Guid.NewGuid().ToString();
+        KeyId = Base64Url(SHA256.HashData(signingKey.ExportSubjectPublicKeyInfo()))[..27];
+        certificate = SelfSignedCertificate();
+        CertificateSha256 = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+    }
+
+    /// <summary>The tenant (directory) id.</summary>
+    public string TenantId { get; }
+
+    /// <summary>The API's application (client) id: the <c>aud</c> of its v2.0 tokens.</summary>
+    public string ApiClientId { get; }
+
+    /// <summary>The API's application id URI (api://{client id}), the usual resource of a .default scope.</summary>
+    public string ApiAppIdUri => $"api://{ApiClientId}";
+
+    /// <summary>The <c>kid</c> of the signing key.</summary>
+    public string KeyId { get; }
+
+    /// <summary>The SHA-256 of the https listener's certificate, hex, for a client that pins it.</summary>
+    public string CertificateSha256 { get; }
+
+    /// <summary>The https address, once started.</summary>
+    public Uri HttpsBase { get; private set; } = new("https://127.0.0.1:1");
+
+    /// <summary>The plain http address, once started.</summary>
+    public Uri HttpBase { get; private set; } = new("http://127.0.0.1:1");
+
+    /// <summary>The tenant's authority for MSAL (https://{host}/{tenant}/).</summary>
+    public Uri MsalAuthority => new(HttpsBase, $"{TenantId}/");
+
+    /// <summary>The product's setting MailImport:Api:Entra:Authority: the v2.0 authority on the http listener.</summary>
+    public Uri ProductAuthority => new(HttpBase, $"{TenantId}/v2.0");
+
+    /// <summary>The issuer of every token.</summary>
+    public string Issuer => new Uri(HttpsBase, $"{TenantId}/v2.0").AbsoluteUri;
+
+    /// <summary>Every access token issued by the token endpoint, for tests that look for them where they must not be.</summary>
+    public IReadOnlyList<string> IssuedTokens => [.. issued];
+
+    /// <summary>Registers a client application with a secret and the API's app roles assigned to it.</summary>
+    public EntraClient AddClient(params string[] roles)
+    {
+        var client = new EntraClient(Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), new Secret(Base64Url(RandomNumberGenerator.GetBytes(30))), roles);
+        clients[client.ClientId] = client;
+        return client;
+    }
+
+    /// <summary>Starts both listeners on free ports of 127.0.0.1.</summary>
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
+        app = builder.Build();
+        var tenant = app.MapGroup("/" + TenantId);
+        tenant.MapGet("/v2.0/.well-known/openid-configuration", Discovery);
+        tenant.MapGet("/discovery/v2.0/keys", Keys);
+        tenant.MapPost("/oauth2/v2.0/token", TokenAsync);
+        // An unknown tenant: AADSTS90002 "Tenant not found" (https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes).
+        app.MapFallback(() => Error(HttpStatusCode.BadRequest, "invalid_tenant", 90002, "Tenant not found."));
+        await app.StartAsync();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        HttpsBase = addresses.Single(a => a.Scheme == Uri.UriSchemeHttps);
+        HttpBase = addresses.Single(a => a.Scheme == Uri.UriSchemeHttp);
+    }
+
+    /// <summary>Signs a token as the token endpoint would for <paramref name="client"/>, with any of its parts changed:
+    /// for tests of what the API must refuse (another audience or issuer, an expired one, a foreign key).</summary>
+    public string CreateAccessToken(EntraClient client, string? audience = null, string? issuer = null, DateTimeOffset? issuedAt = null,
+        TimeSpan? lifetime = null, RSA? signWith = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var now = issuedAt ?? DateTimeOffset.UtcNow;
+        var claims = new Dictionary<string, object>
+        {
+            ["aud"] = audience ?? ApiClientId,
+            ["iss"] = issuer ?? Issuer,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["nbf"] = now.ToUnixTimeSeconds(),
+            ["exp"] = (now + (lifetime ?? TimeSpan.FromSeconds(TokenLifetimeSeconds))).ToUnixTimeSeconds(),
+            ["azp"] = client.ClientId,
+            // 1: the client authenticated with a secret.
+            ["azpacr"] = "1",
+            ["oid"] = client.ObjectId,
+            ["sub"] = client.ObjectId,
+            ["tid"] = TenantId,
+            ["uti"] = Base64Url(RandomNumberGenerator.GetBytes(16)),
+            ["ver"] = "2.0",
+        };
+        if (client.Roles.Count > 0)
+        {
+            claims["roles"] = client.Roles;
+        }
+
+        var header = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["typ"] = "JWT", ["alg"] = "RS256", ["kid"] = KeyId }));
+        var payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims));
+        var signature = (signWith ?? signingKey).SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return $"{header}.{payload}.{Base64Url(signature)}";
+    }
+
+    /// <summary>Stops both listeners.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            app = null;
+        }
+
+        certificate.Dispose();
+        signingKey.Dispose();
+    }
+
+    private IResult Discovery(HttpRequest request)
+    {
+        // Endpoints on the listener that was asked, so a reader over http is sent on over http; the issuer is fixed.
+        var here = new Uri($"{request.Scheme}://{request.Host}/{TenantId}/");
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = Issuer,
+            ["authorization_endpoint"] = new Uri(here, "oauth2/v2.0/authorize").AbsoluteUri,
+            ["token_endpoint"] = new Uri(here, "oauth2/v2.0/token").AbsoluteUri,
+            ["jwks_uri"] = new Uri(here, "discovery/v2.0/keys").AbsoluteUri,
+            ["token_endpoint_auth_methods_supported"] = TokenEndpointAuthMethods,
+            ["response_types_supported"] = ResponseTypes,
+            ["subject_types_supported"] = SubjectTypes,
+            ["id_token_signing_alg_values_supported"] = SigningAlgorithms,
+            ["scopes_supported"] = Scopes,
+            ["tenant_region_scope"] = "EU",
+        }, Json);
+    }
+
+    private IResult Keys()
+    {
+        var parameters = signingKey.ExportParameters(includePrivateParameters: false);
+        return Results.Json(new
+        {
+            keys = new[]
+            {
+                new Dictionary<string, string>
+                {
+                    ["kty"] = "RSA",
+                    ["use"] = "sig",
+                    ["kid"] = KeyId,
+                    ["x5t"] = KeyId,
+                    ["n"] = Base64Url(parameters.Modulus!),
+                    ["e"] = Base64Url(parameters.Exponent!),
+                },
+            },
+        }, Json);
+    }
+
+    private async Task<IResult> TokenAsync(HttpRequest request)
+    {
+        if (!request.HasFormContentType)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+        }
+
+        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        if (form["grant_type"] != "client_credentials")
+        {
+            return Error(HttpStatusCode.BadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
+        }
+
+        if (!clients.TryGetValue(form["client_id"].ToString(), out var client))
+        {
+            return Error(HttpStatusCode.BadRequest, "unauthorized_client", 700016, $"Application with identifier '{form["client_id"]}' was not found in the directory '{TenantId}'.");
+        }
+
+        if (!client.Secret.Equals(new Secret(form["client_secret"].ToString())))
+        {
+            return Error(HttpStatusCode.Unauthorized, "invalid_client", 7000215, "Invalid client secret provided.");
+        }
+
+        // The client credentials grant takes one scope, {resource}/.default, the resource by client id or app id URI.
+        var scope = form["scope"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (scope is not [var only] || (only != $"{ApiAppIdUri}/.default" && only != $"{ApiClientId}/.default"))
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_scope", 1002012, $"The provided value for scope {form["scope"]} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).");
+        }
+
+        var token = CreateAccessToken(client);
+        issued.Enqueue(token);
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["token_type"] = "Bearer",
+            ["expires_in"] = TokenLifetimeSeconds,
+            ["ext_expires_in"] = TokenLifetimeSeconds,
+            ["access_token"] = token,
+        }, Json);
+    }
+
+    private static IResult Error(HttpStatusCode status, string error, int code, string description) =>
+        Results.Json(new Dictionary<string, object>
+        {
+            ["error"] = error,
+            ["error_description"] = $"AADSTS{code}: {description}",
+            ["error_codes"] = new[] { code },
+            ["timestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["trace_id"] = Guid.NewGuid().ToString(),
+            ["correlation_id"] = Guid.NewGuid().ToString(),
+        }, Json, statusCode: (int)status);
+
+    /// <summary>The https listener's certificate: self-signed for 127.0.0.1, a day long.</summary>
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
