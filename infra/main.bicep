@@ -53,6 +53,12 @@ param yandex360ServiceApplicationClientId string = ''
 @description('Name of the Key Vault secret that holds the service application\'s client secret. The admin stores it after deployment; it is never a parameter.')
 param yandex360ServiceApplicationSecretName string = 'yandex360-service-app-secret'
 
+@description('Name of the Key Vault secret that holds the HTTP API key for automation (x-functions-key). The admin stores it after deployment; until then no key is accepted.')
+param apiKeySecretName string = 'mailimport-api-key'
+
+@description('Application (client) id of the API\'s Entra ID app registration, the audience of its v2.0 tokens; empty turns bearer tokens off (the key alone opens the API).')
+param apiEntraAudience string = ''
+
 @description('IMAP server of the destination: the mailboxes MailImport creates are filled through it.')
 param destinationImapHost string = 'imap.yandex.ru'
 
@@ -192,7 +198,15 @@ module api 'app/api.bicep' = {
       MailImport__Workflow__MaxMailboxesInFlight: string(maxMailboxesInFlight)
       MailImport__Workflow__ConnectionsPerSourceHost: string(connectionsPerSourceHost)
       MailImport__Workflow__ChunkSeconds: string(chunkSeconds)
-      // MailImport__Api__Key is deliberately absent: in Azure the HTTP API is guarded by Functions keys.
+      // The API triggers are Anonymous and the app checks every call itself (ApiCallers): the automation key or an
+      // Entra ID token. The key is a Key Vault reference the platform resolves with the app's identity, so its value is
+      // in no template, parameter or deployment history; one that does not resolve (secret not stored yet) counts as
+      // no key. https://learn.microsoft.com/en-us/azure/app-service/app-service-key-vault-references
+      MailImport__Api__Key: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${apiKeySecretName})'
+      // Tokens of this tenant only, for the app registration named by its client id.
+      // https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#validate-tokens
+      MailImport__Api__Entra__TenantId: tenant().tenantId
+      MailImport__Api__Entra__Audience: apiEntraAudience
     }
   }
 }

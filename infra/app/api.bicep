@@ -65,8 +65,13 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
     serverFarmId: plan.id
     // Regional VNet integration: outbound traffic leaves through this subnet, so the private endpoints of storage
     // and Key Vault (and their private DNS zones) are what the app reaches. Inbound (the HTTP API) stays public,
-    // guarded by Functions keys. https://learn.microsoft.com/en-us/azure/azure-functions/flex-consumption-how-to#enable-virtual-network-integration
+    // guarded by the app's own check of the API key or an Entra ID token.
+    // https://learn.microsoft.com/en-us/azure/azure-functions/flex-consumption-how-to#enable-virtual-network-integration
     virtualNetworkSubnetId: virtualNetworkSubnetId
+    // Key Vault references in the app settings (the API key) are resolved with the user-assigned identity, which
+    // may read the vault; without this the platform would use a system identity the app does not have.
+    // https://learn.microsoft.com/en-us/azure/app-service/app-service-key-vault-references#access-vaults-with-a-user-assigned-identity
+    keyVaultReferenceIdentity: identityId
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'

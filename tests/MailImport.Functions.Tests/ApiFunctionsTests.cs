@@ -29,7 +29,7 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
     private const string Canary = "CanaryFunc77";
     private const string Key = "functions-test-key";
 
-    private ServiceProvider Services(EntraIdStandIn? entra = null)
+    private ServiceProvider Services(EntraIdStandIn? entra = null, string key = Key)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -37,7 +37,7 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
             ["MailImport:LocalSecretKey"] = Convert.ToBase64String(new byte[32]),
             ["MailImport:Directory"] = "Dovecot",
             ["MailImport:Destination:ImapHost"] = "127.0.0.1",
-            ["MailImport:Api:Key"] = Key,
+            ["MailImport:Api:Key"] = key,
             ["MailImport:Api:Entra:Authority"] = entra?.ProductAuthority.AbsoluteUri,
             ["MailImport:Api:Entra:Audience"] = entra?.ApiClientId ?? "",
         }).Build();
@@ -159,6 +159,21 @@ public sealed class ApiFunctionsTests(FunctionsAzuriteFixture fixture) : IClassF
         }
 
         Assert.Empty(client.Scheduled);
+    }
+
+    [Fact]
+    public async Task ApiTriggers_KeyIsAKeyVaultReferenceThatDidNotResolve_TheReferenceTextOpensNothing()
+    {
+        // infra/main.bicep sets the key as a Key Vault reference; until the secret is stored the platform leaves the
+        // reference text in the setting, and whoever read the template knows it.
+        const string reference = "@Microsoft.KeyVault(VaultName=kv-mailimport;SecretName=mailimport-api-key)";
+        await using var services = Services(key: reference);
+        var context = new DefaultHttpContext();
+        context.Request.Headers["x-functions-key"] = reference;
+
+        var (status, _) = await InvokeAsync(services, r => new ApiFunctions(services).GetImport(r, Guid.NewGuid().ToString("N"), new RecordingClient(), CancellationToken.None), context);
+
+        Assert.Equal(401, status);
     }
 
     [Fact]

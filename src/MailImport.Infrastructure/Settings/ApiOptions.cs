@@ -12,6 +12,12 @@ public sealed class ApiOptions : IValidatableObject
     /// no key is accepted.</summary>
     public string Key { get; set; } = "";
 
+    /// <summary>True when <see cref="Key"/> holds a key. On Azure the key is a Key Vault reference that the platform
+    /// replaces with the secret's value; one it could not resolve (the secret is not stored yet, the identity may not
+    /// read it) stays as the reference text, which anyone who read the template could send, so it counts as no key
+    /// (https://learn.microsoft.com/en-us/azure/app-service/app-service-key-vault-references#troubleshooting-key-vault-references).</summary>
+    public bool HasKey => Key.Length > 0 && !Key.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Microsoft Entra ID bearer tokens for the API (MailImport:Api:Entra); off while its audience is empty.</summary>
     public EntraApiOptions Entra { get; set; } = new();
 

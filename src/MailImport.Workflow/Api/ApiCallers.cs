@@ -94,7 +94,7 @@ public sealed class ApiCallers(IOptions<ApiOptions> api, EntraTokens tokens)
     private bool IsTheKey(string given)
     {
         var key = api.Value.Key;
-        return !string.IsNullOrEmpty(key) && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        return api.Value.HasKey && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
     }
 
     /// <summary>401 with the challenge of RFC 6750 §3 when tokens are on; <paramref name="error"/> "invalid_token" for a
