@@ -47,6 +47,7 @@ public class ValidatedOptionsTests
     [InlineData("MailImport:Workflow:ChunkSeconds", "0", "MailImport:Workflow:ChunkSeconds")]
     [InlineData("MailImport:Workflow:MaxMailboxesInFlight", "-1", "MailImport:Workflow:MaxMailboxesInFlight")]
     [InlineData("MailImport:Workflow:DefaultSchedule", "every night", "MailImport:Workflow:DefaultSchedule")]
+    [InlineData("MailImport:Workflow:BatchIdleClose", "00:00:00", "MailImport:Workflow:BatchIdleClose")]
     [InlineData("MailImport:Yandex360:PageSize", "0", "MailImport:Yandex360:PageSize")]
     [InlineData("MailImport:Yandex360:TokenSecretName", "", "MailImport:Yandex360:TokenSecretName")]
     [InlineData("MailImport:Connector:Timeout", "00:00:00", "MailImport:Connector:Timeout")]
@@ -60,13 +61,13 @@ public class ValidatedOptionsTests
     }
 
     [Fact]
-    public async Task Start_NeitherKeyVaultNorLocalKey_FailsNamingBoth()
+    public async Task Start_NeitherKeyVaultNorLocalKeyNorKeyFile_FailsNamingEach()
     {
-        using var host = Host(("MailImport:LocalSecretKey", null));
+        using var host = Host(("MailImport:LocalSecretKey", null), ("MailImport:LocalSecretKeyFile", null));
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
 
-        Assert.Contains("MailImport:KeyVaultUri or MailImport:LocalSecretKey", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("MailImport:KeyVaultUri or MailImport:LocalSecretKey or MailImport:LocalSecretKeyFile", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

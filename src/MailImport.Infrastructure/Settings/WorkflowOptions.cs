@@ -39,6 +39,11 @@ public sealed class WorkflowOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string DefaultSchedule { get; set; } = "0 3 * * *";
 
+    /// <summary>How long an idle batch lives: the time from a batch's last run (or its upload) after which it is
+    /// done with. The data key of its passwords expires then (and a margin after, <see cref="Secrets.BatchSecrets"/>);
+    /// every run started moves that expiry on by this much.</summary>
+    public TimeSpan BatchIdleClose { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The chunk budget these settings give.</summary>
     public ChunkBudget Budget => new(ChunkMessages, ChunkMegabytes * 1024L * 1024, TimeSpan.FromSeconds(ChunkSeconds));
 
@@ -52,6 +57,11 @@ public sealed class WorkflowOptions : IValidatableObject
         if (!string.IsNullOrEmpty(DefaultSchedule) && !CronExpression.TryParse(DefaultSchedule, CronFormat.Standard, out _))
         {
             yield return new ValidationResult("Give a five-field CRON schedule, such as \"0 3 * * *\".", [nameof(DefaultSchedule)]);
+        }
+
+        if (BatchIdleClose < TimeSpan.FromMinutes(1) || BatchIdleClose > TimeSpan.FromDays(3650))
+        {
+            yield return new ValidationResult("Give a time from one minute to ten years, as days.hours:minutes:seconds (\"30.00:00:00\" is 30 days).", [nameof(BatchIdleClose)]);
         }
     }
 }

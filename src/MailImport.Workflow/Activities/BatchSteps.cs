@@ -34,7 +34,7 @@ public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, Dat
 public sealed record DirectoryReadInput(string BatchId, string RunId, string Domain);
 
 /// <summary>The batch-wide steps: plan a run, check the domain, read the directory, write the report, close the batch.</summary>
-public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
+public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
 {
     /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report does not show done (failed,
     /// partial, or a line a corrected file has just made valid).</summary>
@@ -158,14 +158,15 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
         return report.Mailboxes.Count;
     }
 
-    /// <summary>Closes a batch: no more runs, and its raw upload and secrets are deleted.</summary>
+    /// <summary>Closes a batch: no more runs, and its raw upload and secrets are deleted; returns how many secrets (the
+    /// data key and each line's sealed passwords).</summary>
     public async Task<int> CloseAsync(string batchId, CancellationToken cancellationToken = default)
     {
         using var scope = logger.BeginBatchScope(batchId);
         // Closed first: an ingestion still running sees it and deletes what it wrote after this (CredentialIngestion).
         await storage.UpdateBatchAsync(batchId, batch => batch.Closed ? null : batch with { Closed = true }, cancellationToken);
         await storage.DeleteCredentialsAsync(batchId, cancellationToken);
-        var deleted = await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+        var deleted = await secrets.DeleteAllAsync(batchId, cancellationToken);
         logger.BatchClosed(deleted);
         return deleted;
     }

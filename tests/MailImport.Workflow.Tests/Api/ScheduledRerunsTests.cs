@@ -1,8 +1,10 @@
 using Azure.Storage.Blobs;
 using MailImport.Core.Batches;
 using MailImport.Core.Sources;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
+using MailImport.Testing;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Tests.Api;
@@ -30,8 +32,12 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers)
         return (storage, batchId);
     }
 
-    private static async Task<IReadOnlyList<string>> RunDueAsync(BatchStorage storage, IWorkflowEngine engine, DateTimeOffset now) =>
-        await new ScheduledReruns(storage, engine, Options.Create(new WorkflowOptions()), new FixedClock(now)).RunDueAsync(CancellationToken.None);
+    private static async Task<IReadOnlyList<string>> RunDueAsync(BatchStorage storage, IWorkflowEngine engine, DateTimeOffset now)
+    {
+        var workflow = Options.Create(new WorkflowOptions());
+        var clock = new FixedClock(now);
+        return await new ScheduledReruns(storage, engine, workflow, clock, new BatchSecrets(storage, new MemorySecretStore(), workflow, clock)).RunDueAsync(CancellationToken.None);
+    }
 
     [Fact]
     public async Task RunDueAsync_OccurrenceSinceLastRunHasCome_StartsOneIncrementalRun()
