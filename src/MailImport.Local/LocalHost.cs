@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
 using MailImport.Workflow;
@@ -19,6 +20,7 @@ public static class LocalHost
         configure?.Invoke(builder.Configuration);
         // Local means local: never listen beyond the loopback address.
         builder.WebHost.UseUrls(builder.Configuration["MailImport:Local:Urls"] ?? "http://127.0.0.1:7071");
+        var secretKeyFile = PrepareLocalSecretKey(builder.Configuration);
         var generatedKey = string.IsNullOrEmpty(builder.Configuration["MailImport:Api:Key"]);
         if (generatedKey)
         {
@@ -42,6 +44,11 @@ public static class LocalHost
         {
             var key = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Key;
             Console.WriteLine(StartedLine(app.Urls, key, generatedKey));
+            if (secretKeyFile is { } file)
+            {
+                var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalHost));
+                Log.LocalSecretKeyFile(logger, file.Path, file.Created);
+            }
         });
         return app;
     }
@@ -52,6 +59,33 @@ public static class LocalHost
     public static string StartedLine(IEnumerable<string> urls, string key, bool generatedKey) =>
         $"MailImport local host on {string.Join(", ", urls)}; " +
         (generatedKey ? $"API key (made up for this run; set MailImport__Api__Key to choose one): {key}" : "API key: the one configured in MailImport__Api__Key");
+
+    /// <summary>Where the local host keeps its state when nothing else is said: the directory scripts/local-host uses.</summary>
+    public static string DefaultStateDirectory =>
+        Path.Combine(Environment.GetEnvironmentVariable("MAILIMPORT_RUN_DIR") is { Length: > 0 } runDirectory ? runDirectory : "/tmp/mailimport", "local-host");
+
+    /// <summary>With neither a vault nor a key configured, the secret store's key is the host's own: made at the first
+    /// start in MailImport:LocalSecretKeyFile (by default secret-key in <see cref="DefaultStateDirectory"/>) and read
+    /// from there at every later one. Null when a vault or a key is configured.</summary>
+    private static (string Path, bool Created)? PrepareLocalSecretKey(ConfigurationManager configuration)
+    {
+        if (!string.IsNullOrEmpty(configuration["MailImport:KeyVaultUri"]) || !string.IsNullOrEmpty(configuration["MailImport:LocalSecretKey"]))
+        {
+            return null;
+        }
+
+        var path = configuration["MailImport:LocalSecretKeyFile"];
+        if (string.IsNullOrEmpty(path))
+        {
+            path = Path.Combine(DefaultStateDirectory, "secret-key");
+            configuration["MailImport:LocalSecretKeyFile"] = path;
+        }
+
+        // Made (or checked) now, so a file that holds no key stops the start here, naming the file.
+        var (key, created) = LocalSecretKeyFile.ReadOrCreate(path);
+        CryptographicOperations.ZeroMemory(key);
+        return (Path.GetFullPath(path), created);
+    }
 
     /// <summary>The local host's services: the workflow's, the HTTP API's over the embedded engine, and the schedule
     /// timer.</summary>

@@ -68,7 +68,7 @@ public static partial class SecretCommand
             return 78;
         }
 
-        await store.SetAsync(name, value, cancellationToken);
+        await store.SetAsync(name, value, expiresOn: null, cancellationToken);
         await output.WriteLineAsync($"secret: stored {name} ({value.Length} characters) in the {StoreName(store)}");
         return 0;
     }

@@ -37,7 +37,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 6017, Level = LogLevel.Information, Message = "Report written: {Lines} lines")]
     public static partial void ReportWritten(this ILogger logger, int lines);
 
-    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted")]
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted (its data key and the blobs of its sealed passwords)")]
     public static partial void BatchClosed(this ILogger logger, int secrets);
 
     [LoggerMessage(EventId = 6023, Level = LogLevel.Information, Message = "Batch closed for idleness: its last run started at {LastRunStarted:u}, schedule {Schedule}; its upload and secrets are deleted next")]

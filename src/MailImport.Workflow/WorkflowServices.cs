@@ -49,10 +49,13 @@ public static class WorkflowServices
         services.AddSingleton<ISecretStore>(sp =>
         {
             var platform = sp.GetRequiredService<IOptions<PlatformOptions>>().Value;
+            var clock = sp.GetRequiredService<TimeProvider>();
             return platform.KeyVaultUri is { } vault
-                ? new KeyVaultSecretStore(new SecretClient(vault, Credential(platform)))
-                : new EncryptedBlobSecretStore(sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(SecretsContainer), platform.LocalSecretKey!);
+                ? new KeyVaultSecretStore(new SecretClient(vault, Credential(platform)), clock)
+                : new EncryptedBlobSecretStore(sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(SecretsContainer), LocalKey(platform), clock);
         });
+        // One per process: it keeps the batches' unwrapped data keys for a few minutes.
+        services.AddSingleton<BatchSecrets>();
 
         // The directories take their options' values, as tests construct them; the typed client gets the HttpClient
         // from IHttpClientFactory, which pools handlers (https://learn.microsoft.com/dotnet/core/extensions/httpclient-factory).
@@ -107,6 +110,12 @@ public static class WorkflowServices
         services.AddTransient<ScheduledReruns>();
         return services;
     }
+
+    /// <summary>The configured local key, else the one in the key file (made there at the first start).</summary>
+    private static byte[] LocalKey(PlatformOptions platform) =>
+        string.IsNullOrEmpty(platform.LocalSecretKey)
+            ? LocalSecretKeyFile.ReadOrCreate(platform.LocalSecretKeyFile!).Key
+            : Convert.FromBase64String(platform.LocalSecretKey);
 
     private static DefaultAzureCredential Credential(PlatformOptions platform) =>
         new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = platform.ManagedIdentityClientId });

@@ -37,14 +37,16 @@ public class SettingsTests
     }
 
     [Fact]
-    public void LocalSample_RunsAgainstAzuriteWithTheLocalSecretStore()
+    public void LocalSample_RunsAgainstAzuriteWithTheLocalSecretStore_AndShipsNoKey()
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "local.settings.sample.json")));
         var values = sample.RootElement.GetProperty("Values");
 
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
-        Assert.Equal(32, Convert.FromBase64String(values.GetProperty("MailImport__LocalSecretKey").GetString()!).Length);
+        // No key ships: the host makes one in the key file at its first start (the local host's, so both share it).
+        Assert.Equal("", values.GetProperty("MailImport__LocalSecretKey").GetString());
+        Assert.True(Path.IsPathFullyQualified(values.GetProperty("MailImport__LocalSecretKeyFile").GetString()!));
         Assert.False(values.TryGetProperty("MailImport__KeyVaultUri", out _));
     }
 }

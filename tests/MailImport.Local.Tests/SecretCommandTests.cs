@@ -66,13 +66,13 @@ public sealed class SecretCommandTests(LocalServersFixture servers) : IClassFixt
     public async Task Set_WithSettingsTheHostRefuses_StoresNothingAndSaysWhy()
     {
         var settings = Settings();
-        settings.Remove("MailImport:LocalSecretKey");
+        settings.Remove("MailImport:StorageConnectionString");
         using var output = new StringWriter();
 
         var status = await SecretCommand.RunAsync(["secret", "set", "yandex360-oauth-token"], new StringReader(Canary), output, c => c.AddInMemoryCollection(settings));
 
         Assert.Equal(78, status);
-        Assert.Contains("LocalSecretKey", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("StorageConnectionString", output.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Canary, output.ToString(), StringComparison.Ordinal);
     }
 }

@@ -5,24 +5,51 @@ using MailImport.Infrastructure.Secrets;
 namespace MailImport.Testing;
 
 /// <summary>The secret store's contract in memory: Key Vault and the encrypted blob store need Azure or Azurite,
-/// and nothing here is about where the token lives.</summary>
-public sealed class MemorySecretStore : ISecretStore
+/// and nothing here is about where the token lives. Expiries are kept as the stores keep them: an expired secret
+/// reads as absent and is deleted when met.</summary>
+public sealed class MemorySecretStore(TimeProvider? clock = null) : ISecretStore
 {
-    private readonly ConcurrentDictionary<string, Secret> values = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Secret Value, DateTimeOffset? ExpiresOn)> values = new(StringComparer.Ordinal);
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
-    public Task SetAsync(string name, Secret value, CancellationToken cancellationToken)
+    public Task SetAsync(string name, Secret value, DateTimeOffset? expiresOn, CancellationToken cancellationToken)
     {
-        values[name] = value;
+        values[name] = (value, expiresOn);
         return Task.CompletedTask;
     }
 
     public Task<Secret> GetAsync(string name, CancellationToken cancellationToken) =>
-        values.TryGetValue(name, out var value) ? Task.FromResult(value) : throw new KeyNotFoundException($"No secret named {name}.");
+        Unexpired(name) is { } value ? Task.FromResult(value.Value) : throw new KeyNotFoundException($"No secret named {name}.");
 
-    public Task<int> DeleteAllAsync(string prefix, CancellationToken cancellationToken)
+    public Task<bool> SetExpiryAsync(string name, DateTimeOffset expiresOn, CancellationToken cancellationToken)
     {
-        var names = values.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
-        names.ForEach(n => values.TryRemove(n, out _));
-        return Task.FromResult(names.Count);
+        if (Unexpired(name) is not { } value)
+        {
+            return Task.FromResult(false);
+        }
+
+        values[name] = (value.Value, expiresOn);
+        return Task.FromResult(true);
+    }
+
+    /// <summary>The expiry a secret is stored with, or null when it has none (or there is no such secret).</summary>
+    public DateTimeOffset? ExpiryOf(string name) => values.TryGetValue(name, out var value) ? value.ExpiresOn : null;
+
+    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken) => Task.FromResult(values.TryRemove(name, out _));
+
+    private (Secret Value, DateTimeOffset? ExpiresOn)? Unexpired(string name)
+    {
+        if (!values.TryGetValue(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ExpiresOn <= clock.GetUtcNow())
+        {
+            values.TryRemove(name, out _);
+            return null;
+        }
+
+        return value;
     }
 }

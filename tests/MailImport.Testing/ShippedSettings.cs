@@ -6,7 +6,8 @@ namespace MailImport.Testing;
 /// <summary>Where a configuration keeps its secrets: the two stores MailImport ships.</summary>
 public enum SecretStoreChoice
 {
-    /// <summary>AES-GCM blobs with MailImport:LocalSecretKey (local.settings.sample.json, scripts/demo).</summary>
+    /// <summary>AES-GCM blobs with the key MailImport:LocalSecretKeyFile holds (local.settings.sample.json), or
+    /// MailImport:LocalSecretKey (scripts/demo).</summary>
     LocalEncryptedBlobs,
 
     /// <summary>Key Vault by MailImport:KeyVaultUri (infra/main.bicep, or the local host pointed at a vault).</summary>
@@ -52,7 +53,13 @@ public static class ShippedSettings
         if (secrets == SecretStoreChoice.KeyVault)
         {
             settings.Remove("MailImport:LocalSecretKey");
+            settings.Remove("MailImport:LocalSecretKeyFile");
             settings["MailImport:KeyVaultUri"] = "https://kv-composition.vault.azure.net/";
+        }
+        else
+        {
+            // The sample's key file, moved into this checkout's run directory: a test makes its key there.
+            settings["MailImport:LocalSecretKeyFile"] = Path.Combine(Environment.GetEnvironmentVariable("MAILIMPORT_RUN_DIR") ?? "/tmp/mailimport", "shipped-settings", "secret-key");
         }
 
         if (blobEndpoint)

@@ -88,13 +88,13 @@ public class ValidatedOptionsTests
     }
 
     [Fact]
-    public async Task Start_NeitherKeyVaultNorLocalKey_FailsNamingBoth()
+    public async Task Start_NeitherKeyVaultNorLocalKeyNorKeyFile_FailsNamingEach()
     {
-        using var host = Host(("MailImport:LocalSecretKey", null));
+        using var host = Host(("MailImport:LocalSecretKey", null), ("MailImport:LocalSecretKeyFile", null));
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
 
-        Assert.Contains("MailImport:KeyVaultUri or MailImport:LocalSecretKey", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("MailImport:KeyVaultUri or MailImport:LocalSecretKey or MailImport:LocalSecretKeyFile", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

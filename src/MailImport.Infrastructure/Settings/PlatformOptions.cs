@@ -21,6 +21,11 @@ public sealed class PlatformOptions : IValidatableObject
     /// <summary>Locally instead of Key Vault: a base64 256-bit key for the encrypted secret blobs.</summary>
     public string? LocalSecretKey { get; set; }
 
+    /// <summary>Locally instead of Key Vault and of <see cref="LocalSecretKey"/>: the file that holds the key of the
+    /// encrypted secret blobs, made at the first start when it is missing (Secrets.LocalSecretKeyFile). The local host
+    /// names one in its state directory when neither a vault nor a key is configured.</summary>
+    public string? LocalSecretKeyFile { get; set; }
+
     /// <summary>The destination directory.</summary>
     [EnumDataType(typeof(DirectoryKind))]
     public DirectoryKind Directory { get; set; } = DirectoryKind.Yandex360;
@@ -48,10 +53,15 @@ public sealed class PlatformOptions : IValidatableObject
                 [nameof(BlobServiceUri), nameof(StorageConnectionString)]);
         }
 
-        if (KeyVaultUri is null && !IsAesKey(LocalSecretKey))
+        if (KeyVaultUri is null && !string.IsNullOrEmpty(LocalSecretKey) && !IsAesKey(LocalSecretKey))
         {
-            yield return new ValidationResult("Set the Key Vault (Azure) or a local secret key: 32 random bytes in base64 (openssl rand -base64 32).",
-                [nameof(KeyVaultUri), nameof(LocalSecretKey)]);
+            yield return new ValidationResult("A local secret key is 32 random bytes in base64 (openssl rand -base64 32); or leave it out and set a key file.",
+                [nameof(LocalSecretKey)]);
+        }
+        else if (KeyVaultUri is null && string.IsNullOrEmpty(LocalSecretKey) && string.IsNullOrEmpty(LocalSecretKeyFile))
+        {
+            yield return new ValidationResult("Set the Key Vault (Azure), a local secret key (32 random bytes in base64), or a file for a local key to be made in.",
+                [nameof(KeyVaultUri), nameof(LocalSecretKey), nameof(LocalSecretKeyFile)]);
         }
     }
 

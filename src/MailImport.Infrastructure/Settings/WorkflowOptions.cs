@@ -41,7 +41,9 @@ public sealed class WorkflowOptions : IValidatableObject
 
     /// <summary>How long a batch stays open after its last run started (a scheduled batch: after its schedule's next
     /// occurrence) before the timer closes it and deletes its secrets: at least a day, so an admin has time to read a
-    /// report and re-run what failed; at most a year, so no batch keeps its passwords forever.</summary>
+    /// report and re-run what failed; at most a year, so no batch keeps its passwords forever. The data key of its
+    /// passwords expires then too (with a margin, <see cref="Secrets.BatchSecrets"/>), and every run started moves
+    /// that expiry on.</summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00", ErrorMessage = "Give a time between 1.00:00:00 (a day) and 365.00:00:00 (a year), such as 30.00:00:00.")]
     public TimeSpan BatchIdleClose { get; set; } = TimeSpan.FromDays(30);
 

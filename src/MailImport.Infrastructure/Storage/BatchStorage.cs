@@ -11,10 +11,11 @@ using MailImport.Mail.Sync;
 namespace MailImport.Infrastructure.Storage;
 
 /// <summary>The blobs of every batch: the raw upload (until ingested), the batch record, the sanitised manifest,
-/// each mailbox's cursor, the reports, and the audit trail of API calls.</summary>
+/// each mailbox's cursor and encrypted passwords, the reports, and the audit trail of API calls.</summary>
 /// <remarks>
 /// Two private containers: uploads hold raw credential files (with passwords) only until the first activity has
-/// moved the passwords into the secret store; batches hold everything else, none of it secret.
+/// encrypted the passwords; batches hold everything else, none of it readable without a key in the secret store
+/// (the passwords are sealed with the batch's data key, <see cref="Secrets.BatchSecrets"/>).
 /// </remarks>
 public sealed class BatchStorage(BlobServiceClient blobs)
 {
@@ -220,6 +221,54 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public ICursorStore CursorStore(string batchId, int line) =>
         new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"), Batches.GetBlobClient($"{batchId}/cursors/{line}.lock"));
 
+    /// <summary>The sealed passwords of one line (<see cref="Secrets.BatchSecrets"/>) with the blob's ETag, or null when
+    /// the line has none.</summary>
+    public async Task<(BinaryData Content, ETag ETag)?> LoadLineSecretsAsync(string batchId, int line, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var download = await Batches.GetBlobClient(LineSecretsName(batchId, line)).DownloadContentAsync(cancellationToken);
+            return (download.Value.Content, download.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes the sealed passwords of one line; with <paramref name="ifMatch"/> only over that version of the
+    /// blob, returning false when it has changed or gone since.</summary>
+    public async Task<bool> SaveLineSecretsAsync(string batchId, int line, BinaryData content, ETag? ifMatch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Batches.GetBlobClient(LineSecretsName(batchId, line)).UploadAsync(content, new BlobUploadOptions
+            {
+                Conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null,
+            }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (ifMatch is not null && e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes the sealed passwords of every line of a batch, a few at a time; returns how many blobs.</summary>
+    public async Task<int> DeleteLineSecretsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, LineSecretsPrefix(batchId), cancellationToken).Select(b => b.Name);
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
+        {
+            if (await Batches.DeleteBlobIfExistsAsync(name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct))
+            {
+                Interlocked.Increment(ref deleted);
+            }
+        });
+        return deleted;
+    }
+
     /// <summary>Every batch id in storage (a batch is a folder of the batches container).</summary>
     public async IAsyncEnumerable<string> ListBatchIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -236,9 +285,17 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public static bool IsBatchId(string? value) =>
         value is { Length: 32 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
+    /// <summary>Requests to storage one batch-wide step keeps going at once: Blob storage serves far more
+    /// (https://learn.microsoft.com/azure/storage/blobs/scalability-targets), a Function instance's connections do not.</summary>
+    public const int ParallelRequests = 16;
+
     private static string RawName(string batchId) => $"{batchId}/credentials";
 
     private static string AuditName(string batchId, int part) => part == 1 ? $"{batchId}/audit.jsonl" : $"{batchId}/audit.{part}.jsonl";
+
+    private static string LineSecretsPrefix(string batchId) => $"{batchId}/secrets/";
+
+    private static string LineSecretsName(string batchId, int line) => $"{LineSecretsPrefix(batchId)}{line}";
 
     private static string SnapshotName(string batchId, string runId) => $"{batchId}/runs/{runId}/directory.json";
 

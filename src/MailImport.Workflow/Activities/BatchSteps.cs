@@ -34,7 +34,7 @@ public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, Dat
 public sealed record DirectoryReadInput(string BatchId, string RunId, string Domain);
 
 /// <summary>The batch-wide steps: plan a run, check the domain, read the directory, write the report, close the batch.</summary>
-public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
+public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
 {
     /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report does not show done (failed,
     /// partial, or a line a corrected file has just made valid).</summary>
@@ -166,7 +166,7 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
     }
 
     /// <summary>Closes a batch at the admin's request: no more runs, and its raw upload and secrets are deleted.</summary>
-    /// <returns>The secrets deleted.</returns>
+    /// <returns>The secrets deleted (the data key and each line's sealed passwords).</returns>
     public async Task<int> CloseAsync(string batchId, CancellationToken cancellationToken = default)
     {
         using var scope = logger.BeginBatchScope(batchId);
@@ -222,7 +222,7 @@ public sealed class BatchSteps(BatchStorage storage, ISecretStore secrets, IDest
     private async Task<int> DeleteSecretsAsync(string batchId, CancellationToken cancellationToken)
     {
         await storage.DeleteCredentialsAsync(batchId, cancellationToken);
-        var deleted = await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+        var deleted = await secrets.DeleteAllAsync(batchId, cancellationToken);
         var finished = clock.GetUtcNow();
         await storage.UpdateBatchAsync(batchId, batch => batch is { Closed: true, SecretsDeletedAt: null } ? batch with { SecretsDeletedAt = finished } : null, cancellationToken);
         logger.BatchClosed(deleted);

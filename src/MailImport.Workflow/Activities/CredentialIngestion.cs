@@ -9,20 +9,20 @@ using Microsoft.Extensions.Logging;
 
 namespace MailImport.Workflow.Activities;
 
-/// <summary>The first activity of a batch: parses the raw upload, moves every password into the secret store,
-/// writes the sanitised manifest, and deletes the raw file.</summary>
+/// <summary>The first activity of a batch: parses the raw upload, seals every password with the batch's data key
+/// (<see cref="BatchSecrets"/>), writes the sanitised manifest, and deletes the raw file.</summary>
 /// <remarks>
-/// <para>Each step can be repeated after a crash: secrets are overwritten with the same values, the manifest is
-/// written before the raw file goes, and once the raw file is gone the manifest is the answer.</para>
+/// <para>Each step can be repeated after a crash: sealed passwords are overwritten with the same values under the same
+/// key, the manifest is written before the raw file goes, and once the raw file is gone the manifest is the answer.</para>
 /// <para>A close can come while it runs (activities are not cancelled). Close marks the batch closed before it deletes
-/// the secrets; ingestion looks at the mark after every few secrets it writes and, once it sees it, deletes the
-/// upload and every secret of the batch itself. A secret written after close listed the secrets was written before
-/// ingestion's next look, which then sees the mark: either way no secret is left.</para>
+/// the key and the sealed passwords; ingestion looks at the mark after every few hundred lines it writes and, once it
+/// sees it, deletes the upload and every secret of the batch itself. A blob written after close listed the blobs was
+/// written before ingestion's next look, which then sees the mark: either way no secret is left.</para>
 /// </remarks>
-public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secrets, ILogger<CredentialIngestion> logger)
+public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secrets, ILogger<CredentialIngestion> logger)
 {
-    /// <summary>Lines whose secrets are written between two looks at whether the batch was closed.</summary>
-    public const int LinesBetweenLooks = 50;
+    /// <summary>Lines whose passwords are written (in parallel) between two looks at whether the batch was closed.</summary>
+    public const int LinesBetweenLooks = 200;
 
     /// <summary>Ingests one batch's upload.</summary>
     public async Task<IngestResult> RunAsync(string batchId, CancellationToken cancellationToken = default)
@@ -69,11 +69,7 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
         var (manifest, entries) = ManifestMerge.Merge(await storage.LoadManifestAsync(batchId, cancellationToken), parsed);
         foreach (var chunk in entries.Chunk(LinesBetweenLooks))
         {
-            foreach (var entry in chunk)
-            {
-                await secrets.SetAsync(SecretNames.SourcePassword(batchId, entry.LineNumber), entry.SourcePassword, cancellationToken);
-                await secrets.SetAsync(SecretNames.DestinationPassword(batchId, entry.LineNumber), entry.DestinationPassword, cancellationToken);
-            }
+            await secrets.WriteAsync(batchId, chunk, cancellationToken);
 
             if (await ClosedAsync(batchId, cancellationToken) is { } closed)
             {
@@ -95,7 +91,7 @@ public sealed class CredentialIngestion(BatchStorage storage, ISecretStore secre
         }
 
         await storage.DeleteCredentialsAsync(batchId, cancellationToken);
-        await secrets.DeleteAllAsync(SecretNames.OfBatch(batchId), cancellationToken);
+        await secrets.DeleteAllAsync(batchId, cancellationToken);
         return new IngestResult(0, 0, MailFailure.Permanent(ErrorCode.BatchClosed, "The batch was closed while its credential file was read; its passwords were deleted."));
     }
 }

@@ -11,7 +11,7 @@ namespace MailImport.Workflow.Activities;
 
 /// <summary>How the copy logs in at the destination: with the mailbox's password, or, when Yandex 360 has a service
 /// application configured, with the token Yandex ID issues it for the employee (XOAUTH2).</summary>
-public sealed class DestinationAccounts(ISecretStore secrets, Yandex360MailTokens tokens, IOptions<PlatformOptions> platform)
+public sealed class DestinationAccounts(BatchSecrets secrets, Yandex360MailTokens tokens, IOptions<PlatformOptions> platform)
 {
     /// <summary>True when mail is written with the service application's tokens, so no destination password is
     /// needed once the mailbox exists.</summary>
@@ -24,7 +24,7 @@ public sealed class DestinationAccounts(ISecretStore secrets, Yandex360MailToken
         var login = $"{entry.DestinationUsername}@{domain}";
         return UsesTokens
             ? MailAccount.WithAccessToken(login, await tokens.GetAsync(login, cancellationToken))
-            : new MailAccount(login, await secrets.GetAsync(SecretNames.DestinationPassword(batchId, entry.Line), cancellationToken));
+            : new MailAccount(login, await secrets.GetAsync(batchId, entry.Line, LinePassword.Destination, cancellationToken));
     }
 
     /// <summary>For a dry run: whether Yandex ID gives the service application a token for an existing mailbox, as the

@@ -29,7 +29,7 @@ public sealed record MailboxStepInput(string BatchId, string RunId, ManifestEntr
 /// (<see cref="FailureBoundary.AsData"/> sorts them).</remarks>
 public sealed class MailboxSteps(
     BatchStorage storage,
-    ISecretStore secrets,
+    BatchSecrets secrets,
     IDestinationDirectory directory,
     RunDirectory runDirectory,
     DestinationAccounts destinationAccounts,
@@ -62,7 +62,7 @@ public sealed class MailboxSteps(
     private async Task<SourceCheckResult> CheckSourceCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken));
+        var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
         try
         {
             var endpoint = ServerEndpoint.Of(batch.Source);
@@ -143,7 +143,7 @@ public sealed class MailboxSteps(
             if (result.Outcome != ProvisioningOutcome.Refused && destinationAccounts.UsesTokens)
             {
                 // The copy writes with the service application's token: the mailbox's password is needed no more.
-                await secrets.DeleteAllAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
+                await secrets.DeleteDestinationPasswordAsync(input.BatchId, input.Entry.Line, cancellationToken);
             }
 
             var step = result.Outcome == ProvisioningOutcome.Refused
@@ -167,7 +167,7 @@ public sealed class MailboxSteps(
         Core.Secret password;
         try
         {
-            password = await secrets.GetAsync(SecretNames.DestinationPassword(input.BatchId, input.Entry.Line), cancellationToken);
+            password = await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Destination, cancellationToken);
         }
         catch (KeyNotFoundException)
         {
@@ -209,7 +209,7 @@ public sealed class MailboxSteps(
     private async Task<ChunkSummary> CopyChunkCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var source = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(SecretNames.SourcePassword(input.BatchId, input.Entry.Line), cancellationToken));
+        var source = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
         try
         {

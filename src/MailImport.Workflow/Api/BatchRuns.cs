@@ -1,5 +1,6 @@
 using MailImport.Core.Batches;
 using MailImport.Core.Reports;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Activities;
@@ -13,7 +14,7 @@ namespace MailImport.Workflow.Api;
 /// going: the one place that records a run in the batch and schedules its orchestration.</summary>
 /// <remarks>A run's id is the batch id and its number (<c>{batch}-r2</c>) and doubles as its orchestration's instance id:
 /// the batch's last run names the instance whose state says whether a run is going.</remarks>
-public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOptions<WorkflowOptions> workflow, TimeProvider clock)
+public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOptions<WorkflowOptions> workflow, TimeProvider clock, BatchSecrets secrets)
 {
     /// <summary>Whether a run in this state has yet to end (scheduled, or running).</summary>
     public static bool IsGoing(WorkflowState? state) => state?.Status is WorkflowRuntimeStatus.Running or WorkflowRuntimeStatus.Pending;
@@ -47,7 +48,9 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             return RunStart.Refused(refusal);
         }
 
-        var (run, lost) = await RecordNextAsync(batch, mode, clock.GetUtcNow(), cancellationToken);
+        var now = clock.GetUtcNow();
+        await ExtendLifeAsync(batch.BatchId, now, cancellationToken);
+        var (run, lost) = await RecordNextAsync(batch, mode, now, cancellationToken);
         if (run is null)
         {
             return RunStart.Refused(lost!.Value);
@@ -79,6 +82,7 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             return null;
         }
 
+        await ExtendLifeAsync(batch.BatchId, now, cancellationToken);
         var (run, _) = await RecordNextAsync(batch, RunMode.Incremental, now, cancellationToken, scheduled: true);
         if (run is not null)
         {
@@ -120,6 +124,12 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             _ => (null, RunRefusal.RunGoing),
         };
     }
+
+    /// <summary>A run started at <paramref name="startedAt"/> makes the batch's idle time end later, and with it the
+    /// life of its passwords' data key; a batch whose key has gone keeps none (its run reports each password as no
+    /// longer kept, and a corrected file brings new ones).</summary>
+    private Task ExtendLifeAsync(string batchId, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        secrets.ExtendAsync(batchId, startedAt + workflow.Value.BatchIdleClose, cancellationToken);
 
     private Task ScheduleAsync(string batchId, BatchRunRecord run, CancellationToken cancellationToken)
     {

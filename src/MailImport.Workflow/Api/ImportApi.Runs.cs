@@ -68,6 +68,13 @@ public sealed partial class ImportApi
 
         await runs.StopAsync(batch, "The batch was closed.", cancellationToken);
         var deleted = await batchSteps.CloseAsync(id, cancellationToken);
+        // A run recorded between the load and the close's mark (the schedule's) is stopped too; after the mark no run
+        // can be recorded (BatchRuns refuses a closed batch under If-Match).
+        if (await LoadAsync(id, cancellationToken) is { } closed && closed.Runs.Count > batch.Runs.Count)
+        {
+            await runs.StopAsync(closed, "The batch was closed.", cancellationToken);
+        }
+
         return Results.Json(new { batchId = id, closed = true, secretsDeleted = deleted }, Json);
     }
 

@@ -1,5 +1,6 @@
 using Cronos;
 using MailImport.Core.Batches;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Activities;
@@ -16,9 +17,9 @@ namespace MailImport.Workflow.Api;
 /// <remarks>It builds its <see cref="BatchRuns"/> over the engine it is given: the Functions timer gives it one over the
 /// invocation's Durable client, which is a binding of the call, not a service. Closing goes through
 /// <see cref="BatchSteps"/>, the close the API uses.</remarks>
-public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine, BatchSteps steps, IOptions<WorkflowOptions> workflow, TimeProvider clock, ILogger<ScheduledReruns> logger)
+public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine, BatchSteps steps, IOptions<WorkflowOptions> workflow, TimeProvider clock, BatchSecrets secrets, ILogger<ScheduledReruns> logger)
 {
-    private readonly BatchRuns runs = new(storage, engine, workflow, clock);
+    private readonly BatchRuns runs = new(storage, engine, workflow, clock, secrets);
 
     /// <summary>Whether <paramref name="schedule"/> is a CRON expression (five fields, UTC) this service understands.</summary>
     public static bool IsValid(string schedule) => TryParse(schedule) is not null;

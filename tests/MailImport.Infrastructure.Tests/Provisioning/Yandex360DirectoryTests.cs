@@ -29,7 +29,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     {
         standIn.WithDomain(Domain, verified: true).WithDomain("pending.example", verified: false);
         await standIn.StartAsync();
-        await secrets.SetAsync(TokenName, new Secret(standIn.Token), CancellationToken.None);
+        await secrets.SetAsync(TokenName, new Secret(standIn.Token), expiresOn: null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -188,7 +188,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     [Fact]
     public async Task AnyCall_WrongToken_DirectoryUnauthorizedException()
     {
-        await secrets.SetAsync(TokenName, new Secret("y0_expired"), CancellationToken.None);
+        await secrets.SetAsync(TokenName, new Secret("y0_expired"), expiresOn: null, CancellationToken.None);
         var directory = Directory();
 
         await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
@@ -200,7 +200,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
     [Fact]
     public async Task RefusedToken_TheFailureNamesTheScopeOfTheCallAndTheRole()
     {
-        await secrets.SetAsync(TokenName, new Secret("y0_expired"), CancellationToken.None);
+        await secrets.SetAsync(TokenName, new Secret("y0_expired"), expiresOn: null, CancellationToken.None);
         var directory = Directory();
 
         var domains = await Assert.ThrowsAsync<DirectoryUnauthorizedException>(() => directory.IsDomainConfirmedAsync(Domain, CancellationToken.None));
@@ -319,7 +319,7 @@ public sealed class Yandex360DirectoryTests : IAsyncLifetime
             () => directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None))).ToString());
         standIn.FailNext(1, HttpStatusCode.Conflict, method: "POST");
         seen.Add((await directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None)).ToString());
-        await secrets.SetAsync(TokenName, new Secret("y0_expired"), CancellationToken.None);
+        await secrets.SetAsync(TokenName, new Secret("y0_expired"), expiresOn: null, CancellationToken.None);
         seen.Add((await Assert.ThrowsAsync<DirectoryUnauthorizedException>(
             () => directory.CreateMailboxAsync(Mailbox("olga", canary), CancellationToken.None))).ToString());
         await standIn.DisposeAsync();

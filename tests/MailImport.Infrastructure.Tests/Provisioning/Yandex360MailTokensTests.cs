@@ -31,7 +31,7 @@ public sealed class Yandex360MailTokensTests : IAsyncLifetime
             .WithUser("maria", "Passw0rd!")
             .WithServiceApplication(ClientId, new Secret(ClientSecret), Yandex360StandIn.ImapFullScope);
         await standIn.StartAsync();
-        await secrets.SetAsync(SecretName, new Secret(ClientSecret), CancellationToken.None);
+        await secrets.SetAsync(SecretName, new Secret(ClientSecret), expiresOn: null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -64,7 +64,7 @@ public sealed class Yandex360MailTokensTests : IAsyncLifetime
     [Fact]
     public async Task GetAsync_WrongClientSecret_PermanentRefusalThatNamesTheApplicationNotTheSecret()
     {
-        await secrets.SetAsync(SecretName, new Secret("Zq7-stale-secret"), CancellationToken.None);
+        await secrets.SetAsync(SecretName, new Secret("Zq7-stale-secret"), expiresOn: null, CancellationToken.None);
 
         var e = await Assert.ThrowsAsync<MailFailureException>(() => Tokens().GetAsync("maria@example.org", CancellationToken.None));
 

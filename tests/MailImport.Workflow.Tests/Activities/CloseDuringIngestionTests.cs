@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MailImport.Workflow.Tests.Activities;
 
 /// <summary>A close that comes while ingestion is still writing the passwords, on real Azurite with the local secret
-/// store: afterwards no secret of the batch and no upload is left.</summary>
+/// store: afterwards no secret of the batch (its data key, its sealed passwords) and no upload is left.</summary>
 [Collection(WorkflowServers.Name)]
 public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : IAsyncLifetime
 {
@@ -31,13 +31,14 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
         var storage = services.GetRequiredService<BatchStorage>();
         var batchId = Guid.NewGuid().ToString("N");
         await storage.SaveBatchAsync(new BatchDefinition(batchId, WorkflowSettings.Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
-        var file = string.Join('\n', Enumerable.Range(1, 1000).Select(i => $"user{i:0000}@old.example Secret{i:0000}"));
+        // The most lines a file may have: ingestion writes them a few at a time, and must still be under way at the close.
+        var file = string.Join('\n', Enumerable.Range(1, 20_000).Select(i => $"user{i:00000}@old.example Secret{i:00000}"));
         await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
 
         var ingestion = Task.Run(() => services.GetRequiredService<CredentialIngestion>().RunAsync(batchId));
-        // Close once ingestion is well under way: a hundred secrets written, most still to come.
+        // Close once ingestion is well under way: a few hundred lines sealed, most still to come.
         var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (await CountSecretsAsync(batchId) < 100)
+        while (await CountSecretsAsync(batchId) < 300)
         {
             Assert.False(ingestion.IsCompleted, "ingestion ended before the close could come");
             Assert.True(DateTime.UtcNow < deadline, "ingestion wrote no secrets");
@@ -47,7 +48,7 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
         var deleted = await services.GetRequiredService<BatchSteps>().CloseAsync(batchId);
         var result = await ingestion;
 
-        Assert.True(deleted >= 100, $"close deleted {deleted}");
+        Assert.True(deleted >= 300, $"close deleted {deleted}");
         Assert.Equal(ErrorCode.BatchClosed, result.FileProblem?.Code);
         Assert.Equal(0, await CountSecretsAsync(batchId));
         Assert.Null(await storage.ReadCredentialsAsync(batchId, CancellationToken.None));
@@ -69,17 +70,18 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
         Assert.Null(await storage.ReadCredentialsAsync(batchId, CancellationToken.None));
     }
 
+    /// <summary>The batch's data key in the local secret store and the blobs of its sealed passwords.</summary>
     private async Task<int> CountSecretsAsync(string batchId)
     {
-        var container = new BlobServiceClient(servers.Azurite.ConnectionString).GetBlobContainerClient(WorkflowServices.SecretsContainer);
-        if (!await container.ExistsAsync())
+        var blobs = new BlobServiceClient(servers.Azurite.ConnectionString);
+        var count = 0;
+        var secretsContainer = blobs.GetBlobContainerClient(WorkflowServices.SecretsContainer);
+        if (await secretsContainer.GetBlobClient(SecretNames.BatchKey(batchId)).ExistsAsync())
         {
-            // No secret was ever stored on this Azurite.
-            return 0;
+            count++;
         }
 
-        var count = 0;
-        await foreach (var _ in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, SecretNames.OfBatch(batchId), CancellationToken.None))
+        await foreach (var _ in blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{batchId}/secrets/", CancellationToken.None))
         {
             count++;
         }

@@ -36,7 +36,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
             ("MailImport:Yandex360:DirectoryUrl", yandex.DirectoryUrl.ToString()),
             ("MailImport:Yandex360:OrgId", yandex.OrgId.ToString(CultureInfo.InvariantCulture)));
         services = await EmbeddedWorkflowHost.BuildServicesAsync(settings);
-        await services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
+        await services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret(yandex.Token), expiresOn: null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -115,7 +115,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
     {
         var batchId = await CreateBatchAsync("olga@old.example Secret123\n");
         await services.GetRequiredService<CredentialIngestion>().RunAsync(batchId);
-        await services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret("y0_revoked"), CancellationToken.None);
+        await services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret("y0_revoked"), expiresOn: null, CancellationToken.None);
 
         var result = await services.GetRequiredService<BatchSteps>().ReadDirectoryAsync(new DirectoryReadInput(batchId, $"{batchId}-r1", Domain));
 

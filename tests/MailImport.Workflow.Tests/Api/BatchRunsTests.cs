@@ -4,8 +4,10 @@ using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
 using MailImport.Core.Reports;
 using MailImport.Core.Sources;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
+using MailImport.Testing;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Tests.EndToEnd;
@@ -28,8 +30,12 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
         return storage;
     }
 
-    private static BatchRuns Runs(BatchStorage storage, RecordingEngine engine) =>
-        new(storage, engine, Options.Create(new WorkflowOptions { MaxMailboxesInFlight = 3, ChunksPerGeneration = 7 }), new FixedClock(Now));
+    private static BatchRuns Runs(BatchStorage storage, RecordingEngine engine, MemorySecretStore? secrets = null, DateTimeOffset? now = null)
+    {
+        var workflow = Options.Create(new WorkflowOptions { MaxMailboxesInFlight = 3, ChunksPerGeneration = 7 });
+        var clock = new FixedClock(now ?? Now);
+        return new(storage, engine, workflow, clock, new BatchSecrets(storage, secrets ?? new MemorySecretStore(clock), workflow, clock));
+    }
 
     private static async Task<BatchDefinition> BatchAsync(BatchStorage storage, bool closed = false)
     {
@@ -84,6 +90,27 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
         Assert.Equal(new StartedRun(batch.BatchId, $"{batch.BatchId}-r2", 0, 0), start.Run);
         Assert.Equal(new BatchRunRecord($"{batch.BatchId}-r2", RunMode.Incremental, Now), (await storage.LoadBatchAsync(batch.BatchId, CancellationToken.None))!.Runs[^1]);
         Assert.Equal(new BatchRunInput(batch.BatchId, $"{batch.BatchId}-r2", RunMode.Incremental, 3, 7), Assert.Single(engine.Started).Input);
+    }
+
+    [Fact]
+    public async Task StartNext_And_StartScheduled_MoveTheDataKeysExpiryToTheirIdleTimeAndTheMargin()
+    {
+        var storage = await StorageAsync();
+        var batch = await BatchAsync(storage);
+        var secrets = new MemorySecretStore(new FixedClock(Now));
+        var workflow = Options.Create(new WorkflowOptions());
+        await new BatchSecrets(storage, secrets, workflow, new FixedClock(Now)).WriteAsync(batch.BatchId, [new CredentialEntry(1, "ivan", new MailImport.Core.Secret("Secret12"), "ivan", new MailImport.Core.Secret("Secret12"))], CancellationToken.None);
+        Assert.Equal(Now + TimeSpan.FromDays(31), secrets.ExpiryOf(SecretNames.BatchKey(batch.BatchId)));
+
+        var rerunAt = Now.AddDays(20);
+        var start = await Runs(storage, new RecordingEngine(), secrets, rerunAt).StartNextAsync(batch, RunMode.Incremental, null, CancellationToken.None);
+
+        Assert.Null(start.Refusal);
+        Assert.Equal(rerunAt + TimeSpan.FromDays(30) + BatchSecrets.KeyExpiryMargin, secrets.ExpiryOf(SecretNames.BatchKey(batch.BatchId)));
+        var scheduledAt = Now.AddDays(25);
+        var current = (await storage.LoadBatchAsync(batch.BatchId, CancellationToken.None))!;
+        Assert.NotNull(await Runs(storage, new RecordingEngine(), secrets, scheduledAt).StartScheduledAsync(current, scheduledAt, CancellationToken.None));
+        Assert.Equal(scheduledAt + TimeSpan.FromDays(30) + BatchSecrets.KeyExpiryMargin, secrets.ExpiryOf(SecretNames.BatchKey(batch.BatchId)));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text;
 using MailImport.Core;
 using MailImport.Core.Batches;
+using MailImport.Core.Credentials;
 using MailImport.Core.Sources;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Storage;
@@ -24,7 +25,7 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyn
 
     private BatchStorage Storage => services.GetRequiredService<BatchStorage>();
 
-    private ISecretStore Secrets => services.GetRequiredService<ISecretStore>();
+    private BatchSecrets Secrets => services.GetRequiredService<BatchSecrets>();
 
     public async Task InitializeAsync()
     {
@@ -46,8 +47,7 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyn
         };
         await Storage.SaveBatchAsync(change?.Invoke(batch) ?? batch, CancellationToken.None);
         await Storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes("ivan Secret12\n"), isJson: false, CancellationToken.None);
-        await Secrets.SetAsync(SecretNames.SourcePassword(batchId, 1), new Secret("Secret12"), CancellationToken.None);
-        await Secrets.SetAsync(SecretNames.DestinationPassword(batchId, 1), new Secret("Secret12"), CancellationToken.None);
+        await Secrets.WriteAsync(batchId, [new CredentialEntry(1, "ivan", new Secret("Secret12"), "ivan", new Secret("Secret12"))], CancellationToken.None);
         return batchId;
     }
 
@@ -65,7 +65,7 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyn
     {
         try
         {
-            await Secrets.GetAsync(SecretNames.SourcePassword(batchId, 1), CancellationToken.None);
+            await Secrets.GetAsync(batchId, 1, LinePassword.Source, CancellationToken.None);
             return true;
         }
         catch (KeyNotFoundException)

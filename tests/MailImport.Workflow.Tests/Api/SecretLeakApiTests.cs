@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.Storage;
 using MailImport.Testing;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
@@ -12,9 +13,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace MailImport.Workflow.Tests.Api;
 
-/// <summary>A whole run through the HTTP API with canary passwords that hold quotes and spaces: no canary in any HTTP
-/// answer, log line (every level), orchestration state or custom status, report (JSON and CSV) or blob; and once the
-/// batch is closed its secrets are gone from the store.</summary>
+/// <summary>A whole run through the HTTP API with canary passwords that hold quotes and spaces: no canary, and not the
+/// batch's data key (base64 or hex), in any HTTP answer, log line (every level), orchestration state or custom status,
+/// report (JSON and CSV), blob or temporary file; and once the batch is closed its data key and every blob of its sealed
+/// passwords are gone.</summary>
 [Collection(HostileServers.Name)]
 public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLifetime
 {
@@ -35,6 +37,8 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
     [Fact]
     public async Task Import_CanariesWithQuotesAndSpaces_NowhereToBeSeen_AndClosedBatchHoldsNoSecret()
     {
+        // Temporary files' times have a coarse resolution on some file systems: a second's margin.
+        var started = DateTime.UtcNow.AddSeconds(-1);
         var good = servers.Source.AddUniqueUser("lk", SourceCanary);
         var renamed = servers.Source.AddUniqueUser("lr", SourceCanary);
         await MailCorpus.SeedAsync(servers.Source, good, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
@@ -56,9 +60,9 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
             { new ByteArrayContent(Encoding.UTF8.GetBytes(file)), "file", "list.txt" },
             { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 } })), "settings" },
         };
-        using var started = await CallAsync(HttpMethod.Post, "/api/imports", form);
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var batch = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!.BatchId;
+        using var upload = await CallAsync(HttpMethod.Post, "/api/imports", form);
+        Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
+        var batch = (await upload.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!.BatchId;
         await host.WaitForAsync(batch, CallAsync);
         (await CallAsync(HttpMethod.Get, $"/api/imports/{batch}/report")).Dispose();
         (await CallAsync(HttpMethod.Get, $"/api/imports/{batch}/report?format=csv")).Dispose();
@@ -81,25 +85,63 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
 
         var blobs = await BlobsOfAsync(batch);
         Assert.Contains(blobs, b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
+        Assert.Contains(blobs, b => b.Where.Contains(LineSecretsPrefix(batch), StringComparison.Ordinal));
+        var store = host.Services.GetRequiredService<ISecretStore>();
+        var dataKey = Convert.FromBase64String((await store.GetAsync(SecretNames.BatchKey(batch), CancellationToken.None)).Reveal());
         using var closed = await CallAsync(HttpMethod.Post, $"/api/imports/{batch}/close");
         Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
 
-        var places = answers.Concat(states).Concat(blobs).Concat(host.Logs.Lines.Select(l => (Where: "log", Text: l))).ToList();
+        var temporaryFiles = TemporaryFilesSince(started);
+        var places = answers.Concat(states).Concat(blobs).Concat(temporaryFiles).Concat(host.Logs.Lines.Select(l => (Where: "log", Text: l))).ToList();
         Assert.True(states.Count >= 6 && answers.Count >= 8 && host.Logs.Lines.Count > 50, $"{states.Count} states, {answers.Count} answers, {host.Logs.Lines.Count} log lines");
         Assert.Contains(host.Logs.Lines, l => l.Contains(" Trace ", StringComparison.Ordinal) || l.Contains(" Debug ", StringComparison.Ordinal));
-        var needles = new[] { "Canary", "pa ss", "\"\"y", Convert.ToBase64String(Encoding.UTF8.GetBytes(SourceCanary))[..12], Convert.ToBase64String(Encoding.UTF8.GetBytes(NewCanary))[..8] };
+        var needles = new[]
+        {
+            "Canary", "pa ss", "\"\"y", Convert.ToBase64String(Encoding.UTF8.GetBytes(SourceCanary))[..12], Convert.ToBase64String(Encoding.UTF8.GetBytes(NewCanary))[..8],
+            Convert.ToBase64String(dataKey), Convert.ToHexString(dataKey),
+        };
         var leaks = places.Where(p => needles.Any(n => p.Text.Contains(n, StringComparison.OrdinalIgnoreCase))).Select(p => p.Where).Distinct().ToList();
-        Assert.True(leaks.Count == 0, "canary found in: " + string.Join(", ", leaks));
+        Assert.True(leaks.Count == 0, "canary or data key found in: " + string.Join(", ", leaks));
 
-        // Closed: no secret of the batch is left, by name or as a blob.
-        var secrets = host.Services.GetRequiredService<ISecretStore>();
+        // Closed: the data key is gone, so is every blob of sealed passwords, and no password of the batch can be read.
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.GetAsync(SecretNames.BatchKey(batch), CancellationToken.None));
+        var batchSecrets = host.Services.GetRequiredService<BatchSecrets>();
         foreach (var line in Enumerable.Range(1, 4))
         {
-            await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(SecretNames.SourcePassword(batch, line), CancellationToken.None));
-            await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(SecretNames.DestinationPassword(batch, line), CancellationToken.None));
+            await Assert.ThrowsAsync<KeyNotFoundException>(() => batchSecrets.GetAsync(batch, line, LinePassword.Source, CancellationToken.None));
+            await Assert.ThrowsAsync<KeyNotFoundException>(() => batchSecrets.GetAsync(batch, line, LinePassword.Destination, CancellationToken.None));
         }
 
-        Assert.DoesNotContain(await BlobsOfAsync(batch), b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
+        var left = await BlobsOfAsync(batch);
+        Assert.DoesNotContain(left, b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
+        Assert.DoesNotContain(left, b => b.Where.Contains(LineSecretsPrefix(batch), StringComparison.Ordinal));
+    }
+
+    private static string LineSecretsPrefix(string batch) => $"{BatchStorage.BatchesContainer}/{batch}/secrets/";
+
+    /// <summary>The files in the temporary directory (where Path.GetTempFileName and ASP.NET Core's request buffering
+    /// write, https://learn.microsoft.com/aspnet/core/mvc/models/file-uploads) changed since
+    /// <paramref name="since"/>: the host must have left nothing of the upload there. The servers' own directories
+    /// (MAILIMPORT_RUN_DIR) are subdirectories and are not read.</summary>
+    private static List<(string Where, string Text)> TemporaryFilesSince(DateTime since)
+    {
+        var found = new List<(string Where, string Text)>();
+        foreach (var file in new DirectoryInfo(Path.GetTempPath()).EnumerateFiles())
+        {
+            try
+            {
+                if (file.LastWriteTimeUtc >= since && file.Length < 16 * 1024 * 1024)
+                {
+                    found.Add(($"temporary file {file.FullName}", File.ReadAllText(file.FullName)));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or another user's.
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Every blob whose name holds the batch id, in every container, with its metadata.</summary>

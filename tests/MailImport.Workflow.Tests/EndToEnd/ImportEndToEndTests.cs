@@ -68,9 +68,10 @@ public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsync
             new[] { $"{batchId}-r1", $"{batchId}-r2" }.SelectMany(r => new[] { r, $"{r}-1", $"{r}-2" }));
 
         var deleted = await host.Services.GetRequiredService<MailImport.Workflow.Activities.BatchSteps>().CloseAsync(batchId, CancellationToken.None);
-        Assert.Equal(4, deleted);
+        // The data key and the sealed passwords of the two lines.
+        Assert.Equal(3, deleted);
         await Assert.ThrowsAsync<KeyNotFoundException>(() =>
-            host.Services.GetRequiredService<ISecretStore>().GetAsync(SecretNames.SourcePassword(batchId, 1), CancellationToken.None));
+            host.Services.GetRequiredService<BatchSecrets>().GetAsync(batchId, 1, LinePassword.Source, CancellationToken.None));
     }
 
     /// <summary>Each activity's outcome line is written under the scope naming its batch, run and line, and so are the

@@ -46,7 +46,6 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         var host = await StartHostAsync(yandex, serviceApplication);
         try
         {
-            var secrets = host.Services.GetRequiredService<ISecretStore>();
             var storage = host.Services.GetRequiredService<BatchStorage>();
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
@@ -79,7 +78,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
 
             Assert.True(yandex.HasPassword(kept.Login, new Secret("AdminSet9pw")));
             Assert.True(yandex.HasPassword(good.Login, good.Password));
-            Assert.Equal(serviceApplication ? 1 : 3, await CountSecretsAsync(secrets, batchId, "-dst"));
+            Assert.Equal(serviceApplication ? 1 : 3, await CountPasswordsAsync(host.Services.GetRequiredService<BatchSecrets>(), batchId, LinePassword.Destination));
 
             // The admin fixes the source account's password to what the file says, and re-runs the failed mailboxes.
             var fixedAtSource = servers.Source.AddUser(wrong.Login, Canary + "3");
@@ -160,7 +159,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             Assert.Equal([kept.Login], yandex.Users.Select(u => u.Nickname));
 
             // A token without the directory's read scope stops the run before any mailbox, and says which scope.
-            await host.Services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret("y0_domains-only"), CancellationToken.None);
+            await host.Services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret("y0_domains-only"), expiresOn: null, CancellationToken.None);
             yandex.WithAdminToken("y0_domains-only", "directory:read_domains");
             await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-d3", RunMode.DryRun, RetryFirstDelaySeconds: 0.1));
             report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
@@ -232,7 +231,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         try
         {
             var secrets = host.Services.GetRequiredService<ISecretStore>();
-            await secrets.SetAsync("yandex360-oauth-token", new Secret("y0_read-only"), CancellationToken.None);
+            await secrets.SetAsync("yandex360-oauth-token", new Secret("y0_read-only"), expiresOn: null, CancellationToken.None);
             var storage = host.Services.GetRequiredService<BatchStorage>();
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
@@ -245,7 +244,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             Assert.All(report.Mailboxes, m => Assert.Contains("directory:write_users", m.Message, StringComparison.Ordinal));
             Assert.Empty(yandex.Users);
 
-            await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
+            await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), expiresOn: null, CancellationToken.None);
             await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r2", RunMode.RetryFailed, RetryFirstDelaySeconds: 0.1));
 
             report = (await storage.LoadReportAsync(batchId, CancellationToken.None))!;
@@ -297,8 +296,8 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         var host = new EmbeddedWorkflowHost(Settings(yandex, serviceApplication));
         await host.StartAsync();
         var secrets = host.Services.GetRequiredService<ISecretStore>();
-        await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), CancellationToken.None);
-        await secrets.SetAsync("yandex360-service-app-secret", new Secret(ClientSecret), CancellationToken.None);
+        await secrets.SetAsync("yandex360-oauth-token", new Secret(yandex.Token), expiresOn: null, CancellationToken.None);
+        await secrets.SetAsync("yandex360-service-app-secret", new Secret(ClientSecret), expiresOn: null, CancellationToken.None);
         return host;
     }
 
@@ -324,14 +323,14 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         return settings;
     }
 
-    private static async Task<int> CountSecretsAsync(ISecretStore secrets, string batchId, string suffix)
+    private static async Task<int> CountPasswordsAsync(BatchSecrets secrets, string batchId, LinePassword which)
     {
         var count = 0;
         for (var line = 1; line <= 4; line++)
         {
             try
             {
-                await secrets.GetAsync($"{SecretNames.OfBatch(batchId)}{line}{suffix}", CancellationToken.None);
+                await secrets.GetAsync(batchId, line, which, CancellationToken.None);
                 count++;
             }
             catch (KeyNotFoundException)
