@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using Azure.Storage.Blobs;
@@ -10,6 +11,7 @@ using MailImport.Mail.Sync;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Api;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -38,11 +40,15 @@ public static class WorkflowServices
         services.AddValidatedOptions<SourceAccessOptions>(SourceAccessOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
+        // One credential for every Azure client: the managed identity in Azure. A host that must reach a vault some
+        // other way (a test's local Key Vault) registers its credential and client options before this.
+        services.TryAddSingleton<TokenCredential>(sp => Credential(sp.GetRequiredService<IOptions<PlatformOptions>>().Value));
+        services.TryAddSingleton(new SecretClientOptions());
         services.AddSingleton(sp =>
         {
             var platform = sp.GetRequiredService<IOptions<PlatformOptions>>().Value;
             return platform.BlobServiceUri is { } uri
-                ? new BlobServiceClient(uri, Credential(platform))
+                ? new BlobServiceClient(uri, sp.GetRequiredService<TokenCredential>())
                 : new BlobServiceClient(platform.StorageConnectionString);
         });
         services.AddSingleton<BatchStorage>();
@@ -51,7 +57,7 @@ public static class WorkflowServices
             var platform = sp.GetRequiredService<IOptions<PlatformOptions>>().Value;
             var clock = sp.GetRequiredService<TimeProvider>();
             return platform.KeyVaultUri is { } vault
-                ? new KeyVaultSecretStore(new SecretClient(vault, Credential(platform)), clock)
+                ? new KeyVaultSecretStore(new SecretClient(vault, sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<SecretClientOptions>()), clock)
                 : new EncryptedBlobSecretStore(sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(SecretsContainer), LocalKey(platform), clock);
         });
         // One per process: it keeps the batches' unwrapped data keys for a few minutes.

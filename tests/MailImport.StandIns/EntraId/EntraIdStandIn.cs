@@ -74,7 +74,7 @@ public sealed class EntraIdStandIn : IAsyncDisposable
         TenantId = tenantId ?? Guid.NewGuid().ToString();
         ApiClientId = apiClientId ?? Guid.NewGuid().ToString();
         KeyId = Base64Url(SHA256.HashData(signingKey.ExportSubjectPublicKeyInfo()))[..27];
-        certificate = SelfSignedCertificate();
+        certificate = LoopbackCertificate.Create();
         CertificateSha256 = certificate.GetCertHashString(HashAlgorithmName.SHA256);
     }
 
@@ -283,17 +283,5 @@ public sealed class EntraIdStandIn : IAsyncDisposable
         }, Json, statusCode: (int)status);
 
     /// <summary>The https listener's certificate: self-signed for 127.0.0.1, a day long.</summary>
-    private static X509Certificate2 SelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-    }
-
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -15,8 +15,9 @@ using Microsoft.Extensions.Logging;
 namespace MailImport.Workflow.Tests.EndToEnd;
 
 /// <summary>The workflow's real orchestrations and activities on the embedded engine in memory, with the services
-/// both hosts register, configured by <paramref name="settings"/>; every log line is captured at Trace.</summary>
-public sealed class EmbeddedWorkflowHost(Dictionary<string, string?> settings)
+/// both hosts register, configured by <paramref name="settings"/> (and <paramref name="before"/>, services registered
+/// ahead of the workflow's); every log line is captured at Trace.</summary>
+public sealed class EmbeddedWorkflowHost(Dictionary<string, string?> settings, Action<IServiceCollection>? before = null)
 {
     private TaskHubWorker? worker;
     private TaskHubClient? client;
@@ -29,9 +30,11 @@ public sealed class EmbeddedWorkflowHost(Dictionary<string, string?> settings)
 
     /// <summary>The services both hosts register, configured by <paramref name="settings"/>, every log line captured
     /// at Trace, the storage containers created: for tests that call the activity classes themselves.</summary>
-    public static async Task<ServiceProvider> BuildServicesAsync(Dictionary<string, string?> settings)
+    public static async Task<ServiceProvider> BuildServicesAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? before = null)
     {
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection();
+        before?.Invoke(collection);
+        var services = collection
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
             .AddSingleton<CapturingLoggerProvider>()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).Services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<CapturingLoggerProvider>()))
@@ -44,7 +47,7 @@ public sealed class EmbeddedWorkflowHost(Dictionary<string, string?> settings)
     /// <summary>Builds the services and starts the worker.</summary>
     public async Task StartAsync()
     {
-        Services = await BuildServicesAsync(settings);
+        Services = await BuildServicesAsync(settings, before);
 
         var loggers = Services.GetRequiredService<ILoggerFactory>();
         var engine = new InMemoryOrchestrationService(loggers);
