@@ -9,10 +9,10 @@ namespace MailImport.Functions;
 /// (WorkflowRegistration.AddMailImportActivities).</summary>
 public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps batch, MailboxSteps mailbox)
 {
-    /// <summary>Parses the uploaded file, stores the passwords as secrets, writes the manifest, deletes the file.</summary>
+    /// <summary>Parses the run's uploaded file, seals the passwords, writes the manifest, deletes the file.</summary>
     [Function(WorkflowNames.IngestCredentials)]
-    public Task<IngestResult> IngestCredentials([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
-        ingestion.RunAsync(batchId, cancellationToken);
+    public Task<IngestResult> IngestCredentials([ActivityTrigger] IngestInput input, CancellationToken cancellationToken) =>
+        ingestion.RunAsync(input, cancellationToken);
 
     /// <summary>Which mailboxes this run takes.</summary>
     [Function(WorkflowNames.PlanRun)]

@@ -28,7 +28,7 @@ public static class WorkflowRegistration
     {
         ArgumentNullException.ThrowIfNull(registry);
 
-        registry.Activity<CredentialIngestion, string, IngestResult>(WorkflowNames.IngestCredentials, (a, batchId, ct) => a.RunAsync(batchId, ct));
+        registry.Activity<CredentialIngestion, IngestInput, IngestResult>(WorkflowNames.IngestCredentials, (a, input, ct) => a.RunAsync(input, ct));
         registry.Activity<BatchSteps, BatchRunInput, RunPlan>(WorkflowNames.PlanRun, (a, input, ct) => a.PlanAsync(input, ct));
         registry.Activity<BatchSteps, string, StepResult>(WorkflowNames.CheckDomain, (a, domain, ct) => a.CheckDomainAsync(domain, ct));
         registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));

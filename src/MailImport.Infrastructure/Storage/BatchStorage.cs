@@ -44,19 +44,21 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         await Batches.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
     }
 
-    /// <summary>Stores the raw credential upload; <paramref name="isJson"/> says which grammar it follows.</summary>
-    public Task UploadCredentialsAsync(string batchId, byte[] content, bool isJson, CancellationToken cancellationToken) =>
-        Uploads.GetBlobClient(RawName(batchId)).UploadAsync(new BinaryData(content), new BlobUploadOptions
+    /// <summary>Stores the raw credential upload of one run (a batch's first file, or a re-run's corrected one), under a
+    /// name of its own, so no upload replaces another that was not read yet; <paramref name="isJson"/> says which
+    /// grammar it follows.</summary>
+    public Task UploadCredentialsAsync(string batchId, string runId, byte[] content, bool isJson, CancellationToken cancellationToken) =>
+        Uploads.GetBlobClient(RawName(batchId, runId)).UploadAsync(new BinaryData(content), new BlobUploadOptions
         {
             Metadata = new Dictionary<string, string> { ["format"] = isJson ? "json" : "text" },
         }, cancellationToken);
 
-    /// <summary>The raw upload and whether it is JSON, or null once it has been ingested and deleted.</summary>
-    public async Task<(byte[] Content, bool IsJson)?> ReadCredentialsAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>A run's raw upload and whether it is JSON, or null when it had none or it has been ingested and deleted.</summary>
+    public async Task<(byte[] Content, bool IsJson)?> ReadCredentialsAsync(string batchId, string runId, CancellationToken cancellationToken)
     {
         try
         {
-            var download = await Uploads.GetBlobClient(RawName(batchId)).DownloadContentAsync(cancellationToken);
+            var download = await Uploads.GetBlobClient(RawName(batchId, runId)).DownloadContentAsync(cancellationToken);
             return (download.Value.Content.ToArray(), download.Value.Details.Metadata.TryGetValue("format", out var f) && f == "json");
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -65,9 +67,29 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>Deletes the raw upload: after ingestion (or a close) no blob holds a password.</summary>
-    public Task DeleteCredentialsAsync(string batchId, CancellationToken cancellationToken) =>
-        Uploads.DeleteBlobIfExistsAsync(RawName(batchId), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+    /// <summary>Deletes a run's raw upload once it is ingested.</summary>
+    public Task DeleteCredentialsAsync(string batchId, string runId, CancellationToken cancellationToken) =>
+        Uploads.DeleteBlobIfExistsAsync(RawName(batchId, runId), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+
+    /// <summary>Deletes every raw upload of the batch, of any run: after a close no blob holds a password.</summary>
+    public async Task DeleteAllCredentialsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        await foreach (var blob in Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{batchId}/", cancellationToken))
+        {
+            await Uploads.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>Whether any raw upload of the batch is still stored.</summary>
+    public async Task<bool> HasCredentialsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        await foreach (var _ in Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{batchId}/", cancellationToken))
+        {
+            return true;
+        }
+
+        return false;
+    }
 
     /// <summary>Saves the batch record whole: for a new batch (and tests); a change to an existing one goes through
     /// <see cref="UpdateBatchAsync"/>.</summary>
@@ -289,7 +311,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     /// (https://learn.microsoft.com/azure/storage/blobs/scalability-targets), a Function instance's connections do not.</summary>
     public const int ParallelRequests = 16;
 
-    private static string RawName(string batchId) => $"{batchId}/credentials";
+    private static string RawName(string batchId, string runId) => $"{batchId}/{runId}/credentials";
 
     private static string AuditName(string batchId, int part) => part == 1 ? $"{batchId}/audit.jsonl" : $"{batchId}/audit.{part}.jsonl";
 

@@ -221,7 +221,7 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDest
 
     private async Task<int> DeleteSecretsAsync(string batchId, CancellationToken cancellationToken)
     {
-        await storage.DeleteCredentialsAsync(batchId, cancellationToken);
+        await storage.DeleteAllCredentialsAsync(batchId, cancellationToken);
         var deleted = await secrets.DeleteAllAsync(batchId, cancellationToken);
         var finished = clock.GetUtcNow();
         await storage.UpdateBatchAsync(batchId, batch => batch is { Closed: true, SecretsDeletedAt: null } ? batch with { SecretsDeletedAt = finished } : null, cancellationToken);

@@ -9,6 +9,12 @@ using Microsoft.Extensions.Logging;
 
 namespace MailImport.Workflow.Activities;
 
+/// <summary>The input of credential ingestion: the run whose upload (the batch's first file, or a re-run's corrected
+/// one) is read; a run without one goes on with the manifest as it is.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+public sealed record IngestInput(string BatchId, string RunId);
+
 /// <summary>The first activity of a batch: parses the raw upload, seals every password with the batch's data key
 /// (<see cref="BatchSecrets"/>), writes the sanitised manifest, and deletes the raw file.</summary>
 /// <remarks>
@@ -25,10 +31,11 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
     public const int LinesBetweenLooks = 200;
 
     /// <summary>Ingests one batch's upload.</summary>
-    public async Task<IngestResult> RunAsync(string batchId, CancellationToken cancellationToken = default)
+    public async Task<IngestResult> RunAsync(IngestInput input, CancellationToken cancellationToken = default)
     {
-        using var scope = logger.BeginBatchScope(batchId);
-        var result = await IngestAsync(batchId, cancellationToken);
+        ArgumentNullException.ThrowIfNull(input);
+        using var scope = logger.BeginBatchScope(input.BatchId);
+        var result = await IngestAsync(input.BatchId, input.RunId, cancellationToken);
         if (result.FileProblem is { } problem)
         {
             logger.StepFailed(WorkflowNames.IngestCredentials, problem.Code);
@@ -41,14 +48,14 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
         return result;
     }
 
-    private async Task<IngestResult> IngestAsync(string batchId, CancellationToken cancellationToken)
+    private async Task<IngestResult> IngestAsync(string batchId, string runId, CancellationToken cancellationToken)
     {
         if (await ClosedAsync(batchId, cancellationToken) is { } closedBefore)
         {
             return closedBefore;
         }
 
-        var raw = await storage.ReadCredentialsAsync(batchId, cancellationToken);
+        var raw = await storage.ReadCredentialsAsync(batchId, runId, cancellationToken);
         if (raw is null)
         {
             var done = await storage.LoadManifestAsync(batchId, cancellationToken);
@@ -61,7 +68,7 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
         if (parsed.FileProblem is { } fileProblem)
         {
             await storage.SaveManifestAsync(batchId, await storage.LoadManifestAsync(batchId, cancellationToken) ?? new Manifest([], []), cancellationToken);
-            await storage.DeleteCredentialsAsync(batchId, cancellationToken);
+            await storage.DeleteCredentialsAsync(batchId, runId, cancellationToken);
             return new IngestResult(0, 0, MailFailure.Permanent(fileProblem.Code, fileProblem.Message));
         }
 
@@ -78,7 +85,7 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
         }
 
         await storage.SaveManifestAsync(batchId, manifest, cancellationToken);
-        await storage.DeleteCredentialsAsync(batchId, cancellationToken);
+        await storage.DeleteCredentialsAsync(batchId, runId, cancellationToken);
         return new IngestResult(manifest.Entries.Count, manifest.Invalid.Count);
     }
 
@@ -90,7 +97,7 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
             return null;
         }
 
-        await storage.DeleteCredentialsAsync(batchId, cancellationToken);
+        await storage.DeleteAllCredentialsAsync(batchId, cancellationToken);
         await secrets.DeleteAllAsync(batchId, cancellationToken);
         return new IngestResult(0, 0, MailFailure.Permanent(ErrorCode.BatchClosed, "The batch was closed while its credential file was read; its passwords were deleted."));
     }

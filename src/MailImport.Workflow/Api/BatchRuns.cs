@@ -33,7 +33,7 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
         var batchId = Guid.NewGuid().ToString("N");
         var run = new BatchRunRecord($"{batchId}-r1", import.Options.DryRun ? RunMode.DryRun : RunMode.Full, clock.GetUtcNow());
         await storage.SaveBatchAsync(new BatchDefinition(batchId, import.Domain, import.Source, import.Options, clock.GetUtcNow()) { Runs = [run] }, cancellationToken);
-        await storage.UploadCredentialsAsync(batchId, import.Credentials.Bytes, import.Credentials.IsJson, cancellationToken);
+        await storage.UploadCredentialsAsync(batchId, run.RunId, import.Credentials.Bytes, import.Credentials.IsJson, cancellationToken);
         await ScheduleAsync(batchId, run, cancellationToken);
         var parsed = import.Credentials.Parsed;
         return new StartedRun(batchId, run.RunId, parsed.Entries.Count, parsed.Problems.Select(p => p.LineNumber).Distinct().Count());
@@ -59,7 +59,7 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
         if (correction is not null)
         {
             // The run's first activity folds it into the manifest: lines it fixes keep their mailbox's number.
-            await storage.UploadCredentialsAsync(batch.BatchId, correction.Bytes, correction.IsJson, cancellationToken);
+            await storage.UploadCredentialsAsync(batch.BatchId, run.RunId, correction.Bytes, correction.IsJson, cancellationToken);
         }
 
         // The counts the run will see: the manifest as the corrected file leaves it (the merge has no side effects).

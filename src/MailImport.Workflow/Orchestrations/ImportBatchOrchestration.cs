@@ -30,7 +30,7 @@ public static class ImportBatchOrchestration
         var log = context.CreateReplaySafeLogger(nameof(ImportBatchOrchestration));
         var started = context.CurrentUtcDateTime;
 
-        var (ingest, ingestFailure) = await Retrying.CallAsync<IngestResult>(context, WorkflowNames.IngestCredentials, input.BatchId, input.RetryFirstDelaySeconds);
+        var (ingest, ingestFailure) = await Retrying.CallAsync<IngestResult>(context, WorkflowNames.IngestCredentials, new IngestInput(input.BatchId, input.RunId), input.RetryFirstDelaySeconds);
         var fileProblem = ingestFailure ?? ingest!.FileProblem;
         if (fileProblem is not null)
         {

@@ -33,9 +33,9 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
         await storage.SaveBatchAsync(new BatchDefinition(batchId, WorkflowSettings.Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
         // The most lines a file may have: ingestion writes them a few at a time, and must still be under way at the close.
         var file = string.Join('\n', Enumerable.Range(1, 20_000).Select(i => $"user{i:00000}@old.example Secret{i:00000}"));
-        await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
 
-        var ingestion = Task.Run(() => services.GetRequiredService<CredentialIngestion>().RunAsync(batchId));
+        var ingestion = Task.Run(() => services.GetRequiredService<CredentialIngestion>().RunAsync(new IngestInput(batchId, $"{batchId}-r1")));
         // Close once ingestion is well under way: a few hundred lines sealed, most still to come.
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (await CountSecretsAsync(batchId) < 300)
@@ -51,7 +51,7 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
         Assert.True(deleted >= 300, $"close deleted {deleted}");
         Assert.Equal(ErrorCode.BatchClosed, result.FileProblem?.Code);
         Assert.Equal(0, await CountSecretsAsync(batchId));
-        Assert.Null(await storage.ReadCredentialsAsync(batchId, CancellationToken.None));
+        Assert.False(await storage.HasCredentialsAsync(batchId, CancellationToken.None));
         Assert.True((await storage.LoadBatchAsync(batchId, CancellationToken.None))!.Closed);
     }
 
@@ -61,13 +61,13 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
         var storage = services.GetRequiredService<BatchStorage>();
         var batchId = Guid.NewGuid().ToString("N");
         await storage.SaveBatchAsync(new BatchDefinition(batchId, WorkflowSettings.Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow) { Closed = true }, CancellationToken.None);
-        await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes("ivan Secret12\n"), isJson: false, CancellationToken.None);
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes("ivan Secret12\n"), isJson: false, CancellationToken.None);
 
-        var result = await services.GetRequiredService<CredentialIngestion>().RunAsync(batchId);
+        var result = await services.GetRequiredService<CredentialIngestion>().RunAsync(new IngestInput(batchId, $"{batchId}-r1"));
 
         Assert.Equal(ErrorCode.BatchClosed, result.FileProblem?.Code);
         Assert.Equal(0, await CountSecretsAsync(batchId));
-        Assert.Null(await storage.ReadCredentialsAsync(batchId, CancellationToken.None));
+        Assert.False(await storage.HasCredentialsAsync(batchId, CancellationToken.None));
     }
 
     /// <summary>The batch's data key in the local secret store and the blobs of its sealed passwords.</summary>

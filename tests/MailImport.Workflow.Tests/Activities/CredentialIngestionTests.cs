@@ -37,9 +37,9 @@ public sealed class CredentialIngestionTests(WorkflowServersFixture servers) : I
         var batchId = Guid.NewGuid().ToString("N");
         await storage.SaveBatchAsync(new BatchDefinition(batchId, WorkflowSettings.Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
         var file = string.Join('\n', Enumerable.Range(1, 2000).Select(i => i % 2 == 0 ? $"user{i:0000} Pass{i:0000} new{i:0000} New{i:0000}!" : $"user{i:0000} Pass{i:0000}"));
-        await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
 
-        var result = await new CredentialIngestion(storage, secrets, services.GetRequiredService<ILogger<CredentialIngestion>>()).RunAsync(batchId);
+        var result = await new CredentialIngestion(storage, secrets, services.GetRequiredService<ILogger<CredentialIngestion>>()).RunAsync(new IngestInput(batchId, $"{batchId}-r1"));
 
         Assert.Null(result.FileProblem);
         Assert.Equal(2000, result.Entries);

@@ -59,7 +59,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
         string Username(int line) => line % 4 == 0 ? $"staff{line / 4:0000}" : $"new{line:0000}";
         var file = string.Join('\n', Enumerable.Range(1, lines).Select(l => $"{Username(l)}@old.example Secret{l:0000}"));
         var batchId = await CreateBatchAsync(file);
-        Assert.Equal(lines, (await services.GetRequiredService<CredentialIngestion>().RunAsync(batchId)).Entries);
+        Assert.Equal(lines, (await services.GetRequiredService<CredentialIngestion>().RunAsync(new IngestInput(batchId, $"{batchId}-r1"))).Entries);
 
         var dryRun = await PrepareRunAsync(batchId, $"{batchId}-dry", RunMode.DryRun);
         var notes = await ForEachAsync(dryRun, input => services.GetRequiredService<MailboxSteps>().CheckUsernameAsync(input));
@@ -94,7 +94,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
     public async Task ServerErrorAfterTheCreateWentThrough_TheRetryFindsItAndCreatesNobodyTwice()
     {
         var batchId = await CreateBatchAsync("olga@old.example Secret123\n");
-        await services.GetRequiredService<CredentialIngestion>().RunAsync(batchId);
+        await services.GetRequiredService<CredentialIngestion>().RunAsync(new IngestInput(batchId, $"{batchId}-r1"));
         var run = await PrepareRunAsync(batchId, $"{batchId}-r1", RunMode.Full);
         var steps = services.GetRequiredService<MailboxSteps>();
         yandex.FailCreatesOf("olga", 1, HttpStatusCode.InternalServerError, afterHandling: true);
@@ -114,7 +114,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
     public async Task TokenWithoutAccess_ReadDirectoryFailsTheRunWithTheScopeToGrant()
     {
         var batchId = await CreateBatchAsync("olga@old.example Secret123\n");
-        await services.GetRequiredService<CredentialIngestion>().RunAsync(batchId);
+        await services.GetRequiredService<CredentialIngestion>().RunAsync(new IngestInput(batchId, $"{batchId}-r1"));
         await services.GetRequiredService<ISecretStore>().SetAsync("yandex360-oauth-token", new Secret("y0_revoked"), expiresOn: null, CancellationToken.None);
 
         var result = await services.GetRequiredService<BatchSteps>().ReadDirectoryAsync(new DirectoryReadInput(batchId, $"{batchId}-r1", Domain));
@@ -129,7 +129,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
         var storage = services.GetRequiredService<BatchStorage>();
         var batchId = Guid.NewGuid().ToString("N");
         await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
-        await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
         return batchId;
     }
 

@@ -71,7 +71,7 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
         var batch = await storage.LoadBatchAsync(started.BatchId, CancellationToken.None);
         Assert.Equal(new BatchRunRecord(started.RunId, mode, Now), Assert.Single(batch!.Runs));
         Assert.Equal(("example.org", Now), (batch.Domain, batch.CreatedAt));
-        Assert.Equal(upload.Bytes, (await storage.ReadCredentialsAsync(started.BatchId, CancellationToken.None))!.Value.Content);
+        Assert.Equal(upload.Bytes, (await storage.ReadCredentialsAsync(started.BatchId, started.RunId, CancellationToken.None))!.Value.Content);
         var (orchestration, input) = Assert.Single(engine.Started);
         Assert.Equal(WorkflowNames.ImportBatch, orchestration);
         Assert.Equal(new BatchRunInput(started.BatchId, started.RunId, mode, 3, 7), input);
@@ -125,7 +125,25 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
 
         // ivan kept, maria added, bad_name refused by the rules: the answer counts what the run's first activity will see.
         Assert.Equal((2, 1), (start.Run!.Mailboxes, start.Run.InvalidLines));
-        Assert.Equal(correction.Bytes, (await storage.ReadCredentialsAsync(batch.BatchId, CancellationToken.None))!.Value.Content);
+        Assert.Equal(correction.Bytes, (await storage.ReadCredentialsAsync(batch.BatchId, start.Run.RunId, CancellationToken.None))!.Value.Content);
+    }
+
+    [Fact]
+    public async Task StartNext_WithCorrection_KeepsItApartFromAnEarlierRunsUpload()
+    {
+        // A first upload that was not read yet is not replaced by the next run's corrected file: each has its run's name.
+        var storage = await StorageAsync();
+        var batch = await BatchAsync(storage);
+        var first = Upload("ivan Secret12\n");
+        await storage.UploadCredentialsAsync(batch.BatchId, batch.Runs[^1].RunId, first.Bytes, first.IsJson, CancellationToken.None);
+        var correction = Upload("maria Other#99\n");
+
+        var start = await Runs(storage, new RecordingEngine()).StartNextAsync(batch, RunMode.RetryFailed, correction, CancellationToken.None);
+
+        Assert.Equal(first.Bytes, (await storage.ReadCredentialsAsync(batch.BatchId, batch.Runs[^1].RunId, CancellationToken.None))!.Value.Content);
+        Assert.Equal(correction.Bytes, (await storage.ReadCredentialsAsync(batch.BatchId, start.Run!.RunId, CancellationToken.None))!.Value.Content);
+        await storage.DeleteAllCredentialsAsync(batch.BatchId, CancellationToken.None);
+        Assert.False(await storage.HasCredentialsAsync(batch.BatchId, CancellationToken.None));
     }
 
     [Fact]
@@ -140,7 +158,7 @@ public sealed class BatchRunsTests(WorkflowServersFixture servers)
         Assert.Equal(RunStart.Refused(RunRefusal.RunGoing), start);
         Assert.Empty(engine.Started);
         Assert.Single((await storage.LoadBatchAsync(batch.BatchId, CancellationToken.None))!.Runs);
-        Assert.Null(await storage.ReadCredentialsAsync(batch.BatchId, CancellationToken.None));
+        Assert.False(await storage.HasCredentialsAsync(batch.BatchId, CancellationToken.None));
     }
 
     [Fact]

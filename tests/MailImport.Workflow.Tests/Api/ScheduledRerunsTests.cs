@@ -46,7 +46,7 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyn
             Runs = [new BatchRunRecord($"{batchId}-r1", RunMode.Full, LastRun)],
         };
         await Storage.SaveBatchAsync(change?.Invoke(batch) ?? batch, CancellationToken.None);
-        await Storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes("ivan Secret12\n"), isJson: false, CancellationToken.None);
+        await Storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes("ivan Secret12\n"), isJson: false, CancellationToken.None);
         await Secrets.WriteAsync(batchId, [new CredentialEntry(1, "ivan", new Secret("Secret12"), "ivan", new Secret("Secret12"))], CancellationToken.None);
         return batchId;
     }
@@ -70,7 +70,7 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyn
         }
         catch (KeyNotFoundException)
         {
-            return await Storage.ReadCredentialsAsync(batchId, CancellationToken.None) is not null;
+            return await Storage.HasCredentialsAsync(batchId, CancellationToken.None);
         }
     }
 

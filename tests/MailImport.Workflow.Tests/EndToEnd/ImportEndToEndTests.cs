@@ -36,7 +36,7 @@ public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsync
         var batchId = Guid.NewGuid().ToString("N");
         await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
         var file = $"{good.Login} {Canary}1\n{wrong.Login} {Canary}3\nbad_name \"{Canary} 4\"\n";
-        await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
 
         await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
 
@@ -47,7 +47,7 @@ public sealed class ImportEndToEndTests(WorkflowServersFixture servers) : IAsync
         Assert.Equal(14, report.Mailboxes[0].Counters.MessagesTotal);
         Assert.Equal((MailboxStatus.Failed, ErrorCode.SourceAuthFailed), (report.Mailboxes[1].Status, report.Mailboxes[1].Code));
         Assert.Equal((MailboxStatus.Invalid, ErrorCode.UsernameInvalidCharacter), (report.Mailboxes[2].Status, report.Mailboxes[2].Code));
-        Assert.Null(await storage.ReadCredentialsAsync(batchId, CancellationToken.None));
+        Assert.False(await storage.HasCredentialsAsync(batchId, CancellationToken.None));
         var goodAtDestination = new Mail.Connections.MailAccount($"{good.Login}@{Domain}", good.Password);
         MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, good), await MailCorpus.SnapshotAsync(servers.Destination, goodAtDestination));
         AssertActivityLines(batchId, $"{batchId}-r1");

@@ -66,7 +66,7 @@ public sealed class KeyVaultEndToEndTests(WorkflowServersFixture servers)
         var storage = host.Services.GetRequiredService<BatchStorage>();
         var batchId = Guid.NewGuid().ToString("N");
         await storage.SaveBatchAsync(new BatchDefinition(batchId, WorkflowSettings.Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
-        await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes($"{accounts[0].Login} {Canary}1\n{accounts[1].Login} {Canary}2\n"), isJson: false, CancellationToken.None);
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes($"{accounts[0].Login} {Canary}1\n{accounts[1].Login} {Canary}2\n"), isJson: false, CancellationToken.None);
         var before = DateTimeOffset.UtcNow;
 
         await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));

@@ -50,7 +50,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
             var file = $"{good.Login} {Canary}1\n{wrong.Login} {Canary}3\nbad_name \"{Canary} 4\"\n{kept.Login} {Canary}5\n";
-            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
 
             await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
 
@@ -131,7 +131,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             var storage = host.Services.GetRequiredService<BatchStorage>();
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions { DryRun = true }, DateTimeOffset.UtcNow), CancellationToken.None);
-            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes($"{fresh.Login} {Canary}1\n{kept.Login} {Canary}2\n"), isJson: false, CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, $"{batchId}-d0", Encoding.UTF8.GetBytes($"{fresh.Login} {Canary}1\n{kept.Login} {Canary}2\n"), isJson: false, CancellationToken.None);
 
             // The domain is connected but not confirmed yet: nothing can be created in it.
             yandex.WithDomain(Domain, verified: false);
@@ -192,7 +192,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
             var file = string.Join('\n', users.Select((u, i) => $"{u.Login} {Canary}{i + 1}"));
-            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes(file), isJson: false, CancellationToken.None);
 
             await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
 
@@ -235,7 +235,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             var storage = host.Services.GetRequiredService<BatchStorage>();
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
-            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes(string.Join('\n', users.Select((u, i) => $"{u.Login} {Canary}{i + 1}"))), isJson: false, CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes(string.Join('\n', users.Select((u, i) => $"{u.Login} {Canary}{i + 1}"))), isJson: false, CancellationToken.None);
 
             await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
 
@@ -272,7 +272,7 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
             var storage = host.Services.GetRequiredService<BatchStorage>();
             var batchId = Guid.NewGuid().ToString("N");
             await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
-            await storage.UploadCredentialsAsync(batchId, Encoding.UTF8.GetBytes($"{user.Login} {Canary}1"), isJson: false, CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes($"{user.Login} {Canary}1"), isJson: false, CancellationToken.None);
 
             await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
 

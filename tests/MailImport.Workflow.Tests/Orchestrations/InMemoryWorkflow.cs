@@ -50,7 +50,7 @@ public sealed class ScriptedSteps
 
     public void Register(DurableTaskRegistry registry)
     {
-        Add<string, IngestResult>(registry, WorkflowNames.IngestCredentials, _ => new IngestResult(Mailboxes.Count, InvalidLines));
+        Add<IngestInput, IngestResult>(registry, WorkflowNames.IngestCredentials, _ => new IngestResult(Mailboxes.Count, InvalidLines));
         Add<BatchRunInput, RunPlan>(registry, WorkflowNames.PlanRun, _ => new RunPlan("example.org",
             Mailboxes.Keys.Order().Select(l => new ManifestEntry(l, $"user{l}@old.example", $"user{l}")).ToList(), false));
         Add<string, StepResult>(registry, WorkflowNames.CheckDomain, _ => DomainConfirmed ? StepResult.Success : StepResult.Failed(ErrorCode.DomainNotConfirmed, "not confirmed"));
