@@ -126,7 +126,7 @@ public sealed class SourceAccessPolicy
         var reopened = hosts.Contains(host) || (literal is null ? ranges.Count > 0 : InAllowedRange(literal));
         return reopened || MailPorts.Contains(port)
             ? null
-            : ("port", $"The port {port} is not a mail port; MailImport connects to 993 or 143 (IMAP) and 995 or 110 (POP3).");
+            : ("port", NotAMailPort(port));
     }
 
     /// <summary>Resolves a source host and keeps the addresses it may be reached at: all of them for a host the
@@ -151,7 +151,7 @@ public sealed class SourceAccessPolicy
 
         var why = MailPorts.Contains(port) || addresses.Any(IsSpecialPurpose)
             ? $"The source host {host} resolves only to loopback, private, link-local or other special-purpose addresses, which MailImport does not connect to."
-            : $"The port {port} is not a mail port; MailImport connects to 993 or 143 (IMAP) and 995 or 110 (POP3).";
+            : NotAMailPort(port);
         throw new MailFailureException(MailFailure.Permanent(ErrorCode.SourceAddressRefused, why));
     }
 
@@ -190,6 +190,9 @@ public sealed class SourceAccessPolicy
 
         return Uri.CheckHostName(text) == UriHostNameType.Dns ? text.ToLowerInvariant() : null;
     }
+
+    private static string NotAMailPort(int port) =>
+        $"The port {port} is not a mail port; MailImport connects to 993 or 143 (IMAP) and 995 or 110 (POP3).";
 
     private bool IsAllowed(IPAddress address) => !IsSpecialPurpose(address) || InAllowedRange(address);
 
