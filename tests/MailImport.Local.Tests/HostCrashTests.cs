@@ -21,33 +21,19 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
     /// <summary>At least this many kills across the one batch: enough to land in every phase of a mailbox, several times.</summary>
     private const int Kills = 20;
 
-    private Process StartHost(string taskHub)
-    {
-        var host = Path.Combine(AppContext.BaseDirectory, "MailImport.Local.dll");
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(host);
-        var settings = WorkflowSettings.For(servers.Destination, servers.Azurite,
-            ("MailImport:Local:Urls", $"http://127.0.0.1:{Port}"),
-            ("MailImport:TaskHub", taskHub),
-            // Short on purpose: a chunk's queue message reappears while the chunk still runs, so a second execution of
-            // it starts alongside. Before the cursor lease, 32 of 96 messages arrived twice at this setting.
-            ("MailImport:VisibilitySeconds", "3"),
-            ("MailImport:Api:Key", Key),
-            ("MailImport:Workflow:ChunkMessages", "2"),
-            ("MailImport:Workflow:ChunksPerGeneration", "2"),
-            ("Logging:LogLevel:Default", "Warning"));
-        foreach (var (name, value) in settings)
-        {
-            start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
+    /// <summary>However busy the machine, a host that has not said it is ready in this long is hung, not slow.</summary>
+    private static readonly TimeSpan ReadyLimit = TimeSpan.FromMinutes(3);
 
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private LocalHostProcess Host(string taskHub) => new(WorkflowSettings.For(servers.Destination, servers.Azurite,
+        ("MailImport:Local:Urls", $"http://127.0.0.1:{Port}"),
+        ("MailImport:TaskHub", taskHub),
+        // Short on purpose: a chunk's queue message reappears while the chunk still runs, so a second execution of
+        // it starts alongside. Before the cursor lease, 32 of 96 messages arrived twice at this setting.
+        ("MailImport:VisibilitySeconds", "3"),
+        ("MailImport:Api:Key", Key),
+        ("MailImport:Workflow:ChunkMessages", "2"),
+        ("MailImport:Workflow:ChunksPerGeneration", "2"),
+        ("Logging:LogLevel:Default", "Warning")).Select(s => (s.Key, s.Value!)));
 
     private static async Task<JsonElement?> TryStatusAsync(HttpClient http, string batchId)
     {
@@ -87,43 +73,29 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Add("x-functions-key", Key);
         var clock = Stopwatch.StartNew();
-        var host = StartHost(taskHub);
+        using var host = Host(taskHub);
+        host.Start();
         try
         {
-            StartedImport? import = null;
-            for (var attempt = 0; attempt < 240 && import is null; attempt++)
+            await host.WaitReadyAsync(ReadyLimit);
+            var form = new MultipartFormDataContent
             {
-                try
-                {
-                    var form = new MultipartFormDataContent
-                    {
-                        { new ByteArrayContent(Encoding.UTF8.GetBytes(string.Concat(accounts.Select(a => $"{a.Login} {Password}\n")))), "file", "list.txt" },
-                        { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 } })), "settings" },
-                    };
-                    using var response = await http.PostAsync("/api/imports", form);
-                    import = await response.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web);
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(250);
-                }
-            }
-
+                { new ByteArrayContent(Encoding.UTF8.GetBytes(string.Concat(accounts.Select(a => $"{a.Login} {Password}\n")))), "file", "list.txt" },
+                { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 } })), "settings" },
+            };
+            using var response = await http.PostAsync("/api/imports", form);
+            Assert.True(response.IsSuccessStatusCode, $"the start answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            var import = await response.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web);
             Assert.NotNull(import);
 
-            // Kill at a random moment after the host answers again: early (engine still starting), mid-chunk, between.
+            // Kill at a random moment after the host says it is ready again: early (orchestrations still resuming), mid-chunk, between.
             var kills = new List<string>();
             var midCopy = 0;
             var lastCopied = 0;
             while (kills.Count < Kills)
             {
                 var up = Stopwatch.StartNew();
-                while (await TryStatusAsync(http, import.BatchId) is null)
-                {
-                    Assert.True(up.Elapsed < TimeSpan.FromSeconds(60), "the host did not answer within a minute of its start");
-                    await Task.Delay(100);
-                }
-
+                await host.WaitReadyAsync(ReadyLimit);
                 // Ahead of an even spread of the kills over the mail (a quick machine), the next kill comes soon after
                 // the host answers, so that all of them fall before the batch ends however fast the copy runs.
                 var ahead = lastCopied > (long)total * (kills.Count + 1) / (Kills + 1);
@@ -132,24 +104,26 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
                 var before = await TryStatusAsync(http, import.BatchId);
                 Assert.False(before?.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated",
                     $"the batch ended after {kills.Count} kills; give it more mail so that {Kills} kills fit in");
-                host.Kill(entireProcessTree: true);
-                await host.WaitForExitAsync();
-                host.Dispose();
+                host.Kill();
                 var copied = lastCopied = await MailCountAsync(accounts);
                 midCopy += copied > 0 && copied < total ? 1 : 0;
                 kills.Add($"kill {kills.Count + 1} at {clock.Elapsed.TotalSeconds:0.0}s, {up.Elapsed.TotalSeconds - delay.TotalSeconds:0.0}s to answer + {delay.TotalSeconds:0.0}s, {copied}/{total} copied");
-                host = StartHost(taskHub);
+                host.Start();
             }
 
+            // The batch's end is what is waited for; the limit only stops a batch that never ends from hanging the suite.
             JsonElement status = default;
-            for (var attempt = 0; attempt < 1_800 && status.ValueKind == JsonValueKind.Undefined; attempt++)
+            var waiting = Stopwatch.StartNew();
+            while (status.ValueKind == JsonValueKind.Undefined)
             {
-                if (await TryStatusAsync(http, import.BatchId) is { } current && current.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
+                var current = await TryStatusAsync(http, import.BatchId);
+                if (current?.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
                 {
-                    status = current;
+                    status = current.Value;
                 }
                 else
                 {
+                    Assert.True(waiting.Elapsed < TimeSpan.FromMinutes(10), $"the batch did not end within 10 minutes of the last start; its status: {current}");
                     await Task.Delay(200);
                 }
             }
@@ -186,15 +160,25 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
                 MailCorpus.AssertSame(source, destination);
             }
         }
-        finally
+        catch
         {
-            if (!host.HasExited)
-            {
-                host.Kill(entireProcessTree: true);
-            }
-
-            host.Dispose();
+            output.WriteLine("The host's console, newest 400 lines over all its starts:\n" + host.Output());
+            throw;
         }
+    }
+
+    /// <summary>A host that cannot start (here a setting out of range) fails the wait at once, and the failure carries
+    /// what the host said, so a test that could not start its host says why.</summary>
+    [Fact]
+    public async Task HostThatCannotStart_FailsTheReadinessWaitWithItsOwnOutput()
+    {
+        using var host = new LocalHostProcess(WorkflowSettings.For(servers.Destination, servers.Azurite,
+            ("MailImport:Local:Urls", $"http://127.0.0.1:{Port}"),
+            ("MailImport:Workflow:BatchIdleClose", "00:00:01")).Select(s => (s.Key, s.Value!)));
+        host.Start();
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => host.WaitReadyAsync(ReadyLimit));
+        Assert.Contains("exited with code", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("BatchIdleClose", failure.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Messages at the destination now, over every folder of the mailboxes that exist there yet.</summary>
