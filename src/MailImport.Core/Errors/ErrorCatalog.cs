@@ -133,8 +133,6 @@ public static class ErrorCatalog
             "Check that the folder still exists at the source, then re-run.", false),
         new(ErrorCode.SourceAddressRefused, ErrorCategory.Source, "The source host resolves only to addresses MailImport does not connect to.",
             "Give the mail server's public host name and a mail port (993 or 143 for IMAP, 995 or 110 for POP3); for a server inside your own network, the operator adds it to MailImport:SourceAccess:Allow.", false),
-        new(ErrorCode.SettingsInvalidDuplicates, ErrorCategory.Settings, "The duplicates option is neither skip nor copy.",
-            "Leave it out or give skip to copy only messages not already at the destination; give copy to copy every message again.", false),
 
         new(ErrorCode.DomainNotConfirmed, ErrorCategory.Destination, "The destination domain is not confirmed.",
             "Confirm the domain in the mail service's admin console, then start the import again.", false),
