@@ -34,4 +34,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Warning, Message = "Message {Message} of folder {Folder} not copied: {Code}")]
     public static partial void MessageRefused(ILogger logger, string folder, string message, ErrorCode code);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Information,
+        Message = "Folder {Folder}: {Skipped} messages of a batch already at the destination folder {Destination} (put there before this cursor), not copied again")]
+    public static partial void AlreadyAtDestination(ILogger logger, string folder, string destination, int skipped);
 }

@@ -13,6 +13,21 @@ public sealed record ImportOptions
     /// <summary>Copy Gmail's All Mail and Important too.</summary>
     public bool IncludeGmailAllMail { get; init; }
 
+    /// <summary>What to do with a message the destination folder already holds (same Message-ID and size, or the same
+    /// header block and size) though this batch did not put it there: "skip" (the default, null) copies only what is
+    /// missing, so a second batch of the same mailboxes doubles nothing; "copy" copies it anyway.</summary>
+    public string? Duplicates { get; init; }
+
+    /// <summary>True when <see cref="Duplicates"/> asks for copies of messages already at the destination.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool CopyDuplicates => string.Equals(Duplicates, "copy", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The problem with <see cref="Duplicates"/>, or null when it is absent, "skip" or "copy".</summary>
+    public string? DuplicatesProblem() =>
+        Duplicates is null || Duplicates.Equals("skip", StringComparison.OrdinalIgnoreCase) || CopyDuplicates
+            ? null
+            : "Give \"skip\" (copy only messages not already at the destination, the default) or \"copy\" (copy them all).";
+
     /// <summary>Re-run incrementally on this CRON schedule (five fields, UTC) until the batch is closed; null for
     /// none; "default" for the service's default (daily).</summary>
     public string? Schedule { get; init; }

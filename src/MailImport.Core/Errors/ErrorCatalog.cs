@@ -108,6 +108,8 @@ public static class ErrorCatalog
             "Give five CRON fields in UTC, such as 0 3 * * * for daily at 03:00, or default.", false),
         new(ErrorCode.SettingsSourceNotAllowed, ErrorCategory.Settings, "The source host or port is one MailImport does not connect to.",
             "Give the mail server's public host name and a mail port (993 or 143 for IMAP, 995 or 110 for POP3); for a server inside your own network, the operator adds it to MailImport:SourceAccess:Allow.", false),
+        new(ErrorCode.SettingsInvalidDuplicates, ErrorCategory.Settings, "The duplicates option is neither skip nor copy.",
+            "Leave it out or give skip to copy only messages not already at the destination; give copy to copy every message again.", false),
 
         new(ErrorCode.SourceAuthFailed, ErrorCategory.Source, "The source server refused the login or password.",
             "Check the login (some servers want the full e-mail address) and the password in the file.", false),

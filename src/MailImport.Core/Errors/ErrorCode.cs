@@ -75,6 +75,8 @@ public enum ErrorCode
     SettingsInvalidSchedule = 407,
     /// <summary>The source host or port is one MailImport does not connect to (a special-purpose address, a non-mail port).</summary>
     SettingsSourceNotAllowed = 408,
+    /// <summary>The duplicates option is neither "skip" nor "copy".</summary>
+    SettingsInvalidDuplicates = 409,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>

@@ -29,13 +29,16 @@ public enum MailboxStatus
 /// <param name="BytesTotal">Bytes found at the source.</param>
 /// <param name="BytesCopied">Bytes now at the destination.</param>
 /// <param name="Folders">Folders found at the source.</param>
+/// <param name="AlreadyAtDestination">Messages not copied because the destination already held them, put there by
+/// someone other than this batch (an earlier batch, the user); counted in <paramref name="MessagesCopied"/> too.</param>
 public sealed record MailboxCounters(
     long MessagesTotal = 0,
     long MessagesCopied = 0,
     long MessagesFailed = 0,
     long BytesTotal = 0,
     long BytesCopied = 0,
-    int Folders = 0)
+    int Folders = 0,
+    long AlreadyAtDestination = 0)
 {
     /// <summary>Nothing counted yet.</summary>
     public static MailboxCounters Zero { get; } = new();
@@ -135,5 +138,6 @@ public sealed record BatchReport(
         sum.MessagesFailed + m.Counters.MessagesFailed,
         sum.BytesTotal + m.Counters.BytesTotal,
         sum.BytesCopied + m.Counters.BytesCopied,
-        sum.Folders + m.Counters.Folders));
+        sum.Folders + m.Counters.Folders,
+        sum.AlreadyAtDestination + m.Counters.AlreadyAtDestination));
 }

@@ -24,6 +24,10 @@ internal sealed class ChunkCopy(
     CopySteps steps,
     ILogger logger)
 {
+    /// <summary>The current folder's destination messages this cursor did not write, by identity; fetched at its first
+    /// batch, once per folder per chunk, and only when the destination folder held messages before this cursor.</summary>
+    private IdentityPool<uint>? foreign;
+
     /// <summary>Copies what the budget allows and returns where the mailbox stands.</summary>
     public async Task<ChunkResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +60,9 @@ internal sealed class ChunkCopy(
             await store.SaveAsync(cursor, cancellationToken);
         }
 
+        var start = await StartOfAsync(target, cancellationToken);
+        foreign = null;
+
         await foreach (var slice in folder.NewMessagesAsync(cancellationToken))
         {
             foreach (var batch in Batches(slice.Messages))
@@ -65,7 +72,7 @@ internal sealed class ChunkCopy(
                     return false;
                 }
 
-                await CopyBatchAsync(folder, target, batch, cancellationToken);
+                await CopyBatchAsync(folder, target, start, batch, cancellationToken);
             }
 
             // Messages that vanished between listing and fetching are simply not there to copy.
@@ -114,7 +121,7 @@ internal sealed class ChunkCopy(
     }
 
     /// <summary>Copies one batch exactly once: journal, fetch, APPEND, record, save.</summary>
-    private async Task CopyBatchAsync(ISourceFolder folder, DestinationFolder target, List<SourceMessage> batch, CancellationToken cancellationToken)
+    private async Task CopyBatchAsync(ISourceFolder folder, DestinationFolder target, DestinationStart start, List<SourceMessage> batch, CancellationToken cancellationToken)
     {
         var limit = destination.AppendLimit;
         var tooBig = batch.Where(m => limit is { } l && m.Size > l).ToList();
@@ -137,6 +144,11 @@ internal sealed class ChunkCopy(
 
             var outgoing = await folder.FetchAsync(sending, cancellationToken);
             await steps.ReachedAsync(CopyStep.Fetched);
+            if (!options.CopyDuplicates && start.ForeignBelow > 1)
+            {
+                outgoing = await WithoutForeignCopiesAsync(folder, target, start, outgoing, cancellationToken);
+            }
+
             var outcome = await OnDestination(() => target.AppendAsync(outgoing, steps.AppendProgress(), cancellationToken));
             await steps.ReachedAsync(CopyStep.Appended);
 
@@ -165,6 +177,73 @@ internal sealed class ChunkCopy(
         await store.SaveAsync(cursor, cancellationToken);
         await steps.ReachedAsync(CopyStep.Saved);
         progress.ThrowIfTooManyFailures();
+    }
+
+    /// <summary>What the destination folder held before this cursor first appended into it, recorded at its first open
+    /// (and again when it was re-created): the messages below it are someone else's.</summary>
+    private async Task<DestinationStart> StartOfAsync(DestinationFolder target, CancellationToken cancellationToken)
+    {
+        var name = target.Folder.FullName;
+        if (cursor.Destinations.TryGetValue(name, out var known) && known.UidValidity == target.UidValidity)
+        {
+            return known;
+        }
+
+        uint below = 1;
+        if (target.Folder.Count > 0)
+        {
+            below = target.Folder.UidNext?.Id
+                ?? (await OnDestination(() => ImapIdentities.UidsFromAsync(target.Folder, 1, cancellationToken))).Select(u => u.Id).DefaultIfEmpty(0u).Max() + 1;
+        }
+
+        // Saved with the next journal, which is before anything is appended into the folder.
+        var start = new DestinationStart { UidValidity = target.UidValidity, ForeignBelow = below };
+        cursor.Destinations[name] = start;
+        return start;
+    }
+
+    /// <summary>Leaves out the messages the destination folder already holds though this cursor did not write them,
+    /// matched by <see cref="MessageIdentity"/>, and records each as copied onto the message it matched, so its flags
+    /// are kept up to date like any copy's.</summary>
+    private async Task<IReadOnlyList<OutgoingMessage>> WithoutForeignCopiesAsync(
+        ISourceFolder folder, DestinationFolder target, DestinationStart start, IReadOnlyList<OutgoingMessage> outgoing, CancellationToken cancellationToken)
+    {
+        foreign ??= await OnDestination(() => ForeignIdentitiesAsync(folder, target, start, cancellationToken));
+        if (foreign.Count == 0)
+        {
+            return outgoing;
+        }
+
+        var sending = new List<OutgoingMessage>(outgoing.Count);
+        foreach (var message in outgoing)
+        {
+            if (foreign.TryTake(MessageIdentity.FromRaw(message.Raw), out var uid))
+            {
+                folder.Appended(message.Tag, new MailKit.UniqueId(target.UidValidity, uid));
+                progress.AlreadyAtDestination(message.Raw.Length);
+            }
+            else
+            {
+                sending.Add(message);
+            }
+        }
+
+        if (sending.Count < outgoing.Count)
+        {
+            Log.AlreadyAtDestination(logger, folder.Name, target.Folder.FullName, outgoing.Count - sending.Count);
+        }
+
+        return sending;
+    }
+
+    private static async Task<IdentityPool<uint>> ForeignIdentitiesAsync(ISourceFolder folder, DestinationFolder target, DestinationStart start, CancellationToken cancellationToken)
+    {
+        var mapped = folder.MappedDestinationUids.ToHashSet();
+        var uids = (await ImapIdentities.UidsFromAsync(target.Folder, 1, cancellationToken))
+            .Where(u => u.Id < start.ForeignBelow && !mapped.Contains(u.Id))
+            .ToList();
+        var identities = await ImapIdentities.FetchAsync(target.Folder, uids, cancellationToken);
+        return new IdentityPool<uint>(identities.Select(d => (d.Uid.Id, d.Identity)));
     }
 
     /// <summary>Finds which messages of a journaled batch reached the destination before the chunk that journaled it

@@ -58,6 +58,13 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
         }
     }
 
+    /// <summary>Counts one message not copied because the destination already held it.</summary>
+    public void AlreadyAtDestination(long size)
+    {
+        cursor.AlreadyAtDestination++;
+        Copied(size, thisChunk: false);
+    }
+
     /// <summary>Records a message that was not copied, for the report and for the next run to retry.</summary>
     public void Fail(string folder, SourceKey key, long size, MailFailure failure)
     {
@@ -80,5 +87,5 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     /// <summary>The chunk's result as it stands.</summary>
     public ChunkResult Result(bool completed) => new(
         completed, CopiedThisChunk, BytesThisChunk, cursor.MessagesCopied, cursor.BytesCopied,
-        messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, NotExact);
+        messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, NotExact, cursor.AlreadyAtDestination);
 }

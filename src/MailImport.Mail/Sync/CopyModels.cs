@@ -24,6 +24,10 @@ public sealed record CopyOptions
     /// <summary>Copy Gmail's All Mail and Important, which repeat every labelled message (off by default).</summary>
     public bool IncludeGmailAllMail { get; init; }
 
+    /// <summary>Copy a message even when the destination folder already holds it and this batch did not put it there
+    /// (off by default: such messages are matched by <see cref="MessageIdentity"/> and skipped).</summary>
+    public bool CopyDuplicates { get; init; }
+
     /// <summary>After this many messages fail, the mailbox stops with <c>TooManyMessageFailures</c>.</summary>
     public int MaxMessageFailures { get; init; } = 100;
 
@@ -56,6 +60,7 @@ public sealed record ChunkBudget(int MaxMessages, long MaxBytes, TimeSpan MaxDur
 /// <param name="Failures">Messages that could not be copied.</param>
 /// <param name="FlagsUpdated">Messages copied earlier whose flags this chunk brought up to date.</param>
 /// <param name="NotExact">Messages this chunk could not send byte for byte.</param>
+/// <param name="AlreadyAtDestination">Messages over the mailbox's life not copied because the destination already held them (counted in <paramref name="MessagesCopied"/> too).</param>
 public sealed record ChunkResult(
     bool Completed,
     long CopiedThisChunk,
@@ -67,7 +72,8 @@ public sealed record ChunkResult(
     int Folders,
     IReadOnlyList<FailedMessage> Failures,
     long FlagsUpdated,
-    int NotExact);
+    int NotExact,
+    long AlreadyAtDestination);
 
 /// <summary>The points of a chunk where a test can interrupt it, as mbsync's tests do.</summary>
 public enum CopyStep

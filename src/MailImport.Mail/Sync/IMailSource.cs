@@ -58,6 +58,10 @@ internal interface ISourceFolder
     /// <summary>Records that a message is at the destination, as <paramref name="destinationUid"/> when the server said.</summary>
     void Appended(SourceKey key, UniqueId? destinationUid);
 
+    /// <summary>Destination UIDs this folder's cursor already accounts for (copied, reconciled or matched), so they are
+    /// not matched again; a source that keeps no UID map has none.</summary>
+    IEnumerable<uint> MappedDestinationUids => [];
+
     /// <summary>Records that a message was not copied (it is reported; the next run tries it again).</summary>
     void Refused(SourceKey key);
 

@@ -133,6 +133,9 @@ internal sealed class ImapSourceFolder : ISourceFolder
     }
 
     /// <inheritdoc/>
+    public IEnumerable<uint> MappedDestinationUids => state.Map.Pairs().Select(p => p.Destination);
+
+    /// <inheritdoc/>
     public void Refused(SourceKey key) => state.Retry.Remove(UidOf(key));
 
     /// <inheritdoc/>

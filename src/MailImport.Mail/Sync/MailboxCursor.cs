@@ -35,6 +35,12 @@ public sealed class MailboxCursor
     /// <summary>Bytes copied over the mailbox's life.</summary>
     public long BytesCopied { get; set; }
 
+    /// <summary>Messages not copied because the destination already held them (also counted in <see cref="MessagesCopied"/>).</summary>
+    public long AlreadyAtDestination { get; set; }
+
+    /// <summary>Per destination folder (full name), what it held before this cursor's first APPEND into it.</summary>
+    public Dictionary<string, DestinationStart> Destinations { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The cursor as UTF-8 JSON.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, CursorJsonContext.Default.MailboxCursor);
 
@@ -79,6 +85,18 @@ public sealed class FolderCursor
     /// <summary>The source's HIGHESTMODSEQ (CONDSTORE, RFC 7162) up to which the destination has the source's flags;
     /// 0 when the source has no CONDSTORE or it is not known yet, and then flags are compared message by message.</summary>
     public ulong FlagsModSeq { get; set; }
+}
+
+/// <summary>What a destination folder held when this cursor first opened it: every UID below
+/// <see cref="ForeignBelow"/> was put there by someone else (an earlier batch, the user, another tool).</summary>
+public sealed class DestinationStart
+{
+    /// <summary>The folder's UIDVALIDITY then; a change means the folder was re-created and is looked at afresh.</summary>
+    public uint UidValidity { get; set; }
+
+    /// <summary>The folder's UIDNEXT then, or 1 when it was empty: UIDs only grow (RFC 3501 section 2.3.1.1), so every
+    /// message this cursor appends has a UID at or above it.</summary>
+    public uint ForeignBelow { get; set; }
 }
 
 /// <summary>The journal entry of the batch being appended.</summary>

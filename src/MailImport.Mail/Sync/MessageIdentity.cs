@@ -72,8 +72,30 @@ public static class IdentityMatcher
         IEnumerable<(TDestination Item, MessageIdentity Identity)> destination)
     {
         ArgumentNullException.ThrowIfNull(source);
+        var available = new IdentityPool<TDestination>(destination);
+        var pairs = new List<(TSource, TDestination)>();
+        foreach (var (item, identity) in source)
+        {
+            if (available.TryTake(identity, out var copy))
+            {
+                pairs.Add((item, copy));
+            }
+        }
+
+        return pairs;
+    }
+}
+
+/// <summary>Destination messages by identity, each taken at most once, the earliest first: the matching rule of
+/// <see cref="IdentityMatcher"/>, kept open so batches matched one after another share one fetch.</summary>
+public sealed class IdentityPool<TDestination>
+{
+    private readonly Dictionary<MessageIdentity, Queue<TDestination>> available = [];
+
+    /// <summary>Takes the destination messages, in the order they are to be matched.</summary>
+    public IdentityPool(IEnumerable<(TDestination Item, MessageIdentity Identity)> destination)
+    {
         ArgumentNullException.ThrowIfNull(destination);
-        var available = new Dictionary<MessageIdentity, Queue<TDestination>>();
         foreach (var (item, identity) in destination)
         {
             if (!available.TryGetValue(identity, out var queue))
@@ -82,17 +104,23 @@ public static class IdentityMatcher
             }
 
             queue.Enqueue(item);
+            Count++;
         }
+    }
 
-        var pairs = new List<(TSource, TDestination)>();
-        foreach (var (item, identity) in source)
+    /// <summary>Destination messages not taken yet.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Takes the earliest destination message with this identity not taken yet.</summary>
+    public bool TryTake(MessageIdentity identity, out TDestination copy)
+    {
+        if (available.TryGetValue(identity, out var queue) && queue.TryDequeue(out copy!))
         {
-            if (available.TryGetValue(identity, out var queue) && queue.Count > 0)
-            {
-                pairs.Add((item, queue.Dequeue()));
-            }
+            Count--;
+            return true;
         }
 
-        return pairs;
+        copy = default!;
+        return false;
     }
 }

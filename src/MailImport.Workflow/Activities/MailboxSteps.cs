@@ -219,20 +219,20 @@ public sealed class MailboxSteps(
                 source,
                 destination.Value.Endpoint,
                 await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
-                new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail });
+                new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures));
         }
         catch (MailFailureException e)
         {
             var cursor = await store.LoadAsync(cancellationToken);
-            var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0);
+            var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0, AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0);
             return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e));
         }
     }
 
     private static MailboxCounters Counters(ChunkResult result) =>
-        new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders);
+        new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders, result.AlreadyAtDestination);
 
     private static List<MessageFailure> Failures(IEnumerable<FailedMessage> failures) =>
         failures.Select(f => new MessageFailure(f.Folder, f.Uid, f.Uidl, f.Size, f.Code, f.Reason)).ToList();

@@ -6,11 +6,26 @@ namespace MailImport.Workflow.Api;
 /// <see cref="BatchRuns"/>, answer.</summary>
 public sealed partial class ImportApi
 {
-    /// <summary>POST /api/imports; a request that passed every check counts against the caller's runs (or dry runs).</summary>
+    /// <summary>POST /api/imports; a request that passed every check counts against the caller's runs (or dry runs).
+    /// With an Idempotency-Key, a repeat answers the batch the key started (<see cref="IdempotentStarts"/>).</summary>
     private async Task<IResult> StartAsync(HttpRequest request, ApiCaller caller, CancellationToken cancellationToken)
     {
+        var (claim, replay, claimRefusal) = await IdempotentStarts.ClaimAsync(storage, time, request, caller, MaxBodyBytes, cancellationToken);
+        if (claimRefusal is not null || replay is not null)
+        {
+            return claimRefusal ?? Accepted(request, replay!);
+        }
+
         var (import, refusal) = await ImportRequests.ReadStartAsync(request, workflow.Value.DefaultSchedule, sourceAccess, cancellationToken);
-        return refusal ?? Throttle(request, caller, import!.Options.DryRun) ?? Accepted(request, await runs.StartFirstAsync(import, cancellationToken));
+        if ((refusal ?? Throttle(request, caller, import!.Options.DryRun)) is { } answer)
+        {
+            await (claim?.ReleaseAsync(cancellationToken) ?? Task.CompletedTask);
+            return answer;
+        }
+
+        var run = await runs.StartFirstAsync(import!, cancellationToken);
+        await (claim?.CompleteAsync(run, cancellationToken) ?? Task.CompletedTask);
+        return Accepted(request, run);
     }
 
     /// <summary>POST /api/imports/{id}/rerun: failed and partial mailboxes again, or an incremental run of all.</summary>

@@ -126,6 +126,11 @@ internal static class ImportRequests
             problems.Add(scheduleProblem);
         }
 
+        if (options.DuplicatesProblem() is { } duplicatesProblem)
+        {
+            problems.Add(new ApiProblem("options.duplicates", nameof(ErrorCode.SettingsInvalidDuplicates), duplicatesProblem));
+        }
+
         return problems.Count > 0
             ? (null, ApiAnswers.BadRequest(new ApiError("The import was not started.", problems)))
             : (new NewImport(domain!, source.Server!, options with { Schedule = schedule }, new CredentialUpload(body.Credentials!, body.IsJson, parsed)), null);

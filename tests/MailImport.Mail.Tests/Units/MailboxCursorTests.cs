@@ -28,6 +28,7 @@ public class MailboxCursorTests
             RunId = "run-2024-06-01T10:00",
             MessagesCopied = 1_234,
             BytesCopied = 98_765_432_100,
+            AlreadyAtDestination = 25,
             Pop3Done = ["UIDL-0001", "UIDL-0002"],
             InFlight = new InFlightBatch
             {
@@ -45,6 +46,7 @@ public class MailboxCursorTests
                 new FailedMessage { Folder = "INBOX", Uidl = "UIDL-0009", Code = ErrorCode.MessageUnreadable, Reason = "RETR failed." },
             ],
         };
+        cursor.Destinations["INBOX"] = new DestinationStart { UidValidity = 42, ForeignBelow = 26 };
         cursor.Folders["INBOX"] = new FolderCursor
         {
             UidValidity = 1_700_000_000,
@@ -74,6 +76,10 @@ public class MailboxCursorTests
         Assert.Equal(expected.RunId, actual.RunId);
         Assert.Equal(expected.MessagesCopied, actual.MessagesCopied);
         Assert.Equal(expected.BytesCopied, actual.BytesCopied);
+        Assert.Equal(expected.AlreadyAtDestination, actual.AlreadyAtDestination);
+        Assert.Equal(
+            expected.Destinations.Select(d => (d.Key, d.Value.UidValidity, d.Value.ForeignBelow)).Order(),
+            actual.Destinations.Select(d => (d.Key, d.Value.UidValidity, d.Value.ForeignBelow)).Order());
         Assert.Equal(expected.Pop3Done.Order(StringComparer.Ordinal), actual.Pop3Done.Order(StringComparer.Ordinal));
 
         Assert.Equal(expected.Folders.Keys.Order(StringComparer.Ordinal), actual.Folders.Keys.Order(StringComparer.Ordinal));
@@ -203,10 +209,10 @@ public class MailboxCursorTests
                 foreach (var property in element.EnumerateObject())
                 {
                     // Folder names are dictionary keys, not fields: record them as values.
-                    if (path == "Folders")
+                    if (path is "Folders" or "Destinations")
                     {
                         strings.Add(property.Name);
-                        Walk(property.Value, "Folders.*", properties, strings);
+                        Walk(property.Value, path + ".*", properties, strings);
                     }
                     else
                     {
@@ -232,7 +238,7 @@ public class MailboxCursorTests
     // Every field the cursor has, and no other: a secret (a password, a token) added to the type shows up here.
     private static readonly string[] ExpectedFields =
     [
-        "BytesCopied", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
+        "AlreadyAtDestination", "BytesCopied", "Destinations", "Destinations.*.ForeignBelow", "Destinations.*.UidValidity", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
         "Failures[].Uid", "Failures[].Uidl", "Folders", "Folders.*.CopiedAbove", "Folders.*.DestinationFolder",
         "Folders.*.DestinationUidValidity", "Folders.*.FlagsModSeq", "Folders.*.FlagsSyncedRun", "Folders.*.HighestCopiedUid", "Folders.*.Map",
         "Folders.*.Map.Runs", "Folders.*.Retry", "Folders.*.UidValidity", "InFlight", "InFlight.DestinationFolder",
@@ -243,7 +249,7 @@ public class MailboxCursorTests
     // Every text the realistic cursor carries, each as often as it occurs.
     private static readonly string[] ExpectedTexts =
     [
-        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "RETR failed.",
+        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "RETR failed.",
         "UIDL-0001", "UIDL-0002", "UIDL-0003", "UIDL-0004", "UIDL-0009", "run-2024-05-01T10:00", "run-2024-06-01T10:00",
         "Входящие.Архив 2024", RussianFolder,
     ];

@@ -106,6 +106,18 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Equal(("options.schedule", "SettingsInvalidSchedule"), (problem.Field, problem.Code));
     }
 
+    [Fact]
+    public async Task Start_DuplicatesNeitherSkipNorCopy_Is400NamingTheField()
+    {
+        var settings = new { domain = "example.org", source = new { host = "127.0.0.1" }, options = new { duplicates = "merge" } };
+
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan Secret12", settings));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = Assert.Single((await response.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web))!.Problems!);
+        Assert.Equal(("options.duplicates", "SettingsInvalidDuplicates"), (problem.Field, problem.Code));
+    }
+
     [Theory]
     [InlineData("application/json", "{ \"domain\": ")]
     [InlineData("text/plain", "ivan Secret12")]
