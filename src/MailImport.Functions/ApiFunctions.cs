@@ -75,6 +75,12 @@ public sealed class ApiFunctions(IServiceProvider services)
         CancellationToken cancellationToken) =>
         new HandlerResult(await Api(client).HandleAsync(ApiAction.Schedule, request, id, cancellationToken));
 
+    /// <summary>GET /api/openapi.json: the API's OpenAPI description, from the route table both hosts bind.</summary>
+    [Function("OpenApiDescription")]
+    public static IActionResult OpenApi(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ImportApiRoutes.OpenApiRoute)] HttpRequest request) =>
+        new HandlerResult(ImportApiDescription.Serve());
+
     /// <summary>GET /api/page/...: the import page. Anonymous: the page holds no secret, and every API call it makes
     /// carries the key the admin types in.</summary>
     [Function("ImportPage")]

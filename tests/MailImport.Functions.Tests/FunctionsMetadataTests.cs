@@ -58,7 +58,7 @@ public class FunctionsMetadataTests
             .ToHashSet(StringComparer.Ordinal);
 
         Assert.NotEmpty(expected);
-        Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Where(r => r.Contains("/api/imports", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Where(r => !r.Contains("/api/page/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         // At Function level the Functions host would refuse a bearer token before ImportApi.HandleAsync could check it.
         Assert.All(http.Where(f => f.Trigger.GetProperty("route").GetString()!.StartsWith("imports", StringComparison.Ordinal)),
             f => Assert.Equal("Anonymous", f.Trigger.GetProperty("authLevel").GetString()));

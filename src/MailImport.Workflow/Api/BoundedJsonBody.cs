@@ -53,6 +53,23 @@ internal static class BoundedJsonBody
         return null;
     }
 
+    /// <summary>The first property of <paramref name="body"/> that is not one of <paramref name="known"/>, as an
+    /// answer may name it; null when there is none.</summary>
+    public static string? UnknownField(JsonElement body, params string[] known) =>
+        body.EnumerateObject().FirstOrDefault(p => !known.Contains(p.Name, StringComparer.Ordinal)) is { Value.ValueKind: not JsonValueKind.Undefined } unknown
+            ? FieldName(unknown.Name)
+            : null;
+
+    /// <summary>A serializer error's JSON path (names and indexes only, never a value) as an answer may name it.</summary>
+    public static string PathName(string? path) => path is null ? "a field" : FieldName(path);
+
+    /// <summary>A field's name as an answer may quote it: only when it looks like one, since text sent by mistake as
+    /// a form (a credential line, say) arrives as a field name.</summary>
+    public static string FieldName(string name) =>
+        name.Length <= 60 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '$' or '[' or ']')
+            ? $"the field \"{name}\""
+            : "a field whose name is not shown (it does not look like one)";
+
     private static (JsonDocument? Document, IResult? Refusal) Parse(ReadOnlyMemory<byte> bytes, string shape)
     {
         // JsonDocument checks UTF-8 inside a string only when the string is read, and then throws.

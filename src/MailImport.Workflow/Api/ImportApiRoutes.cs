@@ -4,22 +4,46 @@ using Microsoft.AspNetCore.Routing;
 
 namespace MailImport.Workflow.Api;
 
-/// <summary>The HTTP API's routes for a host that runs ASP.NET Core directly (the local host); the Functions app
-/// binds the same handlers through its triggers.</summary>
+/// <summary>One route of the HTTP API: what both hosts bind and what the OpenAPI description lists.</summary>
+/// <param name="Action">The handler's action.</param>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Route">The route under /api, as the Functions triggers spell it ("imports/{id}").</param>
+/// <param name="Summary">One line for the OpenAPI description.</param>
+/// <param name="Success">The status of a call that did what it asked.</param>
+/// <param name="BodyTypes">The media types of the body it reads; empty for none.</param>
+public sealed record ApiRoute(ApiAction Action, string Method, string Route, string Summary, int Success, IReadOnlyList<string> BodyTypes);
+
+/// <summary>The HTTP API's routes, one table for both hosts: the local host maps it here; the Functions app's trigger
+/// attributes spell the same routes (attribute arguments are constants) and its tests hold them to this table.</summary>
 public static class ImportApiRoutes
 {
-    /// <summary>Maps /api/imports and its sub-routes; <see cref="ImportApi.HandleAsync"/> tells who called and whether
-    /// they may.</summary>
+    /// <summary>Where both hosts serve the OpenAPI description, under /api.</summary>
+    public const string OpenApiRoute = "openapi.json";
+
+    /// <summary>Every route of the import API.</summary>
+    public static IReadOnlyList<ApiRoute> Table { get; } =
+    [
+        new(ApiAction.Start, "POST", "imports", "Start an import: a credential file and settings, or JSON settings and entries.", StatusCodes.Status202Accepted, ["multipart/form-data", "application/json"]),
+        new(ApiAction.Status, "GET", "imports/{id}", "A batch's status and per-mailbox progress.", StatusCodes.Status200OK, []),
+        new(ApiAction.Report, "GET", "imports/{id}/report", "The batch's report: JSON, or CSV by Accept: text/csv or ?format=csv.", StatusCodes.Status200OK, []),
+        new(ApiAction.Rerun, "POST", "imports/{id}/rerun", "Re-run failed mailboxes (retryFailed, also with no body) or all incrementally, with optional corrections.", StatusCodes.Status202Accepted, ["application/json", "multipart/form-data", "application/x-www-form-urlencoded"]),
+        new(ApiAction.Schedule, "POST", "imports/{id}/schedule", "Set or clear the schedule of incremental re-runs.", StatusCodes.Status200OK, ["application/json"]),
+        new(ApiAction.Close, "POST", "imports/{id}/close", "Close the batch: no more runs, its secrets deleted.", StatusCodes.Status200OK, []),
+    ];
+
+    /// <summary>Maps every route of <see cref="Table"/> under /api, and the OpenAPI description;
+    /// <see cref="ImportApi.HandleAsync"/> tells who called and whether they may.</summary>
     public static IEndpointRouteBuilder MapImportApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup("/api/imports");
-        group.MapPost("", (HttpRequest request, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Start, request, null, ct));
-        group.MapGet("{id}", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Status, request, id, ct));
-        group.MapGet("{id}/report", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Report, request, id, ct));
-        group.MapPost("{id}/rerun", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Rerun, request, id, ct));
-        group.MapPost("{id}/schedule", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Schedule, request, id, ct));
-        group.MapPost("{id}/close", (HttpRequest request, string id, ImportApi api, CancellationToken ct) => api.HandleAsync(ApiAction.Close, request, id, ct));
+        foreach (var route in Table)
+        {
+            var action = route.Action;
+            endpoints.MapMethods("/api/" + route.Route, [route.Method], (HttpRequest request, ImportApi api, CancellationToken ct) =>
+                api.HandleAsync(action, request, request.RouteValues["id"] as string, ct));
+        }
+
+        endpoints.MapGet("/api/" + OpenApiRoute, () => ImportApiDescription.Serve());
         return endpoints;
     }
 }

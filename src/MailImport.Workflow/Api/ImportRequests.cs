@@ -18,7 +18,9 @@ internal static class ImportRequests
     private const string RerunShape = "{\"mode\": \"retryFailed\" | \"incremental\", \"entries\": [...]}";
     private const string ScheduleShape = "{\"schedule\": \"0 3 * * *\" | \"default\" | null}";
 
-    private static readonly JsonSerializerOptions Json = ApiAnswers.Json;
+    /// <summary>The API's JSON that refuses a property no field takes, at any depth, instead of ignoring it
+    /// (https://learn.microsoft.com/dotnet/standard/serialization/system-text-json/missing-members).</summary>
+    private static readonly JsonSerializerOptions StrictJson = new(ApiAnswers.Json) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
 
     /// <summary>POST /api/imports: multipart (file + settings JSON) or JSON (settings + entries), every field checked.</summary>
     /// <param name="request">The request.</param>
@@ -32,21 +34,29 @@ internal static class ImportRequests
             return (null, ApiAnswers.TooLarge());
         }
 
-        var (body, refusal) = request.HasFormContentType
+        // A url-encoded form cannot carry the file: only multipart is a form here.
+        var (body, refusal) = request.HasFormContentType && request.ContentType!.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase)
             ? await ReadFormAsync(request, fileRequired: true, "settings", cancellationToken)
-            : request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true
+            : RequestContentTypes.IsJson(request)
                 ? await ReadStartJsonAsync(request, cancellationToken)
-                : (null, ApiAnswers.BadRequest(new ApiError("Send multipart/form-data (file + settings) or application/json (settings + entries).")));
+                : (null, RequestContentTypes.Unsupported(request, RequestContentTypes.StartTypes));
         return refusal is not null ? (null, refusal) : Check(body!, defaultSchedule, sourceAccess);
     }
 
     /// <summary>POST /api/imports/{id}/rerun: the mode and a corrected credential file, both optional (multipart: file +
-    /// mode; or JSON: mode + entries). The body is read whenever one may come: a chunked JSON body has no Content-Length.</summary>
+    /// mode; url-encoded: mode; or JSON: mode + entries). No body at all (whatever its Content-Type) is a retryFailed
+    /// re-run without corrections; so is a body without "mode". A body of another type is refused with 415.</summary>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     public static async Task<(RerunRequest? Rerun, IResult? Refusal)> ReadRerunAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (body, refusal) = request.HasFormContentType ? await ReadRerunFormAsync(request, cancellationToken) : await ReadRerunJsonAsync(request, cancellationToken);
+        var (body, refusal) = request.HasFormContentType
+            ? await ReadRerunFormAsync(request, cancellationToken)
+            : RequestContentTypes.IsJson(request)
+                ? await ReadRerunJsonAsync(request, cancellationToken)
+                : await RequestContentTypes.HasBodyAsync(request, cancellationToken)
+                    ? (null, RequestContentTypes.Unsupported(request, RequestContentTypes.RerunTypes))
+                    : (new RerunBody(null, null, false), null);
         if (refusal is not null)
         {
             return (null, refusal);
@@ -54,7 +64,7 @@ internal static class ImportRequests
 
         if (RerunMode(body!.Mode) is not { } mode)
         {
-            return (null, ApiAnswers.BadRequest(new ApiError("mode is retryFailed or incremental.")));
+            return (null, ApiAnswers.BadRequest(new ApiError("The field \"mode\" is \"retryFailed\" or \"incremental\" (none means retryFailed).")));
         }
 
         if (body.Corrected is null)
@@ -74,6 +84,11 @@ internal static class ImportRequests
     /// <param name="cancellationToken">Cancels the read.</param>
     public static async Task<(string? Schedule, IResult? Refusal)> ReadScheduleAsync(HttpRequest request, string defaultSchedule, CancellationToken cancellationToken)
     {
+        if (!RequestContentTypes.IsJson(request) && await RequestContentTypes.HasBodyAsync(request, cancellationToken))
+        {
+            return (null, RequestContentTypes.Unsupported(request, RequestContentTypes.ScheduleTypes));
+        }
+
         var (document, refusal) = await BoundedJsonBody.ReadAsync(request, ScheduleShape, cancellationToken);
         if (refusal is not null)
         {
@@ -83,6 +98,11 @@ internal static class ImportRequests
         string? requested;
         using (document)
         {
+            if (document is not null && BoundedJsonBody.UnknownField(document.RootElement, "schedule") is { } unknown)
+            {
+                return (null, ApiAnswers.BadRequest(new ApiError($"The body has {unknown}, which this call does not take: send {ScheduleShape}.")));
+            }
+
             if (document is null || !document.RootElement.TryGetProperty("schedule", out var value) || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
             {
                 return (null, ApiAnswers.BadRequest(new ApiError($"The body must be JSON: {ScheduleShape}.")));
@@ -165,7 +185,7 @@ internal static class ImportRequests
 
     private static RunMode? RerunMode(string? mode) => mode?.ToLowerInvariant() switch
     {
-        null or "" or "retryfailed" => RunMode.RetryFailed,
+        null or "retryfailed" => RunMode.RetryFailed,
         "incremental" => RunMode.Incremental,
         _ => null,
     };
@@ -201,12 +221,12 @@ internal static class ImportRequests
         {
             return (null, ApiAnswers.BadRequest(new ApiError(unknown.TrimStart().StartsWith('{')
                 ? $"The body is JSON but was sent as a form ({request.ContentType}); send it with Content-Type: application/json (curl: -H 'Content-Type: application/json')."
-                : $"The form has {FieldName(unknown)}, which this call does not take; it takes \"file\" and \"{field}\".")));
+                : $"The form has {BoundedJsonBody.FieldName(unknown)}, which this call does not take; it takes \"file\" and \"{field}\".")));
         }
 
         if (form.Files.FirstOrDefault(f => !string.Equals(f.Name, "file", StringComparison.Ordinal)) is { } extra)
         {
-            return (null, ApiAnswers.BadRequest(new ApiError($"The form has the file {FieldName(extra.Name)}; the credential file goes in \"file\".")));
+            return (null, ApiAnswers.BadRequest(new ApiError($"The form has the file {BoundedJsonBody.FieldName(extra.Name)}; the credential file goes in \"file\".")));
         }
 
         if (form.Files["file"] is not { } file)
@@ -221,13 +241,6 @@ internal static class ImportRequests
             : await ReadUploadAsync(file, field == "settings" ? form["settings"].FirstOrDefault() : null, cancellationToken);
     }
 
-    /// <summary>A form field's name as an answer may quote it: only when it looks like one, since text sent by mistake
-    /// as a form (a credential line, say) arrives as a field name.</summary>
-    private static string FieldName(string name) =>
-        name.Length <= 40 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')
-            ? $"the field \"{name}\""
-            : "a field whose name is not shown (it does not look like one)";
-
     /// <summary>The form's file and its settings field (JSON; none means all defaults).</summary>
     private static async Task<(UploadBody? Body, IResult? Refusal)> ReadUploadAsync(IFormFile file, string? settingsJson, CancellationToken cancellationToken)
     {
@@ -235,12 +248,12 @@ internal static class ImportRequests
         await file.CopyToAsync(buffer, cancellationToken);
         try
         {
-            var settings = JsonSerializer.Deserialize<ImportSettings>(settingsJson ?? "{}", Json);
+            var settings = JsonSerializer.Deserialize<ImportSettings>(settingsJson ?? "{}", StrictJson);
             return (new UploadBody(settings, buffer.ToArray(), false), null);
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            return (null, ApiAnswers.BadRequest(new ApiError("The form field \"settings\" must be JSON: {\"domain\": ..., \"source\": {...}, \"options\": {...}}.")));
+            return (null, ApiAnswers.BadRequest(new ApiError($"The form field \"settings\" must be JSON with known fields of the right types ({BoundedJsonBody.PathName(e.Path)} is not): {{\"domain\": ..., \"source\": {{...}}, \"options\": {{...}}}}.")));
         }
     }
 
@@ -256,14 +269,14 @@ internal static class ImportRequests
         {
             try
             {
-                var settings = document.RootElement.Deserialize<ImportSettings>(Json);
-                var entries = document.RootElement.TryGetProperty("entries", out var e) ? Encoding.UTF8.GetBytes(e.GetRawText()) : Encoding.UTF8.GetBytes("[]");
-                return (new UploadBody(settings, entries, true), null);
+                var start = document.RootElement.Deserialize<StartJson>(StrictJson)!;
+                var entries = start.Entries is { } e ? Encoding.UTF8.GetBytes(e.GetRawText()) : Encoding.UTF8.GetBytes("[]");
+                return (new UploadBody(new ImportSettings(start.Domain, start.Source, start.Options), entries, true), null);
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
-                // The serializer's message may quote a password: give the shape instead.
-                return (null, ApiAnswers.BadRequest(new ApiError("The body's fields have the wrong types: send {\"domain\": \"...\", \"source\": {...}, \"options\": {...}, \"entries\": [{\"login\", \"password\", ...}]}.")));
+                // The serializer's message may quote a password: give the field's path and the shape instead.
+                return (null, ApiAnswers.BadRequest(new ApiError($"The body's {BoundedJsonBody.PathName(e.Path)} is not a field this call takes or has the wrong type: send {{\"domain\": \"...\", \"source\": {{...}}, \"options\": {{...}}, \"entries\": [{{\"login\", \"password\", ...}}]}}.")));
             }
         }
     }
@@ -285,6 +298,11 @@ internal static class ImportRequests
         using (document)
         {
             var root = document.RootElement;
+            if (BoundedJsonBody.UnknownField(root, "mode", "entries") is { } unknown)
+            {
+                return (null, ApiAnswers.BadRequest(new ApiError($"The body has {unknown}, which this call does not take: send {RerunShape}.")));
+            }
+
             var mode = root.TryGetProperty("mode", out var m) ? m.ValueKind == JsonValueKind.String ? m.GetString() : "?" : null;
             return root.TryGetProperty("entries", out var e)
                 ? (new RerunBody(mode, Encoding.UTF8.GetBytes(e.GetRawText()), true), null)
@@ -294,6 +312,9 @@ internal static class ImportRequests
 
     /// <summary>A start or re-run body as sent: the settings and the raw credentials, unchecked.</summary>
     private sealed record UploadBody(ImportSettings? Settings, byte[]? Credentials, bool IsJson);
+
+    /// <summary>A JSON start body: the settings and the entries, which the credential parser reads.</summary>
+    private sealed record StartJson(string? Domain, SourceServerRequest? Source, ImportOptions? Options, JsonElement? Entries);
 
     /// <summary>A re-run body as sent: the mode's text and the corrected credentials, unchecked.</summary>
     private sealed record RerunBody(string? Mode, byte[]? Corrected, bool IsJson);

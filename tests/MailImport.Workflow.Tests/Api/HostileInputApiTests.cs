@@ -253,7 +253,6 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         { "settings not JSON", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nann Secret12\r\n--x\r\nContent-Disposition: form-data; name=\"settings\"\r\n\r\n{domain:\r\n--x--\r\n" },
         { "settings an array", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nann Secret12\r\n--x\r\nContent-Disposition: form-data; name=\"settings\"\r\n\r\n[1,2]\r\n--x--\r\n" },
         { "file as a plain field", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nann Secret12\r\n--x--\r\n" },
-        { "url-encoded form", "application/x-www-form-urlencoded", "file=ann+Secret12" },
         { "JSON truncated", "application/json", "{\"domain\": \"example.org\", \"entries\": [{\"login\": \"ann\"" },
         { "JSON null", "application/json", "null" },
         { "JSON array", "application/json", "[{\"login\": \"ann\", \"password\": \"Secret12\"}]" },
@@ -269,10 +268,36 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         { "JSON nested 10,000 deep", "application/json", new string('[', 10_000) + new string(']', 10_000) },
         { "JSON entries nested 100 deep", "application/json", "{\"domain\": \"example.org\", \"source\": {\"host\": \"127.0.0.1\"}, \"entries\": " + new string('[', 60) + new string(']', 60) + "}" },
         { "JSON duplicate keys", "application/json", "{\"domain\": \"example.org\", \"domain\": \"evil.example\", \"source\": {\"host\": \"127.0.0.1\"}, \"entries\": []}" },
+    };
+
+    /// <summary>Bodies of a type a start does not take: refused by type, never read as a default.</summary>
+    public static TheoryData<string, string?, string> UnsupportedBodies() => new()
+    {
+        { "url-encoded form", "application/x-www-form-urlencoded", "file=ann+Secret12" },
         { "no content type", null, "ann Secret12" },
         { "text/plain", "text/plain", "ann Secret12" },
         { "XML", "application/xml", "<entries><entry login=\"ann\" password=\"Secret12\"/></entries>" },
+        { "JSON as text/plain", "text/plain", "{\"domain\": \"example.org\", \"entries\": []}" },
     };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedBodies))]
+    public async Task Start_BodyOfAnotherType_Is415NamingTheTypesItTakes_AndNothingStored(string name, string? contentType, string body)
+    {
+        var before = await host.BatchIdsAsync();
+        var content = new ByteArrayContent(Utf8(body));
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        using var response = await host.SendAsync(HttpMethod.Post, "/api/imports", content);
+
+        var error = await AssertRefusedAsync(response, HttpStatusCode.UnsupportedMediaType, "multipart/form-data");
+        Assert.True(error.Error.Contains("application/json", StringComparison.Ordinal), name);
+        Assert.DoesNotContain("Secret12", error.Error, StringComparison.Ordinal);
+        Assert.Equal(before.Order(), (await host.BatchIdsAsync()).Order());
+    }
 
     [Theory]
     [MemberData(nameof(MalformedBodies))]
@@ -429,6 +454,70 @@ public sealed class HostileInputApiTests(HostileServersFixture servers) : IAsync
         Assert.DoesNotContain("Secret12", (await AssertRefusedAsync(credentialLine, HttpStatusCode.BadRequest)).Error, StringComparison.Ordinal);
         var status = await host.WaitForAsync(batch);
         Assert.Single(status.GetProperty("runs").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Rerun_BodyOfAnotherTypeOrUnknownField_IsRefusedNamingIt_NoBodyIsRetryFailed()
+    {
+        using var started = await host.SendAsync(HttpMethod.Post, "/api/imports", Upload(Utf8("nobody Secret12\n"), Settings()));
+        var batch = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!.BatchId;
+        await host.WaitForAsync(batch);
+        var rerun = $"/api/imports/{batch}/rerun";
+
+        // JSON claimed as text, JSON with no Content-Type, a misspelt JSON field, a mode that is none, an empty form mode.
+        using var asText = await host.SendAsync(HttpMethod.Post, rerun, new StringContent("{\"mode\":\"incremental\"}", Encoding.UTF8, "text/plain"));
+        var untyped = new ByteArrayContent(Utf8("{\"mode\":\"incremental\"}"));
+        using var noType = await host.SendAsync(HttpMethod.Post, rerun, untyped);
+        using var misspelt = await host.SendAsync(HttpMethod.Post, rerun, JsonContent.Create(new { mdoe = "incremental" }));
+        using var badMode = await host.SendAsync(HttpMethod.Post, rerun, JsonContent.Create(new { mode = "full" }));
+        using var emptyMode = await host.SendAsync(HttpMethod.Post, rerun, new FormUrlEncodedContent(new Dictionary<string, string> { ["mode"] = "" }));
+
+        await AssertRefusedAsync(asText, HttpStatusCode.UnsupportedMediaType, "Content-Type text/plain; this call takes application/json");
+        await AssertRefusedAsync(noType, HttpStatusCode.UnsupportedMediaType, "no Content-Type");
+        await AssertRefusedAsync(misspelt, HttpStatusCode.BadRequest, "the field \\u0022mdoe\\u0022");
+        await AssertRefusedAsync(badMode, HttpStatusCode.BadRequest, "mode");
+        await AssertRefusedAsync(emptyMode, HttpStatusCode.BadRequest, "mode");
+        Assert.Single((await host.WaitForAsync(batch)).GetProperty("runs").EnumerateArray());
+
+        // A url-encoded mode is taken as it says; no body at all is the documented default, retryFailed.
+        using var asForm = await host.SendAsync(HttpMethod.Post, rerun, new FormUrlEncodedContent(new Dictionary<string, string> { ["mode"] = "incremental" }));
+        Assert.Equal(HttpStatusCode.Accepted, asForm.StatusCode);
+        await host.WaitForAsync(batch);
+        using var noBody = await host.SendAsync(HttpMethod.Post, rerun);
+        Assert.Equal(HttpStatusCode.Accepted, noBody.StatusCode);
+        var runs = (await host.WaitForAsync(batch)).GetProperty("runs").EnumerateArray().Skip(1).Select(r => r.GetProperty("mode").GetString()).ToList();
+        Assert.Equal(["Incremental", "RetryFailed"], runs);
+    }
+
+    [Fact]
+    public async Task Schedule_BodyOfAnotherTypeOrUnknownField_IsRefusedNamingIt()
+    {
+        using var started = await host.SendAsync(HttpMethod.Post, "/api/imports", Upload(Utf8("nobody Secret12\n"), Settings()));
+        var batch = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!.BatchId;
+        var path = $"/api/imports/{batch}/schedule";
+
+        using var asForm = await host.SendAsync(HttpMethod.Post, path, new StringContent("{\"schedule\":\"default\"}", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        using var misspelt = await host.SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "default", when = "now" }));
+
+        await AssertRefusedAsync(asForm, HttpStatusCode.UnsupportedMediaType, "application/json");
+        await AssertRefusedAsync(misspelt, HttpStatusCode.BadRequest, "the field \\u0022when\\u0022");
+        Assert.False((await host.WaitForAsync(batch)).TryGetProperty("schedule", out _));
+    }
+
+    [Fact]
+    public async Task Start_UnknownSettingsField_Is400NamingItsPath()
+    {
+        var before = await host.BatchIdsAsync();
+        using var json = await host.SendAsync(HttpMethod.Post, "/api/imports", new StringContent(
+            "{\"domain\": \"example.org\", \"source\": {\"host\": \"127.0.0.1\", \"sercurity\": \"ssl\"}, \"entries\": [{\"login\": \"ann\", \"password\": \"Secret12\"}]}", Encoding.UTF8, "application/json"));
+        using var topLevel = await host.SendAsync(HttpMethod.Post, "/api/imports", new StringContent(
+            "{\"domain\": \"example.org\", \"dryrun\": true, \"entries\": [{\"login\": \"ann\", \"password\": \"Secret12\"}]}", Encoding.UTF8, "application/json"));
+        using var form = await host.SendAsync(HttpMethod.Post, "/api/imports", Upload(Utf8("ann Secret12\n"), JsonSerializer.Serialize(new { domain = "example.org", options = new { dryRun = true, shedule = "default" } })));
+
+        await AssertRefusedAsync(json, HttpStatusCode.BadRequest, "$.source.sercurity");
+        await AssertRefusedAsync(topLevel, HttpStatusCode.BadRequest, "$.dryrun");
+        await AssertRefusedAsync(form, HttpStatusCode.BadRequest, "$.options.shedule");
+        Assert.Equal(before.Order(), (await host.BatchIdsAsync()).Order());
     }
 
     /// <summary>A request body of the given length that is never buffered by the client: a prefix, then filler.</summary>
