@@ -19,7 +19,7 @@ namespace MailImport.Functions.Tests;
 /// <summary>An Azurite of the Functions tests' own.</summary>
 public sealed class FunctionsAzuriteFixture
 {
-    public AzuriteServer Azurite { get; } = AzuriteServer.Start("mi-func-tests", 44000);
+    public AzuriteServer Azurite { get; } = AzuriteServer.Start("mi-func-tests", 19000);
 }
 
 /// <summary>The HTTP triggers hand each request to the shared handler and start orchestrations through the

@@ -15,7 +15,7 @@ namespace MailImport.Local.Tests;
 public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelper output) : IClassFixture<LocalServersFixture>
 {
     private const string Key = "crash-test-key";
-    private static readonly int Port = TestPorts.Shift(39080);
+    private static readonly int Port = TestPorts.Shift(16080);
     private const string Password = "Secret-kill1";
 
     /// <summary>At least this many kills across the one batch: enough to land in every phase of a mailbox, several times.</summary>

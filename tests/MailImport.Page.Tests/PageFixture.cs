@@ -11,7 +11,7 @@ namespace MailImport.Page.Tests;
 
 /// <summary>Servers of the page tests' own (Dovecot source and destination, Azurite), the local host on them, and
 /// Debian's Chromium driven by Playwright: never a browser download.</summary>
-public sealed class PageFixture() : ServerSet("mi-page", 33000), IAsyncLifetime
+public sealed class PageFixture() : ServerSet("mi-page", 11000), IAsyncLifetime
 {
     /// <summary>The test collection that shares one fixture: one set of servers, one host, one browser.</summary>
     public const string Collection = "page";

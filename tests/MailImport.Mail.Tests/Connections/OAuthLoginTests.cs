@@ -17,9 +17,9 @@ namespace MailImport.Mail.Tests.Connections;
 /// does, and that endpoint.</summary>
 public sealed class OAuthServers : IAsyncLifetime
 {
-    // Port bases are multiples of 1,000 (see TestPorts); 45000 is used by no other fixture. The endpoint sits at
+    // Port bases are multiples of 1,000 (see TestPorts); 20000 is used by no other fixture. The endpoint sits at
     // base+500, clear of Dovecot's base+110..995 under every offset.
-    private const int PortBase = 45000;
+    private const int PortBase = 20000;
 
     /// <summary>The introspection endpoint Dovecot posts tokens to.</summary>
     public TokenIntrospectionEndpoint Introspection { get; } = new(TestPorts.Shift(PortBase + 500));

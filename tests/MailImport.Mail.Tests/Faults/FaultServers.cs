@@ -8,8 +8,8 @@ public sealed class FaultServersFixture
     public FaultServersFixture()
     {
         DovecotServer.Install();
-        Source = DovecotServer.Start("mi-fault-source", 36000);
-        Destination = DovecotServer.Start("mi-fault-dest", 37000);
+        Source = DovecotServer.Start("mi-fault-source", 14000);
+        Destination = DovecotServer.Start("mi-fault-dest", 15000);
     }
 
     public DovecotServer Source { get; }
