@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MailImport.Workflow.Tests.Api;
 
 /// <summary>Servers of their own for the hostile-input and secret tests: Dovecot source and destination, and Azurite.</summary>
-public sealed class HostileServersFixture() : ServerSet("mi-hostile", 25000);
+public sealed class HostileServersFixture() : ServerSet("mi-hostile", 5000);
 
 /// <summary>One collection, so that no other class starts a batch while a test checks that nothing was stored.</summary>
 [CollectionDefinition(Name)]
