@@ -80,6 +80,23 @@ public sealed class IdempotencyApiTests(WorkflowServersFixture servers) : IAsync
         await host.WaitForAsync(created);
     }
 
+    [Fact]
+    public async Task RefusedStart_FreesTheKey_ForTheCorrectedBody()
+    {
+        var key = Guid.NewGuid().ToString();
+        var refusedBody = JsonSerializer.SerializeToUtf8Bytes(new { domain = "example.org", source = new { preset = "no-such-preset" }, entries = new[] { new { login = "ivan", password = "Secret12" } } }, JsonSerializerOptions.Web);
+        using var refused = await StartAsync(refusedBody, key);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var before = await host.BatchIdsAsync();
+
+        using var corrected = await StartAsync(Body("corrected"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, corrected.StatusCode);
+        var started = (await corrected.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        Assert.Equal([started.BatchId], (await host.BatchIdsAsync()).Except(before));
+        await host.WaitForAsync(started.BatchId);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("\"\"")]
