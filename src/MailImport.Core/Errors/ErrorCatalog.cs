@@ -51,6 +51,8 @@ public static class ErrorCatalog
             "Save the file with the UTF-8 encoding and upload it again.", false),
         new(ErrorCode.FileEmpty, ErrorCategory.File, "The file holds no mailbox line.",
             "Put one mailbox a line: login password, or login password newlogin newpassword.", false),
+        new(ErrorCode.FileNoUsableLine, ErrorCategory.File, "No line of the file can be imported: every mailbox line has an error.",
+            "Fix the lines listed with their errors and upload the file again.", false),
         new(ErrorCode.JsonMalformed, ErrorCategory.File, "The entries are not a well-formed JSON array of objects.",
             "Send [{\"login\": ..., \"password\": ..., \"newLogin\": ..., \"newPassword\": ...}].", false),
 

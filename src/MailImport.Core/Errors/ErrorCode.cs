@@ -17,6 +17,8 @@ public enum ErrorCode
     FileEmpty = 104,
     /// <summary>The JSON entries are not well-formed JSON or not an array of objects.</summary>
     JsonMalformed = 105,
+    /// <summary>The file has mailbox lines, but every one of them is invalid.</summary>
+    FileNoUsableLine = 106,
 
     // One line (or one JSON entry) of the credential list.
     /// <summary>A line has 1, 3, or 5+ fields.</summary>

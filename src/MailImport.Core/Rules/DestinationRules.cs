@@ -51,21 +51,26 @@ public static class DestinationRules
                 $"The destination username '{shown}' has {textElements} characters; at most {MaxUsernameLength} are allowed."));
         }
 
-        var bad = FirstInvalidUsernameRune(username);
-        if (bad is { } found)
+        // One wrong character is one error: a first or last character that is not allowed at all is reported as such,
+        // not also as a wrong start or end.
+        var bad = InvalidUsernameRunes(username);
+        if (bad.Count > 0)
         {
+            var more = bad.Count == 1
+                ? ""
+                : $", and {bad.Count - 1} more character{(bad.Count == 2 ? "" : "s")} that {(bad.Count == 2 ? "is" : "are")} not allowed at position{(bad.Count == 2 ? "" : "s")} {string.Join(", ", bad.Skip(1).Take(5).Select(b => b.Position))}{(bad.Count > 6 ? ", …" : "")}";
             violations.Add(new(ErrorCode.UsernameInvalidCharacter,
-                $"The destination username '{shown}' has {Describe(found.Rune)} at position {found.Position}; only Latin letters, digits, '-' and '.' are allowed."));
+                $"The destination username '{shown}' has {Describe(bad[0].Rune)} at position {bad[0].Position}{more}; only Latin letters, digits, '-' and '.' are allowed."));
         }
 
-        if (!IsLatinLetter(username[0]))
+        if (username[0] is '-' or '.' || char.IsAsciiDigit(username[0]))
         {
             violations.Add(new(ErrorCode.UsernameMustStartWithLetter,
                 $"The destination username '{shown}' starts with '{FirstRune(username)}'; it must start with a Latin letter."));
         }
 
         var last = username[^1];
-        if (!IsLatinLetter(last) && !char.IsAsciiDigit(last))
+        if (last is '-' or '.')
         {
             violations.Add(new(ErrorCode.UsernameMustEndWithLetterOrDigit,
                 $"The destination username '{shown}' ends with '{LastRune(username)}'; it must end with a Latin letter or digit."));
@@ -119,19 +124,20 @@ public static class DestinationRules
     private static bool IsUsernameChar(Rune r) =>
         r.IsAscii && (char.IsAsciiLetterOrDigit((char)r.Value) || r.Value == '-' || r.Value == '.');
 
-    private static (Rune Rune, int Position)? FirstInvalidUsernameRune(string username)
+    private static List<(Rune Rune, int Position)> InvalidUsernameRunes(string username)
     {
+        var bad = new List<(Rune, int)>();
         var position = 0;
         foreach (var rune in username.EnumerateRunes())
         {
             position++;
             if (!IsUsernameChar(rune))
             {
-                return (rune, position);
+                bad.Add((rune, position));
             }
         }
 
-        return null;
+        return bad;
     }
 
     private static string FirstRune(string s) => Rune.GetRuneAt(s, 0).ToString();

@@ -164,9 +164,16 @@ internal static class ImportRequests
             return [ApiProblem.Of(fileProblem)];
         }
 
-        return parsed.Entries.Count > 0
-            ? []
-            : [new ApiProblem("file", ErrorCode.FileEmpty.ToString(), "No line of the file can be imported; fix the lines below and upload it again."), .. parsed.Problems.Select(ApiProblem.Of)];
+        if (parsed.Entries.Count > 0)
+        {
+            return [];
+        }
+
+        // A file without a single mailbox line already carries FileEmpty; one whose every line is wrong says so once,
+        // then names each line's problem.
+        return parsed.Problems.All(p => p.Code == ErrorCode.FileEmpty)
+            ? parsed.Problems.Select(ApiProblem.Of)
+            : [new ApiProblem("file", nameof(ErrorCode.FileNoUsableLine), $"None of the {parsed.Problems.Select(p => p.LineNumber).Distinct().Count()} mailbox lines can be imported; fix the lines below and upload the file again."), .. parsed.Problems.Select(ApiProblem.Of)];
     }
 
     /// <summary>"default" becomes the service's default schedule; anything else must be CRON (five fields, UTC).</summary>

@@ -28,11 +28,23 @@ public class DestinationRulesTests
     [InlineData("-ivan", new[] { ErrorCode.UsernameMustStartWithLetter })]
     [InlineData("ivan.", new[] { ErrorCode.UsernameMustEndWithLetterOrDigit })]
     [InlineData("ivan-", new[] { ErrorCode.UsernameMustEndWithLetterOrDigit })]
-    [InlineData("иван", new[] { ErrorCode.UsernameInvalidCharacter, ErrorCode.UsernameMustStartWithLetter, ErrorCode.UsernameMustEndWithLetterOrDigit })]
-    [InlineData("_ivan_", new[] { ErrorCode.UsernameInvalidCharacter, ErrorCode.UsernameMustStartWithLetter, ErrorCode.UsernameMustEndWithLetterOrDigit })]
+    [InlineData("иван", new[] { ErrorCode.UsernameInvalidCharacter })]
+    [InlineData("_ivan_", new[] { ErrorCode.UsernameInvalidCharacter })]
+    [InlineData("_ivan.", new[] { ErrorCode.UsernameInvalidCharacter, ErrorCode.UsernameMustEndWithLetterOrDigit })]
+    [InlineData("1ivan-", new[] { ErrorCode.UsernameMustStartWithLetter, ErrorCode.UsernameMustEndWithLetterOrDigit })]
+    [InlineData("ivan\U0001F600", new[] { ErrorCode.UsernameInvalidCharacter })]
     public void CheckUsername_Broken_OneCodePerBrokenRule(string username, ErrorCode[] codes)
     {
         Assert.Equal(codes, DestinationRules.CheckUsername(username).Select(v => v.Code));
+    }
+
+    [Fact]
+    public void CheckUsername_SeveralWrongCharacters_OneErrorNamingEachPosition()
+    {
+        var violation = Assert.Single(DestinationRules.CheckUsername("_iv+an_"));
+
+        Assert.Equal(ErrorCode.UsernameInvalidCharacter, violation.Code);
+        Assert.Contains("'_' (U+005F) at position 1, and 2 more characters that are not allowed at positions 4, 7;", violation.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -82,6 +82,19 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = await response.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web);
         Assert.Equal(["domain", "source.host", "file", "line 1", "line 2"], error!.Problems!.Select(p => p.Field));
+        Assert.Equal(["FileNoUsableLine", "UsernameInvalidCharacter", "LineFieldCount"], error.Problems!.Skip(2).Select(p => p.Code));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n  \r\n\t\n")]
+    public async Task Start_FileWithoutAMailboxLine_IsOneFileEmpty(string file)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", Upload(file, Settings()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = Assert.Single((await response.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web))!.Problems!);
+        Assert.Equal(("file", "FileEmpty"), (problem.Field, problem.Code));
     }
 
     [Fact]
