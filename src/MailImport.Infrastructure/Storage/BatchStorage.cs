@@ -276,13 +276,14 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>The record an Idempotency-Key names (by <paramref name="keyName"/>, a hash of caller and key) with its
-    /// ETag, or null when there is none.</summary>
-    public async Task<(BinaryData Content, ETag ETag)?> LoadIdempotencyAsync(string keyName, CancellationToken cancellationToken)
+    /// <summary>A small record that outlives batches (an Idempotency-Key's, a destination mailbox's hold) with its
+    /// ETag, or null when there is none. <paramref name="name"/> comes from <see cref="IdempotencyRecordName"/> or
+    /// <see cref="DestinationHoldRecordName"/>.</summary>
+    public async Task<(BinaryData Content, ETag ETag)?> LoadRecordAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
-            var download = await Batches.GetBlobClient(IdempotencyName(keyName)).DownloadContentAsync(cancellationToken);
+            var download = await Batches.GetBlobClient(name).DownloadContentAsync(cancellationToken);
             return (download.Value.Content, download.Value.Details.ETag);
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -291,15 +292,15 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>Writes the record of an Idempotency-Key: without <paramref name="ifMatch"/> only when there is none yet
-    /// (<c>If-None-Match: *</c>, so of two concurrent requests with one key exactly one wins), with it only over that
-    /// version (https://learn.microsoft.com/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations).</summary>
-    /// <returns>False when the condition failed: another request wrote first.</returns>
-    public async Task<bool> SaveIdempotencyAsync(string keyName, BinaryData content, ETag? ifMatch, CancellationToken cancellationToken)
+    /// <summary>Writes a record: without <paramref name="ifMatch"/> only when there is none yet (<c>If-None-Match: *</c>,
+    /// so of two concurrent writers exactly one wins), with it only over that version
+    /// (https://learn.microsoft.com/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations).</summary>
+    /// <returns>False when the condition failed: another writer came first.</returns>
+    public async Task<bool> SaveRecordAsync(string name, BinaryData content, ETag? ifMatch, CancellationToken cancellationToken)
     {
         try
         {
-            await Batches.GetBlobClient(IdempotencyName(keyName)).UploadAsync(content, new BlobUploadOptions
+            await Batches.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions
             {
                 Conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All },
             }, cancellationToken);
@@ -311,12 +312,12 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>Deletes the record of an Idempotency-Key, if it is still the version read.</summary>
-    public async Task DeleteIdempotencyAsync(string keyName, ETag ifMatch, CancellationToken cancellationToken)
+    /// <summary>Deletes a record, if it is still the version read.</summary>
+    public async Task DeleteRecordAsync(string name, ETag ifMatch, CancellationToken cancellationToken)
     {
         try
         {
-            await Batches.GetBlobClient(IdempotencyName(keyName)).DeleteIfExistsAsync(DeleteSnapshotsOption.None,
+            await Batches.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.None,
                 new BlobRequestConditions { IfMatch = ifMatch }, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 412)
@@ -324,6 +325,12 @@ public sealed class BatchStorage(BlobServiceClient blobs)
             // Someone else's version now: theirs to keep.
         }
     }
+
+    /// <summary>The record an Idempotency-Key names, by <paramref name="keyName"/>, a hash of caller and key.</summary>
+    public static string IdempotencyRecordName(string keyName) => $"idempotency/{keyName}.json";
+
+    /// <summary>The hold on a destination mailbox, by <paramref name="mailboxName"/>, a hash of server and login.</summary>
+    public static string DestinationHoldRecordName(string mailboxName) => $"destination-holds/{mailboxName}.json";
 
     /// <summary>Deletes the sealed passwords of every line of a batch, a few at a time; returns how many blobs.</summary>
     public async Task<int> DeleteLineSecretsAsync(string batchId, CancellationToken cancellationToken)
@@ -359,8 +366,6 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     /// <summary>Requests to storage one batch-wide step keeps going at once: Blob storage serves far more
     /// (https://learn.microsoft.com/azure/storage/blobs/scalability-targets), a Function instance's connections do not.</summary>
     public const int ParallelRequests = 16;
-
-    private static string IdempotencyName(string keyName) => $"idempotency/{keyName}.json";
 
     private static string RawName(string batchId, string runId) => $"{batchId}/{runId}/credentials";
 

@@ -35,6 +35,7 @@ public sealed class MailboxSteps(
     DestinationAccounts destinationAccounts,
     MailConnector connector,
     MailboxCopier copier,
+    DestinationHolds holds,
     IOptions<DestinationOptions> destination,
     IOptions<WorkflowOptions> workflow,
     ILogger<MailboxSteps> logger)
@@ -211,25 +212,48 @@ public sealed class MailboxSteps(
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var source = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
+        var server = destination.Value.Endpoint;
+        var account = await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken);
+        var owner = new DestinationHold(input.BatchId, input.RunId, input.Entry.Line);
+        if (await holds.TryHoldAsync(server.Host, account.Login, owner, DestinationHolds.Lifetime(workflow.Value.Budget.MaxDuration), cancellationToken) is { } holder)
+        {
+            logger.DestinationMailboxHeld(holder.BatchId, holder.Line);
+            return new ChunkSummary(false, CountersOf(await store.LoadAsync(cancellationToken)), [], WaitingFor: holder with { ExpiresAt = default });
+        }
+
         try
         {
             var job = new MailboxJob(
                 input.RunId,
                 batch.Source,
                 source,
-                destination.Value.Endpoint,
-                await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
+                server,
+                account,
                 new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
+            if (result.Completed)
+            {
+                await holds.ReleaseAsync(server.Host, account.Login, owner, CancellationToken.None);
+            }
+
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures));
         }
         catch (MailFailureException e)
         {
+            if (!e.Failure.IsTransient)
+            {
+                // The mailbox's copy ends here; a transient failure keeps the hold for the retry that follows.
+                await holds.ReleaseAsync(server.Host, account.Login, owner, CancellationToken.None);
+            }
+
             var cursor = await store.LoadAsync(cancellationToken);
-            var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0, AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0);
-            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e));
+            return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e));
         }
     }
+
+    /// <summary>Where a mailbox stands by its saved cursor, for a chunk that copied nothing.</summary>
+    private static MailboxCounters CountersOf(MailboxCursor? cursor) =>
+        new(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0, AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0);
 
     private static MailboxCounters Counters(ChunkResult result) =>
         new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders, result.AlreadyAtDestination);

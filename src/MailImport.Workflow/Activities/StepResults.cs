@@ -40,4 +40,6 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="Counters">The mailbox's counters after the chunk.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
 /// <param name="Failure">Set when the mailbox cannot go on (permanent failure).</param>
-public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null);
+/// <param name="WaitingFor">Set when the chunk copied nothing because another batch holds the destination mailbox
+/// (<see cref="DestinationHolds"/>): that batch and line, to wait for.</param>
+public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null, DestinationHold? WaitingFor = null);

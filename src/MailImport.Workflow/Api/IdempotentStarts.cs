@@ -56,11 +56,11 @@ internal static class IdempotentStarts
             return (null, null, null);
         }
 
-        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{caller.Id}\n{key}")));
+        var name = BatchStorage.IdempotencyRecordName(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{caller.Id}\n{key}"))));
         var now = time.GetUtcNow();
         while (true)
         {
-            var stored = await storage.LoadIdempotencyAsync(name, cancellationToken);
+            var stored = await storage.LoadRecordAsync(name, cancellationToken);
             var record = stored is { } s ? JsonSerializer.Deserialize<IdempotencyRecord>(s.Content.ToMemory().Span, Json) : null;
             var fresh = record is not null && now - record.CreatedAt < Lifetime && (record.Run is not null || now - record.CreatedAt < Abandoned);
             if (fresh)
@@ -77,9 +77,9 @@ internal static class IdempotentStarts
             }
 
             var claim = new IdempotencyRecord(bodyHash, now, null);
-            if (await storage.SaveIdempotencyAsync(name, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(claim, Json)), stored?.ETag, cancellationToken))
+            if (await storage.SaveRecordAsync(name, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(claim, Json)), stored?.ETag, cancellationToken))
             {
-                var written = (await storage.LoadIdempotencyAsync(name, cancellationToken))?.ETag;
+                var written = (await storage.LoadRecordAsync(name, cancellationToken))?.ETag;
                 return (new IdempotencyClaim(storage, name, claim, written), null, null);
             }
 
@@ -136,9 +136,9 @@ internal sealed class IdempotencyClaim(BatchStorage storage, string name, Idempo
 {
     /// <summary>Records the batch the request started, for repeats to answer.</summary>
     public Task CompleteAsync(StartedRun run, CancellationToken cancellationToken) =>
-        storage.SaveIdempotencyAsync(name, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(record with { Run = run }, ApiAnswers.Json)), etag, cancellationToken);
+        storage.SaveRecordAsync(name, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(record with { Run = run }, ApiAnswers.Json)), etag, cancellationToken);
 
     /// <summary>Frees the key: the request was refused, so a corrected one may use it.</summary>
     public Task ReleaseAsync(CancellationToken cancellationToken) =>
-        etag is { } version ? storage.DeleteIdempotencyAsync(name, version, cancellationToken) : Task.CompletedTask;
+        etag is { } version ? storage.DeleteRecordAsync(name, version, cancellationToken) : Task.CompletedTask;
 }

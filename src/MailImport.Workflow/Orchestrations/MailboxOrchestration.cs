@@ -60,7 +60,19 @@ public static class MailboxOrchestration
                 return Outcome(MailboxStatus.Failed, failure);
             }
 
-            counters = summary!.Counters;
+            if (summary!.WaitingFor is { } holder)
+            {
+                // Another batch's run is copying into the same destination mailbox (DestinationHolds): wait for it
+                // on a durable timer, polling at four times the first retry delay; the waits count as chunks, so
+                // history stays bounded however long the other run takes.
+                context.SetCustomStatus(Outcome(MailboxStatus.Running, note: $"Waiting: line {holder.Line} of batch {holder.BatchId} is copying into the same destination mailbox; this one goes on when it ends."));
+                await context.CreateTimer(context.CurrentUtcDateTime + TimeSpan.FromSeconds(4 * input.RetryFirstDelaySeconds), CancellationToken.None);
+            }
+            else
+            {
+                counters = summary.Counters;
+            }
+
             if (summary.Failure is { } stop)
             {
                 return Outcome(MailboxStatus.Failed, stop, summary.FailedMessages);
@@ -74,7 +86,11 @@ public static class MailboxOrchestration
                         $"{summary.FailedMessages.Count} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages);
             }
 
-            context.SetCustomStatus(Outcome(MailboxStatus.Running));
+            if (summary.WaitingFor is null)
+            {
+                context.SetCustomStatus(Outcome(MailboxStatus.Running));
+            }
+
             if (chunk >= Math.Max(1, input.ChunksPerGeneration))
             {
                 context.ContinueAsNew(input with { Chunks = input.Chunks + chunk, StartedAt = started, AccountCreated = true });

@@ -31,8 +31,11 @@ internal sealed class RecordingEngine(string? running = null) : IWorkflowEngine
     }
 }
 
-/// <summary>A clock that always tells the same time.</summary>
+/// <summary>A clock that tells the time it is set to.</summary>
 internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
 {
-    public override DateTimeOffset GetUtcNow() => now;
+    /// <summary>The time it answers; a test moves it on.</summary>
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
 }

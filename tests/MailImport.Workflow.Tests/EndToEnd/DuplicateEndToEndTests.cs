@@ -59,6 +59,21 @@ public sealed class DuplicateEndToEndTests(WorkflowServersFixture servers) : IAs
     }
 
     [Fact]
+    public async Task SameFileStartedTwiceAtOnce_OneBatchWaitsForTheOther_NothingDoubled()
+    {
+        var user = await SeededUserAsync("atonce");
+        var file = $"{user.Login} {user.Password.Reveal()}\n";
+
+        var reports = await Task.WhenAll(RunBatchAsync(file, new ImportOptions()), RunBatchAsync(file, new ImportOptions()));
+
+        MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, user), await MailCorpus.SnapshotAsync(servers.Destination, AtDestination(user)));
+        var mailboxes = reports.Select(r => Assert.Single(r.Mailboxes)).ToList();
+        Assert.All(mailboxes, m => Assert.Equal((MailboxStatus.Done, 14L), (m.Status, m.Counters.MessagesCopied)));
+        // One batch appended all 14 while the other waited on its hold, then found them there.
+        Assert.Equal([0L, 14L], mailboxes.Select(m => m.Counters.AlreadyAtDestination).Order());
+    }
+
+    [Fact]
     public async Task SecondBatchWithDuplicatesCopy_CopiesEveryMessageAgain()
     {
         var user = await SeededUserAsync("force");
