@@ -52,6 +52,12 @@ public sealed partial class ImportApi
 
         if (BatchRuns.IsGoing(state))
         {
+            // The run's own invalid lines are known from its manifest on: shown from then on, not only in the report.
+            foreach (var invalid in manifest?.Invalid ?? [])
+            {
+                lines[invalid.LineNumber] = invalid;
+            }
+
             await AddLiveProgressAsync(lines, run.RunId, manifest?.Entries ?? [], cancellationToken);
         }
 

@@ -7,6 +7,7 @@ using DurableTask.Core;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
 using MailImport.Testing;
+using MailImport.Workflow.Activities;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Tests.EndToEnd;
@@ -19,6 +20,7 @@ using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MailImport.Workflow.Tests.Api;
 
@@ -188,6 +190,46 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Equal(2, (await close.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secretsDeleted").GetInt32());
         using var afterClose = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun");
         Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
+    }
+
+    [Fact]
+    public async Task Status_WhileTheRunGoes_ShowsEveryLineOfTheFile_TheInvalidOneIncluded()
+    {
+        var waiting = servers.Source.AddUser($"wait{Guid.NewGuid():N}"[..15], "Secret-ok1");
+        // Another batch holds the destination mailbox, so the good line's run waits: the status is read mid-run.
+        var holds = host.Services.GetRequiredService<DestinationHolds>();
+        var destinationHost = host.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
+        var destinationLogin = $"{waiting.Login}@example.org";
+        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
+        Assert.Null(await holds.TryHoldAsync(destinationHost, destinationLogin, other, TimeSpan.FromMinutes(10), CancellationToken.None));
+        try
+        {
+            using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{waiting.Login} Secret-ok1\nbad_name Secret12\n", Settings()));
+            var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            JsonElement status;
+            do
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The good line never showed that it waits for the destination mailbox.");
+                await Task.Delay(100);
+                using var answer = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}");
+                status = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            }
+            while (!status.GetProperty("mailboxes").EnumerateArray().Any(m => m.TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true));
+
+            Assert.Equal("Running", status.GetProperty("status").GetString());
+            Assert.Equal([(1, "Running"), (2, "Invalid")],
+                status.GetProperty("mailboxes").EnumerateArray().Select(m => (m.GetProperty("lineNumber").GetInt32(), m.GetProperty("status").GetString())));
+
+            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+            status = await host.WaitForAsync(import.BatchId);
+            Assert.Equal(["Done", "Invalid"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+        }
+        finally
+        {
+            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+        }
     }
 
     [Fact]
