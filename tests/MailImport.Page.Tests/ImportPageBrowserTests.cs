@@ -71,6 +71,16 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await Expect(page.Locator("#mailbox-rows .pct")).ToHaveTextAsync(["100%", "100%", "100%"]);
         await Expect(page.Locator("#batch-state")).ToContainTextAsync("Every mailbox is done");
         await PageFixture.ScreenshotAsync(page, "3-finished-batch");
+        // Each run's own figures: the re-run copied the two fixed mailboxes, the first run the good one.
+        var perMailbox = MailCorpus.Standard().Values.Sum(f => f.Count);
+        await Expect(page.Locator("#run-figures")).ToContainTextAsync($"This run: {2 * perMailbox} messages");
+        await Expect(page.Locator("#runs-details")).ToBeVisibleAsync();
+        var runRows = page.Locator("#runs-rows tr");
+        await Expect(runRows).ToHaveCountAsync(2);
+        await Expect(runRows.Nth(0).Locator("td").Nth(0)).ToHaveTextAsync("Run 2: re-run of failed mailboxes");
+        await Expect(runRows.Nth(0).Locator("td").Nth(4)).ToHaveTextAsync((2 * perMailbox).ToString(CultureInfo.InvariantCulture));
+        await Expect(runRows.Nth(1).Locator("td").Nth(0)).ToHaveTextAsync("Run 1: full import");
+        await Expect(runRows.Nth(1).Locator("td").Nth(4)).ToHaveTextAsync(perMailbox.ToString(CultureInfo.InvariantCulture));
         var batchId = page.Url[(page.Url.IndexOf("#batch=", StringComparison.Ordinal) + 7)..];
         int StatusCalls() => urls.Count(u => u.EndsWith("/api/imports/" + batchId, StringComparison.Ordinal));
         var statusCallsAtEnd = StatusCalls();

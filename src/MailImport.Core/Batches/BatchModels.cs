@@ -137,7 +137,8 @@ public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, i
 /// <param name="AccountCreated">True once the destination mailbox is known to exist.</param>
 /// <param name="ChunksPerGeneration">Chunks before the orchestration continues as new.</param>
 /// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure.</param>
-public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5);
+/// <param name="Tally">What the run has done so far, once its first step read where the mailbox stood.</param>
+public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5, RunTally? Tally = null);
 
 /// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
 /// <param name="Line">The credential line.</param>
@@ -149,6 +150,7 @@ public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode,
 /// <param name="Counters">Messages and bytes.</param>
 /// <param name="Duration">Time spent in this run.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
+/// <param name="ThisRun">What this run did for the mailbox, so far.</param>
 public sealed record MailboxOutcome(
     int Line,
     string SourceLogin,
@@ -158,9 +160,28 @@ public sealed record MailboxOutcome(
     string? Message,
     MailboxCounters Counters,
     TimeSpan Duration,
-    IReadOnlyList<MessageFailure> FailedMessages)
+    IReadOnlyList<MessageFailure> FailedMessages,
+    RunFigures? ThisRun = null)
 {
     /// <summary>The report line of this outcome, with the fix from the catalogue.</summary>
     public MailboxReport ToReport() => new(Line, SourceLogin, DestinationUsername, Status, Code, Message,
-        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages);
+        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, ThisRun);
+}
+
+/// <summary>What a mailbox's orchestration carries to sum up its run: the cumulative counters before the run's first
+/// chunk (from the cursor) and what the chunks so far reported of themselves.</summary>
+/// <param name="CopiedBefore">Messages at the destination before the run.</param>
+/// <param name="BytesBefore">Their bytes.</param>
+/// <param name="AlreadyBefore">Messages found already at the destination before the run.</param>
+/// <param name="FlagsUpdated">Messages whose flags the run's chunks brought up to date.</param>
+/// <param name="NotExact">Messages the run's chunks could not send byte for byte.</param>
+public sealed record RunTally(long CopiedBefore, long BytesBefore, long AlreadyBefore, long FlagsUpdated = 0, long NotExact = 0)
+{
+    /// <summary>The run's figures once the mailbox's counters are <paramref name="now"/>.</summary>
+    public RunFigures Figures(string runId, DateTimeOffset startedAt, DateTimeOffset at, MailboxCounters now)
+    {
+        ArgumentNullException.ThrowIfNull(now);
+        return new RunFigures(runId, startedAt, at, Math.Max(0, now.MessagesCopied - CopiedBefore), Math.Max(0, now.BytesCopied - BytesBefore),
+            FlagsUpdated, Math.Max(0, now.AlreadyAtDestination - AlreadyBefore), NotExact, now.MessagesFailed);
+    }
 }

@@ -15,6 +15,9 @@ public static class BatchReportFormats
     [
         "line", "source_login", "destination_username", "status", "error_code", "message", "fix",
         "messages_total", "messages_copied", "messages_failed", "bytes_total", "bytes_copied", "duration_s", "failed_messages",
+        // Added after the first columns, so a sheet that reads those by position still does.
+        "already_at_destination", "run_id", "run_messages_copied", "run_bytes_copied", "run_flags_updated",
+        "run_already_at_destination", "run_not_exact", "run_messages_failed", "run_duration_s",
     ];
 
     /// <summary>The report as indented UTF-8 JSON.</summary>
@@ -36,12 +39,20 @@ public static class BatchReportFormats
                 Number(m.Counters.BytesTotal), Number(m.Counters.BytesCopied),
                 m.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture),
                 string.Join("; ", m.FailedMessages.Select(f => $"{f.Folder} {(f.Uid is { } uid ? "UID " + uid.ToString(CultureInfo.InvariantCulture) : f.Uidl)}: {f.Code} {f.Reason}")),
+                Number(m.Counters.AlreadyAtDestination), m.LastRun?.RunId ?? "",
+                .. RunCells(m.LastRun),
             ];
             csv.AppendJoin(',', cells.Select(Cell)).Append("\r\n");
         }
 
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
     }
+
+    /// <summary>The last run's cells of a line; empty for a line no run has taken.</summary>
+    private static string[] RunCells(RunFigures? run) => run is null
+        ? ["", "", "", "", "", "", ""]
+        : [Number(run.MessagesCopied), Number(run.BytesCopied), Number(run.FlagsUpdated), Number(run.AlreadyAtDestination),
+            Number(run.NotExact), Number(run.MessagesFailed), run.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)];
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -64,6 +64,8 @@ public sealed record MessageFailure(string Folder, uint? Uid, string? Uidl, long
 /// <param name="Counters">Messages and bytes.</param>
 /// <param name="Duration">Time spent on the mailbox across runs.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
+/// <param name="LastRun">What the last run that took this mailbox did, next to the cumulative counters; null for a
+/// line no run has taken (an invalid line, a pending mailbox).</param>
 public sealed record MailboxReport(
     int LineNumber,
     string SourceLogin,
@@ -74,7 +76,8 @@ public sealed record MailboxReport(
     string? Fix,
     MailboxCounters Counters,
     TimeSpan Duration,
-    IReadOnlyList<MessageFailure> FailedMessages)
+    IReadOnlyList<MessageFailure> FailedMessages,
+    RunFigures? LastRun = null)
 {
     /// <summary>The report line of a mailbox line that broke the grammar or the rules: one line, every problem in the message.</summary>
     public static MailboxReport ForInvalidLine(int lineNumber, IReadOnlyList<CredentialProblem> problems)
@@ -119,13 +122,15 @@ public sealed record MailboxReport(
 /// <param name="StartedAt">When the batch started.</param>
 /// <param name="FinishedAt">When the last run ended; null while running.</param>
 /// <param name="Mailboxes">One line per mailbox, in credential file order.</param>
+/// <param name="Runs">What each run did, oldest first (reports written before runs were summed have none).</param>
 public sealed record BatchReport(
     string BatchId,
     string Domain,
     bool DryRun,
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<MailboxReport> Mailboxes)
+    IReadOnlyList<MailboxReport> Mailboxes,
+    IReadOnlyList<RunSummary>? Runs = null)
 {
     /// <summary>How many mailboxes are in each status.</summary>
     public IReadOnlyDictionary<MailboxStatus, int> CountByStatus =>
@@ -140,4 +145,77 @@ public sealed record BatchReport(
         sum.BytesCopied + m.Counters.BytesCopied,
         sum.Folders + m.Counters.Folders,
         sum.AlreadyAtDestination + m.Counters.AlreadyAtDestination));
+}
+
+/// <summary>What one run did for one mailbox. The copied figures count, as the cumulative ones do, messages found
+/// already at the destination; <see cref="AlreadyAtDestination"/> says how many of them were.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="StartedAt">When the run took the mailbox.</param>
+/// <param name="FinishedAt">When it was done with it; while it runs, the time of this figure.</param>
+/// <param name="MessagesCopied">Messages that reached the destination in this run.</param>
+/// <param name="BytesCopied">Their bytes.</param>
+/// <param name="FlagsUpdated">Messages copied earlier whose flags this run brought up to date.</param>
+/// <param name="AlreadyAtDestination">Messages not appended because the destination held them already.</param>
+/// <param name="NotExact">Messages this run could not send byte for byte.</param>
+/// <param name="MessagesFailed">Messages this run could not copy.</param>
+public sealed record RunFigures(
+    string RunId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    long MessagesCopied,
+    long BytesCopied,
+    long FlagsUpdated,
+    long AlreadyAtDestination,
+    long NotExact,
+    long MessagesFailed)
+{
+    /// <summary>How long the run spent on the mailbox.</summary>
+    public TimeSpan Duration => FinishedAt - StartedAt;
+}
+
+/// <summary>What one run did across the batch: its mailboxes' <see cref="RunFigures"/> added up.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Mode">Which mailboxes and how, as the run was asked.</param>
+/// <param name="StartedAt">When the run started.</param>
+/// <param name="FinishedAt">When it ended; while it runs, the time of this summary.</param>
+/// <param name="Mailboxes">Mailboxes the run took.</param>
+/// <param name="Succeeded">Of those, the ones done, partly done or ready.</param>
+/// <param name="Failed">Of those, the ones that failed.</param>
+/// <param name="MessagesCopied"><see cref="RunFigures.MessagesCopied"/> over the run's mailboxes.</param>
+/// <param name="BytesCopied"><see cref="RunFigures.BytesCopied"/> over the run's mailboxes.</param>
+/// <param name="FlagsUpdated"><see cref="RunFigures.FlagsUpdated"/> over the run's mailboxes.</param>
+/// <param name="AlreadyAtDestination"><see cref="RunFigures.AlreadyAtDestination"/> over the run's mailboxes.</param>
+/// <param name="NotExact"><see cref="RunFigures.NotExact"/> over the run's mailboxes.</param>
+/// <param name="MessagesFailed"><see cref="RunFigures.MessagesFailed"/> over the run's mailboxes.</param>
+public sealed record RunSummary(
+    string RunId,
+    MailImport.Core.Batches.RunMode Mode,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    int Mailboxes,
+    int Succeeded,
+    int Failed,
+    long MessagesCopied,
+    long BytesCopied,
+    long FlagsUpdated,
+    long AlreadyAtDestination,
+    long NotExact,
+    long MessagesFailed)
+{
+    /// <summary>How long the run took.</summary>
+    public TimeSpan Duration => FinishedAt - StartedAt;
+
+    /// <summary>The run's summary from the report lines it took (those whose <see cref="MailboxReport.LastRun"/> is
+    /// this run).</summary>
+    public static RunSummary Of(string runId, MailImport.Core.Batches.RunMode mode, DateTimeOffset startedAt, DateTimeOffset finishedAt, IEnumerable<MailboxReport> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var taken = lines.Where(l => l.LastRun?.RunId == runId).ToList();
+        var figures = taken.Select(l => l.LastRun!).ToList();
+        return new RunSummary(runId, mode, startedAt, finishedAt, taken.Count,
+            taken.Count(l => l.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready),
+            taken.Count(l => l.Status == MailboxStatus.Failed),
+            figures.Sum(f => f.MessagesCopied), figures.Sum(f => f.BytesCopied), figures.Sum(f => f.FlagsUpdated),
+            figures.Sum(f => f.AlreadyAtDestination), figures.Sum(f => f.NotExact), figures.Sum(f => f.MessagesFailed));
+    }
 }

@@ -152,7 +152,11 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDest
         }
 
         var ended = clock.GetUtcNow();
-        var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, ended, lines.Values.ToList());
+        var mailboxes = lines.Values.ToList();
+        // Earlier runs' summaries are kept as written; this run's is summed from the lines it took.
+        var runs = (previous?.Runs ?? []).Where(r => r.RunId != input.RunId)
+            .Append(RunSummary.Of(input.RunId, input.Mode, input.StartedAt, ended, mailboxes)).ToList();
+        var report = new BatchReport(input.BatchId, batch.Domain, input.Mode == RunMode.DryRun, input.StartedAt, ended, mailboxes, runs);
         await storage.SaveReportAsync(report, cancellationToken);
         await storage.DeleteDirectorySnapshotAsync(input.BatchId, input.RunId, cancellationToken);
         // How the run ended goes into its record: a scheduled run in which no mailbox succeeded does not keep the batch

@@ -62,6 +62,19 @@ public sealed class MailboxSteps(
 
     private async Task<SourceCheckResult> CheckSourceCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
+        var result = await ListSourceAsync(input, cancellationToken);
+        if (result.Result.Failure is not null)
+        {
+            return result;
+        }
+
+        // Where the mailbox stands before this run's first chunk: the run's own figures are counted from here.
+        var cursor = await storage.CursorStore(input.BatchId, input.Entry.Line).LoadAsync(cancellationToken);
+        return result with { Tally = new RunTally(cursor?.MessagesCopied ?? 0, cursor?.BytesCopied ?? 0, cursor?.AlreadyAtDestination ?? 0) };
+    }
+
+    private async Task<SourceCheckResult> ListSourceAsync(MailboxStepInput input, CancellationToken cancellationToken)
+    {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
         try
@@ -236,7 +249,7 @@ public sealed class MailboxSteps(
                 await holds.ReleaseAsync(server.Host, account.Login, owner, CancellationToken.None);
             }
 
-            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures));
+            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), FlagsUpdated: result.FlagsUpdated, NotExact: result.NotExact);
         }
         catch (MailFailureException e)
         {

@@ -1,3 +1,4 @@
+using MailImport.Core.Batches;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 
@@ -33,7 +34,8 @@ public sealed record IngestResult(int Entries, int Invalid, MailFailure? FilePro
 /// <param name="Folders">Folders that would be copied.</param>
 /// <param name="Messages">Messages at the source.</param>
 /// <param name="Bytes">Bytes at the source, where it says.</param>
-public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes);
+/// <param name="Tally">Where the mailbox stood before this run (its cursor's cumulative counters), to sum the run up.</param>
+public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null);
 
 /// <summary>One chunk's result as the orchestration keeps it: counts, no message content.</summary>
 /// <param name="Completed">True when the mailbox is fully copied for this run.</param>
@@ -42,4 +44,6 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="Failure">Set when the mailbox cannot go on (permanent failure).</param>
 /// <param name="WaitingFor">Set when the chunk copied nothing because another batch holds the destination mailbox
 /// (<see cref="DestinationHolds"/>): that batch and line, to wait for.</param>
-public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null, DestinationHold? WaitingFor = null);
+/// <param name="FlagsUpdated">Messages whose flags this chunk brought up to date.</param>
+/// <param name="NotExact">Messages this chunk could not send byte for byte.</param>
+public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0, long NotExact = 0);

@@ -59,6 +59,10 @@ public sealed record BatchStatus(
     /// <summary>The CRON schedule (UTC) of incremental re-runs; null when none.</summary>
     public string? Schedule { get; init; }
 
+    /// <summary>What each run did, oldest first: the report's summaries of the runs that ended, and the going run's
+    /// summed from its mailboxes' live figures.</summary>
+    public IReadOnlyList<RunSummary> RunSummaries { get; init; } = [];
+
     /// <summary>When the batch is closed for idleness unless it runs again (<see cref="BatchRetention.ClosesAt"/>);
     /// null once it is closed.</summary>
     public DateTimeOffset? ClosesAt { get; init; }

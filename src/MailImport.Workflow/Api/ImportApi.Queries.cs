@@ -63,9 +63,16 @@ public sealed partial class ImportApi
 
         var mailboxes = lines.Values.ToList();
         var totals = new BatchReport(batch.BatchId, batch.Domain, false, batch.CreatedAt, null, mailboxes).Totals;
+        var summaries = (report?.Runs ?? []).Where(r => r.RunId != run.RunId || !BatchRuns.IsGoing(state)).ToList();
+        if (BatchRuns.IsGoing(state))
+        {
+            summaries.Add(RunSummary.Of(run.RunId, run.Mode, run.StartedAt, time.GetUtcNow(), mailboxes));
+        }
+
         return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
         {
             Schedule = batch.Options.Schedule,
+            RunSummaries = summaries,
             ClosesAt = BatchRetention.ClosesAt(batch, workflow.Value.BatchIdleClose),
             ClosedAt = batch.ClosedAt,
             ClosedFor = batch.ClosedFor,

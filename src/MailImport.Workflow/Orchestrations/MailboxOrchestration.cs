@@ -19,10 +19,12 @@ public static class MailboxOrchestration
         var started = input.StartedAt ?? context.CurrentUtcDateTime;
         var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry);
         var counters = MailboxCounters.Zero;
+        var tally = input.Tally;
 
         MailboxOutcome Outcome(MailboxStatus status, MailFailure? failure = null, IReadOnlyList<MessageFailure>? failed = null, string? note = null) => new(
             input.Entry.Line, input.Entry.SourceLogin, input.Entry.DestinationUsername, status, failure?.Code, failure?.Message ?? note,
-            counters, context.CurrentUtcDateTime - started, failed ?? []);
+            counters, context.CurrentUtcDateTime - started, failed ?? [],
+            tally?.Figures(input.RunId, started, new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero), counters));
 
         if (!input.AccountCreated)
         {
@@ -34,7 +36,8 @@ public static class MailboxOrchestration
                 return Outcome(MailboxStatus.Failed, sourceProblem);
             }
 
-            counters = new MailboxCounters(source!.Messages, 0, 0, source.Bytes, 0, source.Folders.Count);
+            tally = source!.Tally;
+            counters = new MailboxCounters(source.Messages, tally?.CopiedBefore ?? 0, 0, source.Bytes, tally?.BytesBefore ?? 0, source.Folders.Count, tally?.AlreadyBefore ?? 0);
             if (input.Mode == RunMode.DryRun)
             {
                 var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step, input.RetryFirstDelaySeconds);
@@ -71,6 +74,7 @@ public static class MailboxOrchestration
             else
             {
                 counters = summary.Counters;
+                tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated, NotExact = tally.NotExact + summary.NotExact };
             }
 
             if (summary.Failure is { } stop)
@@ -93,7 +97,7 @@ public static class MailboxOrchestration
 
             if (chunk >= Math.Max(1, input.ChunksPerGeneration))
             {
-                context.ContinueAsNew(input with { Chunks = input.Chunks + chunk, StartedAt = started, AccountCreated = true });
+                context.ContinueAsNew(input with { Chunks = input.Chunks + chunk, StartedAt = started, AccountCreated = true, Tally = tally });
                 return Outcome(MailboxStatus.Running);
             }
         }

@@ -434,9 +434,13 @@
     return status.runs[status.runs.length - 1];
   }
 
-  function describeRun(run) {
+  function runName(run) {
     const modes = { Full: 'full import', RetryFailed: 're-run of failed mailboxes', Incremental: 'incremental re-run', DryRun: 'dry run' };
-    return `Run ${run.runId.split('-r').pop()}: ${modes[run.mode] || run.mode}, started ${new Date(run.startedAt).toLocaleString('en-GB')}`;
+    return `Run ${run.runId.split('-r').pop()}: ${modes[run.mode] || run.mode}`;
+  }
+
+  function describeRun(run) {
+    return `${runName(run)}, started ${new Date(run.startedAt).toLocaleString('en-GB')}`;
   }
 
   function render(status) {
@@ -476,9 +480,54 @@
     }
     $('batch-state').dataset.status = status.status;
 
+    renderRuns(status.runSummaries || [], dryRun);
     renderRows(status.mailboxes);
     renderActions(status, ended, dryRun);
     renderRetention(status);
+  }
+
+  // What each run did on its own, next to the batch's totals: the latest in a line, every run in the table.
+  function renderRuns(summaries, dryRun) {
+    const latest = summaries[summaries.length - 1];
+    $('run-figures').textContent = !latest || dryRun ? '' :
+      `This run: ${formatCount(latest.messagesCopied)} messages (${formatBytes(latest.bytesCopied)}) copied` +
+      (latest.alreadyAtDestination ? `, ${formatCount(latest.alreadyAtDestination)} of them already at the destination` : '') +
+      `, ${formatCount(latest.flagsUpdated)} flag updates` +
+      (latest.messagesFailed ? `, ${formatCount(latest.messagesFailed)} not copied` : '') +
+      (latest.notExact ? `, ${formatCount(latest.notExact)} not byte-exact` : '') + '.';
+    $('runs-details').hidden = summaries.length < 2;
+    const rows = summaries.slice().reverse().map((run) => {
+      const tr = document.createElement('tr');
+      const cells = [
+        runName(run),
+        new Date(run.startedAt).toLocaleString('en-GB'),
+        formatDuration(run.duration),
+        `${formatCount(run.mailboxes)} (${formatCount(run.succeeded)} done, ${formatCount(run.failed)} failed)`,
+        formatCount(run.messagesCopied),
+        formatBytes(run.bytesCopied),
+        formatCount(run.flagsUpdated),
+        formatCount(run.alreadyAtDestination),
+        formatCount(run.messagesFailed),
+      ];
+      for (const text of cells) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      return tr;
+    });
+    $('runs-rows').replaceChildren(...rows);
+  }
+
+  // A .NET TimeSpan as JSON ("d.hh:mm:ss.fffffff" or "hh:mm:ss...") in words.
+  function formatDuration(span) {
+    const match = /^(?:(\d+)\.)?(\d+):(\d+):(\d+)/.exec(span || '');
+    if (!match) {
+      return '';
+    }
+    const [days, hours, minutes, seconds] = match.slice(1).map((n) => Number(n || 0));
+    const total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds;
+    return total < 60 ? `${total} s` : total < 3600 ? `${Math.floor(total / 60)} min ${total % 60} s` : `${Math.floor(total / 3600)} h ${Math.floor(total / 60) % 60} min`;
   }
 
   // When the batch's passwords go: the service closes a batch that has not run for a while (the status's closesAt),

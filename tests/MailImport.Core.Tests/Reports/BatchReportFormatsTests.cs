@@ -10,8 +10,9 @@ public class BatchReportFormatsTests
     private static readonly BatchReport Report = new("b1", "example.org", false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(3),
     [
         new(1, "ivan@old.example", "ivan", MailboxStatus.Partial, ErrorCode.MessageTooBig, "1 message too big, \"big\" one.", "Forward it.",
-            new MailboxCounters(10, 9, 1, 1000, 900, 2), TimeSpan.FromSeconds(12.5),
-            [new MessageFailure("INBOX", 7, null, 30_000_000, ErrorCode.MessageTooBig, "over APPENDLIMIT")]),
+            new MailboxCounters(10, 9, 1, 1000, 900, 2, 3), TimeSpan.FromSeconds(12.5),
+            [new MessageFailure("INBOX", 7, null, 30_000_000, ErrorCode.MessageTooBig, "over APPENDLIMIT")],
+            new RunFigures("b1-r2", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(4), 2, 200, 5, 1, 0, 1)),
         new(2, "=HYPERLINK(\"http://x\")", "", MailboxStatus.Invalid, ErrorCode.UsernameInvalidCharacter, "Bad.", "Fix.",
             MailboxCounters.Zero, TimeSpan.Zero, []),
     ]);
@@ -25,8 +26,36 @@ public class BatchReportFormatsTests
         var lines = Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("line,source_login,destination_username,status,error_code", lines[0], StringComparison.Ordinal);
-        Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT", lines[1]);
+        Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT,3,b1-r2,2,200,5,1,0,1,4", lines[1]);
         Assert.StartsWith("2,\"'=HYPERLINK(\"\"http://x\"\")\",,Invalid,", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith(",0,,,,,,,,", lines[2], StringComparison.Ordinal);
+        Assert.Equal(lines[0].Split(',').Length, lines[2].Split(',').Length);
+    }
+
+    [Fact]
+    public void RunSummaryOf_AddsUpTheLinesTheRunTook_AndLeavesTheOthersOut()
+    {
+        MailboxReport Line(int number, MailboxStatus status, RunFigures? run) =>
+            new(number, $"u{number}", $"u{number}", status, null, null, null, MailboxCounters.Zero, TimeSpan.Zero, [], run);
+        var start = DateTimeOffset.UnixEpoch;
+        RunFigures Figures(string runId, long copied) => new(runId, start, start.AddSeconds(1), copied, copied * 100, 1, 2, 3, 4);
+
+        var summary = RunSummary.Of("r2", MailImport.Core.Batches.RunMode.Incremental, start, start.AddMinutes(2),
+            [Line(1, MailboxStatus.Done, Figures("r2", 5)), Line(2, MailboxStatus.Failed, Figures("r2", 1)), Line(3, MailboxStatus.Done, Figures("r1", 50)), Line(4, MailboxStatus.Invalid, null)]);
+
+        Assert.Equal(new RunSummary("r2", MailImport.Core.Batches.RunMode.Incremental, start, start.AddMinutes(2), 2, 1, 1, 6, 600, 2, 4, 6, 8), summary);
+        Assert.Equal(TimeSpan.FromMinutes(2), summary.Duration);
+    }
+
+    [Fact]
+    public void RunTallyFigures_AreTheCountersSinceTheRunBegan()
+    {
+        var tally = new MailImport.Core.Batches.RunTally(CopiedBefore: 10, BytesBefore: 1000, AlreadyBefore: 4, FlagsUpdated: 2, NotExact: 1);
+        var start = DateTimeOffset.UnixEpoch;
+
+        var figures = tally.Figures("r2", start, start.AddSeconds(9), new MailboxCounters(20, 13, 1, 2000, 1300, 3, 5));
+
+        Assert.Equal(new RunFigures("r2", start, start.AddSeconds(9), 3, 300, 2, 1, 1, 1), figures);
     }
 
     [Theory]

@@ -11,6 +11,7 @@ using MailImport.Workflow.Activities;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Tests.EndToEnd;
+using MailKit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -177,13 +178,33 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         using var json = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report");
         Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
 
+        // Between the runs one message arrives at the source and another is flagged there.
+        using (var client = await MailCorpus.Connect(servers.Source, good))
+        {
+            await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
+            await MailCorpus.AppendAsync(client.Inbox, new SeedMessage(MailCorpus.Message("Arrived later", "<later@example.org>"), MessageFlags.None, [], DateTimeOffset.UnixEpoch.AddYears(50)));
+            await client.Inbox.AddFlagsAsync(0, MessageFlags.Flagged, silent: true);
+            await client.DisconnectAsync(true);
+        }
+
         using var rerun = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun", JsonContent.Create(new { mode = "incremental" }));
         Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
         status = await host.WaitForAsync(import.BatchId);
         Assert.Equal(2, status.GetProperty("runs").GetArrayLength());
         // JsonContent is sent in chunks, without a Content-Length: the mode must be read all the same.
         Assert.Equal("Incremental", status.GetProperty("runs")[1].GetProperty("mode").ToString(), ignoreCase: true);
-        Assert.Equal(7, status.GetProperty("totals").GetProperty("messagesCopied").GetInt64());
+        Assert.Equal(8, status.GetProperty("totals").GetProperty("messagesCopied").GetInt64());
+
+        // Each run's own figures, next to the cumulative ones: in the status, the report and its CSV.
+        var lastRun = status.GetProperty("mailboxes")[0].GetProperty("lastRun");
+        Assert.Equal(($"{import.BatchId}-r2", 1L, 1L), (lastRun.GetProperty("runId").GetString(), lastRun.GetProperty("messagesCopied").GetInt64(), lastRun.GetProperty("flagsUpdated").GetInt64()));
+        Assert.Equal([(7L, 0L), (1L, 1L)], status.GetProperty("runSummaries").EnumerateArray().Select(r => (r.GetProperty("messagesCopied").GetInt64(), r.GetProperty("flagsUpdated").GetInt64())));
+        using var report = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report");
+        var runs = (await report.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs");
+        Assert.Equal([($"{import.BatchId}-r1", 1, 7L), ($"{import.BatchId}-r2", 1, 1L)],
+            runs.EnumerateArray().Select(r => (r.GetProperty("runId").GetString(), r.GetProperty("succeeded").GetInt32(), r.GetProperty("messagesCopied").GetInt64())));
+        using var rerunCsv = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report?format=csv");
+        Assert.Contains($",{import.BatchId}-r2,1,", await rerunCsv.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var close = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close");
         Assert.Equal(HttpStatusCode.OK, close.StatusCode);
