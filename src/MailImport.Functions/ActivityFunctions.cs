@@ -58,4 +58,9 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     [Function(WorkflowNames.CopyChunk)]
     public Task<ChunkSummary> CopyChunk([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>
         mailbox.CopyChunkAsync(input, cancellationToken);
+
+    /// <summary>Gives up the hold on the destination mailbox of a copy that gave up.</summary>
+    [Function(WorkflowNames.ReleaseDestination)]
+    public Task<bool> ReleaseDestination([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>
+        mailbox.ReleaseDestinationAsync(input, cancellationToken);
 }

@@ -38,6 +38,7 @@ public static class WorkflowRegistration
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.CheckUsername, (a, input, ct) => a.CheckUsernameAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.EnsureAccount, (a, input, ct) => a.EnsureAccountAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, ChunkSummary>(WorkflowNames.CopyChunk, (a, input, ct) => a.CopyChunkAsync(input, ct));
+        registry.Activity<MailboxSteps, MailboxStepInput, bool>(WorkflowNames.ReleaseDestination, (a, input, ct) => a.ReleaseDestinationAsync(input, ct));
         return registry;
     }
 

@@ -13,7 +13,8 @@ namespace MailImport.Workflow.Activities;
 /// only against what was there when it first opened a folder: run side by side, both would append the same mail. So
 /// a run holds the destination mailbox from its first chunk until its copy ends; a chunk of another batch finds the
 /// hold and waits. The hold is a record written only with conditional requests (one writer wins), renewed by every
-/// chunk and released when the copy ends; a hold whose host died lapses after <see cref="Lifetime"/>.
+/// chunk and released when the copy ends (done, failed, or its retries spent); a hold whose host died lapses after
+/// <see cref="Lifetime"/>.
 /// </remarks>
 public sealed class DestinationHolds(BatchStorage storage, TimeProvider clock)
 {
@@ -51,8 +52,8 @@ public sealed class DestinationHolds(BatchStorage storage, TimeProvider clock)
         throw new InvalidOperationException("The hold on the destination mailbox kept changing under five attempts to take it.");
     }
 
-    /// <summary>Gives the hold up, if <paramref name="owner"/>'s line still has it.</summary>
-    public async Task ReleaseAsync(string server, string login, DestinationHold owner, CancellationToken cancellationToken)
+    /// <summary>Gives the hold up, if <paramref name="owner"/>'s line still has it; true when it had.</summary>
+    public async Task<bool> ReleaseAsync(string server, string login, DestinationHold owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
         var name = RecordName(server, login);
@@ -60,7 +61,10 @@ public sealed class DestinationHolds(BatchStorage storage, TimeProvider clock)
             && stored.Content.ToObjectFromJson<DestinationHold>(Json) is { } holder && holder.IsSameLine(owner))
         {
             await storage.DeleteRecordAsync(name, stored.ETag, cancellationToken);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>A hash, so the record names no login; logins that the destination treats as one share it.</summary>

@@ -220,6 +220,19 @@ public sealed class MailboxSteps(
         });
     }
 
+    /// <summary>Gives up the line's hold on its destination mailbox: the copy's retries are spent, so another batch
+    /// need not wait for the hold to lapse. True when there was a hold of this line to give up.</summary>
+    public Task<bool> ReleaseDestinationAsync(MailboxStepInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return logger.RunMailboxStepAsync(WorkflowNames.ReleaseDestination, input, async () =>
+        {
+            var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+            var account = await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken);
+            return await holds.ReleaseAsync(destination.Value.Endpoint.Host, account.Login, new DestinationHold(input.BatchId, input.RunId, input.Entry.Line), cancellationToken);
+        });
+    }
+
     private async Task<ChunkSummary> CopyChunkCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);

@@ -60,6 +60,8 @@ public static class MailboxOrchestration
             var (summary, failure) = await Retrying.CallAsync<ChunkSummary>(context, WorkflowNames.CopyChunk, step, input.RetryFirstDelaySeconds);
             if (failure is not null)
             {
+                // The chunk kept its hold on the destination mailbox for a retry that will not come now.
+                await Retrying.CallAsync<bool>(context, WorkflowNames.ReleaseDestination, step, input.RetryFirstDelaySeconds);
                 return Outcome(MailboxStatus.Failed, failure);
             }
 

@@ -33,6 +33,9 @@ public static class WorkflowNames
     /// <summary>Copy one chunk.</summary>
     public const string CopyChunk = nameof(CopyChunk);
 
+    /// <summary>Give up the hold on the destination mailbox of a copy that ended without finishing.</summary>
+    public const string ReleaseDestination = nameof(ReleaseDestination);
+
     /// <summary>Write report.json and report.csv.</summary>
     public const string WriteReport = nameof(WriteReport);
 

@@ -76,6 +76,23 @@ public class ImportBatchOrchestrationTests
         Assert.Equal(ErrorCode.SourceThrottled, outcomes[0].Code);
         Assert.Contains("gave up after 6 attempts", outcomes[0].Message, StringComparison.Ordinal);
         Assert.Equal(MailboxStatus.Done, outcomes[1].Status);
+        // The mailbox that gave up lets go of its destination mailbox at once; the one that finished did in its chunk.
+        Assert.Equal(1, steps.Calls[WorkflowNames.ReleaseDestination]);
+    }
+
+    [Fact]
+    public async Task RunAsync_DestinationHeldByAnotherBatch_WaitsPastEveryRetryLimit_ThenCopies()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 2, HeldChunks: 3 * 6);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-held", chunksPerGeneration: 4));
+
+        var outcome = Assert.Single(Assert.Single(steps.Reports).Outcomes);
+        Assert.Equal((MailboxStatus.Done, 20L), (outcome.Status, outcome.Counters.MessagesCopied));
+        Assert.Equal(3 * 6 + 2, steps.Calls[WorkflowNames.CopyChunk]);
+        Assert.False(steps.Calls.ContainsKey(WorkflowNames.ReleaseDestination));
     }
 
     [Fact]

@@ -21,7 +21,8 @@ namespace MailImport.Workflow.Tests.Orchestrations;
 /// <param name="SourceFailure">A permanent source failure, if any.</param>
 /// <param name="TransientChunkFailures">How many CopyChunk calls throw a transient failure first.</param>
 /// <param name="RetryAfterSeconds">The delay the transient failures hint at.</param>
-public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0);
+/// <param name="HeldChunks">How many CopyChunk calls first find the destination mailbox held by another batch.</param>
+public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, int HeldChunks = 0);
 
 /// <summary>Stand-ins for the activities, registered under the real names, so the real orchestrations run on the
 /// real embedded engine (in memory) while every call is counted.</summary>
@@ -47,6 +48,7 @@ public sealed class ScriptedSteps
     public int MaxInFlight => Volatile.Read(ref maxInFlight);
 
     private readonly ConcurrentDictionary<int, int> transientLeft = new();
+    private readonly ConcurrentDictionary<int, int> heldLeft = new();
 
     public void Register(DurableTaskRegistry registry)
     {
@@ -77,6 +79,13 @@ public sealed class ScriptedSteps
                     throw new MailFailureException(MailFailure.Transient(ErrorCode.SourceThrottled, "Too many connections", TimeSpan.FromSeconds(script.RetryAfterSeconds)));
                 }
 
+                var held = heldLeft.GetOrAdd(input.Entry.Line, script.HeldChunks);
+                if (held > 0)
+                {
+                    heldLeft[input.Entry.Line] = held - 1;
+                    return new ChunkSummary(false, MailboxCounters.Zero, [], WaitingFor: new DestinationHold("other", "other-r1", 1));
+                }
+
                 var done = ChunksCopied.AddOrUpdate(input.Entry.Line, 1, (_, n) => n + 1);
                 return new ChunkSummary(done >= script.Chunks, new MailboxCounters(script.Chunks * 10, done * 10, 0, 0, 0, 1), []);
             }
@@ -85,6 +94,7 @@ public sealed class ScriptedSteps
                 Interlocked.Decrement(ref inFlight);
             }
         });
+        Add<MailboxStepInput, bool>(registry, WorkflowNames.ReleaseDestination, _ => true);
         Add<ReportInput, int>(registry, WorkflowNames.WriteReport, input =>
         {
             Reports.Add(input);
