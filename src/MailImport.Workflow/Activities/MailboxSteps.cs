@@ -221,13 +221,15 @@ public sealed class MailboxSteps(
                 await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
                 new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
-            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures));
+            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), null, result.FolderNotes.Count > 0 ? result.FolderNotes : null);
         }
         catch (MailFailureException e)
         {
             var cursor = await store.LoadAsync(cancellationToken);
             var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0, AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0);
-            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e));
+            var folders = (cursor?.FailedFolders ?? []).Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason)).ToList();
+            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e),
+                folders.Count > 0 ? folders : null);
         }
     }
 

@@ -40,4 +40,5 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="Counters">The mailbox's counters after the chunk.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
 /// <param name="Failure">Set when the mailbox cannot go on (permanent failure).</param>
-public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null);
+/// <param name="Folders">Folders renamed at the destination or not copied in this run; null when there are none.</param>
+public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null, IReadOnlyList<FolderNote>? Folders = null);

@@ -20,9 +20,10 @@ public static class MailboxOrchestration
         var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry);
         var counters = MailboxCounters.Zero;
 
+        IReadOnlyList<FolderNote>? folders = null;
         MailboxOutcome Outcome(MailboxStatus status, MailFailure? failure = null, IReadOnlyList<MessageFailure>? failed = null, string? note = null) => new(
             input.Entry.Line, input.Entry.SourceLogin, input.Entry.DestinationUsername, status, failure?.Code, failure?.Message ?? note,
-            counters, context.CurrentUtcDateTime - started, failed ?? []);
+            counters, context.CurrentUtcDateTime - started, failed ?? [], folders);
 
         if (!input.AccountCreated)
         {
@@ -61,6 +62,7 @@ public static class MailboxOrchestration
             }
 
             counters = summary!.Counters;
+            folders = summary.Folders;
             if (summary.Failure is { } stop)
             {
                 return Outcome(MailboxStatus.Failed, stop, summary.FailedMessages);
@@ -68,10 +70,17 @@ public static class MailboxOrchestration
 
             if (summary.Completed)
             {
-                return summary.FailedMessages.Count == 0
-                    ? Outcome(MailboxStatus.Done)
-                    : Outcome(MailboxStatus.Partial, MailFailure.Permanent(summary.FailedMessages[0].Code,
-                        $"{summary.FailedMessages.Count} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages);
+                var notCopied = (summary.Folders ?? []).Where(f => f.Outcome == FolderOutcome.NotCopied).ToList();
+                return (summary.FailedMessages.Count, notCopied.Count) switch
+                {
+                    (0, 0) => Outcome(MailboxStatus.Done),
+                    (var messages, 0) => Outcome(MailboxStatus.Partial, MailFailure.Permanent(summary.FailedMessages[0].Code,
+                        $"{messages} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages),
+                    (0, var failedFolders) => Outcome(MailboxStatus.Partial, MailFailure.Permanent(notCopied[0].Code ?? ErrorCode.SourceFolderUnavailable,
+                        $"{failedFolders} folder(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages),
+                    var (messages, failedFolders) => Outcome(MailboxStatus.Partial, MailFailure.Permanent(notCopied[0].Code ?? ErrorCode.SourceFolderUnavailable,
+                        $"{failedFolders} folder(s) and {messages} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages),
+                };
             }
 
             context.SetCustomStatus(Outcome(MailboxStatus.Running));
