@@ -141,7 +141,7 @@ internal sealed class DestinationMailbox(ImapClient client)
     private async Task<IMailFolder?> CreateAsync(string fullName, CancellationToken cancellationToken)
     {
         var personal = Personal;
-        if (personal is { Path.Length: 0 } && client.GetFolder(personal) is NamespaceRootFolder root)
+        if (personal is { Path.Length: 0 } && (await client.GetFolderAsync(personal.Path, cancellationToken)) is NamespaceRootFolder root)
         {
             return await root.CreateByFullNameAsync(fullName, cancellationToken);
         }
