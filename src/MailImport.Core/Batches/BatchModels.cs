@@ -150,6 +150,7 @@ public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode,
 /// <param name="Counters">Messages and bytes.</param>
 /// <param name="Duration">Time spent in this run.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
+/// <param name="Folders">Folders renamed at the destination or not copied; null when there are none.</param>
 /// <param name="ThisRun">What this run did for the mailbox, so far.</param>
 public sealed record MailboxOutcome(
     int Line,
@@ -161,11 +162,12 @@ public sealed record MailboxOutcome(
     MailboxCounters Counters,
     TimeSpan Duration,
     IReadOnlyList<MessageFailure> FailedMessages,
+    IReadOnlyList<FolderNote>? Folders = null,
     RunFigures? ThisRun = null)
 {
     /// <summary>The report line of this outcome, with the fix from the catalogue.</summary>
     public MailboxReport ToReport() => new(Line, SourceLogin, DestinationUsername, Status, Code, Message,
-        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, ThisRun);
+        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, Folders, ThisRun);
 }
 
 /// <summary>What a mailbox's orchestration carries to sum up its run: the cumulative counters before the run's first

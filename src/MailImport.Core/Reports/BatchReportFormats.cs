@@ -14,7 +14,7 @@ public static class BatchReportFormats
     private static readonly string[] CsvColumns =
     [
         "line", "source_login", "destination_username", "status", "error_code", "message", "fix",
-        "messages_total", "messages_copied", "messages_failed", "bytes_total", "bytes_copied", "duration_s", "failed_messages",
+        "messages_total", "messages_copied", "messages_failed", "bytes_total", "bytes_copied", "duration_s", "failed_messages", "folders",
         // Added after the first columns, so a sheet that reads those by position still does.
         "already_at_destination", "run_id", "run_messages_copied", "run_bytes_copied", "run_flags_updated",
         "run_already_at_destination", "run_not_exact", "run_messages_failed", "run_duration_s",
@@ -39,6 +39,9 @@ public static class BatchReportFormats
                 Number(m.Counters.BytesTotal), Number(m.Counters.BytesCopied),
                 m.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture),
                 string.Join("; ", m.FailedMessages.Select(f => $"{f.Folder} {(f.Uid is { } uid ? "UID " + uid.ToString(CultureInfo.InvariantCulture) : f.Uidl)}: {f.Code} {f.Reason}")),
+                string.Join("; ", (m.Folders ?? []).Select(f => f.Outcome == FolderOutcome.Renamed
+                    ? $"{f.SourceFolder} -> {f.DestinationFolder}: {f.Outcome} {f.Reason}"
+                    : $"{f.SourceFolder}: {f.Outcome} {f.Code} {f.Reason}")),
                 Number(m.Counters.AlreadyAtDestination), m.LastRun?.RunId ?? "",
                 .. RunCells(m.LastRun),
             ];

@@ -53,6 +53,23 @@ public sealed record MailboxCounters(
 /// <param name="Reason">The server's words or our explanation.</param>
 public sealed record MessageFailure(string Folder, uint? Uid, string? Uidl, long? Size, ErrorCode Code, string Reason);
 
+/// <summary>What became of a source folder that is worth its own line.</summary>
+public enum FolderOutcome
+{
+    /// <summary>Copied, under another name than the source's (the reason says why).</summary>
+    Renamed,
+    /// <summary>Not copied in this run: the source refused to open it or to say what it holds; the next run tries it again.</summary>
+    NotCopied,
+}
+
+/// <summary>One source folder the report names: renamed on the way, or not copied.</summary>
+/// <param name="SourceFolder">The folder's name at the source.</param>
+/// <param name="DestinationFolder">Its name at the destination; null when it was not copied.</param>
+/// <param name="Outcome">What became of it.</param>
+/// <param name="Code">Why it was not copied, from the catalogue; null for a rename.</param>
+/// <param name="Reason">What happened, in words: the rename rule that applied, or the server's answer.</param>
+public sealed record FolderNote(string SourceFolder, string? DestinationFolder, FolderOutcome Outcome, ErrorCode? Code, string Reason);
+
 /// <summary>The report line of one mailbox.</summary>
 /// <param name="LineNumber">The credential file line (or JSON entry) it came from.</param>
 /// <param name="SourceLogin">The login at the source; empty when the line had none.</param>
@@ -64,6 +81,7 @@ public sealed record MessageFailure(string Folder, uint? Uid, string? Uidl, long
 /// <param name="Counters">Messages and bytes.</param>
 /// <param name="Duration">Time spent on the mailbox across runs.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
+/// <param name="Folders">Source folders renamed on the way or not copied; null when there are none.</param>
 /// <param name="LastRun">What the last run that took this mailbox did, next to the cumulative counters; null for a
 /// line no run has taken (an invalid line, a pending mailbox).</param>
 public sealed record MailboxReport(
@@ -77,6 +95,7 @@ public sealed record MailboxReport(
     MailboxCounters Counters,
     TimeSpan Duration,
     IReadOnlyList<MessageFailure> FailedMessages,
+    IReadOnlyList<FolderNote>? Folders = null,
     RunFigures? LastRun = null)
 {
     /// <summary>The report line of a mailbox line that broke the grammar or the rules: one line, every problem in the message.</summary>

@@ -29,7 +29,7 @@ public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy s
 
     /// <summary>Connects and logs in to an IMAP server.</summary>
     public Task<ImapClient> OpenImapAsync(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
-        OpenAsync(logger => new ImapClient(logger), "imap", endpoint, account, side, cancellationToken);
+        OpenAsync<ImapClient>(logger => new HierarchyImapClient(logger), "imap", endpoint, account, side, cancellationToken);
 
     /// <summary>Connects and logs in to a POP3 server.</summary>
     public Task<Pop3Client> OpenPop3Async(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>

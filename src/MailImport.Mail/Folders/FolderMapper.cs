@@ -32,7 +32,13 @@ public sealed record SourceFolder(string FullName, char Separator, FolderAttribu
 /// <param name="SourceFullName">The source folder.</param>
 /// <param name="Path">The destination folder's name, one element per level, before the destination's separator joins them.</param>
 /// <param name="Role">The role, for landing in the destination's own special-use folder.</param>
-public sealed record FolderPlan(string SourceFullName, IReadOnlyList<string> Path, FolderRole Role);
+/// <param name="Subscribed">The source lists it as subscribed (LSUB): the destination folder is subscribed too.</param>
+public sealed record FolderPlan(string SourceFullName, IReadOnlyList<string> Path, FolderRole Role, bool Subscribed = false);
+
+/// <summary>The destination folder name of one planned folder.</summary>
+/// <param name="FullName">The name, levels joined with the destination's separator.</param>
+/// <param name="Renamed">Why the name is not the source's, when one of its levels had to change; null when it is the same.</param>
+public sealed record DestinationFolderName(string FullName, string? Renamed);
 
 /// <summary>Decides which source folders are copied, in what order, and where each one lands.</summary>
 public static class FolderMapper
@@ -90,7 +96,7 @@ public static class FolderMapper
                 role = FolderRole.None;
             }
 
-            plans.Add(new FolderPlan(folder.FullName, path, role));
+            plans.Add(new FolderPlan(folder.FullName, path, role, (folder.Attributes & FolderAttributes.Subscribed) != 0));
         }
 
         return plans
@@ -149,4 +155,55 @@ public static class FolderMapper
             ? string.Join('_', path)
             : string.Join(separator, path.Select(p => p.Replace(separator, '_')));
     }
+
+    /// <summary>The destination name of every planned folder, keyed by source full name. A level holding the
+    /// destination's separator (<c>Projects.2019</c> from a '/' source onto a '.' destination) has it replaced by '_',
+    /// or the destination would make it two levels; should that name be another planned folder's, "_2", "_3", ...
+    /// is added to the last level until it is no other's. Names that did not change are claimed first, so a folder
+    /// already called <c>Projects_2019</c> keeps its name; renamed ones then take theirs in plan order, the same on
+    /// every run over the same folders.</summary>
+    public static IReadOnlyDictionary<string, DestinationFolderName> DestinationNames(IReadOnlyList<FolderPlan> plans, char separator)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        var names = new Dictionary<string, DestinationFolderName>(StringComparer.Ordinal);
+        // INBOX is one name whatever its case (RFC 3501 section 5.1); other names are compared as the server keeps them.
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        static string Key(string name) => name.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? "INBOX" : name;
+        var changed = new List<FolderPlan>();
+        foreach (var plan in plans)
+        {
+            var joined = DestinationName(plan.Path, separator);
+            if (joined == Joined(plan.Path, separator))
+            {
+                names[plan.SourceFullName] = new DestinationFolderName(joined, null);
+                taken.Add(Key(joined));
+            }
+            else
+            {
+                changed.Add(plan);
+            }
+        }
+
+        foreach (var plan in changed)
+        {
+            var joined = DestinationName(plan.Path, separator);
+            var name = joined;
+            for (var n = 2; taken.Contains(Key(name)); n++)
+            {
+                name = $"{joined}_{n}";
+            }
+
+            taken.Add(Key(name));
+            var what = separator == '\0' ? "the destination keeps no hierarchy, so its levels are joined with '_'"
+                : $"'{separator}' is the destination's hierarchy separator, so each '{separator}' inside a level became '_'";
+            names[plan.SourceFullName] = new DestinationFolderName(name, name == joined
+                ? $"The name holds a character the destination cannot keep in a name: {what}."
+                : $"The name holds a character the destination cannot keep in a name: {what}; '{joined}' was another source folder's name, so it became '{name}'.");
+        }
+
+        return names;
+    }
+
+    private static string Joined(IReadOnlyList<string> path, char separator) =>
+        separator == '\0' && path.Count == 1 ? path[0] : string.Join(separator, path);
 }

@@ -33,12 +33,24 @@ internal sealed class ChunkCopy(
     {
         var plan = await source.PlanAsync(cancellationToken);
         progress.Planned(plan);
+        progress.Renamed = destination.Name(plan.Folders);
+        var refused = false;
+        foreach (var (name, failure) in plan.Refused ?? [])
+        {
+            refused |= progress.FailFolder(name, failure);
+        }
+
+        if (refused)
+        {
+            await store.SaveAsync(cursor, cancellationToken);
+        }
+
         if (cursor.InFlight is { } journal && source.Wrote(journal))
         {
             await ReconcileAsync(journal, cancellationToken);
         }
 
-        foreach (var folder in plan.Folders)
+        foreach (var folder in plan.Folders.Where(f => !progress.FolderFailed(f.SourceFullName)))
         {
             if (!await CopyFolderAsync(folder, cancellationToken))
             {
@@ -52,7 +64,19 @@ internal sealed class ChunkCopy(
     /// <returns>False when the budget ran out before the folder was finished.</returns>
     private async Task<bool> CopyFolderAsync(FolderPlan plan, CancellationToken cancellationToken)
     {
-        var folder = await source.OpenFolderAsync(plan, cancellationToken);
+        ISourceFolder folder;
+        try
+        {
+            folder = await source.OpenFolderAsync(plan, cancellationToken);
+        }
+        catch (MailFailureException e) when (e.Failure.Code == ErrorCode.SourceFolderUnavailable)
+        {
+            // SELECT/EXAMINE refused (NO), or the folder gone since LIST: that costs this folder, not the mailbox.
+            progress.FailFolder(plan.SourceFullName, e.Failure);
+            await store.SaveAsync(cursor, cancellationToken);
+            return true;
+        }
+
         // Every folder exists at the destination, empty ones too.
         var target = await OnDestination(() => destination.OpenAsync(plan, cancellationToken));
         if (await folder.MatchTargetAsync(target, cancellationToken))

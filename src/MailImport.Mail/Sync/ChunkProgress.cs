@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MailImport.Core.Errors;
+using MailImport.Core.Reports;
 using MailImport.Mail.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -65,6 +66,25 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
         Copied(size, thisChunk: false);
     }
 
+    /// <summary>Folders renamed at the destination, for the result.</summary>
+    public IReadOnlyList<FolderNote> Renamed { get; set; } = [];
+
+    /// <summary>Records a folder this run cannot copy (the next run tries it again); true the first time it is recorded.</summary>
+    public bool FailFolder(string folder, MailFailure failure)
+    {
+        if (cursor.FailedFolders.Exists(f => f.Folder == folder))
+        {
+            return false;
+        }
+
+        cursor.FailedFolders.Add(new FailedFolder { Folder = folder, Code = failure.Code, Reason = failure.Message });
+        Log.FolderNotCopied(logger, folder, failure.Code);
+        return true;
+    }
+
+    /// <summary>True when this run already found the folder could not be copied.</summary>
+    public bool FolderFailed(string folder) => cursor.FailedFolders.Exists(f => f.Folder == folder);
+
     /// <summary>Records a message that was not copied, for the report and for the next run to retry.</summary>
     public void Fail(string folder, SourceKey key, long size, MailFailure failure)
     {
@@ -87,5 +107,6 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     /// <summary>The chunk's result as it stands.</summary>
     public ChunkResult Result(bool completed) => new(
         completed, CopiedThisChunk, BytesThisChunk, cursor.MessagesCopied, cursor.BytesCopied,
-        messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, NotExact, cursor.AlreadyAtDestination);
+        messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, NotExact, cursor.AlreadyAtDestination,
+        [.. Renamed, .. cursor.FailedFolders.Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason))]);
 }

@@ -61,6 +61,7 @@ public sealed record ChunkBudget(int MaxMessages, long MaxBytes, TimeSpan MaxDur
 /// <param name="FlagsUpdated">Messages copied earlier whose flags this chunk brought up to date.</param>
 /// <param name="NotExact">Messages this chunk could not send byte for byte.</param>
 /// <param name="AlreadyAtDestination">Messages over the mailbox's life not copied because the destination already held them (counted in <paramref name="MessagesCopied"/> too).</param>
+/// <param name="FolderNotes">Folders renamed at the destination, and folders this run could not copy.</param>
 public sealed record ChunkResult(
     bool Completed,
     long CopiedThisChunk,
@@ -73,7 +74,8 @@ public sealed record ChunkResult(
     IReadOnlyList<FailedMessage> Failures,
     long FlagsUpdated,
     int NotExact,
-    long AlreadyAtDestination);
+    long AlreadyAtDestination,
+    IReadOnlyList<MailImport.Core.Reports.FolderNote> FolderNotes);
 
 /// <summary>The points of a chunk where a test can interrupt it, as mbsync's tests do.</summary>
 public enum CopyStep

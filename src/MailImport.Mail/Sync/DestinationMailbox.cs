@@ -1,4 +1,6 @@
 using MailImport.Core.Errors;
+using MailImport.Core.Reports;
+using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
 using MailImport.Mail.Folders;
 using MailKit;
@@ -34,14 +36,46 @@ internal sealed class AppendOutcome
 internal sealed class DestinationMailbox(ImapClient client)
 {
     private readonly Dictionary<string, DestinationFolder> open = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, DestinationFolderName> names = new Dictionary<string, DestinationFolderName>();
+    private HashSet<string>? subscribed;
 
     /// <summary>The largest message the server takes (APPENDLIMIT, RFC 7889), if it says.</summary>
     public long? AppendLimit => client.AppendLimit is { } limit ? limit : null;
 
-    /// <summary>Opens the folder a source folder lands in, creating it (and missing parents) when needed.</summary>
+    private FolderNamespace? Personal => client.PersonalNamespaces.Count > 0 ? client.PersonalNamespaces[0] : null;
+
+    private char Separator => Personal?.DirectorySeparator ?? client.Inbox.DirectorySeparator;
+
+    /// <summary>Names every planned folder at the destination, once the destination's separator is known, and returns
+    /// the folders whose name had to change, for the report. Folders that land in INBOX or in the destination's own
+    /// special-use folder keep that folder's name and are not renamed.</summary>
+    public IReadOnlyList<FolderNote> Name(IReadOnlyList<FolderPlan> plans)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        names = FolderMapper.DestinationNames(plans, Separator);
+        return plans
+            .Where(p => names[p.SourceFullName].Renamed is not null && RoleFolderOf(p) is null)
+            .Select(p => new FolderNote(p.SourceFullName, names[p.SourceFullName].FullName, FolderOutcome.Renamed, null, names[p.SourceFullName].Renamed!))
+            .ToList();
+    }
+
+    /// <summary>Opens the folder a source folder lands in, creating it when needed, and subscribes to it when the
+    /// source folder is subscribed; a subscription the destination already has is left as it is, and none is removed.</summary>
     public async Task<DestinationFolder> OpenAsync(FolderPlan plan, CancellationToken cancellationToken)
     {
         var folder = await ResolveAsync(plan, cancellationToken);
+        if (plan.Subscribed)
+        {
+            // LSUB, once per chunk: RFC 3501 section 6.3.6 makes SUBSCRIBE of a subscribed name harmless, but it is a round trip per folder.
+            subscribed ??= Personal is { } personal
+                ? (await client.GetFoldersAsync(personal, StatusItems.None, subscribedOnly: true, cancellationToken)).Select(f => f.FullName).ToHashSet(StringComparer.Ordinal)
+                : [];
+            if (subscribed.Add(folder.FullName))
+            {
+                await folder.SubscribeAsync(cancellationToken);
+            }
+        }
+
         return await OpenAsync(folder, cancellationToken);
     }
 
@@ -71,38 +105,62 @@ internal sealed class DestinationMailbox(ImapClient client)
         return opened;
     }
 
+    /// <summary>INBOX, or the destination's special-use folder of the plan's role; null for a folder copied by name.</summary>
+    private IMailFolder? RoleFolderOf(FolderPlan plan) =>
+        plan.Role == FolderRole.Inbox && plan.Path.Count == 1 ? client.Inbox
+        : plan.Role is not (FolderRole.None or FolderRole.Inbox) ? SpecialFolderOf(plan.Role)
+        : null;
+
     private async Task<IMailFolder> ResolveAsync(FolderPlan plan, CancellationToken cancellationToken)
     {
-        if (plan.Role == FolderRole.Inbox && plan.Path.Count == 1)
+        if (RoleFolderOf(plan) is { } roleFolder)
         {
-            return client.Inbox;
+            return roleFolder;
         }
 
-        if (plan.Role is not (FolderRole.None or FolderRole.Inbox) && SpecialFolderOf(plan.Role) is { } special)
+        var name = names.TryGetValue(plan.SourceFullName, out var named) ? named.FullName : FolderMapper.DestinationName(plan.Path, Separator);
+        try
         {
-            return special;
+            var existing = await client.GetFolderAsync(name, cancellationToken);
+            // A \Noselect name is only a parent at the destination: it must be created to hold messages.
+            if ((existing.Attributes & (FolderAttributes.NoSelect | FolderAttributes.NonExistent)) == 0)
+            {
+                return existing;
+            }
+        }
+        catch (FolderNotFoundException)
+        {
         }
 
-        var personal = client.PersonalNamespaces.Count > 0 ? client.PersonalNamespaces[0] : null;
-        var separator = personal?.DirectorySeparator ?? client.Inbox.DirectorySeparator;
-        var parent = plan.Path[0].Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? client.Inbox : await client.GetFolderAsync(personal?.Path ?? "", cancellationToken);
-        var start = parent == client.Inbox ? 1 : 0;
-        for (var i = start; i < plan.Path.Count; i++)
+        return await CreateAsync(name, cancellationToken)
+            ?? throw new InvalidOperationException($"The destination did not return the folder '{name}' it created.");
+    }
+
+    /// <summary>Creates the folder alone: one CREATE of its full name, so the destination makes only the parents it
+    /// needs, as it keeps them, and a parent the source has as \Noselect is not made a real, empty folder here.</summary>
+    private async Task<IMailFolder?> CreateAsync(string fullName, CancellationToken cancellationToken)
+    {
+        var personal = Personal;
+        if (personal is { Path.Length: 0 } && (await client.GetFolderAsync(personal.Path, cancellationToken)) is NamespaceRootFolder root)
         {
-            var name = plan.Path[i].Replace(separator, '_');
-            IMailFolder child;
+            return await root.CreateByFullNameAsync(fullName, cancellationToken);
+        }
+
+        // A namespace with a prefix ("INBOX." on Courier and Cyrus): MailKit creates one level at a time under it, so
+        // missing parents are created as folders on the way.
+        var path = fullName.Split(Separator);
+        var parent = path[0].Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? client.Inbox : await client.GetFolderAsync(personal?.Path ?? "", cancellationToken);
+        for (var i = parent == client.Inbox ? 1 : 0; i < path.Length; i++)
+        {
             try
             {
-                child = await parent.GetSubfolderAsync(name, cancellationToken);
+                parent = await parent.GetSubfolderAsync(path[i], cancellationToken);
             }
             catch (FolderNotFoundException)
             {
-                child = await parent.CreateAsync(name, isMessageFolder: true, cancellationToken)
-                    ?? throw new InvalidOperationException($"The destination did not return the folder '{name}' it created.");
-                await child.SubscribeAsync(cancellationToken);
+                parent = await parent.CreateAsync(path[i], isMessageFolder: true, cancellationToken)
+                    ?? throw new InvalidOperationException($"The destination did not return the folder '{path[i]}' it created.");
             }
-
-            parent = child;
         }
 
         return parent;

@@ -17,7 +17,7 @@ internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCurso
     {
         var plan = await OnSource(() => SourceFolders.PlanAsync(client, job.Source.Provider, job.Options.IncludeGmailAllMail, cancellationToken));
         folders = plan.ByName;
-        return new SourcePlan(plan.Plans, plan.Messages, plan.Bytes);
+        return new SourcePlan(plan.Plans, plan.Messages, plan.Bytes, plan.Refused);
     }
 
     /// <inheritdoc/>

@@ -107,6 +107,7 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
         }
 
         cursor.Failures.Clear();
+        cursor.FailedFolders.Clear();
     }
 
     private static async Task QuietlyDisconnectAsync(IMailService client)

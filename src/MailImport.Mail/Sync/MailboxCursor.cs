@@ -29,6 +29,9 @@ public sealed class MailboxCursor
     /// <summary>Messages that could not be copied, kept for the report and retried by the next run.</summary>
     public List<FailedMessage> Failures { get; set; } = [];
 
+    /// <summary>Source folders this run could not open or STATUS, left alone for the rest of the run and tried again by the next.</summary>
+    public List<FailedFolder> FailedFolders { get; set; } = [];
+
     /// <summary>Messages copied over the mailbox's life, including earlier runs.</summary>
     public long MessagesCopied { get; set; }
 
@@ -138,6 +141,19 @@ public sealed class FailedMessage
 
     /// <summary>The size in bytes, when known.</summary>
     public long? Size { get; set; }
+
+    /// <summary>The catalogue code.</summary>
+    public MailImport.Core.Errors.ErrorCode Code { get; set; }
+
+    /// <summary>The reason in words.</summary>
+    public string Reason { get; set; } = "";
+}
+
+/// <summary>A source folder that could not be copied in this run.</summary>
+public sealed class FailedFolder
+{
+    /// <summary>The source folder.</summary>
+    public string Folder { get; set; } = "";
 
     /// <summary>The catalogue code.</summary>
     public MailImport.Core.Errors.ErrorCode Code { get; set; }

@@ -46,4 +46,5 @@ internal sealed record MessageSlice(IReadOnlyList<SourceKey> Listed, IReadOnlyLi
 /// <param name="Folders">The folders to copy, in copy order, each with where it lands.</param>
 /// <param name="Messages">Messages at the source in those folders now.</param>
 /// <param name="Bytes">Bytes at the source in those folders now (0 where the source does not say).</param>
-internal sealed record SourcePlan(IReadOnlyList<FolderPlan> Folders, long Messages, long Bytes);
+/// <param name="Refused">Folders the source would not say what they hold (STATUS answered NO), each with why.</param>
+internal sealed record SourcePlan(IReadOnlyList<FolderPlan> Folders, long Messages, long Bytes, IReadOnlyList<(string Folder, MailImport.Core.Errors.MailFailure Failure)>? Refused = null);

@@ -262,7 +262,8 @@ public sealed class MailboxSteps(
                 await holds.ReleaseAsync(server.Host, account.Login, owner, CancellationToken.None);
             }
 
-            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), FlagsUpdated: result.FlagsUpdated, NotExact: result.NotExact);
+            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), null, result.FolderNotes.Count > 0 ? result.FolderNotes : null,
+                FlagsUpdated: result.FlagsUpdated, NotExact: result.NotExact);
         }
         catch (MailFailureException e)
         {
@@ -273,7 +274,9 @@ public sealed class MailboxSteps(
             }
 
             var cursor = await store.LoadAsync(cancellationToken);
-            return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e));
+            var folders = (cursor?.FailedFolders ?? []).Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason)).ToList();
+            return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e),
+                folders.Count > 0 ? folders : null);
         }
     }
 

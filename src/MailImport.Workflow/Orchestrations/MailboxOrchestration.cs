@@ -21,9 +21,10 @@ public static class MailboxOrchestration
         var counters = MailboxCounters.Zero;
         var tally = input.Tally;
 
+        IReadOnlyList<FolderNote>? folders = null;
         MailboxOutcome Outcome(MailboxStatus status, MailFailure? failure = null, IReadOnlyList<MessageFailure>? failed = null, string? note = null) => new(
             input.Entry.Line, input.Entry.SourceLogin, input.Entry.DestinationUsername, status, failure?.Code, failure?.Message ?? note,
-            counters, context.CurrentUtcDateTime - started, failed ?? [],
+            counters, context.CurrentUtcDateTime - started, failed ?? [], folders,
             tally?.Figures(input.RunId, started, new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero), counters));
 
         if (!input.AccountCreated)
@@ -76,6 +77,7 @@ public static class MailboxOrchestration
             else
             {
                 counters = summary.Counters;
+                folders = summary.Folders;
                 tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated, NotExact = tally.NotExact + summary.NotExact };
             }
 
@@ -86,10 +88,17 @@ public static class MailboxOrchestration
 
             if (summary.Completed)
             {
-                return summary.FailedMessages.Count == 0
-                    ? Outcome(MailboxStatus.Done)
-                    : Outcome(MailboxStatus.Partial, MailFailure.Permanent(summary.FailedMessages[0].Code,
-                        $"{summary.FailedMessages.Count} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages);
+                var notCopied = (summary.Folders ?? []).Where(f => f.Outcome == FolderOutcome.NotCopied).ToList();
+                return (summary.FailedMessages.Count, notCopied.Count) switch
+                {
+                    (0, 0) => Outcome(MailboxStatus.Done),
+                    (var messages, 0) => Outcome(MailboxStatus.Partial, MailFailure.Permanent(summary.FailedMessages[0].Code,
+                        $"{messages} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages),
+                    (0, var failedFolders) => Outcome(MailboxStatus.Partial, MailFailure.Permanent(notCopied[0].Code ?? ErrorCode.SourceFolderUnavailable,
+                        $"{failedFolders} folder(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages),
+                    var (messages, failedFolders) => Outcome(MailboxStatus.Partial, MailFailure.Permanent(notCopied[0].Code ?? ErrorCode.SourceFolderUnavailable,
+                        $"{failedFolders} folder(s) and {messages} message(s) could not be copied; the rest of the mailbox was."), summary.FailedMessages),
+                };
             }
 
             if (summary.WaitingFor is null)

@@ -12,6 +12,10 @@ public class BatchReportFormatsTests
         new(1, "ivan@old.example", "ivan", MailboxStatus.Partial, ErrorCode.MessageTooBig, "1 message too big, \"big\" one.", "Forward it.",
             new MailboxCounters(10, 9, 1, 1000, 900, 2, 3), TimeSpan.FromSeconds(12.5),
             [new MessageFailure("INBOX", 7, null, 30_000_000, ErrorCode.MessageTooBig, "over APPENDLIMIT")],
+            [
+                new FolderNote("Projects.2019", "Projects_2019", FolderOutcome.Renamed, null, "'.' is the destination's separator."),
+                new FolderNote("Old", null, FolderOutcome.NotCopied, ErrorCode.SourceFolderUnavailable, "SELECT refused."),
+            ],
             new RunFigures("b1-r2", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(4), 2, 200, 5, 1, 0, 1)),
         new(2, "=HYPERLINK(\"http://x\")", "", MailboxStatus.Invalid, ErrorCode.UsernameInvalidCharacter, "Bad.", "Fix.",
             MailboxCounters.Zero, TimeSpan.Zero, []),
@@ -26,7 +30,9 @@ public class BatchReportFormatsTests
         var lines = Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("line,source_login,destination_username,status,error_code", lines[0], StringComparison.Ordinal);
-        Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT,3,b1-r2,2,200,5,1,0,1,4", lines[1]);
+        Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT,"
+            + "Projects.2019 -> Projects_2019: Renamed '.' is the destination's separator.; Old: NotCopied SourceFolderUnavailable SELECT refused.,3,b1-r2,2,200,5,1,0,1,4", lines[1]);
+        Assert.Contains(",failed_messages,folders,already_at_destination,", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("2,\"'=HYPERLINK(\"\"http://x\"\")\",,Invalid,", lines[2], StringComparison.Ordinal);
         Assert.EndsWith(",0,,,,,,,,", lines[2], StringComparison.Ordinal);
         Assert.Equal(lines[0].Split(',').Length, lines[2].Split(',').Length);
@@ -36,7 +42,7 @@ public class BatchReportFormatsTests
     public void RunSummaryOf_AddsUpTheLinesTheRunTook_AndLeavesTheOthersOut()
     {
         MailboxReport Line(int number, MailboxStatus status, RunFigures? run) =>
-            new(number, $"u{number}", $"u{number}", status, null, null, null, MailboxCounters.Zero, TimeSpan.Zero, [], run);
+            new(number, $"u{number}", $"u{number}", status, null, null, null, MailboxCounters.Zero, TimeSpan.Zero, [], LastRun: run);
         var start = DateTimeOffset.UnixEpoch;
         RunFigures Figures(string runId, long copied) => new(runId, start, start.AddSeconds(1), copied, copied * 100, 1, 2, 3, 4);
 
@@ -82,5 +88,12 @@ public class BatchReportFormatsTests
         Assert.Equal(9, first.GetProperty("counters").GetProperty("messagesCopied").GetInt64());
         Assert.Equal("over APPENDLIMIT", first.GetProperty("failedMessages")[0].GetProperty("reason").GetString());
         Assert.Equal(10, document.RootElement.GetProperty("totals").GetProperty("messagesTotal").GetInt64());
+        var renamed = first.GetProperty("folders")[0];
+        Assert.Equal(("Projects.2019", "Projects_2019", "Renamed"),
+            (renamed.GetProperty("sourceFolder").GetString(), renamed.GetProperty("destinationFolder").GetString(), renamed.GetProperty("outcome").GetString()));
+        Assert.False(renamed.TryGetProperty("code", out _));
+        Assert.Equal("SourceFolderUnavailable", first.GetProperty("folders")[1].GetProperty("code").GetString());
+        // A mailbox without folder notes has no "folders" at all.
+        Assert.False(document.RootElement.GetProperty("mailboxes")[1].TryGetProperty("folders", out _));
     }
 }

@@ -359,6 +359,77 @@ public class FolderMapperTests
     public void DestinationName_NullPath_ThrowsArgumentNullException() =>
         Assert.Throws<ArgumentNullException>(() => FolderMapper.DestinationName(null!, '.'));
 
+    [Fact]
+    public void DestinationNames_NameHoldingTheSeparator_RenamedAndSaysWhy()
+    {
+        var names = FolderMapper.DestinationNames(Plan(SourceProvider.Custom, F("INBOX"), F("Projects.2019"), F("Work/Q1")), '.');
+
+        Assert.Equal(new DestinationFolderName("INBOX", null), names["INBOX"]);
+        Assert.Equal(new DestinationFolderName("Work.Q1", null), names["Work/Q1"]);
+        Assert.Equal("Projects_2019", names["Projects.2019"].FullName);
+        Assert.Equal("The name holds a character the destination cannot keep in a name: '.' is the destination's hierarchy separator, so each '.' inside a level became '_'.",
+            names["Projects.2019"].Renamed);
+    }
+
+    [Fact]
+    public void DestinationNames_RenamedOntoAnotherFoldersName_TakesTheNextFreeSuffixAndTheOtherKeepsItsName()
+    {
+        var plans = Plan(SourceProvider.Custom, F("a.b"), F("a_b"), F("a_b_2"), F("c.d"));
+
+        var names = FolderMapper.DestinationNames(plans, '.');
+
+        Assert.Equal(new DestinationFolderName("a_b", null), names["a_b"]);
+        Assert.Equal(new DestinationFolderName("a_b_2", null), names["a_b_2"]);
+        // a_b and a_b_2 are other folders' names: the next free one.
+        Assert.Equal("a_b_3", names["a.b"].FullName);
+        Assert.EndsWith("; 'a_b' was another source folder's name, so it became 'a_b_3'.", names["a.b"].Renamed, StringComparison.Ordinal);
+        Assert.Equal("c_d", names["c.d"].FullName);
+        Assert.DoesNotContain("another source folder", names["c.d"].Renamed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DestinationNames_SameFolders_SameNamesWhateverTheListingOrder()
+    {
+        SourceFolder[] folders = [F("x.y"), F("x_y"), F("Other")];
+
+        var first = FolderMapper.DestinationNames(Plan(SourceProvider.Custom, folders), '.');
+        var second = FolderMapper.DestinationNames(Plan(SourceProvider.Custom, [.. folders.Reverse()]), '.');
+
+        Assert.Equal(first.OrderBy(p => p.Key), second.OrderBy(p => p.Key));
+        Assert.Equal("x_y_2", first["x.y"].FullName);
+    }
+
+    [Fact]
+    public void DestinationNames_InboxCaseInsensitive_ARenamedFolderDoesNotLandInInbox()
+    {
+        var names = FolderMapper.DestinationNames([new FolderPlan("INBOX", ["INBOX"], FolderRole.Inbox), new FolderPlan("in.box", ["InBox"], FolderRole.None)], '.');
+
+        // "InBox" needs no change, and INBOX is the same name whatever its case (RFC 3501 section 5.1): it stays as it is.
+        Assert.Equal("InBox", names["in.box"].FullName);
+        var renamed = FolderMapper.DestinationNames([new FolderPlan("INBOX", ["INBOX"], FolderRole.Inbox), new FolderPlan("In/box", ["In.box"], FolderRole.None)], '.');
+        Assert.Equal("In_box", renamed["In/box"].FullName);
+    }
+
+    [Fact]
+    public void DestinationNames_DestinationWithoutHierarchy_LevelsJoinedWithUnderscoreAndSaid()
+    {
+        var names = FolderMapper.DestinationNames(Plan(SourceProvider.Custom, F("Work/Projects"), F("Single")), '\0');
+
+        Assert.Equal("Work_Projects", names["Work/Projects"].FullName);
+        Assert.Contains("keeps no hierarchy", names["Work/Projects"].Renamed, StringComparison.Ordinal);
+        Assert.Null(names["Single"].Renamed);
+    }
+
+    [Fact]
+    public void Plan_SubscribedAttribute_CarriedIntoThePlan()
+    {
+        var plans = Plan(SourceProvider.Custom, F("INBOX", FolderAttributes.Subscribed), F("Work", FolderAttributes.Subscribed | FolderAttributes.HasChildren), F("Work/Old"));
+
+        Assert.True(Single(plans, "INBOX").Subscribed);
+        Assert.True(Single(plans, "Work").Subscribed);
+        Assert.False(Single(plans, "Work/Old").Subscribed);
+    }
+
     // ---------------------------------------------------------------- names that tell a role on servers without SPECIAL-USE
 
     [Fact]

@@ -45,6 +45,7 @@ public class MailboxCursorTests
                 new FailedMessage { Folder = "INBOX", Uid = 17, Size = 52_428_800, Code = ErrorCode.MessageTooBig, Reason = "Larger than the destination accepts." },
                 new FailedMessage { Folder = "INBOX", Uidl = "UIDL-0009", Code = ErrorCode.MessageUnreadable, Reason = "RETR failed." },
             ],
+            FailedFolders = [new FailedFolder { Folder = "Old", Code = ErrorCode.SourceFolderUnavailable, Reason = "SELECT refused." }],
         };
         cursor.Destinations["INBOX"] = new DestinationStart { UidValidity = 42, ForeignBelow = 26 };
         cursor.Folders["INBOX"] = new FolderCursor
@@ -238,7 +239,8 @@ public class MailboxCursorTests
     // Every field the cursor has, and no other: a secret (a password, a token) added to the type shows up here.
     private static readonly string[] ExpectedFields =
     [
-        "AlreadyAtDestination", "BytesCopied", "Destinations", "Destinations.*.ForeignBelow", "Destinations.*.UidValidity", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
+        "AlreadyAtDestination", "BytesCopied", "Destinations", "Destinations.*.ForeignBelow", "Destinations.*.UidValidity", "FailedFolders",
+        "FailedFolders[].Code", "FailedFolders[].Folder", "FailedFolders[].Reason", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
         "Failures[].Uid", "Failures[].Uidl", "Folders", "Folders.*.CopiedAbove", "Folders.*.DestinationFolder",
         "Folders.*.DestinationUidValidity", "Folders.*.FlagsModSeq", "Folders.*.FlagsSyncedRun", "Folders.*.HighestCopiedUid", "Folders.*.Map",
         "Folders.*.Map.Runs", "Folders.*.Retry", "Folders.*.UidValidity", "InFlight", "InFlight.DestinationFolder",
@@ -249,7 +251,7 @@ public class MailboxCursorTests
     // Every text the realistic cursor carries, each as often as it occurs.
     private static readonly string[] ExpectedTexts =
     [
-        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "RETR failed.",
+        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "Old", "RETR failed.", "SELECT refused.",
         "UIDL-0001", "UIDL-0002", "UIDL-0003", "UIDL-0004", "UIDL-0009", "run-2024-05-01T10:00", "run-2024-06-01T10:00",
         "Входящие.Архив 2024", RussianFolder,
     ];

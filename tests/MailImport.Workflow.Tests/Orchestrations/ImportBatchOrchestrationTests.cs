@@ -31,6 +31,27 @@ public class ImportBatchOrchestrationTests
     }
 
     [Fact]
+    public async Task RunAsync_FolderNotes_RenamedKeepsDoneAndAFolderNotCopiedMakesItPartial()
+    {
+        var renamed = new FolderNote("Projects.2019", "Projects_2019", FolderOutcome.Renamed, null, "renamed");
+        var notCopied = new FolderNote("Old", null, FolderOutcome.NotCopied, ErrorCode.SourceFolderUnavailable, "SELECT refused");
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 2, Folders: [renamed]);
+        steps.Mailboxes[2] = new MailboxScript(Chunks: 2, Folders: [renamed, notCopied]);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-folders"));
+
+        var outcomes = Assert.Single(steps.Reports).Outcomes;
+        Assert.Equal(MailboxStatus.Done, outcomes[0].Status);
+        Assert.Equal([renamed], outcomes[0].Folders!);
+        Assert.Equal(MailboxStatus.Partial, outcomes[1].Status);
+        Assert.Equal(ErrorCode.SourceFolderUnavailable, outcomes[1].Code);
+        Assert.Equal("1 folder(s) could not be copied; the rest of the mailbox was.", outcomes[1].Message);
+        Assert.Equal([renamed, notCopied], outcomes[1].ToReport().Folders!);
+    }
+
+    [Fact]
     public async Task RunAsync_ManyChunks_ContinuesAsNewAndFinishesEveryChunkOnce()
     {
         var steps = new ScriptedSteps();

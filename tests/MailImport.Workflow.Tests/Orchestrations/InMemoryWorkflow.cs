@@ -21,8 +21,9 @@ namespace MailImport.Workflow.Tests.Orchestrations;
 /// <param name="SourceFailure">A permanent source failure, if any.</param>
 /// <param name="TransientChunkFailures">How many CopyChunk calls throw a transient failure first.</param>
 /// <param name="RetryAfterSeconds">The delay the transient failures hint at.</param>
+/// <param name="Folders">The folder notes every chunk returns.</param>
 /// <param name="HeldChunks">How many CopyChunk calls first find the destination mailbox held by another batch.</param>
-public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, int HeldChunks = 0);
+public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, IReadOnlyList<FolderNote>? Folders = null, int HeldChunks = 0);
 
 /// <summary>Stand-ins for the activities, registered under the real names, so the real orchestrations run on the
 /// real embedded engine (in memory) while every call is counted.</summary>
@@ -87,7 +88,7 @@ public sealed class ScriptedSteps
                 }
 
                 var done = ChunksCopied.AddOrUpdate(input.Entry.Line, 1, (_, n) => n + 1);
-                return new ChunkSummary(done >= script.Chunks, new MailboxCounters(script.Chunks * 10, done * 10, 0, 0, 0, 1), []);
+                return new ChunkSummary(done >= script.Chunks, new MailboxCounters(script.Chunks * 10, done * 10, 0, 0, 0, 1), [], null, script.Folders);
             }
             finally
             {

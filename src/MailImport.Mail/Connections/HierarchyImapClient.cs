@@ -1,0 +1,41 @@
+using MailKit;
+using MailKit.Net.Imap;
+
+namespace MailImport.Mail.Connections;
+
+/// <summary>An <see cref="ImapClient"/> whose namespace root can CREATE a folder by its full name in one command.</summary>
+/// <remarks>MailKit's <see cref="ImapFolder.CreateAsync(string, bool, CancellationToken)"/> takes one level and refuses a
+/// name holding the separator, so "A.B" under a missing "A" would cost a CREATE of "A" first: a real, empty folder where
+/// the source had only a \Noselect parent. One CREATE of the full name lets the server make the superior hierarchy the
+/// way it does (RFC 3501 section 6.3.3, RFC 9051 section 6.3.4). <c>CreateImapFolder</c> is MailKit's documented hook
+/// for folder subclasses.</remarks>
+public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapClient(protocolLogger)
+{
+    /// <inheritdoc/>
+    protected override ImapFolder CreateImapFolder(ImapFolderConstructorArgs args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return args.FullName.Length == 0 ? new NamespaceRootFolder(args) : base.CreateImapFolder(args);
+    }
+}
+
+/// <summary>The root of a namespace without a prefix (full name ""), the parent of every top-level folder.</summary>
+internal sealed class NamespaceRootFolder(ImapFolderConstructorArgs args) : ImapFolder(args)
+{
+    /// <summary>CREATEs <paramref name="fullName"/> as one command, separators and all; the server makes whatever
+    /// superior names it needs, as it keeps them (a \Noselect parent, or none).</summary>
+    public async Task<IMailFolder?> CreateByFullNameAsync(string fullName, CancellationToken cancellationToken)
+    {
+        // Without a separator MailKit takes the name whole; under the root it puts nothing before it.
+        var separator = DirectorySeparator;
+        DirectorySeparator = '\0';
+        try
+        {
+            return await CreateAsync(fullName, isMessageFolder: true, cancellationToken);
+        }
+        finally
+        {
+            DirectorySeparator = separator;
+        }
+    }
+}
