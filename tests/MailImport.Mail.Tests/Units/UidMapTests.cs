@@ -188,6 +188,8 @@ public class UidMapTests
         }
 
         Assert.Equal("[1,8,1000000]", Runs(map));
+        // Kept as one run, not joined only when listed: the map's memory grows with its runs, not its messages.
+        Assert.Equal(1, map.RunCount);
         Assert.Equal(1_000_000, map.Count);
         Assert.True(map.TryGetDestination(765_432, out var destination));
         Assert.Equal(765_439u, destination);
