@@ -7,4 +7,6 @@ namespace MailImport.Bench;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(CopyReport))]
 [JsonSerializable(typeof(CorpusSummary))]
+[JsonSerializable(typeof(CursorReport))]
+[JsonSerializable(typeof(NoopReport))]
 internal sealed partial class BenchJson : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using MailImport.Bench;
 
-// The copy benchmark's tool, run by scripts/bench: "seed" writes the corpus, "copy" runs the engine (see Usage).
+// The benchmarks' tool, run by scripts/bench: "seed" writes the corpus, "copy" runs the engine, "cursor" and
+// "cursor-noop" measure the cursor at a mailbox's scale (see Usage).
 try
 {
     return args switch
@@ -8,6 +9,8 @@ try
         _ when args.Any(a => a is "--help" or "-h") => Usage.Print(Console.Out, 0),
         ["seed", .. var rest] => await SeedCommand.RunAsync(new CommandLine(rest, SeedCommand.Flags)),
         ["copy", .. var rest] => await CopyCommand.RunAsync(new CommandLine(rest, CopyCommand.Flags)),
+        ["cursor", .. var rest] => await CursorCommand.RunAsync(new CommandLine(rest, CursorCommand.Flags)),
+        ["cursor-noop", .. var rest] => await CursorCommand.NoopAsync(new CommandLine(rest, CursorCommand.Flags)),
         ["help"] => Usage.Print(Console.Out, 0),
         _ => Usage.Print(Console.Error, 64),
     };

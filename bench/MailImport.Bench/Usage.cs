@@ -27,6 +27,17 @@ internal static class Usage
             N times in this process, each a new run id (ID.2, ID.3, ...): the later runs, reported
             under "repeats", show what a warm host pays for a re-run. Exit 2 when the engine fails
             or gets stuck, 3 when it finishes with failed messages.
+
+        cursor --dir DIR [--messages 1000000]
+            The cursor at a mailbox's scale, no server: CPU for N appends to a UID map, sequential
+            and sparse (every other source UID), and to save each in one save and read it back; then
+            a copy's saves through FileCursorStore in DIR, two a batch of 100 (journal, record), and
+            the same for a POP3 mailbox of N Dovecot UIDLs. Prints one JSON line: CPU in ms, head and
+            cursor bytes, segments, seconds, segment bytes written per batch.
+
+        cursor-noop --cursor FILE [--run-id ID]
+            Load the cursor, give it a new run id and save it, as a chunk of a re-run with nothing to
+            copy does; prints one JSON line: loadMs, saveMs, messages mapped.
         """;
 
     public static int Print(TextWriter writer, int exitCode)

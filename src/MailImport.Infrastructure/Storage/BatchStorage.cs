@@ -239,9 +239,10 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>The cursor store of one mailbox of a batch.</summary>
+    /// <summary>The cursor store of one mailbox of a batch: its head <c>cursors/LINE.json</c>, its segments
+    /// <c>cursors/LINE.N.seg</c> and its lock <c>cursors/LINE.lock</c>.</summary>
     public ICursorStore CursorStore(string batchId, int line) =>
-        new BlobCursorStore(Batches.GetBlobClient($"{batchId}/cursors/{line}.json"), Batches.GetBlobClient($"{batchId}/cursors/{line}.lock"));
+        new BlobCursorStore(Batches, $"{batchId}/cursors/{line}");
 
     /// <summary>The sealed passwords of one line (<see cref="Secrets.BatchSecrets"/>) with the blob's ETag, or null when
     /// the line has none.</summary>
@@ -394,14 +395,19 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>A cursor in one blob; an upload replaces a blob whole, so a crash leaves the old cursor or the new one.</summary>
-    private sealed class BlobCursorStore(BlobClient blob, BlobClient lockBlob) : ICursorStore
+    /// <summary>A cursor in blobs (<see cref="SegmentedCursorStore"/>): an upload replaces a blob whole, so a crash leaves
+    /// the old head or the new one, and each names segments that are all there.</summary>
+    private sealed class BlobCursorStore(BlobContainerClient container, string name) : SegmentedCursorStore
     {
-        public async Task<MailboxCursor?> LoadAsync(CancellationToken cancellationToken)
+        private BlobClient Head => container.GetBlobClient(name + ".json");
+
+        private BlobClient Segment(long number) => container.GetBlobClient(FormattableString.Invariant($"{name}.{number}.seg"));
+
+        protected override async Task<byte[]?> ReadHeadAsync(CancellationToken cancellationToken)
         {
             try
             {
-                return MailboxCursor.FromJson((await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToMemory().Span);
+                return (await Head.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
@@ -409,12 +415,31 @@ public sealed class BatchStorage(BlobServiceClient blobs)
             }
         }
 
-        public Task SaveAsync(MailboxCursor cursor, CancellationToken cancellationToken) =>
-            blob.UploadAsync(new BinaryData(cursor.ToJson()), overwrite: true, cancellationToken);
+        protected override Task WriteHeadAsync(byte[] head, CancellationToken cancellationToken) =>
+            Head.UploadAsync(new BinaryData(head), overwrite: true, cancellationToken);
+
+        protected override async Task<byte[]> ReadSegmentAsync(long number, CancellationToken cancellationToken) =>
+            (await Segment(number).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+
+        protected override Task WriteSegmentAsync(long number, byte[] content, CancellationToken cancellationToken) =>
+            Segment(number).UploadAsync(new BinaryData(content), overwrite: true, cancellationToken);
+
+        protected override async Task DeleteSegmentAsync(long number, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await Segment(number).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException)
+            {
+                // Left behind: it only takes room, no head names it.
+            }
+        }
 
         // The hold is a lease on a blob of its own, so cursor writes need no lease id.
-        public async Task<ICursorLock?> TryLockAsync(CancellationToken cancellationToken)
+        public override async Task<ICursorLock?> TryLockAsync(CancellationToken cancellationToken)
         {
+            var lockBlob = container.GetBlobClient(name + ".lock");
             try
             {
                 await lockBlob.UploadAsync(BinaryData.Empty, overwrite: false, cancellationToken);

@@ -25,29 +25,72 @@ public interface ICursorLock : IAsyncDisposable
     CancellationToken Lost { get; }
 }
 
-/// <summary>A cursor in a local file, written to a new file and renamed over the old one, as mbsync does.</summary>
-public sealed class FileCursorStore(string path) : ICursorStore
+/// <summary>A cursor in local files: the head at <c>path</c>, written to a new file and renamed over the old one as
+/// mbsync does, and its segments beside it as <c>path.N.seg</c> (<see cref="SegmentedCursorStore"/>).</summary>
+public sealed class FileCursorStore(string path) : SegmentedCursorStore
 {
-    /// <inheritdoc/>
-    public async Task<MailboxCursor?> LoadAsync(CancellationToken cancellationToken) =>
-        File.Exists(path) ? MailboxCursor.FromJson(await File.ReadAllBytesAsync(path, cancellationToken)) : null;
-
-    /// <inheritdoc/>
-    public async Task SaveAsync(MailboxCursor cursor, CancellationToken cancellationToken)
+    /// <summary>Every file the cursor takes now: the head and the segments it names.</summary>
+    public IEnumerable<string> Files()
     {
-        ArgumentNullException.ThrowIfNull(cursor);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = path + ".new";
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+        if (!File.Exists(path))
         {
-            await stream.WriteAsync(cursor.ToJson(), cancellationToken);
+            yield break;
         }
 
+        yield return path;
+        foreach (var segment in MailboxCursor.FromJson(File.ReadAllBytes(path)).Parts?.Segments ?? [])
+        {
+            yield return SegmentPath(segment[0]);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<byte[]?> ReadHeadAsync(CancellationToken cancellationToken) =>
+        File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken) : null;
+
+    /// <inheritdoc/>
+    protected override async Task WriteHeadAsync(byte[] head, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".new";
+        await WriteThroughAsync(temporary, head, cancellationToken);
         File.Move(temporary, path, overwrite: true);
     }
 
     /// <inheritdoc/>
-    public Task<ICursorLock?> TryLockAsync(CancellationToken cancellationToken)
+    protected override Task<byte[]> ReadSegmentAsync(long number, CancellationToken cancellationToken) =>
+        File.ReadAllBytesAsync(SegmentPath(number), cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Written through to the disk before the head that names it is renamed into place.</remarks>
+    protected override Task WriteSegmentAsync(long number, byte[] content, CancellationToken cancellationToken) =>
+        WriteThroughAsync(SegmentPath(number), content, cancellationToken);
+
+    /// <inheritdoc/>
+    protected override Task DeleteSegmentAsync(long number, CancellationToken cancellationToken)
+    {
+        try
+        {
+            File.Delete(SegmentPath(number));
+        }
+        catch (IOException)
+        {
+            // Left behind: it only takes room, no head names it.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private string SegmentPath(long number) => FormattableString.Invariant($"{path}.{number}.seg");
+
+    private async Task WriteThroughAsync(string file, byte[] content, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await using var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
+        await stream.WriteAsync(content, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public override Task<ICursorLock?> TryLockAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         try

@@ -8,11 +8,17 @@ namespace MailImport.Mail.Sync;
 /// Modelled on mbsync's sync state. Per source folder: its UIDVALIDITY and the highest UID fully copied. The one
 /// batch being appended is journaled in <see cref="InFlight"/> before the APPEND and cleared after; a cursor that
 /// still has it after a crash is reconciled against the destination before anything else moves.
+/// <para>Stored in parts (<see cref="SegmentedCursorStore"/>): this object's JSON is the small head, and the parts that
+/// grow with the mailbox, the UID maps and the POP3 UIDLs, live in the segments <see cref="Parts"/> names. A head of
+/// format 1 carried them inline; it still reads.</para>
 /// </remarks>
 public sealed class MailboxCursor
 {
+    /// <summary>The format this head is written in: 1 had the maps and UIDLs inline, 2 has them in segments.</summary>
+    public const int CurrentVersion = 2;
+
     /// <summary>The cursor format, so a later version can migrate an older cursor.</summary>
-    public int Version { get; set; } = 1;
+    public int Version { get; set; } = CurrentVersion;
 
     /// <summary>The run this cursor last worked for; a new run retries failed messages and re-syncs flags.</summary>
     public string? RunId { get; set; }
@@ -20,8 +26,22 @@ public sealed class MailboxCursor
     /// <summary>Per source folder (full name as the source gives it).</summary>
     public Dictionary<string, FolderCursor> Folders { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>POP3 sources: the UIDLs already copied.</summary>
-    public HashSet<string> Pop3Done { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>POP3 sources: the UIDLs already copied. Stored in the segments, not in the head.</summary>
+    [JsonIgnore]
+    public UidlSet Pop3Done { get; set; } = new();
+
+    /// <summary>The UIDLs as a head of format 1 carried them; never written.</summary>
+    [JsonInclude]
+    [JsonPropertyName("Pop3Done")]
+    internal UidlSet? Pop3DoneInline
+    {
+        get => null;
+        set => Pop3Done = value ?? new UidlSet();
+    }
+
+    /// <summary>The segments that hold the UID maps and UIDLs, in the order they apply; null before the first save in
+    /// parts (a fresh cursor, or one of format 1).</summary>
+    public CursorParts? Parts { get; set; }
 
     /// <summary>The batch being appended now, journaled before the APPEND; null between batches.</summary>
     public InFlightBatch? InFlight { get; set; }
@@ -44,10 +64,21 @@ public sealed class MailboxCursor
     /// <summary>Per destination folder (full name), what it held before this cursor's first APPEND into it.</summary>
     public Dictionary<string, DestinationStart> Destinations { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The cursor as UTF-8 JSON.</summary>
+    /// <summary>The store now holds every map and the UIDL set as they are.</summary>
+    internal void MarkStored()
+    {
+        foreach (var folder in Folders.Values)
+        {
+            folder.Map.MarkStored();
+        }
+
+        Pop3Done.MarkStored();
+    }
+
+    /// <summary>The cursor's head as UTF-8 JSON: everything but the maps and UIDLs, which live in <see cref="Parts"/>.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, CursorJsonContext.Default.MailboxCursor);
 
-    /// <summary>Reads a cursor written by <see cref="ToJson"/>.</summary>
+    /// <summary>Reads a head written by <see cref="ToJson"/>, or a whole cursor of format 1.</summary>
     public static MailboxCursor FromJson(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, CursorJsonContext.Default.MailboxCursor) ?? throw new JsonException("The cursor is empty.");
 }
@@ -79,8 +110,18 @@ public sealed class FolderCursor
     /// <summary>The destination folder's UIDVALIDITY when <see cref="Map"/> was recorded.</summary>
     public uint DestinationUidValidity { get; set; }
 
-    /// <summary>Source UID to destination UID, for keeping flags up to date on later runs.</summary>
+    /// <summary>Source UID to destination UID, for keeping flags up to date on later runs. Stored in the segments.</summary>
+    [JsonIgnore]
     public UidMap Map { get; set; } = new();
+
+    /// <summary>The map as a head of format 1 carried it; never written.</summary>
+    [JsonInclude]
+    [JsonPropertyName("Map")]
+    internal UidMap? MapInline
+    {
+        get => null;
+        set => Map = value ?? new UidMap();
+    }
 
     /// <summary>The run whose flag sync of this folder is done.</summary>
     public string? FlagsSyncedRun { get; set; }
@@ -160,4 +201,18 @@ public sealed class FailedFolder
 
     /// <summary>The reason in words.</summary>
     public string Reason { get; set; } = "";
+}
+
+/// <summary>Which segments hold a cursor's UID maps and UIDLs.</summary>
+public sealed class CursorParts
+{
+    /// <summary>The number the next segment written gets: numbers only grow, so a segment never replaces one a committed
+    /// head may name.</summary>
+    public long Next { get; set; } = 1;
+
+    /// <summary>The segments, oldest first: [number, entries (runs and UIDLs) it holds].</summary>
+    public List<long[]> Segments { get; set; } = [];
+
+    /// <summary>A copy to change while the stored head still names this one.</summary>
+    public CursorParts Copy() => new() { Next = Next, Segments = Segments.Select(s => (long[])s.Clone()).ToList() };
 }
