@@ -38,4 +38,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information,
         Message = "Folder {Folder}: {Skipped} messages of a batch already at the destination folder {Destination} (put there before this cursor), not copied again")]
     public static partial void AlreadyAtDestination(ILogger logger, string folder, string destination, int skipped);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Message {Message} of folder {Folder} copied, but not byte for byte")]
+    public static partial void MessageNotExact(ILogger logger, string folder, string message);
 }

@@ -149,6 +149,7 @@ public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode,
 /// <param name="Counters">Messages and bytes.</param>
 /// <param name="Duration">Time spent in this run.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
+/// <param name="NotExactMessages">Messages copied but not byte for byte (the first <see cref="MailboxReport.MaxNotExactListed"/>).</param>
 public sealed record MailboxOutcome(
     int Line,
     string SourceLogin,
@@ -158,9 +159,10 @@ public sealed record MailboxOutcome(
     string? Message,
     MailboxCounters Counters,
     TimeSpan Duration,
-    IReadOnlyList<MessageFailure> FailedMessages)
+    IReadOnlyList<MessageFailure> FailedMessages,
+    IReadOnlyList<NotExactMessage>? NotExactMessages = null)
 {
     /// <summary>The report line of this outcome, with the fix from the catalogue.</summary>
     public MailboxReport ToReport() => new(Line, SourceLogin, DestinationUsername, Status, Code, Message,
-        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages);
+        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, NotExactMessages);
 }

@@ -221,18 +221,30 @@ public sealed class MailboxSteps(
                 await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
                 new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
-            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures));
+            return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), NotExactMessages: NotExactOrNull(result.NotExactMessages));
         }
         catch (MailFailureException e)
         {
             var cursor = await store.LoadAsync(cancellationToken);
-            var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0, AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0);
-            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e));
+            var counters = new MailboxCounters(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0,
+                AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0, NotExact: cursor?.NotExactCount ?? 0, ArrivalDates: ArrivalDatesOf(cursor));
+            return new ChunkSummary(false, counters, Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e),
+                NotExactOrNull(cursor?.NotExact ?? []));
         }
     }
 
     private static MailboxCounters Counters(ChunkResult result) =>
-        new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders, result.AlreadyAtDestination);
+        new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders, result.AlreadyAtDestination,
+            result.NotExact, result.ArrivalDates);
+
+    private static ArrivalDateCounts? ArrivalDatesOf(MailboxCursor? cursor) =>
+        cursor is null || cursor.DatesFromDateHeader + cursor.DatesFromReceived + cursor.DatesFromImportTime == 0
+            ? null
+            : new(cursor.DatesFromDateHeader, cursor.DatesFromReceived, cursor.DatesFromImportTime);
+
+    /// <summary>The list as the report carries it: absent when empty, so a clean mailbox's line stays as it was.</summary>
+    private static IReadOnlyList<NotExactMessage>? NotExactOrNull(IReadOnlyList<NotExactMessage> messages) =>
+        messages.Count == 0 ? null : messages;
 
     private static List<MessageFailure> Failures(IEnumerable<FailedMessage> failures) =>
         failures.Select(f => new MessageFailure(f.Folder, f.Uid, f.Uidl, f.Size, f.Code, f.Reason)).ToList();

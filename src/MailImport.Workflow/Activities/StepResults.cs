@@ -40,4 +40,6 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="Counters">The mailbox's counters after the chunk.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
 /// <param name="Failure">Set when the mailbox cannot go on (permanent failure).</param>
-public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null);
+/// <param name="NotExactMessages">Messages copied but not byte for byte (the first <see cref="MailboxReport.MaxNotExactListed"/>); null when none.</param>
+public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null,
+    IReadOnlyList<NotExactMessage>? NotExactMessages = null);

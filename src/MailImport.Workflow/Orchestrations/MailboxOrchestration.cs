@@ -19,10 +19,11 @@ public static class MailboxOrchestration
         var started = input.StartedAt ?? context.CurrentUtcDateTime;
         var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry);
         var counters = MailboxCounters.Zero;
+        IReadOnlyList<NotExactMessage>? notExact = null;
 
         MailboxOutcome Outcome(MailboxStatus status, MailFailure? failure = null, IReadOnlyList<MessageFailure>? failed = null, string? note = null) => new(
             input.Entry.Line, input.Entry.SourceLogin, input.Entry.DestinationUsername, status, failure?.Code, failure?.Message ?? note,
-            counters, context.CurrentUtcDateTime - started, failed ?? []);
+            counters, context.CurrentUtcDateTime - started, failed ?? [], notExact);
 
         if (!input.AccountCreated)
         {
@@ -61,6 +62,7 @@ public static class MailboxOrchestration
             }
 
             counters = summary!.Counters;
+            notExact = summary.NotExactMessages;
             if (summary.Failure is { } stop)
             {
                 return Outcome(MailboxStatus.Failed, stop, summary.FailedMessages);
