@@ -12,6 +12,9 @@ public class BatchReportFormatsTests
         new(1, "ivan@old.example", "ivan", MailboxStatus.Partial, ErrorCode.MessageTooBig, "1 message too big, \"big\" one.", "Forward it.",
             new MailboxCounters(10, 9, 1, 1000, 900, 2), TimeSpan.FromSeconds(12.5),
             [new MessageFailure("INBOX", 7, null, 30_000_000, ErrorCode.MessageTooBig, "over APPENDLIMIT")]),
+        new(3, "olga@old.example", "olga", MailboxStatus.Done, null, null, null,
+            new MailboxCounters(4, 4, 0, 400, 400, 1, NotExact: 2, ArrivalDates: new ArrivalDateCounts(1, 2, 1)), TimeSpan.FromSeconds(1), [],
+            [new NotExactMessage("INBOX", null, "u-1", 120, "why one"), new NotExactMessage("INBOX", null, "u-2", 130, "why two")]),
         new(2, "=HYPERLINK(\"http://x\")", "", MailboxStatus.Invalid, ErrorCode.UsernameInvalidCharacter, "Bad.", "Fix.",
             MailboxCounters.Zero, TimeSpan.Zero, []),
     ]);
@@ -23,10 +26,12 @@ public class BatchReportFormatsTests
 
         Assert.Equal(Encoding.UTF8.GetPreamble(), bytes[..3]);
         var lines = Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(4, lines.Length);
         Assert.StartsWith("line,source_login,destination_username,status,error_code", lines[0], StringComparison.Ordinal);
-        Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT", lines[1]);
-        Assert.StartsWith("2,\"'=HYPERLINK(\"\"http://x\"\")\",,Invalid,", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith(",failed_messages,messages_not_exact,not_exact_messages,dates_from_date_header,dates_from_received,dates_from_import_time", lines[0], StringComparison.Ordinal);
+        Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT,0,,,,", lines[1]);
+        Assert.Equal("3,olga@old.example,olga,Done,,,,4,4,0,400,400,1,,2,INBOX u-1 (120 bytes): why one; INBOX u-2 (130 bytes): why two,1,2,1", lines[2]);
+        Assert.StartsWith("2,\"'=HYPERLINK(\"\"http://x\"\")\",,Invalid,", lines[3], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -52,6 +57,18 @@ public class BatchReportFormatsTests
         Assert.Equal("MessageTooBig", first.GetProperty("code").GetString());
         Assert.Equal(9, first.GetProperty("counters").GetProperty("messagesCopied").GetInt64());
         Assert.Equal("over APPENDLIMIT", first.GetProperty("failedMessages")[0].GetProperty("reason").GetString());
-        Assert.Equal(10, document.RootElement.GetProperty("totals").GetProperty("messagesTotal").GetInt64());
+        Assert.Equal(14, document.RootElement.GetProperty("totals").GetProperty("messagesTotal").GetInt64());
+        Assert.Equal(0, first.GetProperty("counters").GetProperty("notExact").GetInt64());
+        Assert.False(first.TryGetProperty("notExactMessages", out _));
+        Assert.False(first.GetProperty("counters").TryGetProperty("arrivalDates", out _));
+        var pop3 = document.RootElement.GetProperty("mailboxes")[1];
+        Assert.Equal(2, pop3.GetProperty("counters").GetProperty("notExact").GetInt64());
+        Assert.Equal("u-2", pop3.GetProperty("notExactMessages")[1].GetProperty("uidl").GetString());
+        Assert.Equal(120, pop3.GetProperty("notExactMessages")[0].GetProperty("size").GetInt64());
+        Assert.Equal("why one", pop3.GetProperty("notExactMessages")[0].GetProperty("reason").GetString());
+        var dates = pop3.GetProperty("counters").GetProperty("arrivalDates");
+        Assert.Equal((1, 2, 1), (dates.GetProperty("dateHeader").GetInt64(), dates.GetProperty("received").GetInt64(), dates.GetProperty("importTime").GetInt64()));
+        Assert.Equal(2, document.RootElement.GetProperty("totals").GetProperty("notExact").GetInt64());
+        Assert.Equal(2, document.RootElement.GetProperty("totals").GetProperty("arrivalDates").GetProperty("received").GetInt64());
     }
 }

@@ -29,6 +29,11 @@ public class MailboxCursorTests
             MessagesCopied = 1_234,
             BytesCopied = 98_765_432_100,
             AlreadyAtDestination = 25,
+            NotExactCount = 1,
+            NotExact = [new("INBOX", 12, null, 4_096, "MimeKit wrote other bytes.")],
+            DatesFromDateHeader = 3,
+            DatesFromReceived = 2,
+            DatesFromImportTime = 1,
             Pop3Done = ["UIDL-0001", "UIDL-0002"],
             InFlight = new InFlightBatch
             {
@@ -238,18 +243,19 @@ public class MailboxCursorTests
     // Every field the cursor has, and no other: a secret (a password, a token) added to the type shows up here.
     private static readonly string[] ExpectedFields =
     [
-        "AlreadyAtDestination", "BytesCopied", "Destinations", "Destinations.*.ForeignBelow", "Destinations.*.UidValidity", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
+        "AlreadyAtDestination", "BytesCopied", "DatesFromDateHeader", "DatesFromImportTime", "DatesFromReceived", "Destinations", "Destinations.*.ForeignBelow", "Destinations.*.UidValidity", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
         "Failures[].Uid", "Failures[].Uidl", "Folders", "Folders.*.CopiedAbove", "Folders.*.DestinationFolder",
         "Folders.*.DestinationUidValidity", "Folders.*.FlagsModSeq", "Folders.*.FlagsSyncedRun", "Folders.*.HighestCopiedUid", "Folders.*.Map",
         "Folders.*.Map.Runs", "Folders.*.Retry", "Folders.*.UidValidity", "InFlight", "InFlight.DestinationFolder",
         "InFlight.DestinationUidNext", "InFlight.DestinationUidValidity", "InFlight.SourceFolder",
-        "InFlight.SourceUidValidity", "InFlight.Uidls", "InFlight.Uids", "MessagesCopied", "Pop3Done", "RunId", "Version",
+        "InFlight.SourceUidValidity", "InFlight.Uidls", "InFlight.Uids", "MessagesCopied", "NotExact", "NotExactCount", "NotExact[].Folder",
+        "NotExact[].Reason", "NotExact[].Size", "NotExact[].Uid", "Pop3Done", "RunId", "Version",
     ];
 
     // Every text the realistic cursor carries, each as often as it occurs.
     private static readonly string[] ExpectedTexts =
     [
-        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "RETR failed.",
+        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "MimeKit wrote other bytes.", "RETR failed.",
         "UIDL-0001", "UIDL-0002", "UIDL-0003", "UIDL-0004", "UIDL-0009", "run-2024-05-01T10:00", "run-2024-06-01T10:00",
         "Входящие.Архив 2024", RussianFolder,
     ];
