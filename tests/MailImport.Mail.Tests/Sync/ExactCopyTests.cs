@@ -35,12 +35,7 @@ public class ExactCopyTests(DovecotFixture servers, ITestOutputHelper output)
 
     private static Dictionary<string, Row> Build()
     {
-        var huge = new StringBuilder("From: a@old.example\r\n" + DateLine + "X-Huge: x");
-        while (huge.Length < 1024 * 1024)
-        {
-            huge.Append("\r\n ").Append('h', 76);
-        }
-
+        var huge = MailCorpus.Folded("From: a@old.example\r\n" + DateLine + "X-Huge: x", 1024 * 1024);
         return new(StringComparer.Ordinal)
         {
             ["utf-8 byte-order mark first"] = new([0xEF, 0xBB, 0xBF, .. Latin1("From: a@old.example\r\n" + DateLine + "Subject: bom\r\n\r\nbody\r\n")], ArrivalDateSource.Date, Dated),
@@ -57,7 +52,7 @@ public class ExactCopyTests(DovecotFixture servers, ITestOutputHelper output)
             ["first line starts with a tab"] = Plain("\tx\r\nFrom: a@old.example\r\n" + DateLine + "\r\nbody\r\n"),
             ["no CRLF at all"] = new(Latin1("just some text, no line break"), ArrivalDateSource.ImportTime, NoDate),
             ["no blank line"] = Plain("From: a@old.example\r\n" + DateLine + "Subject: headers only\r\n"),
-            ["huge header (1 MB folded)"] = Plain(huge.Append("\r\n\r\nbody\r\n").ToString()),
+            ["huge header (1 MB folded)"] = Plain(huge + "\r\n\r\nbody\r\n"),
             ["long unfolded line (1 MB)"] = Plain("From: a@old.example\r\n" + DateLine + "X-Long: " + new string('l', 1024 * 1024) + "\r\n\r\nbody\r\n"),
             ["Date with obsolete zone EDT"] = new(Latin1("From: a@old.example\r\nDate: Wed, 4 Mar 2015 05:06:07 EDT\r\n\r\nbody\r\n"), ArrivalDateSource.Date, new(2015, 3, 4, 5, 6, 7, TimeSpan.FromHours(-4))),
             ["Date with military zone"] = new(Latin1("From: a@old.example\r\nDate: 4 Mar 15 05:06 Z\r\n\r\nbody\r\n"), ArrivalDateSource.Date, new(2015, 3, 4, 5, 6, 0, TimeSpan.Zero)),

@@ -1,5 +1,6 @@
 using System.Text;
 using MailImport.Mail.Sync;
+using MailImport.Testing;
 
 namespace MailImport.Mail.Tests.Units;
 
@@ -136,13 +137,7 @@ public class ArrivalDateTests
     [Fact]
     public void Fields_TenMegabyteFoldedHeader_IsQuick()
     {
-        var folded = new StringBuilder("From: a@b\r\nX-Big: x");
-        while (folded.Length < 10 * 1024 * 1024)
-        {
-            folded.Append("\r\n ").Append('h', 76);
-        }
-
-        var raw = Latin1(folded.Append("\r\nDate: Wed, 4 Mar 2015 05:06:07 EDT\r\n\r\nbody\r\n").ToString());
+        var raw = Latin1(MailCorpus.Folded("From: a@b\r\nX-Big: x", 10 * 1024 * 1024) + "\r\nDate: Wed, 4 Mar 2015 05:06:07 EDT\r\n\r\nbody\r\n");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var (_, source) = ArrivalDate.Of(raw);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using MailImport.Mail.Sync;
+using MailImport.Testing;
 using MimeKit;
 
 namespace MailImport.Mail.Tests.Units;
@@ -154,13 +155,8 @@ public class MessageIdentityTests
     {
         // IMAP's side reads the Message-ID from the server (HEADER.FIELDS), whatever the header's size: the raw side must
         // find the same one, or a message with a 1 MB header would not be recognised at the destination.
-        var folded = new System.Text.StringBuilder("From: a@example.org\r\nX-Big: x");
-        while (folded.Length <= MessageIdentity.MaxParsedHeaderBytes * 4)
-        {
-            folded.Append("\r\n ").Append('h', 76);
-        }
-
-        var raw = Latin1(folded.Append("\r\nMessage-ID:\r\n <big@example.org>\r\n\r\nbody\r\n").ToString());
+        var raw = Latin1(MailCorpus.Folded("From: a@example.org\r\nX-Big: x", MessageIdentity.MaxParsedHeaderBytes * 4)
+            + "\r\nMessage-ID:\r\n <big@example.org>\r\n\r\nbody\r\n");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var identity = MessageIdentity.FromRaw(raw);

@@ -1,5 +1,6 @@
 using System.Text;
 using MailImport.Mail.Sync;
+using MailImport.Testing;
 using MimeKit;
 using Xunit.Abstractions;
 
@@ -163,13 +164,7 @@ public class RawMessageTests(ITestOutputHelper output)
     public void Create_TenMegabyteFoldedHeader_IsQuickAndExact()
     {
         // Nothing is parsed, so a header MimeKit's parser would take minutes over costs a copy.
-        var folded = new StringBuilder("From: a@old.example\r\nSubject: big header\r\nX-Big: x");
-        while (folded.Length < 10 * 1024 * 1024)
-        {
-            folded.Append("\r\n ").Append('h', 76);
-        }
-
-        var input = Latin1(folded.Append("\r\n\r\nbody\r\n").ToString());
+        var input = Latin1(MailCorpus.Folded("From: a@old.example\r\nSubject: big header\r\nX-Big: x", 10 * 1024 * 1024) + "\r\n\r\nbody\r\n");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         AssertExactRoundTrip(input);
