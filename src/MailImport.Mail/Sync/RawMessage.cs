@@ -85,7 +85,8 @@ public sealed class RawMessage
         return options;
     }
 
-    private static bool Serialises(MimeMessage message, FormatOptions format, byte[] expected)
+    /// <summary>True when <paramref name="message"/> written with <paramref name="format"/> is exactly <paramref name="expected"/>.</summary>
+    internal static bool Serialises(MimeMessage message, FormatOptions format, byte[] expected)
     {
         using var compare = new ComparingStream(expected);
         message.WriteTo(format, compare);

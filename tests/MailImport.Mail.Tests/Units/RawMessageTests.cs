@@ -198,6 +198,19 @@ public class RawMessageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Serialises_OtherBytes_IsFalse()
+    {
+        // The per-message check that stands between a MimeKit that one day writes something else and a silent change.
+        var input = Messages["crlf"];
+        var rebuilt = MimeMessage.Load(new MemoryStream(input));
+
+        Assert.True(RawMessage.Serialises(RawMessage.Create(input).Message, RawMessage.AppendFormat(false), input));
+        Assert.False(RawMessage.Serialises(rebuilt, RawMessage.AppendFormat(false), [.. input, 0]));
+        Assert.False(RawMessage.Serialises(rebuilt, RawMessage.AppendFormat(false), input[..^1]));
+        Assert.False(RawMessage.Serialises(RawMessage.Create(Messages["lf-only"]).Message, RawMessage.AppendFormat(false), input));
+    }
+
+    [Fact]
     public void Create_Null_ThrowsArgumentNullException() =>
         Assert.Throws<ArgumentNullException>(() => RawMessage.Create(null!));
 
