@@ -19,7 +19,7 @@ namespace MailImport.Bench;
 /// <param name="SourceBytes">Bytes at the source, where the server says.</param>
 /// <param name="NotExact">Messages not sent byte for byte.</param>
 /// <param name="Repeats">With --repeat N, the runs after the first, in the same (warm) process.</param>
-internal sealed record CopyReport(double Seconds, long Messages, long Bytes, int Chunks, int Failures, long SourceMessages, long SourceBytes, int NotExact, IReadOnlyList<RepeatReport> Repeats);
+internal sealed record CopyReport(double Seconds, long Messages, long Bytes, int Chunks, int Failures, long SourceMessages, long SourceBytes, long NotExact, IReadOnlyList<RepeatReport> Repeats);
 
 /// <summary>One more run of the same mailbox in the same process.</summary>
 /// <param name="Seconds">Wall time of the run.</param>

@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Folder {Folder} not copied in this run: {Code}")]
     public static partial void FolderNotCopied(ILogger logger, string folder, ErrorCode code);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Message {Message} of folder {Folder} copied, but not byte for byte")]
+    public static partial void MessageNotExact(ILogger logger, string folder, string message);
 }

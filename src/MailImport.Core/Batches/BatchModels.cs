@@ -151,6 +151,7 @@ public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode,
 /// <param name="Duration">Time spent in this run.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
 /// <param name="Folders">Folders renamed at the destination or not copied; null when there are none.</param>
+/// <param name="NotExactMessages">Messages copied but not byte for byte (the first <see cref="MailboxReport.MaxNotExactListed"/>).</param>
 /// <param name="ThisRun">What this run did for the mailbox, so far.</param>
 public sealed record MailboxOutcome(
     int Line,
@@ -163,11 +164,12 @@ public sealed record MailboxOutcome(
     TimeSpan Duration,
     IReadOnlyList<MessageFailure> FailedMessages,
     IReadOnlyList<FolderNote>? Folders = null,
+    IReadOnlyList<NotExactMessage>? NotExactMessages = null,
     RunFigures? ThisRun = null)
 {
     /// <summary>The report line of this outcome, with the fix from the catalogue.</summary>
     public MailboxReport ToReport() => new(Line, SourceLogin, DestinationUsername, Status, Code, Message,
-        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, Folders, ThisRun);
+        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, Folders, NotExactMessages, ThisRun);
 }
 
 /// <summary>What a mailbox's orchestration carries to sum up its run: the cumulative counters before the run's first
@@ -175,15 +177,15 @@ public sealed record MailboxOutcome(
 /// <param name="CopiedBefore">Messages at the destination before the run.</param>
 /// <param name="BytesBefore">Their bytes.</param>
 /// <param name="AlreadyBefore">Messages found already at the destination before the run.</param>
+/// <param name="NotExactBefore">Messages copied not byte for byte before the run.</param>
 /// <param name="FlagsUpdated">Messages whose flags the run's chunks brought up to date.</param>
-/// <param name="NotExact">Messages the run's chunks could not send byte for byte.</param>
-public sealed record RunTally(long CopiedBefore, long BytesBefore, long AlreadyBefore, long FlagsUpdated = 0, long NotExact = 0)
+public sealed record RunTally(long CopiedBefore, long BytesBefore, long AlreadyBefore, long NotExactBefore = 0, long FlagsUpdated = 0)
 {
     /// <summary>The run's figures once the mailbox's counters are <paramref name="now"/>.</summary>
     public RunFigures Figures(string runId, DateTimeOffset startedAt, DateTimeOffset at, MailboxCounters now)
     {
         ArgumentNullException.ThrowIfNull(now);
         return new RunFigures(runId, startedAt, at, Math.Max(0, now.MessagesCopied - CopiedBefore), Math.Max(0, now.BytesCopied - BytesBefore),
-            FlagsUpdated, Math.Max(0, now.AlreadyAtDestination - AlreadyBefore), NotExact, now.MessagesFailed);
+            FlagsUpdated, Math.Max(0, now.AlreadyAtDestination - AlreadyBefore), Math.Max(0, now.NotExact - NotExactBefore), now.MessagesFailed);
     }
 }

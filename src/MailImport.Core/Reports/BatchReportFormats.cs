@@ -14,8 +14,9 @@ public static class BatchReportFormats
     private static readonly string[] CsvColumns =
     [
         "line", "source_login", "destination_username", "status", "error_code", "message", "fix",
-        "messages_total", "messages_copied", "messages_failed", "bytes_total", "bytes_copied", "duration_s", "failed_messages", "folders",
+        "messages_total", "messages_copied", "messages_failed", "bytes_total", "bytes_copied", "duration_s", "failed_messages",
         // Added after the first columns, so a sheet that reads those by position still does.
+        "folders", "messages_not_exact", "not_exact_messages", "dates_from_date_header", "dates_from_received", "dates_from_import_time",
         "already_at_destination", "run_id", "run_messages_copied", "run_bytes_copied", "run_flags_updated",
         "run_already_at_destination", "run_not_exact", "run_messages_failed", "run_duration_s",
     ];
@@ -38,10 +39,16 @@ public static class BatchReportFormats
                 Number(m.Counters.MessagesTotal), Number(m.Counters.MessagesCopied), Number(m.Counters.MessagesFailed),
                 Number(m.Counters.BytesTotal), Number(m.Counters.BytesCopied),
                 m.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture),
-                string.Join("; ", m.FailedMessages.Select(f => $"{f.Folder} {(f.Uid is { } uid ? "UID " + uid.ToString(CultureInfo.InvariantCulture) : f.Uidl)}: {f.Code} {f.Reason}")),
+                string.Join("; ", m.FailedMessages.Select(f => $"{f.Folder} {Key(f.Uid, f.Uidl)}: {f.Code} {f.Reason}")),
                 string.Join("; ", (m.Folders ?? []).Select(f => f.Outcome == FolderOutcome.Renamed
                     ? $"{f.SourceFolder} -> {f.DestinationFolder}: {f.Outcome} {f.Reason}"
                     : $"{f.SourceFolder}: {f.Outcome} {f.Code} {f.Reason}")),
+                Number(m.Counters.NotExact),
+                string.Join("; ", (m.NotExactMessages ?? []).Select(n => $"{n.Folder} {Key(n.Uid, n.Uidl)} ({Number(n.Size)} bytes): {n.Reason}")),
+                // Empty, not 0, for an IMAP source: its INTERNALDATE is kept, no date was read from headers.
+                m.Counters.ArrivalDates is { } dates ? Number(dates.DateHeader) : "",
+                m.Counters.ArrivalDates is { } received ? Number(received.Received) : "",
+                m.Counters.ArrivalDates is { } import ? Number(import.ImportTime) : "",
                 Number(m.Counters.AlreadyAtDestination), m.LastRun?.RunId ?? "",
                 .. RunCells(m.LastRun),
             ];
@@ -58,6 +65,8 @@ public static class BatchReportFormats
             Number(run.NotExact), Number(run.MessagesFailed), run.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)];
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Key(uint? uid, string? uidl) => uid is { } u ? "UID " + u.ToString(CultureInfo.InvariantCulture) : uidl;
 
     /// <summary>Quotes a cell, and defuses text a spreadsheet would run as a formula (OWASP CSV injection):
     /// logins and server messages come from outside.</summary>

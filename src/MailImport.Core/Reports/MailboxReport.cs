@@ -31,6 +31,11 @@ public enum MailboxStatus
 /// <param name="Folders">Folders found at the source.</param>
 /// <param name="AlreadyAtDestination">Messages not copied because the destination already held them, put there by
 /// someone other than this batch (an earlier batch, the user); counted in <paramref name="MessagesCopied"/> too.</param>
+/// <param name="NotExact">Messages copied though not byte for byte as the source had them; counted in
+/// <paramref name="MessagesCopied"/> too, and the first <see cref="MailboxReport.MaxNotExactListed"/> of them listed
+/// in <see cref="MailboxReport.NotExactMessages"/>.</param>
+/// <param name="ArrivalDates">For a POP3 source, which has no INTERNALDATE: where each copied message's arrival date
+/// came from; null for IMAP, whose INTERNALDATE is kept as it is.</param>
 public sealed record MailboxCounters(
     long MessagesTotal = 0,
     long MessagesCopied = 0,
@@ -38,11 +43,32 @@ public sealed record MailboxCounters(
     long BytesTotal = 0,
     long BytesCopied = 0,
     int Folders = 0,
-    long AlreadyAtDestination = 0)
+    long AlreadyAtDestination = 0,
+    long NotExact = 0,
+    ArrivalDateCounts? ArrivalDates = null)
 {
     /// <summary>Nothing counted yet.</summary>
     public static MailboxCounters Zero { get; } = new();
 }
+
+/// <summary>How many copied messages took their arrival date (INTERNALDATE) from where.</summary>
+/// <param name="DateHeader">From the Date header (RFC 5322 section 3.3, obsolete zones of section 4.3 included).</param>
+/// <param name="Received">From the topmost Received header (RFC 5321 section 4.4): no readable Date header.</param>
+/// <param name="ImportTime">Neither was readable: the destination dated the message at the import.</param>
+public sealed record ArrivalDateCounts(long DateHeader = 0, long Received = 0, long ImportTime = 0)
+{
+    /// <summary>Both counts added up; null and null give null.</summary>
+    public static ArrivalDateCounts? Add(ArrivalDateCounts? a, ArrivalDateCounts? b) =>
+        a is null ? b : b is null ? a : new(a.DateHeader + b.DateHeader, a.Received + b.Received, a.ImportTime + b.ImportTime);
+}
+
+/// <summary>One message copied, but not byte for byte as the source had it, and why.</summary>
+/// <param name="Folder">The source folder (INBOX for POP3).</param>
+/// <param name="Uid">The IMAP UID at the source, when the source is IMAP.</param>
+/// <param name="Uidl">The POP3 UIDL, when the source is POP3.</param>
+/// <param name="Size">The message's size in bytes at the source.</param>
+/// <param name="Reason">What differs.</param>
+public sealed record NotExactMessage(string Folder, uint? Uid, string? Uidl, long Size, string Reason);
 
 /// <summary>One message that could not be copied, and why.</summary>
 /// <param name="Folder">The source folder (INBOX for POP3).</param>
@@ -82,6 +108,8 @@ public sealed record FolderNote(string SourceFolder, string? DestinationFolder, 
 /// <param name="Duration">Time spent on the mailbox across runs.</param>
 /// <param name="FailedMessages">Messages that could not be copied.</param>
 /// <param name="Folders">Source folders renamed on the way or not copied; null when there are none.</param>
+/// <param name="NotExactMessages">Messages copied but not byte for byte: the first <see cref="MaxNotExactListed"/>
+/// (their count is <see cref="MailboxCounters.NotExact"/>); null when there are none.</param>
 /// <param name="LastRun">What the last run that took this mailbox did, next to the cumulative counters; null for a
 /// line no run has taken (an invalid line, a pending mailbox).</param>
 public sealed record MailboxReport(
@@ -96,8 +124,13 @@ public sealed record MailboxReport(
     TimeSpan Duration,
     IReadOnlyList<MessageFailure> FailedMessages,
     IReadOnlyList<FolderNote>? Folders = null,
+    IReadOnlyList<NotExactMessage>? NotExactMessages = null,
     RunFigures? LastRun = null)
 {
+    /// <summary>How many not-exact messages a report line lists at most, so a report stays small whatever a mailbox
+    /// holds; the count in <see cref="MailboxCounters.NotExact"/> is complete.</summary>
+    public const int MaxNotExactListed = 100;
+
     /// <summary>The report line of a mailbox line that broke the grammar or the rules: one line, every problem in the message.</summary>
     public static MailboxReport ForInvalidLine(int lineNumber, IReadOnlyList<CredentialProblem> problems)
     {
@@ -163,7 +196,9 @@ public sealed record BatchReport(
         sum.BytesTotal + m.Counters.BytesTotal,
         sum.BytesCopied + m.Counters.BytesCopied,
         sum.Folders + m.Counters.Folders,
-        sum.AlreadyAtDestination + m.Counters.AlreadyAtDestination));
+        sum.AlreadyAtDestination + m.Counters.AlreadyAtDestination,
+        sum.NotExact + m.Counters.NotExact,
+        ArrivalDateCounts.Add(sum.ArrivalDates, m.Counters.ArrivalDates)));
 }
 
 /// <summary>What one run did for one mailbox. The copied figures count, as the cumulative ones do, messages found

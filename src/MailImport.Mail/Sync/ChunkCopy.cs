@@ -176,10 +176,15 @@ internal sealed class ChunkCopy(
             var outcome = await OnDestination(() => target.AppendAsync(outgoing, steps.AppendProgress(), cancellationToken));
             await steps.ReachedAsync(CopyStep.Appended);
 
+            var dated = outgoing.Where(m => m.DateSource is not null).ToDictionary(m => m.Tag, m => m.DateSource!.Value);
             foreach (var (key, uid, size) in outcome.Appended)
             {
                 folder.Appended(key, uid);
                 progress.Copied(size);
+                if (dated.TryGetValue(key, out var dateSource))
+                {
+                    progress.Dated(dateSource);
+                }
             }
 
             foreach (var (key, size, failure) in outcome.Refused)
@@ -188,7 +193,10 @@ internal sealed class ChunkCopy(
                 progress.Fail(folder.Name, key, size, failure);
             }
 
-            progress.NotExact += outcome.NotExact;
+            foreach (var (key, size, reason) in outcome.NotExact)
+            {
+                progress.NotExact(folder.Name, key, size, reason);
+            }
         }
 
         foreach (var message in tooBig)

@@ -23,9 +23,6 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     /// <summary>Messages copied earlier whose flags this chunk brought up to date.</summary>
     public long FlagsUpdated { get; set; }
 
-    /// <summary>Messages this chunk could not send byte for byte.</summary>
-    public int NotExact { get; set; }
-
     /// <summary>Messages this chunk recorded as not copied.</summary>
     public int FailedThisChunk { get; private set; }
 
@@ -85,6 +82,35 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     /// <summary>True when this run already found the folder could not be copied.</summary>
     public bool FolderFailed(string folder) => cursor.FailedFolders.Exists(f => f.Folder == folder);
 
+    /// <summary>Records a message copied though not byte for byte: counted always, listed while the list is short.</summary>
+    public void NotExact(string folder, SourceKey key, long size, string reason)
+    {
+        cursor.NotExactCount++;
+        if (cursor.NotExact.Count < Core.Reports.MailboxReport.MaxNotExactListed)
+        {
+            cursor.NotExact.Add(new Core.Reports.NotExactMessage(folder, key.Uid, key.Uidl, size, reason));
+        }
+
+        Log.MessageNotExact(logger, folder, key.ToString());
+    }
+
+    /// <summary>Counts where a copied message's arrival date came from (sources without INTERNALDATE).</summary>
+    public void Dated(ArrivalDateSource source)
+    {
+        switch (source)
+        {
+            case ArrivalDateSource.Date:
+                cursor.DatesFromDateHeader++;
+                break;
+            case ArrivalDateSource.Received:
+                cursor.DatesFromReceived++;
+                break;
+            default:
+                cursor.DatesFromImportTime++;
+                break;
+        }
+    }
+
     /// <summary>Records a message that was not copied, for the report and for the next run to retry.</summary>
     public void Fail(string folder, SourceKey key, long size, MailFailure failure)
     {
@@ -107,6 +133,12 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     /// <summary>The chunk's result as it stands.</summary>
     public ChunkResult Result(bool completed) => new(
         completed, CopiedThisChunk, BytesThisChunk, cursor.MessagesCopied, cursor.BytesCopied,
-        messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, NotExact, cursor.AlreadyAtDestination,
-        [.. Renamed, .. cursor.FailedFolders.Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason))]);
+        messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, cursor.NotExactCount, cursor.AlreadyAtDestination,
+        [.. Renamed, .. cursor.FailedFolders.Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason))],
+        cursor.NotExact.ToList(), ArrivalDates());
+
+    private Core.Reports.ArrivalDateCounts? ArrivalDates() =>
+        cursor.DatesFromDateHeader + cursor.DatesFromReceived + cursor.DatesFromImportTime == 0
+            ? null
+            : new(cursor.DatesFromDateHeader, cursor.DatesFromReceived, cursor.DatesFromImportTime);
 }

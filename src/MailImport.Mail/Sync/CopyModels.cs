@@ -59,9 +59,12 @@ public sealed record ChunkBudget(int MaxMessages, long MaxBytes, TimeSpan MaxDur
 /// <param name="Folders">Folders being copied.</param>
 /// <param name="Failures">Messages that could not be copied.</param>
 /// <param name="FlagsUpdated">Messages copied earlier whose flags this chunk brought up to date.</param>
-/// <param name="NotExact">Messages this chunk could not send byte for byte.</param>
+/// <param name="NotExact">Messages over the mailbox's life copied though not byte for byte (counted in <paramref name="MessagesCopied"/> too).</param>
 /// <param name="AlreadyAtDestination">Messages over the mailbox's life not copied because the destination already held them (counted in <paramref name="MessagesCopied"/> too).</param>
 /// <param name="FolderNotes">Folders renamed at the destination, and folders this run could not copy.</param>
+/// <param name="NotExactMessages">The first of the not-exact messages (at most <see cref="Core.Reports.MailboxReport.MaxNotExactListed"/>).</param>
+/// <param name="ArrivalDates">For a POP3 source, where the copied messages' arrival dates came from; null when no
+/// message was dated from its headers (an IMAP source keeps the source's INTERNALDATE).</param>
 public sealed record ChunkResult(
     bool Completed,
     long CopiedThisChunk,
@@ -73,9 +76,11 @@ public sealed record ChunkResult(
     int Folders,
     IReadOnlyList<FailedMessage> Failures,
     long FlagsUpdated,
-    int NotExact,
+    long NotExact,
     long AlreadyAtDestination,
-    IReadOnlyList<MailImport.Core.Reports.FolderNote> FolderNotes);
+    IReadOnlyList<MailImport.Core.Reports.FolderNote> FolderNotes,
+    IReadOnlyList<Core.Reports.NotExactMessage> NotExactMessages,
+    Core.Reports.ArrivalDateCounts? ArrivalDates);
 
 /// <summary>The points of a chunk where a test can interrupt it, as mbsync's tests do.</summary>
 public enum CopyStep

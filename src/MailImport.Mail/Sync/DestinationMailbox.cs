@@ -14,7 +14,10 @@ namespace MailImport.Mail.Sync;
 /// <param name="Flags">System flags to set (never \Recent).</param>
 /// <param name="Keywords">Keywords to set, where the destination folder allows them.</param>
 /// <param name="InternalDate">The INTERNALDATE to keep; null lets the server choose.</param>
-internal sealed record OutgoingMessage(SourceKey Tag, byte[] Raw, MessageFlags Flags, IReadOnlySet<string> Keywords, DateTimeOffset? InternalDate);
+/// <param name="DateSource">Where <paramref name="InternalDate"/> was read from, for a source that has no INTERNALDATE
+/// (POP3); null when the source gave it.</param>
+internal sealed record OutgoingMessage(SourceKey Tag, byte[] Raw, MessageFlags Flags, IReadOnlySet<string> Keywords, DateTimeOffset? InternalDate,
+    ArrivalDateSource? DateSource = null);
 
 /// <summary>What one batch's APPEND achieved.</summary>
 internal sealed class AppendOutcome
@@ -25,8 +28,8 @@ internal sealed class AppendOutcome
     /// <summary>Messages the destination refused, each with its reason.</summary>
     public List<(SourceKey Tag, long Size, MailFailure Failure)> Refused { get; } = [];
 
-    /// <summary>Messages that could not be sent byte for byte (malformed beyond MimeKit's raw header loading).</summary>
-    public int NotExact { get; set; }
+    /// <summary>Messages appended though they could not be sent byte for byte, each with why.</summary>
+    public List<(SourceKey Tag, long Size, string Reason)> NotExact { get; } = [];
 
     /// <summary>Keywords dropped because the destination folder does not allow them.</summary>
     public int KeywordsDropped { get; set; }
@@ -205,21 +208,12 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
     public async Task<AppendOutcome> AppendAsync(IReadOnlyList<OutgoingMessage> batch, ITransferProgress? progress, CancellationToken cancellationToken)
     {
         var outcome = new AppendOutcome();
-        var byHeaderSize = batch.ToLookup(m => RawMessage.HeaderBytes(m.Raw) > RawMessage.MaxHeaderBytes);
-        foreach (var message in byHeaderSize[true])
-        {
-            outcome.Refused.Add((message.Tag, message.Raw.Length, new MailFailure(ErrorCode.MessageHeaderTooLarge,
-                $"The message's header block is over {RawMessage.MaxHeaderBytes / 1024} KB; it was not copied.", false)));
-        }
-
-        batch = byHeaderSize[false].ToList();
         if (batch.Count == 0)
         {
             return outcome;
         }
 
         var prepared = batch.Select(m => (Message: m, Raw: RawMessage.Create(m.Raw, utf8Only))).ToList();
-        outcome.NotExact = prepared.Count(p => !p.Raw.IsExact);
 
         var requests = prepared.Select(p => (IAppendRequest)Request(p.Message, p.Raw, progress, outcome)).ToList();
         try
@@ -245,6 +239,9 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
             }
         }
 
+        var appended = outcome.Appended.Select(a => a.Tag).ToHashSet();
+        outcome.NotExact.AddRange(prepared.Where(p => !p.Raw.IsExact && appended.Contains(p.Message.Tag))
+            .Select(p => (p.Message.Tag, (long)p.Message.Raw.Length, p.Raw.NotExactReason!)));
         return outcome;
     }
 

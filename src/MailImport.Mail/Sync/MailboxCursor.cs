@@ -61,6 +61,21 @@ public sealed class MailboxCursor
     /// <summary>Messages not copied because the destination already held them (also counted in <see cref="MessagesCopied"/>).</summary>
     public long AlreadyAtDestination { get; set; }
 
+    /// <summary>Messages copied though not byte for byte, over the mailbox's life.</summary>
+    public long NotExactCount { get; set; }
+
+    /// <summary>The first <see cref="MailImport.Core.Reports.MailboxReport.MaxNotExactListed"/> of them, for the report.</summary>
+    public List<MailImport.Core.Reports.NotExactMessage> NotExact { get; set; } = [];
+
+    /// <summary>POP3 sources: copied messages whose arrival date came from the Date header.</summary>
+    public long DatesFromDateHeader { get; set; }
+
+    /// <summary>POP3 sources: copied messages whose arrival date came from the topmost Received header.</summary>
+    public long DatesFromReceived { get; set; }
+
+    /// <summary>POP3 sources: copied messages given no arrival date, so dated at the import.</summary>
+    public long DatesFromImportTime { get; set; }
+
     /// <summary>Per destination folder (full name), what it held before this cursor's first APPEND into it.</summary>
     public Dictionary<string, DestinationStart> Destinations { get; set; } = new(StringComparer.Ordinal);
 

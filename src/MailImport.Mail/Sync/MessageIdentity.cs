@@ -31,9 +31,20 @@ public readonly record struct MessageIdentity(string Key, long Size)
         return MessageIdOf(header) is { } id ? FromMessageId(id, raw.Length) : FromHeaderBlock(header, raw.Length);
     }
 
+    /// <summary>The largest header block read with MimeKit's header parser (256 KB): it slows down faster than
+    /// linearly on a header folded over many lines (1 MB takes seconds, 4 MB minutes), so a larger block, which no
+    /// mail program writes, is read with the linear <see cref="HeaderFields"/> instead.</summary>
+    public const int MaxParsedHeaderBytes = 256 * 1024;
+
     /// <summary>The Message-ID in a raw header block, or null when there is none.</summary>
     public static string? MessageIdOf(ReadOnlySpan<byte> headerBlock)
     {
+        if (headerBlock.Length > MaxParsedHeaderBytes)
+        {
+            var field = HeaderFields.Of(headerBlock).FirstOrDefault(f => f.Name.Equals("Message-ID", StringComparison.OrdinalIgnoreCase));
+            return string.IsNullOrWhiteSpace(field.Value) ? null : field.Value.Trim();
+        }
+
         try
         {
             var headers = HeaderList.Load(new MemoryStream(headerBlock.ToArray(), writable: false));

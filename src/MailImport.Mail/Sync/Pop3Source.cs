@@ -4,7 +4,6 @@ using MailImport.Mail.Errors;
 using MailImport.Mail.Folders;
 using MailKit;
 using MailKit.Net.Pop3;
-using MimeKit;
 using static MailImport.Mail.Sync.Classified;
 
 namespace MailImport.Mail.Sync;
@@ -101,7 +100,8 @@ internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMai
         foreach (var message in batch)
         {
             var raw = await OnSource(() => DownloadAsync(index[UidlOf(message.Key)], cancellationToken));
-            outgoing.Add(new OutgoingMessage(message.Key, raw, MessageFlags.None, new HashSet<string>(), DateOf(raw)));
+            var (date, source) = ArrivalDate.Of(raw);
+            outgoing.Add(new OutgoingMessage(message.Key, raw, MessageFlags.None, new HashSet<string>(), date, source));
         }
 
         return outgoing;
@@ -140,20 +140,14 @@ internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMai
         await using var stream = await client.GetStreamAsync(index, headersOnly: false, cancellationToken);
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
+        return WithoutAddedLineBreak(buffer.ToArray(), sizes[index]);
     }
 
-    /// <summary>POP3 has no INTERNALDATE: the Date header is the best stand-in for when the message arrived.</summary>
-    private static DateTimeOffset? DateOf(byte[] raw)
-    {
-        try
-        {
-            var headers = HeaderList.Load(new MemoryStream(raw, 0, MessageIdentity.HeaderBlock(raw).Length, writable: false));
-            return headers[HeaderId.Date] is { } value && MimeKit.Utils.DateUtils.TryParse(value, out var date) ? date : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    /// <summary>RETR's content less the line break the server added to end a message that has none.</summary>
+    /// <remarks>A multi-line POP3 response is lines each ended by CRLF, then a line of "." (RFC 1939 section 3), so a
+    /// server must end a message's last line for it, and the content MailKit hands back ends in a CRLF the message
+    /// did not have. LIST gives the message's exact size in octets (RFC 1939 section 5): when the content is just
+    /// that CRLF longer, the CRLF is the server's and is dropped. Anything else is kept as RETR gave it.</remarks>
+    internal static byte[] WithoutAddedLineBreak(byte[] content, long listedSize) =>
+        content.Length == listedSize + 2 && content.AsSpan().EndsWith("\r\n"u8) ? content[..^2] : content;
 }

@@ -2,17 +2,30 @@ using MimeKit;
 
 namespace MailImport.Mail.Sync;
 
-/// <summary>Hands MailKit's APPEND a message that serialises to exactly the bytes the source sent.</summary>
+/// <summary>Hands MailKit's APPEND a message that serialises to exactly the bytes the source sent, whatever they are.</summary>
 /// <remarks>
-/// MailKit appends only <see cref="MimeMessage"/>s, and re-serialising a parsed message can change malformed MIME.
-/// So the header block is loaded as raw headers (MimeKit writes a header's raw bytes back unchanged) and the body
-/// is an entity that writes the source's bytes verbatim; MimeMessage itself adds only the blank line between
-/// them, which the source had too. Every literal is checked against the source bytes before it is used; a
-/// message that cannot be rebuilt exactly (no header/body separator, unparseable headers, LF-only line ends)
-/// falls back to MimeKit's own parser, or to a plain body, and is marked not exact, so the caller can say so.
+/// MailKit appends only <see cref="MimeMessage"/>s (ImapLiteral measures and writes them with MimeMessage.WriteTo),
+/// and MimeMessage's WriteTo is not overridable; re-serialising a parsed message changes malformed MIME, and even a
+/// header block loaded raw cannot carry a first line that is no header field (a BOM, an mbox "From " line, a
+/// leading space), nor a message with no blank line. So nothing of the message is parsed: every byte goes as the
+/// content of a body that writes it verbatim, under an empty header list. MimeMessage.WriteTo (MimeKit 4.18)
+/// writes, for a message with a body, the merged headers of message and body (none here), then the blank line
+/// only when the message is Strict or the body's headers had a body separator, then the body. A MimeMessage made
+/// with <c>new</c> is Strict; a parsed one is Loose, and MimeKit's ExperimentalMimeParser records whether the parsed
+/// entity had a body separator (the classic MimeParser always says it had). So the message is parsed once from a
+/// template of one header line without a blank line, with <see cref="VerbatimBody"/> registered for its
+/// text/plain type (ParserOptions.RegisterMimeType), and its headers removed: nothing but the body's bytes is
+/// written, not even the newline MailKit's EnsureNewLine asks for, which only MimeKit's own entities honour.
+/// Every message is still checked against the source bytes before it is used (<see cref="IsExact"/>), so a MimeKit
+/// that one day writes something else is caught per message and reported, not copied altered in silence.
 /// </remarks>
 public sealed class RawMessage
 {
+    /// <summary>The template: one header field, no header/body separator, no body.</summary>
+    private static readonly byte[] Template = "X-Verbatim: 1"u8.ToArray();
+
+    private static readonly ParserOptions Parsing = VerbatimParsing();
+
     private RawMessage(MimeMessage message, FormatOptions format, bool exact)
     {
         Message = message;
@@ -26,141 +39,93 @@ public sealed class RawMessage
     /// <summary>The format options to append it with.</summary>
     public FormatOptions Format { get; }
 
-    /// <summary>True when APPEND will send exactly the source's bytes.</summary>
+    /// <summary>True when APPEND will send exactly the source's bytes (checked by writing the message once).</summary>
     public bool IsExact { get; }
 
-    /// <summary>The largest header block a message may have (256 KB): MimeKit's header parser slows down faster than
-    /// linearly on a header folded over many lines (1 MB takes seconds, 4 MB minutes), and no mail program writes
-    /// such headers, so bigger ones are refused per message rather than stall the mailbox.</summary>
-    public const int MaxHeaderBytes = 256 * 1024;
+    /// <summary>Why the message is not exact, for the report; null when it is.</summary>
+    public string? NotExactReason => IsExact ? null : "MimeKit did not write the message back byte for byte; it was appended as MimeKit wrote it.";
 
-    /// <summary>The length of the header block: up to the first blank line, or the whole message if it has none.</summary>
-    public static int HeaderBytes(ReadOnlySpan<byte> raw)
-    {
-        var crlf = raw.IndexOf("\r\n\r\n"u8);
-        var lf = raw.IndexOf("\n\n"u8);
-        return crlf < 0 && lf < 0 ? raw.Length : crlf < 0 ? lf : lf < 0 ? crlf : Math.Min(crlf, lf);
-    }
-
-    /// <summary>Wraps the raw bytes of one message. Never throws for content: a message MimeKit cannot parse at all
-    /// is sent as a body under an empty header block, not exact, rather than not at all.</summary>
+    /// <summary>Wraps the raw bytes of one message. Never throws for content: any bytes, none included.</summary>
     /// <param name="raw">The message exactly as the source sent it.</param>
     /// <param name="international">True when the destination announced UTF8=ONLY (RFC 6855): MailKit then appends
-    /// with international formatting, which re-folds some raw headers, so exactness is checked that way too.</param>
+    /// with international formatting, so exactness is checked that way too.</param>
     public static RawMessage Create(byte[] raw, bool international = false)
     {
         ArgumentNullException.ThrowIfNull(raw);
         var format = AppendFormat(international);
-        if (TrySplit(raw, format) is { } exact)
+        MimeMessage message;
+        using (var template = new MemoryStream(Template, writable: false))
         {
-            return exact;
+            message = new ExperimentalMimeParser(Parsing, template).ParseMessage();
         }
 
-        MimeMessage parsed;
-        try
-        {
-            // MimeKit's parser keeps almost everything, but not every malformed structure.
-            parsed = MimeMessage.Load(new MemoryStream(raw, writable: false));
-        }
-        catch (FormatException)
-        {
-            // Not even MimeKit can read the headers (a first line that is no field, zero bytes): keep every byte as body.
-            parsed = new MimeMessage();
-            parsed.Headers.Clear();
-            parsed.Body = new VerbatimBody(raw, 0);
-        }
-
-        return new RawMessage(parsed, format, Serialises(parsed, format, raw));
-    }
-
-    private static RawMessage? TrySplit(byte[] raw, FormatOptions format)
-    {
-        var span = raw.AsSpan();
-        int headerEnd, bodyStart;
-        if (span.StartsWith("\r\n"u8))
-        {
-            // No headers at all: MimeMessage's blank line is the source's first line.
-            headerEnd = 0;
-            bodyStart = 2;
-        }
-        else
-        {
-            var separator = span.IndexOf("\r\n\r\n"u8);
-            if (separator < 0)
-            {
-                return null;
-            }
-
-            headerEnd = separator + 2;
-            bodyStart = separator + 4;
-        }
-
-        HeaderList headers;
-        try
-        {
-            var block = new byte[headerEnd + 2];
-            span[..headerEnd].CopyTo(block);
-            "\r\n"u8.CopyTo(block.AsSpan(headerEnd));
-            headers = HeaderList.Load(new MemoryStream(block, writable: false));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-
-        var message = new MimeMessage();
         message.Headers.Clear();
-        foreach (var header in headers)
-        {
-            message.Headers.Add(header);
-        }
-
-        // A body without headers of its own keeps MimeMessage from adding MIME-Version or Content-Type.
-        message.Body = new VerbatimBody(raw, bodyStart);
-        return Serialises(message, format, raw) ? new RawMessage(message, format, true) : null;
+        var body = message.Body as VerbatimBody
+            ?? throw new InvalidOperationException("MimeKit did not make the registered verbatim body for the template.");
+        body.Raw = raw;
+        return new RawMessage(message, format, Serialises(message, format, raw));
     }
 
-    /// <summary>The format MailKit's APPEND writes with: CRLF, and international formatting for UTF8=ONLY servers.</summary>
+    /// <summary>The format MailKit's APPEND writes with: CRLF, EnsureNewLine, and international formatting for
+    /// UTF8=ONLY servers (MailKit 4.18, ImapFolder.CreateAppendOptions).</summary>
     public static FormatOptions AppendFormat(bool international)
     {
-        // IMAP literals use CRLF (RFC 3501 section 4.3); MailKit forces this too, so the check below sees what APPEND sends.
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
+        format.EnsureNewLine = true;
         format.International = international;
         return format;
     }
 
-    private static bool Serialises(MimeMessage message, FormatOptions format, byte[] expected)
+    private static ParserOptions VerbatimParsing()
+    {
+        var options = ParserOptions.Default.Clone();
+        // The template has no Content-Type, so its body is text/plain (RFC 2045 section 5.2).
+        options.RegisterMimeType("text/plain", typeof(VerbatimBody));
+        return options;
+    }
+
+    /// <summary>True when <paramref name="message"/> written with <paramref name="format"/> is exactly <paramref name="expected"/>.</summary>
+    internal static bool Serialises(MimeMessage message, FormatOptions format, byte[] expected)
     {
         using var compare = new ComparingStream(expected);
         message.WriteTo(format, compare);
         return compare.Matches;
     }
 
-    /// <summary>A body that writes the source's bytes from an offset, untouched.</summary>
-    private sealed class VerbatimBody : MimeEntity
+    /// <summary>A body that writes the source's bytes untouched and has no headers of its own.</summary>
+    /// <remarks>Public with a <see cref="MimeEntityConstructorArgs"/> constructor because MimeKit's parser makes it
+    /// by reflection (ParserOptions.RegisterMimeType).</remarks>
+    public sealed class VerbatimBody : MimePart
     {
-        private readonly byte[] raw;
-        private readonly int offset;
-
-        public VerbatimBody(byte[] raw, int offset)
-            : base(new ContentType("application", "octet-stream"))
+        /// <summary>Made by the parser from the template's (empty) body.</summary>
+        public VerbatimBody(MimeEntityConstructorArgs args)
+            : base(args)
         {
-            this.raw = raw;
-            this.offset = offset;
-            // Its own Content-Type must not be written: the real one is among the raw headers.
-            Headers.Clear();
         }
 
+        /// <summary>The bytes to write.</summary>
+        public byte[] Raw { get; set; } = [];
+
+        /// <inheritdoc/>
         public override void Prepare(EncodingConstraint constraint, int maxLineLength = 78)
         {
         }
 
-        public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default) =>
-            stream.Write(raw, offset, raw.Length - offset);
+        /// <inheritdoc/>
+        public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(stream);
+            cancellationToken.ThrowIfCancellationRequested();
+            stream.Write(Raw, 0, Raw.Length);
+        }
 
-        public override Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default) =>
-            stream.WriteAsync(raw.AsMemory(offset), cancellationToken).AsTask();
+        /// <inheritdoc/>
+        public override Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(stream);
+            return stream.WriteAsync(Raw.AsMemory(), cancellationToken).AsTask();
+        }
     }
 
     /// <summary>Compares what is written with the expected bytes without keeping a copy.</summary>

@@ -70,7 +70,7 @@ public sealed class MailboxSteps(
 
         // Where the mailbox stands before this run's first chunk: the run's own figures are counted from here.
         var cursor = await storage.CursorStore(input.BatchId, input.Entry.Line).LoadAsync(cancellationToken);
-        return result with { Tally = new RunTally(cursor?.MessagesCopied ?? 0, cursor?.BytesCopied ?? 0, cursor?.AlreadyAtDestination ?? 0) };
+        return result with { Tally = new RunTally(cursor?.MessagesCopied ?? 0, cursor?.BytesCopied ?? 0, cursor?.AlreadyAtDestination ?? 0, cursor?.NotExactCount ?? 0) };
     }
 
     private async Task<SourceCheckResult> ListSourceAsync(MailboxStepInput input, CancellationToken cancellationToken)
@@ -263,7 +263,7 @@ public sealed class MailboxSteps(
             }
 
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), null, result.FolderNotes.Count > 0 ? result.FolderNotes : null,
-                FlagsUpdated: result.FlagsUpdated, NotExact: result.NotExact);
+                NotExactMessages: NotExactOrNull(result.NotExactMessages), FlagsUpdated: result.FlagsUpdated);
         }
         catch (MailFailureException e)
         {
@@ -276,16 +276,27 @@ public sealed class MailboxSteps(
             var cursor = await store.LoadAsync(cancellationToken);
             var folders = (cursor?.FailedFolders ?? []).Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason)).ToList();
             return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e),
-                folders.Count > 0 ? folders : null);
+                folders.Count > 0 ? folders : null, NotExactOrNull(cursor?.NotExact ?? []));
         }
     }
 
     /// <summary>Where a mailbox stands by its saved cursor, for a chunk that copied nothing.</summary>
     private static MailboxCounters CountersOf(MailboxCursor? cursor) =>
-        new(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0, AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0);
+        new(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0,
+            AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0, NotExact: cursor?.NotExactCount ?? 0, ArrivalDates: ArrivalDatesOf(cursor));
 
     private static MailboxCounters Counters(ChunkResult result) =>
-        new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders, result.AlreadyAtDestination);
+        new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders, result.AlreadyAtDestination,
+            result.NotExact, result.ArrivalDates);
+
+    private static ArrivalDateCounts? ArrivalDatesOf(MailboxCursor? cursor) =>
+        cursor is null || cursor.DatesFromDateHeader + cursor.DatesFromReceived + cursor.DatesFromImportTime == 0
+            ? null
+            : new(cursor.DatesFromDateHeader, cursor.DatesFromReceived, cursor.DatesFromImportTime);
+
+    /// <summary>The list as the report carries it: absent when empty, so a clean mailbox's line stays as it was.</summary>
+    private static IReadOnlyList<NotExactMessage>? NotExactOrNull(IReadOnlyList<NotExactMessage> messages) =>
+        messages.Count == 0 ? null : messages;
 
     private static List<MessageFailure> Failures(IEnumerable<FailedMessage> failures) =>
         failures.Select(f => new MessageFailure(f.Folder, f.Uid, f.Uidl, f.Size, f.Code, f.Reason)).ToList();

@@ -43,8 +43,9 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="FailedMessages">Messages that could not be copied.</param>
 /// <param name="Failure">Set when the mailbox cannot go on (permanent failure).</param>
 /// <param name="Folders">Folders renamed at the destination or not copied in this run; null when there are none.</param>
+/// <param name="NotExactMessages">Messages copied but not byte for byte (the first <see cref="MailboxReport.MaxNotExactListed"/>); null when none.</param>
 /// <param name="WaitingFor">Set when the chunk copied nothing because another batch holds the destination mailbox
 /// (<see cref="DestinationHolds"/>): that batch and line, to wait for.</param>
 /// <param name="FlagsUpdated">Messages whose flags this chunk brought up to date.</param>
-/// <param name="NotExact">Messages this chunk could not send byte for byte.</param>
-public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null, IReadOnlyList<FolderNote>? Folders = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0, long NotExact = 0);
+public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null,
+    IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0);

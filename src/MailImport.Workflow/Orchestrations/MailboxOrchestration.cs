@@ -20,11 +20,12 @@ public static class MailboxOrchestration
         var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry);
         var counters = MailboxCounters.Zero;
         var tally = input.Tally;
+        IReadOnlyList<NotExactMessage>? notExact = null;
 
         IReadOnlyList<FolderNote>? folders = null;
         MailboxOutcome Outcome(MailboxStatus status, MailFailure? failure = null, IReadOnlyList<MessageFailure>? failed = null, string? note = null) => new(
             input.Entry.Line, input.Entry.SourceLogin, input.Entry.DestinationUsername, status, failure?.Code, failure?.Message ?? note,
-            counters, context.CurrentUtcDateTime - started, failed ?? [], folders,
+            counters, context.CurrentUtcDateTime - started, failed ?? [], folders, notExact,
             tally?.Figures(input.RunId, started, new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero), counters));
 
         if (!input.AccountCreated)
@@ -38,7 +39,7 @@ public static class MailboxOrchestration
             }
 
             tally = source!.Tally;
-            counters = new MailboxCounters(source.Messages, tally?.CopiedBefore ?? 0, 0, source.Bytes, tally?.BytesBefore ?? 0, source.Folders.Count, tally?.AlreadyBefore ?? 0);
+            counters = new MailboxCounters(source.Messages, tally?.CopiedBefore ?? 0, 0, source.Bytes, tally?.BytesBefore ?? 0, source.Folders.Count, tally?.AlreadyBefore ?? 0, tally?.NotExactBefore ?? 0);
             if (input.Mode == RunMode.DryRun)
             {
                 var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step, input.RetryFirstDelaySeconds);
@@ -78,7 +79,8 @@ public static class MailboxOrchestration
             {
                 counters = summary.Counters;
                 folders = summary.Folders;
-                tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated, NotExact = tally.NotExact + summary.NotExact };
+                notExact = summary.NotExactMessages;
+                tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated };
             }
 
             if (summary.Failure is { } stop)

@@ -30,13 +30,14 @@ public class MailboxReportTests
     [Fact]
     public void Totals_AddUpEveryMailbox()
     {
-        var a = Line(1, new MailboxCounters(10, 8, 2, 1000, 800, 3), MailboxStatus.Partial);
-        var b = Line(2, new MailboxCounters(5, 5, 0, 500, 500, 1), MailboxStatus.Done);
-        var report = new BatchReport("b1", "example.org", false, DateTimeOffset.UnixEpoch, null, [a, b]);
+        var a = Line(1, new MailboxCounters(10, 8, 2, 1000, 800, 3, NotExact: 1), MailboxStatus.Partial);
+        var b = Line(2, new MailboxCounters(5, 5, 0, 500, 500, 1, NotExact: 2, ArrivalDates: new(3, 1, 1)), MailboxStatus.Done);
+        var c = Line(3, new MailboxCounters(1, 1, 0, 10, 10, 1, ArrivalDates: new(1, 0, 0)), MailboxStatus.Done);
+        var report = new BatchReport("b1", "example.org", false, DateTimeOffset.UnixEpoch, null, [a, b, c]);
 
-        Assert.Equal(new MailboxCounters(15, 13, 2, 1500, 1300, 4), report.Totals);
+        Assert.Equal(new MailboxCounters(16, 14, 2, 1510, 1310, 5, NotExact: 3, ArrivalDates: new(4, 1, 1)), report.Totals);
         Assert.Equal(1, report.CountByStatus[MailboxStatus.Partial]);
-        Assert.Equal(1, report.CountByStatus[MailboxStatus.Done]);
+        Assert.Equal(2, report.CountByStatus[MailboxStatus.Done]);
     }
 
     private static MailboxReport Line(int line, MailboxCounters counters, MailboxStatus status) =>

@@ -15,12 +15,7 @@ public class HostileMessageTests(DovecotFixture servers, ITestOutputHelper outpu
     /// <summary>The hostile messages by name.</summary>
     private static Dictionary<string, byte[]> Hostile()
     {
-        var folded = new StringBuilder("From: a@old.example\r\nSubject: 10 MB header\r\nMessage-ID: <big-header@old.example>\r\nX-Big: x");
-        while (folded.Length < 10 * 1024 * 1024)
-        {
-            folded.Append("\r\n ").Append('h', 76);
-        }
-
+        var folded = MailCorpus.Folded("From: a@old.example\r\nSubject: 10 MB header\r\nMessage-ID: <big-header@old.example>\r\nX-Big: x", 10 * 1024 * 1024);
         var nested = new StringBuilder("From: a@old.example\r\nSubject: 200 levels of MIME\r\nMessage-ID: <deep@old.example>\r\nMIME-Version: 1.0\r\n");
         for (var level = 0; level < 200; level++)
         {
@@ -35,7 +30,7 @@ public class HostileMessageTests(DovecotFixture servers, ITestOutputHelper outpu
 
         return new()
         {
-            ["10 MB header"] = Ascii(folded.Append("\r\n\r\nbody\r\n").ToString()),
+            ["10 MB header"] = Ascii(folded + "\r\n\r\nbody\r\n"),
             ["10 MB header line, unfolded"] = Ascii("From: a@old.example\r\nSubject: long line\r\nX-Long: " + new string('l', 10 * 1024 * 1024) + "\r\n\r\nbody\r\n"),
             ["bare CR and LF mixed"] = Ascii("From: a@old.example\r\nSubject: mixed\nMessage-ID: <mixed@old.example>\rX-A: 1\r\n\r\nline 1\rline 2\nline 3\r\n\r\r\n\n\rend"),
             ["LF only"] = Ascii("From: a@old.example\nSubject: lf only\nMessage-ID: <lf@old.example>\n\nline 1\nline 2\n"),

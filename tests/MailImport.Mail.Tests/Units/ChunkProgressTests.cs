@@ -25,6 +25,44 @@ public class ChunkProgressTests
     }
 
     [Fact]
+    public void NotExact_MoreThanTheListHolds_CountsEveryOneAndListsTheFirstHundred()
+    {
+        var cursor = new MailboxCursor();
+        var progress = new ChunkProgress(cursor, ChunkBudget.Default, 100, NullLogger.Instance);
+
+        for (uint uid = 1; uid <= 150; uid++)
+        {
+            progress.NotExact("INBOX", SourceKey.OfUid(uid), 10 * uid, $"why {uid}");
+        }
+
+        var result = progress.Result(completed: true);
+        Assert.Equal(150, result.NotExact);
+        Assert.Equal(Core.Reports.MailboxReport.MaxNotExactListed, result.NotExactMessages.Count);
+        Assert.Equal(new Core.Reports.NotExactMessage("INBOX", 1, null, 10, "why 1"), result.NotExactMessages[0]);
+        Assert.Equal(100u, result.NotExactMessages[^1].Uid);
+        // The list and the count live in the cursor, so they survive chunks and runs.
+        var reread = MailboxCursor.FromJson(cursor.ToJson());
+        Assert.Equal((150L, 100), (reread.NotExactCount, reread.NotExact.Count));
+        Assert.Equal(cursor.NotExact[42], reread.NotExact[42]);
+    }
+
+    [Fact]
+    public void Dated_EachSource_IsCountedApart()
+    {
+        var cursor = new MailboxCursor();
+        var progress = new ChunkProgress(cursor, ChunkBudget.Default, 100, NullLogger.Instance);
+        Assert.Null(progress.Result(completed: true).ArrivalDates);
+
+        progress.Dated(ArrivalDateSource.Date);
+        progress.Dated(ArrivalDateSource.Date);
+        progress.Dated(ArrivalDateSource.Received);
+        progress.Dated(ArrivalDateSource.ImportTime);
+
+        Assert.Equal(new Core.Reports.ArrivalDateCounts(2, 1, 1), progress.Result(completed: true).ArrivalDates);
+        Assert.Equal(new Core.Reports.ArrivalDateCounts(2, 1, 1), new ChunkProgress(MailboxCursor.FromJson(cursor.ToJson()), ChunkBudget.Default, 100, NullLogger.Instance).Result(true).ArrivalDates);
+    }
+
+    [Fact]
     public void Copied_FoundByReconcile_CountsForTheMailboxNotTheChunk()
     {
         var cursor = new MailboxCursor { MessagesCopied = 10, BytesCopied = 100 };

@@ -31,6 +31,11 @@ public class MailboxCursorTests
             MessagesCopied = 1_234,
             BytesCopied = 98_765_432_100,
             AlreadyAtDestination = 25,
+            NotExactCount = 1,
+            NotExact = [new("INBOX", 12, null, 4_096, "MimeKit wrote other bytes.")],
+            DatesFromDateHeader = 3,
+            DatesFromReceived = 2,
+            DatesFromImportTime = 1,
             Pop3Done = ["UIDL-0001", "UIDL-0002"],
             InFlight = new InFlightBatch
             {
@@ -257,19 +262,20 @@ public class MailboxCursorTests
     // Every field the cursor has, and no other: a secret (a password, a token) added to the type shows up here.
     private static readonly string[] ExpectedFields =
     [
-        "AlreadyAtDestination", "BytesCopied", "Destinations", "Destinations.*.ForeignBelow", "Destinations.*.UidValidity", "FailedFolders",
+        "AlreadyAtDestination", "BytesCopied", "DatesFromDateHeader", "DatesFromImportTime", "DatesFromReceived", "Destinations", "Destinations.*.ForeignBelow", "Destinations.*.UidValidity", "FailedFolders",
         "FailedFolders[].Code", "FailedFolders[].Folder", "FailedFolders[].Reason", "Failures", "Failures[].Code", "Failures[].Folder", "Failures[].Reason", "Failures[].Size",
         "Failures[].Uid", "Failures[].Uidl", "Folders", "Folders.*.CopiedAbove", "Folders.*.DestinationFolder",
         "Folders.*.DestinationUidValidity", "Folders.*.FlagsModSeq", "Folders.*.FlagsSyncedRun", "Folders.*.HighestCopiedUid",
         "Folders.*.Retry", "Folders.*.UidValidity", "InFlight", "InFlight.DestinationFolder",
         "InFlight.DestinationUidNext", "InFlight.DestinationUidValidity", "InFlight.SourceFolder",
-        "InFlight.SourceUidValidity", "InFlight.Uidls", "InFlight.Uids", "MessagesCopied", "Parts", "Parts.Next", "Parts.Segments", "RunId", "Version",
+        "InFlight.SourceUidValidity", "InFlight.Uidls", "InFlight.Uids", "MessagesCopied", "NotExact", "NotExactCount", "NotExact[].Folder",
+        "NotExact[].Reason", "NotExact[].Size", "NotExact[].Uid", "Parts", "Parts.Next", "Parts.Segments", "RunId", "Version",
     ];
 
     // Every text the realistic cursor's head carries, each as often as it occurs: the copied UIDLs are in a segment.
     private static readonly string[] ExpectedTexts =
     [
-        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "Old", "RETR failed.", "SELECT refused.",
+        "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "INBOX", "Larger than the destination accepts.", "MimeKit wrote other bytes.", "Old", "RETR failed.", "SELECT refused.",
         "UIDL-0003", "UIDL-0004", "UIDL-0009", "run-2024-05-01T10:00", "run-2024-06-01T10:00",
         "Входящие.Архив 2024", RussianFolder,
     ];

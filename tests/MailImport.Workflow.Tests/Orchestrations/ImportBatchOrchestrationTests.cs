@@ -70,6 +70,26 @@ public class ImportBatchOrchestrationTests
     }
 
     [Fact]
+    public async Task RunAsync_NotExactMessages_ReachTheReportLineAcrossGenerations()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 3, NotExactPerChunk: 2);
+        steps.Mailboxes[2] = new MailboxScript(Chunks: 3);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-not-exact", chunksPerGeneration: 2));
+
+        var outcomes = Assert.Single(steps.Reports).Outcomes.OrderBy(o => o.Line).ToList();
+        var line = outcomes[0].ToReport();
+        Assert.Equal(MailboxStatus.Done, line.Status);
+        Assert.Equal(6, line.Counters.NotExact);
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"uidl-{i}"), line.NotExactMessages!.Select(m => m.Uidl));
+        Assert.Equal(new ArrivalDateCounts(DateHeader: 6), line.Counters.ArrivalDates);
+        Assert.Null(outcomes[1].NotExactMessages);
+        Assert.Equal(0, outcomes[1].Counters.NotExact);
+    }
+
+    [Fact]
     public async Task RunAsync_TransientFailures_AreRetriedAndTheMailboxFinishes()
     {
         var steps = new ScriptedSteps();

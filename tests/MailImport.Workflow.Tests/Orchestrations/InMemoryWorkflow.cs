@@ -23,7 +23,8 @@ namespace MailImport.Workflow.Tests.Orchestrations;
 /// <param name="RetryAfterSeconds">The delay the transient failures hint at.</param>
 /// <param name="Folders">The folder notes every chunk returns.</param>
 /// <param name="HeldChunks">How many CopyChunk calls first find the destination mailbox held by another batch.</param>
-public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, IReadOnlyList<FolderNote>? Folders = null, int HeldChunks = 0);
+/// <param name="NotExactPerChunk">Messages each chunk copies not byte for byte, POP3-dated from their Date header.</param>
+public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, IReadOnlyList<FolderNote>? Folders = null, int HeldChunks = 0, int NotExactPerChunk = 0);
 
 /// <summary>Stand-ins for the activities, registered under the real names, so the real orchestrations run on the
 /// real embedded engine (in memory) while every call is counted.</summary>
@@ -88,7 +89,12 @@ public sealed class ScriptedSteps
                 }
 
                 var done = ChunksCopied.AddOrUpdate(input.Entry.Line, 1, (_, n) => n + 1);
-                return new ChunkSummary(done >= script.Chunks, new MailboxCounters(script.Chunks * 10, done * 10, 0, 0, 0, 1), [], null, script.Folders);
+                // As the cursor keeps them: the mailbox's whole list so far, not this chunk's alone.
+                var notExact = Enumerable.Range(1, done * script.NotExactPerChunk)
+                    .Select(i => new NotExactMessage("INBOX", null, $"uidl-{i}", 100 + i, "other bytes")).ToList();
+                var counters = new MailboxCounters(script.Chunks * 10, done * 10, 0, 0, 0, 1, NotExact: notExact.Count,
+                    ArrivalDates: notExact.Count == 0 ? null : new ArrivalDateCounts(DateHeader: notExact.Count));
+                return new ChunkSummary(done >= script.Chunks, counters, [], null, script.Folders, NotExactMessages: notExact.Count == 0 ? null : notExact);
             }
             finally
             {
