@@ -89,6 +89,18 @@ public sealed partial class MicrosoftAppOnlyTokens : ISourceTokenProvider
         return new Secret(result.AccessToken);
     }
 
+    /// <summary>Exchange Online refuses a valid app token with "AUTHENTICATE failed" when the app's service principal
+    /// is not registered in Exchange or has no permission on the mailbox (the page's "Register service principals in
+    /// Exchange" step: New-ServicePrincipal, Add-MailboxPermission).</summary>
+    public MailFailure ExplainRefusedLogin(MailFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Code == ErrorCode.SourceAuthFailed
+            ? MailFailure.Permanent(ErrorCode.SourceAppNotInExchange,
+                $"The mail server refused the app {app.ClientId}'s valid token ({failure.Message}); its service principal is not registered in Exchange Online or has no FullAccess to the mailbox.")
+            : failure;
+    }
+
     private MailFailureException Classify(string login, MsalServiceException e)
     {
         var said = SourceTokenLifetimes.Shorten(FirstLine(e.Message));
