@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MailImport.Core;
@@ -24,11 +23,7 @@ public sealed class MicrosoftAppOnlyTokensTests : IAsyncLifetime
     {
         await entra.StartAsync();
         // MSAL takes only https; the stand-in's certificate is trusted by its pin.
-        http = new HttpClient(new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), entra.CertificateSha256, StringComparison.OrdinalIgnoreCase),
-        });
+        http = PinnedHttpClient.Trusting(entra.CertificateSha256);
     }
 
     public async Task DisposeAsync()

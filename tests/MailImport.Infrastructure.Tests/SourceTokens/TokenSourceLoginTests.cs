@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using MailImport.Core;
 using MailImport.Core.Errors;
 using MailImport.Core.Sources;
@@ -44,11 +43,7 @@ public sealed class TokenSourceServers : IAsyncLifetime
         await Entra.StartAsync();
         Introspection = new SourceTokenIntrospection(TestPorts.Shift(PortBase + 500), Google.Introspect, Entra.Introspect);
         await Introspection.StartAsync();
-        EntraHttp = new HttpClient(new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), Entra.CertificateSha256, StringComparison.OrdinalIgnoreCase),
-        });
+        EntraHttp = PinnedHttpClient.Trusting(Entra.CertificateSha256);
         DovecotServer.Install();
         // An app-only token names the app, not the mailbox: the Dovecot compares the domain of the introspection's email.
         Dovecot = DovecotServer.Start("mi-token-source", PortBase, "--oauth2-introspection", Introspection.Url, "--oauth2-match", "domain");
