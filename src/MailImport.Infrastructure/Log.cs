@@ -34,4 +34,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6110, Level = LogLevel.Warning, Message = "Yandex ID at {TokenUrl} could not issue a mail token: {Problem}")]
     public static partial void MailTokenUnavailable(ILogger logger, Uri tokenUrl, string problem);
+
+    [LoggerMessage(EventId = 6111, Level = LogLevel.Information, Message = "{Provider} issued a source token for {Login}, valid for {Lifetime}")]
+    public static partial void SourceTokenIssued(ILogger logger, string provider, string login, TimeSpan lifetime);
+
+    [LoggerMessage(EventId = 6112, Level = LogLevel.Warning, Message = "{Provider} refused a source token for {Login}: {Refusal}")]
+    public static partial void SourceTokenRefused(ILogger logger, string provider, string login, string refusal);
+
+    [LoggerMessage(EventId = 6113, Level = LogLevel.Warning, Message = "{Provider} could not issue a source token for {Login}: {Problem}")]
+    public static partial void SourceTokenUnavailable(ILogger logger, string provider, string login, string problem);
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Identity.Client;
 
 namespace MailImport.Testing;
@@ -15,11 +14,7 @@ public static class MsalTokens
     /// <summary>A token for <paramref name="resource"/> from the tenant at <paramref name="authority"/> (https://host/{tenant}/).</summary>
     public static async Task<string> ForClientAsync(Uri authority, string clientId, string clientSecret, string resource, string certificateSha256)
     {
-        using var http = new HttpClient(new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), certificateSha256, StringComparison.OrdinalIgnoreCase),
-        });
+        using var http = PinnedHttpClient.Trusting(certificateSha256);
         var client = ConfidentialClientApplicationBuilder.Create(clientId)
             .WithClientSecret(clientSecret)
             .WithAuthority(authority.AbsoluteUri, validateAuthority: false)

@@ -5,15 +5,16 @@ namespace MailImport.Core.Credentials;
 /// <summary>One mailbox to import, as the admin listed it, with its destination resolved.</summary>
 /// <param name="LineNumber">The line of the file (or the 1-based position of the JSON entry).</param>
 /// <param name="SourceLogin">The login at the source server, possibly a full e-mail address.</param>
-/// <param name="SourcePassword">The password at the source server.</param>
-/// <param name="DestinationUsername">The username of the new mailbox: the third field, else the source login's local part.</param>
-/// <param name="DestinationPassword">The password of the new mailbox: the fourth field, else the source password.</param>
+/// <param name="SourcePassword">The password at the source server; null when the batch logs in to the source with tokens.</param>
+/// <param name="DestinationUsername">The username of the new mailbox: the new login when given, else the source login's local part.</param>
+/// <param name="DestinationPassword">The password of the new mailbox: the new password when given, else the source password;
+/// null when neither is there (a token source without a new password), so the mailbox is only written, never created.</param>
 public sealed record CredentialEntry(
     int LineNumber,
     string SourceLogin,
-    Secret SourcePassword,
+    Secret? SourcePassword,
     string DestinationUsername,
-    Secret DestinationPassword)
+    Secret? DestinationPassword)
 {
     /// <summary>The employee's first name for the destination's directory, when given (JSON entries only).</summary>
     public string? FirstName { get; init; }

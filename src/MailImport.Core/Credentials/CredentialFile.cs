@@ -2,11 +2,13 @@ using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 using MailImport.Core.Errors;
+using MailImport.Core.Sources;
 
 namespace MailImport.Core.Credentials;
 
 /// <summary>Reads the credential file an admin uploads: one mailbox a line,
-/// <c>login password</c> or <c>login password newlogin newpassword</c>.</summary>
+/// <c>login password</c> or <c>login password newlogin newpassword</c>; for a source reached with tokens
+/// (<see cref="SourceAuthenticationTypes.UsesTokens"/>) <c>login</c>, <c>login newlogin</c> or <c>login newlogin newpassword</c>.</summary>
 /// <remarks>
 /// UTF-8 with or without BOM; LF, CRLF or a lone CR end a line; blank lines and surrounding spaces are
 /// ignored. Good lines are kept when other lines fail; only an unreadable file fails as a whole.
@@ -26,8 +28,8 @@ public static class CredentialFile
         "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F"
         + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
 
-    /// <summary>Parses a whole file.</summary>
-    public static CredentialParseResult Parse(ReadOnlySpan<byte> content)
+    /// <summary>Parses a whole file in the grammar <paramref name="authentication"/> decides.</summary>
+    public static CredentialParseResult Parse(ReadOnlySpan<byte> content, SourceAuthenticationType authentication = SourceAuthenticationType.Password)
     {
         if (content.Length > MaxBytes)
         {
@@ -45,7 +47,7 @@ public static class CredentialFile
             return encodingProblem;
         }
 
-        return ParseText(Encoding.UTF8.GetString(content));
+        return ParseText(Encoding.UTF8.GetString(content), authentication);
     }
 
     private static CredentialParseResult? DescribeNonUtf8(ReadOnlySpan<byte> content)
@@ -126,8 +128,9 @@ public static class CredentialFile
     }
 
     /// <summary>Parses text already decoded from the file.</summary>
-    internal static CredentialParseResult ParseText(string text)
+    internal static CredentialParseResult ParseText(string text, SourceAuthenticationType authentication = SourceAuthenticationType.Password)
     {
+        var grammar = authentication.UsesTokens() ? LineGrammar.Token : LineGrammar.Password;
         var builder = new CredentialListBuilder(CredentialListBuilder.Form.TextFile);
         var fields = new List<string>(4);
         var mailboxLines = 0;
@@ -152,19 +155,19 @@ public static class CredentialFile
                     $"The file has more than {MaxLines:N0} mailbox lines; split it into files of at most {MaxLines:N0} lines.");
             }
 
-            ParseLine(lineNumber, line, fields, builder);
+            ParseLine(lineNumber, line, fields, grammar, builder);
         }
 
         if (mailboxLines == 0)
         {
             builder.AddProblem(0, ErrorCode.FileEmpty,
-                "The file holds no mailbox line. Put one mailbox a line: login password, or login password newlogin newpassword.");
+                $"The file holds no mailbox line. Put one mailbox a line: {grammar.Forms}.");
         }
 
         return builder.Build();
     }
 
-    private static void ParseLine(int lineNumber, ReadOnlySpan<char> line, List<string> fields, CredentialListBuilder builder)
+    private static void ParseLine(int lineNumber, ReadOnlySpan<char> line, List<string> fields, LineGrammar grammar, CredentialListBuilder builder)
     {
         var control = line.IndexOfAny(ControlCharacters);
         if (control >= 0)
@@ -180,9 +183,9 @@ public static class CredentialFile
             return;
         }
 
-        if (fields.Count is not (2 or 4))
+        if (!grammar.Takes(fields.Count))
         {
-            builder.AddProblem(lineNumber, ErrorCode.LineFieldCount, FieldCountMessage(fields.Count, line), LoginOf(fields));
+            builder.AddProblem(lineNumber, ErrorCode.LineFieldCount, grammar.FieldCountMessage(fields.Count, line), LoginOf(fields));
             return;
         }
 
@@ -190,7 +193,13 @@ public static class CredentialFile
         if (empty >= 0)
         {
             builder.AddProblem(lineNumber, ErrorCode.LineEmptyField,
-                $"Field {empty + 1} ({FieldName(empty)}) is empty; fill it in.", LoginOf(fields));
+                $"Field {empty + 1} ({grammar.FieldNames[empty]}) is empty; fill it in.", LoginOf(fields));
+            return;
+        }
+
+        if (grammar == LineGrammar.Token)
+        {
+            builder.Add(lineNumber, fields[0], null, fields.Count > 1 ? fields[1] : null, fields.Count > 2 ? new Secret(fields[2]) : null);
             return;
         }
 
@@ -199,23 +208,42 @@ public static class CredentialFile
     }
 
     private static string? LoginOf(List<string> fields) => fields.Count > 0 && fields[0].Length > 0 ? fields[0] : null;
+}
 
-    private static string FieldName(int index) => index switch
-    {
-        0 => "login",
-        1 => "password",
-        2 => "new login",
-        _ => "new password",
-    };
+/// <summary>Which fields a line has: with a source password, or (for a source reached with tokens) without one.</summary>
+internal sealed class LineGrammar
+{
+    /// <summary><c>login password</c> or <c>login password newlogin newpassword</c>.</summary>
+    public static readonly LineGrammar Password = new(["login", "password", "new login", "new password"], "login password, or login password newlogin newpassword");
 
-    private static string FieldCountMessage(int count, ReadOnlySpan<char> line)
+    /// <summary><c>login</c>, <c>login newlogin</c> or <c>login newlogin newpassword</c>: the source takes a token, so no line
+    /// gives a source password.</summary>
+    public static readonly LineGrammar Token = new(["login", "new login", "new password"], "login, login newlogin, or login newlogin newpassword");
+
+    private LineGrammar(string[] fieldNames, string forms) => (FieldNames, Forms) = (fieldNames, forms);
+
+    /// <summary>The name of each field, by position.</summary>
+    public IReadOnlyList<string> FieldNames { get; }
+
+    /// <summary>The forms a line may take, for messages.</summary>
+    public string Forms { get; }
+
+    /// <summary>True when a line of <paramref name="count"/> fields has one of the grammar's forms.</summary>
+    public bool Takes(int count) => this == Token ? count is >= 1 and <= 3 : count is 2 or 4;
+
+    /// <summary>Why a line of <paramref name="count"/> fields does not fit, with the fix.</summary>
+    public string FieldCountMessage(int count, ReadOnlySpan<char> line)
     {
-        var message = count switch
-        {
-            1 => "The line has 1 field but needs at least 2: login password.",
-            3 => "The line has 3 fields; a new login needs a new password too: login password newlogin newpassword.",
-            _ => $"The line has {count} fields but takes 2 (login password) or 4 (login password newlogin newpassword); put a password that has spaces in double quotes.",
-        };
+        var message = this == Token
+            ? count == 4
+                ? "The line has 4 fields but takes at most 3 (login newlogin newpassword): the source is logged in to with tokens, so the file gives no source password; remove it."
+                : $"The line has {count} fields but takes 1 to 3 ({Forms}); put a new password that has spaces in double quotes."
+            : count switch
+            {
+                1 => "The line has 1 field but needs at least 2: login password.",
+                3 => "The line has 3 fields; a new login needs a new password too: login password newlogin newpassword.",
+                _ => $"The line has {count} fields but takes 2 (login password) or 4 (login password newlogin newpassword); put a password that has spaces in double quotes.",
+            };
         // Text pasted from a word processor often separates fields with no-break spaces, which look like spaces.
         return line.Contains('\u00A0') ? message + " The line has no-break spaces (U+00A0): replace them with ordinary spaces." : message;
     }

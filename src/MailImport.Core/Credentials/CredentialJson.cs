@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MailImport.Core.Errors;
 using MailImport.Core.Rules;
+using MailImport.Core.Sources;
 
 namespace MailImport.Core.Credentials;
 
@@ -10,7 +11,9 @@ namespace MailImport.Core.Credentials;
 /// Validated exactly as the text file is, with "entry N" in place of "line N". Field names are matched
 /// without regard to case; <c>newLogin</c>, <c>newPassword</c>, <c>firstName</c> and <c>lastName</c> are optional and
 /// independent, and an empty one counts as not given (an empty cell of the manual-entry table). The names are the
-/// employee's in the destination's directory (Yandex 360 asks for a first and a last name).
+/// employee's in the destination's directory (Yandex 360 asks for a first and a last name). For a source reached with
+/// tokens (<see cref="SourceAuthenticationTypes.UsesTokens"/>) an entry gives no <c>password</c>, and one that does is refused
+/// rather than ignored: the admin meant another authentication, and a password kept by mistake is a password stored for nothing.
 /// </remarks>
 public static class CredentialJson
 {
@@ -21,8 +24,8 @@ public static class CredentialJson
     /// <summary>The longest first or last name taken, in characters.</summary>
     public const int MaxNameLength = 100;
 
-    /// <summary>Parses a JSON array of entries.</summary>
-    public static CredentialParseResult Parse(ReadOnlySpan<byte> utf8Json)
+    /// <summary>Parses a JSON array of entries in the form <paramref name="authentication"/> decides.</summary>
+    public static CredentialParseResult Parse(ReadOnlySpan<byte> utf8Json, SourceAuthenticationType authentication = SourceAuthenticationType.Password)
     {
         if (utf8Json.Length > CredentialFile.MaxBytes)
         {
@@ -51,11 +54,11 @@ public static class CredentialJson
 
         using (document)
         {
-            return Parse(document.RootElement);
+            return Parse(document.RootElement, authentication.UsesTokens());
         }
     }
 
-    private static CredentialParseResult Parse(JsonElement root)
+    private static CredentialParseResult Parse(JsonElement root, bool tokens)
     {
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -82,7 +85,7 @@ public static class CredentialJson
             number++;
             try
             {
-                ParseEntry(number, element, builder);
+                ParseEntry(number, element, tokens, builder);
             }
             catch (InvalidOperationException)
             {
@@ -94,7 +97,7 @@ public static class CredentialJson
         return builder.Build();
     }
 
-    private static void ParseEntry(int number, JsonElement element, CredentialListBuilder builder)
+    private static void ParseEntry(int number, JsonElement element, bool tokens, CredentialListBuilder builder)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -137,7 +140,14 @@ public static class CredentialJson
         var password = values.GetValueOrDefault("password");
         var newLogin = values.GetValueOrDefault("newLogin")?.Trim();
         var newPassword = values.GetValueOrDefault("newPassword");
-        if (string.IsNullOrEmpty(login) || string.IsNullOrEmpty(password))
+        if (tokens && !string.IsNullOrEmpty(password))
+        {
+            builder.AddProblem(number, ErrorCode.EntryFieldInvalid,
+                $"Entry {number} gives a password, but the source is logged in to with tokens; leave password out (newPassword is the new mailbox's).", string.IsNullOrEmpty(login) ? null : login);
+            return;
+        }
+
+        if (string.IsNullOrEmpty(login) || (!tokens && string.IsNullOrEmpty(password)))
         {
             builder.AddProblem(number, ErrorCode.EntryFieldInvalid,
                 $"Entry {number} needs {(string.IsNullOrEmpty(login) ? "a login" : "a password")}.", string.IsNullOrEmpty(login) ? null : login);
@@ -155,7 +165,7 @@ public static class CredentialJson
             }
         }
 
-        builder.Add(number, login, new Secret(password),
+        builder.Add(number, login, tokens ? null : new Secret(password!),
             string.IsNullOrEmpty(newLogin) ? null : newLogin,
             string.IsNullOrEmpty(newPassword) ? null : new Secret(newPassword),
             string.IsNullOrEmpty(firstName) ? null : firstName,

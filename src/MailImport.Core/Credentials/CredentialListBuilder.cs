@@ -24,7 +24,9 @@ internal sealed class CredentialListBuilder(CredentialListBuilder.Form form)
         problems.Add(new CredentialProblem(line, code, message, login, username));
 
     /// <summary>Adds one mailbox line whose fields are already known to be present and non-empty.</summary>
-    public void Add(int line, string login, Secret password, string? newLogin, Secret? newPassword, string? firstName = null, string? lastName = null)
+    /// <remarks><paramref name="password"/> is null for a source reached with tokens; then, without a new password, the
+    /// destination password is null too.</remarks>
+    public void Add(int line, string login, Secret? password, string? newLogin, Secret? newPassword, string? firstName = null, string? lastName = null)
     {
         var username = newLogin ?? LocalPart(login);
         var before = problems.Count;
@@ -35,7 +37,7 @@ internal sealed class CredentialListBuilder(CredentialListBuilder.Form form)
         }
 
         var destinationPassword = newPassword ?? password;
-        foreach (var violation in DestinationRules.CheckPassword(destinationPassword, username))
+        foreach (var violation in destinationPassword is null ? [] : DestinationRules.CheckPassword(destinationPassword, username))
         {
             AddProblem(line, violation.Code, violation.Message + (newPassword is null ? NewPasswordHint() : ""), login, username);
         }

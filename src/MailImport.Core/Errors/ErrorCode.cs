@@ -79,6 +79,8 @@ public enum ErrorCode
     SettingsSourceNotAllowed = 408,
     /// <summary>The duplicates option is neither "skip" nor "copy".</summary>
     SettingsInvalidDuplicates = 409,
+    /// <summary>The source authentication is unknown or incomplete (a service-account key or an Entra app's ids missing or malformed).</summary>
+    SettingsInvalidAuthentication = 410,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>
@@ -103,6 +105,20 @@ public enum ErrorCode
     SourceFolderUnavailable = 509,
     /// <summary>The source host resolves only to addresses MailImport does not connect to (loopback, private, link-local, metadata).</summary>
     SourceAddressRefused = 510,
+    /// <summary>Google refused the service account a token for the mailbox: domain-wide delegation for the scope is missing.</summary>
+    SourceDelegationMissing = 511,
+    /// <summary>Microsoft Entra ID refused the app a token: an administrator has not consented to its permissions (AADSTS65001).</summary>
+    SourceAppConsentMissing = 512,
+    /// <summary>Microsoft Entra ID does not know the app's client id in the tenant (AADSTS700016).</summary>
+    SourceAppNotFound = 513,
+    /// <summary>Microsoft Entra ID refused the app's client secret (AADSTS7000215).</summary>
+    SourceAppSecretInvalid = 514,
+    /// <summary>Exchange Online refused a valid app token: the app's service principal is not registered there or has no access to the mailbox.</summary>
+    SourceAppNotInExchange = 515,
+    /// <summary>The service account's key is malformed, deleted or expired, so Google signs no token with it.</summary>
+    SourceServiceAccountKeyInvalid = 516,
+    /// <summary>The token service (Google's or Microsoft's) could not be reached or answered something unusable.</summary>
+    SourceTokenServiceUnavailable = 517,
 
     // The destination.
     /// <summary>The destination domain is not confirmed, so no mailbox may be created.</summary>

@@ -67,8 +67,8 @@ public sealed class BatchSecrets(BatchStorage storage, ISecretStore store, IOpti
         await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = BatchStorage.ParallelRequests, CancellationToken = cancellationToken }, async (entry, ct) =>
         {
             var sealedLine = new SealedLine(
-                Seal(key, batchId, entry.LineNumber, LinePassword.Source, entry.SourcePassword),
-                Seal(key, batchId, entry.LineNumber, LinePassword.Destination, entry.DestinationPassword));
+                entry.SourcePassword is { } source ? Seal(key, batchId, entry.LineNumber, LinePassword.Source, source) : null,
+                entry.DestinationPassword is { } destination ? Seal(key, batchId, entry.LineNumber, LinePassword.Destination, destination) : null);
             await storage.SaveLineSecretsAsync(batchId, entry.LineNumber, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(sealedLine, Json)), null, ct);
         });
     }
@@ -211,9 +211,9 @@ public sealed class BatchSecrets(BatchStorage storage, ISecretStore store, IOpti
     private static byte[] AssociatedData(string batchId, int line, LinePassword which) =>
         Encoding.UTF8.GetBytes($"mailimport/line-password/v1/{batchId}/{line}/{(which == LinePassword.Source ? "src" : "dst")}");
 
-    /// <summary>The blob of one line: its two sealed passwords (nonce | tag | ciphertext, base64); the destination's is
-    /// null once deleted.</summary>
-    private sealed record SealedLine(string Src, string? Dst);
+    /// <summary>The blob of one line: its two sealed passwords (nonce | tag | ciphertext, base64); the source's is null for a
+    /// source reached with tokens, the destination's null once deleted (or never given).</summary>
+    private sealed record SealedLine(string? Src, string? Dst);
 
     /// <summary>An unwrapped data key and until when this process may keep it; it never prints or serialises itself.</summary>
     [JsonConverter(typeof(RefusingConverter))]

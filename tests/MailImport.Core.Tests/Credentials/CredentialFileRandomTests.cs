@@ -76,7 +76,7 @@ public class CredentialFileRandomTests(ITestOutputHelper output)
         Assert.All(result.Entries, e =>
         {
             Assert.Empty(DestinationRules.CheckUsername(e.DestinationUsername));
-            Assert.Empty(DestinationRules.CheckPassword(e.DestinationPassword, e.DestinationUsername));
+            Assert.Empty(DestinationRules.CheckPassword(e.DestinationPassword!, e.DestinationUsername));
             Assert.DoesNotContain(e.LineNumber, problemLines);
         });
         Assert.Equal(result.Entries.Count, result.Entries.Select(e => DestinationRules.MailboxKey(e.DestinationUsername)).Distinct().Count());
@@ -84,14 +84,14 @@ public class CredentialFileRandomTests(ITestOutputHelper output)
 
         // Round trip: every accepted entry written back in the canonical quoted form parses to itself.
         var canonical = string.Join("\n", result.Entries.Select(e =>
-            $"{Quote(e.SourceLogin)} {Quote(e.SourcePassword.Reveal())} {Quote(e.DestinationUsername)} {Quote(e.DestinationPassword.Reveal())}"));
+            $"{Quote(e.SourceLogin)} {Quote(e.SourcePassword!.Reveal())} {Quote(e.DestinationUsername)} {Quote(e.DestinationPassword!.Reveal())}"));
         if (result.Entries.Count > 0)
         {
             var again = CredentialFile.Parse(Encoding.UTF8.GetBytes(canonical));
             Assert.Empty(again.Problems);
             Assert.Equal(
-                result.Entries.Select(e => (e.SourceLogin, e.SourcePassword.Reveal(), e.DestinationUsername, e.DestinationPassword.Reveal())),
-                again.Entries.Select(e => (e.SourceLogin, e.SourcePassword.Reveal(), e.DestinationUsername, e.DestinationPassword.Reveal())));
+                result.Entries.Select(e => (e.SourceLogin, e.SourcePassword!.Reveal(), e.DestinationUsername, e.DestinationPassword!.Reveal())),
+                again.Entries.Select(e => (e.SourceLogin, e.SourcePassword!.Reveal(), e.DestinationUsername, e.DestinationPassword!.Reveal())));
         }
     }
 

@@ -30,9 +30,9 @@ public class CredentialFileTests
         var entry = Assert.Single(result.Entries);
         Assert.Equal(1, entry.LineNumber);
         Assert.Equal(login, entry.SourceLogin);
-        Assert.Equal(password, entry.SourcePassword.Reveal());
+        Assert.Equal(password, entry.SourcePassword!.Reveal());
         Assert.Equal(username, entry.DestinationUsername);
-        Assert.Equal(newPassword, entry.DestinationPassword.Reveal());
+        Assert.Equal(newPassword, entry.DestinationPassword!.Reveal());
     }
 
     [Theory]
@@ -131,7 +131,7 @@ public class CredentialFileTests
     {
         var entry = Assert.Single(Parse("ivan пароль12 ivan Secret12").Entries);
 
-        Assert.Equal("пароль12", entry.SourcePassword.Reveal());
+        Assert.Equal("пароль12", entry.SourcePassword!.Reveal());
     }
 
     [Fact]

@@ -21,8 +21,8 @@ public class CredentialJsonTests
 
         Assert.Empty(result.Problems);
         Assert.Equal(["ivan", "maria", "olga"], result.Entries.Select(e => e.DestinationUsername));
-        Assert.Equal("pas sword1", result.Entries[0].SourcePassword.Reveal());
-        Assert.Equal("Secret12", result.Entries[0].DestinationPassword.Reveal());
+        Assert.Equal("pas sword1", result.Entries[0].SourcePassword!.Reveal());
+        Assert.Equal("Secret12", result.Entries[0].DestinationPassword!.Reveal());
         Assert.Equal([1, 2, 3], result.Entries.Select(e => e.LineNumber));
     }
 
@@ -60,7 +60,7 @@ public class CredentialJsonTests
         var entry = Assert.Single(Parse("""[{ "login": "ivan@old.example", "password": "bad pw", "newPassword": "Secret12" }]""").Entries);
 
         Assert.Equal("ivan", entry.DestinationUsername);
-        Assert.Equal("Secret12", entry.DestinationPassword.Reveal());
+        Assert.Equal("Secret12", entry.DestinationPassword!.Reveal());
     }
 
     [Theory]

@@ -66,7 +66,7 @@ public class PasswordLeakTests
             {
                 outputs.Add(entry.ToString());
                 outputs.Add($"{entry}");
-                outputs.Add(entry.SourcePassword.ToString());
+                outputs.Add(entry.SourcePassword!.ToString());
             }
         }
 
@@ -79,7 +79,7 @@ public class PasswordLeakTests
         // Guards the test itself: the canary must really be in the passwords it checks for.
         var result = CredentialFile.Parse(Encoding.UTF8.GetBytes(string.Join("\n", Lines)));
 
-        Assert.Contains(result.Entries, e => e.SourcePassword.Reveal().Contains(Canary, StringComparison.Ordinal));
+        Assert.Contains(result.Entries, e => e.SourcePassword!.Reveal().Contains(Canary, StringComparison.Ordinal));
         Assert.Equal([3, 4, 5, 6, 7, 8, 9, 11, 13, 14], result.Problems.Select(p => p.LineNumber).Distinct());
     }
 

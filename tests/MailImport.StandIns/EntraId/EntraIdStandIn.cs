@@ -20,7 +20,14 @@ namespace MailImport.StandIns.EntraId;
 /// <param name="ObjectId">Its service principal's object id: the <c>oid</c> (and <c>sub</c>) of its app-only tokens.</param>
 /// <param name="Secret">Its client secret.</param>
 /// <param name="Roles">The API's app roles assigned to it.</param>
-public sealed record EntraClient(string ClientId, string ObjectId, Secret Secret, IReadOnlyList<string> Roles);
+public sealed record EntraClient(string ClientId, string ObjectId, Secret Secret, IReadOnlyList<string> Roles)
+{
+    /// <summary>The application permissions of Office 365 Exchange Online granted to it (IMAP.AccessAsApp, POP.AccessAsApp).</summary>
+    public IReadOnlyList<string> ExchangeRoles { get; init; } = [];
+
+    /// <summary>False until an administrator consented to its permissions: until then Exchange Online's tokens are refused.</summary>
+    public bool AdminConsented { get; init; } = true;
+}
 
 /// <summary>A local Microsoft Entra ID token service for one tenant and one API, on Kestrel at 127.0.0.1: the OpenID
 /// Connect discovery document, its JWKS with a generated RSA key, and the token endpoint's client credentials grant.</summary>
@@ -42,6 +49,17 @@ public sealed record EntraClient(string ClientId, string ObjectId, Secret Secret
 /// uti, ver = "2.0"</c>, and <c>roles</c> only when the client holds some: an app-only token carries the app roles
 /// assigned to the client (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#payload-claims,
 /// https://learn.microsoft.com/en-us/entra/identity-platform/howto-add-app-roles-in-apps#assign-app-roles-to-applications).</para>
+/// <para>The client credentials grant also serves Office 365 Exchange Online (scope
+/// <c>https://outlook.office365.com/.default</c>, <see cref="ExchangeOnline"/>) for clients added with
+/// <see cref="AddMailClient"/>: the token's <c>aud</c> is https://outlook.office365.com and its <c>roles</c> the Exchange
+/// permissions granted (https://learn.microsoft.com/en-us/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth#use-client-credentials-grant-flow-to-authenticate-smtp-imap-and-pop-connections).
+/// A client whose permissions lack admin consent is refused AADSTS65001 ("The user or administrator has not consented
+/// to use the application"). <see cref="Introspect"/> plays Exchange's own check of such a token for a Dovecot's oauth2
+/// passdb: active only for a client whose service principal was registered in Exchange for the mailboxes' domain
+/// (<see cref="RegisterInExchange"/>, standing for New-ServicePrincipal and Add-MailboxPermission) and that holds
+/// IMAP.AccessAsApp or POP.AccessAsApp; its <c>email</c> is in that domain, so the Dovecot compares domains
+/// (<c>username_format = %Ld</c>): one app token opens every mailbox of the domain, as in Exchange, where the permission
+/// is per mailbox and not modelled here.</para>
 /// <para>It listens twice: https with a self-signed certificate (<see cref="CertificateSha256"/>), since MSAL takes only
 /// an https authority ("'authority' should use the 'https' scheme"), and plain http for the product, which reads
 /// metadata over http from a loopback authority only. The issuer is the https one on both, as Entra's is one fixed
@@ -52,6 +70,9 @@ public sealed class EntraIdStandIn : IAsyncDisposable
 {
     /// <summary>How long an issued token lives.</summary>
     public const int TokenLifetimeSeconds = 3599;
+
+    /// <summary>Office 365 Exchange Online's resource, the audience of its app-only tokens.</summary>
+    public const string ExchangeOnline = "https://outlook.office365.com";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -64,6 +85,8 @@ public sealed class EntraIdStandIn : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, EntraClient> clients = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> issued = new();
+    private readonly ConcurrentDictionary<string, (EntraClient Client, DateTimeOffset Expires)> exchangeTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> exchangeDomains = new(StringComparer.Ordinal);
     private readonly RSA signingKey = RSA.Create(2048);
     private readonly X509Certificate2 certificate;
     private WebApplication? app;
@@ -119,6 +142,32 @@ public sealed class EntraIdStandIn : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Registers a client application granted Exchange Online's <paramref name="exchangeRoles"/>, with or without
+    /// an administrator's consent.</summary>
+    public EntraClient AddMailClient(bool adminConsented, params string[] exchangeRoles)
+    {
+        var client = AddClient() with { ExchangeRoles = exchangeRoles, AdminConsented = adminConsented };
+        clients[client.ClientId] = client;
+        return client;
+    }
+
+    /// <summary>Registers the client's service principal in Exchange Online with access to the mailboxes of
+    /// <paramref name="domain"/> (New-ServicePrincipal, then Add-MailboxPermission for each).</summary>
+    public void RegisterInExchange(EntraClient client, string domain)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        exchangeDomains[client.ClientId] = domain;
+    }
+
+    /// <summary>Exchange Online's view of <paramref name="token"/> as RFC 7662 puts it: active, with an address in the
+    /// domain the app was given, for a live Exchange token of a registered client holding IMAP or POP access; else null.</summary>
+    public IReadOnlyDictionary<string, object>? Introspect(string token) =>
+        exchangeTokens.TryGetValue(token, out var issuedTo) && issuedTo.Expires > DateTimeOffset.UtcNow
+            && exchangeDomains.TryGetValue(issuedTo.Client.ClientId, out var domain)
+            && issuedTo.Client.ExchangeRoles.Any(r => r is "IMAP.AccessAsApp" or "POP.AccessAsApp")
+            ? new Dictionary<string, object> { ["active"] = true, ["email"] = $"{issuedTo.Client.ObjectId}@{domain}", ["scope"] = string.Join(' ', issuedTo.Client.ExchangeRoles) }
+            : null;
+
     /// <summary>Starts both listeners on free ports of 127.0.0.1.</summary>
     public async Task StartAsync()
     {
@@ -146,7 +195,7 @@ public sealed class EntraIdStandIn : IAsyncDisposable
     /// <summary>Signs a token as the token endpoint would for <paramref name="client"/>, with any of its parts changed:
     /// for tests of what the API must refuse (another audience or issuer, an expired one, a foreign key).</summary>
     public string CreateAccessToken(EntraClient client, string? audience = null, string? issuer = null, DateTimeOffset? issuedAt = null,
-        TimeSpan? lifetime = null, RSA? signWith = null)
+        TimeSpan? lifetime = null, RSA? signWith = null, IReadOnlyList<string>? roles = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         var now = issuedAt ?? DateTimeOffset.UtcNow;
@@ -166,9 +215,10 @@ public sealed class EntraIdStandIn : IAsyncDisposable
             ["uti"] = Base64Url(RandomNumberGenerator.GetBytes(16)),
             ["ver"] = "2.0",
         };
-        if (client.Roles.Count > 0)
+        roles ??= client.Roles;
+        if (roles.Count > 0)
         {
-            claims["roles"] = client.Roles;
+            claims["roles"] = roles;
         }
 
         var header = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["typ"] = "JWT", ["alg"] = "RS256", ["kid"] = KeyId }));
@@ -255,6 +305,11 @@ public sealed class EntraIdStandIn : IAsyncDisposable
 
         // The client credentials grant takes one scope, {resource}/.default, the resource by client id or app id URI.
         var scope = form["scope"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (scope is [$"{ExchangeOnline}/.default"])
+        {
+            return ExchangeToken(client);
+        }
+
         if (scope is not [var only] || (only != $"{ApiAppIdUri}/.default" && only != $"{ApiClientId}/.default"))
         {
             return Error(HttpStatusCode.BadRequest, "invalid_scope", 1002012, $"The provided value for scope {form["scope"]} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).");
@@ -262,6 +317,26 @@ public sealed class EntraIdStandIn : IAsyncDisposable
 
         var token = CreateAccessToken(client);
         issued.Enqueue(token);
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["token_type"] = "Bearer",
+            ["expires_in"] = TokenLifetimeSeconds,
+            ["ext_expires_in"] = TokenLifetimeSeconds,
+            ["access_token"] = token,
+        }, Json);
+    }
+
+    private IResult ExchangeToken(EntraClient client)
+    {
+        if (!client.AdminConsented)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_grant", 65001,
+                $"The user or administrator has not consented to use the application with ID '{client.ClientId}'. Send an interactive authorization request for this user and resource.");
+        }
+
+        var token = CreateAccessToken(client, audience: ExchangeOnline, roles: client.ExchangeRoles);
+        issued.Enqueue(token);
+        exchangeTokens[token] = (client, DateTimeOffset.UtcNow.AddSeconds(TokenLifetimeSeconds));
         return Results.Json(new Dictionary<string, object>
         {
             ["token_type"] = "Bearer",

@@ -42,7 +42,7 @@ public class ManifestMergeTests
         Assert.Equal([(1, "good"), (2, "WRONGPW"), (3, "bad_name"), (4, "newbox")], merged.Entries.Select(e => (e.Line, e.SourceLogin)));
         Assert.Empty(merged.Invalid);
         Assert.Equal([3, 4, 2], entries.Select(e => e.LineNumber));
-        Assert.Equal("Fixed123", entries.Single(e => e.LineNumber == 2).SourcePassword.Reveal());
+        Assert.Equal("Fixed123", entries.Single(e => e.LineNumber == 2).SourcePassword!.Reveal());
         Assert.Equal("badname", merged.Entries.Single(e => e.Line == 3).DestinationUsername);
     }
 
