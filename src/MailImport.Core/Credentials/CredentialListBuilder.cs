@@ -74,9 +74,9 @@ internal sealed class CredentialListBuilder(CredentialListBuilder.Form form)
 
     private string NewUsernameHint() => form == Form.TextFile
         ? " Keep the source login and give a new username with the four-field form: login password newlogin newpassword."
-        : " Keep the source login and give a new username in newLogin.";
+        : " Keep the source login and give a new username in newLogin (New username in the import page's table).";
 
     private string NewPasswordHint() => form == Form.TextFile
         ? " The source password is used for the new mailbox unless you give a new one with the four-field form: login password newlogin newpassword."
-        : " The source password is used for the new mailbox unless you give a new one in newPassword.";
+        : " The source password is used for the new mailbox unless you give a new one in newPassword (New password in the import page's table).";
 }

@@ -36,8 +36,13 @@ public sealed record ErrorInfo(ErrorCode Code, ErrorCategory Category, string Su
 /// <summary>The one list of every error code with its explanation and fix.</summary>
 public static class ErrorCatalog
 {
-    private const string FourFieldHint =
-        "or keep the old login and give a new one with the four-field form: login password newlogin newpassword.";
+    // The fixes name the place to change in each way of giving mailboxes: a file's line, a JSON entry's field, and
+    // the import page's table column, whose words the page shows.
+    private const string NewUsernamePlaces =
+        "or keep the old login and give a new username: with the four-field form of a line (login password newlogin newpassword), in newLogin of a JSON entry, or under New username in the import page's table.";
+
+    private const string NewPasswordPlaces =
+        "in the fourth field of a line, in newPassword of a JSON entry, or under New password in the import page's table.";
 
     private static readonly FrozenDictionary<ErrorCode, ErrorInfo> Entries = new ErrorInfo[]
     {
@@ -74,23 +79,23 @@ public static class ErrorCatalog
             "Use only login, password, newLogin and newPassword.", false),
 
         new(ErrorCode.UsernameEmpty, ErrorCategory.Rule, "The destination username is empty.",
-            "Give a login with a name before the @, " + FourFieldHint, false),
+            "Give a login with a name before the @, " + NewUsernamePlaces, false),
         new(ErrorCode.UsernameTooLong, ErrorCategory.Rule, "The destination username is longer than 30 characters.",
-            "Shorten the username, " + FourFieldHint, false),
+            "Shorten the username, " + NewUsernamePlaces, false),
         new(ErrorCode.UsernameInvalidCharacter, ErrorCategory.Rule, "The destination username has a character other than Latin letters, digits, '-' and '.'.",
-            "Use only Latin letters, digits, '-' and '.', " + FourFieldHint, false),
+            "Use only Latin letters, digits, '-' and '.', " + NewUsernamePlaces, false),
         new(ErrorCode.UsernameMustStartWithLetter, ErrorCategory.Rule, "The destination username does not start with a Latin letter.",
-            "Start the username with a Latin letter, " + FourFieldHint, false),
+            "Start the username with a Latin letter, " + NewUsernamePlaces, false),
         new(ErrorCode.UsernameMustEndWithLetterOrDigit, ErrorCategory.Rule, "The destination username does not end with a letter or digit.",
-            "End the username with a Latin letter or digit, " + FourFieldHint, false),
+            "End the username with a Latin letter or digit, " + NewUsernamePlaces, false),
         new(ErrorCode.PasswordTooShort, ErrorCategory.Rule, "The destination password is shorter than 6 characters.",
-            "Give a new password of 6–20 characters in the fourth field.", false),
+            "Give a new password of 6–20 characters " + NewPasswordPlaces, false),
         new(ErrorCode.PasswordTooLong, ErrorCategory.Rule, "The destination password is longer than 20 characters.",
-            "Give a new password of 6–20 characters in the fourth field.", false),
+            "Give a new password of 6–20 characters " + NewPasswordPlaces, false),
         new(ErrorCode.PasswordInvalidCharacter, ErrorCategory.Rule, "The destination password has a character that is not allowed.",
-            "Give a new password of Latin letters, digits and ! @ # $ % ^ & * ( ) _ - + : ; , . in the fourth field.", false),
+            "Give a new password made of Latin letters, digits and ! @ # $ % ^ & * ( ) _ - + : ; , . only, " + NewPasswordPlaces, false),
         new(ErrorCode.PasswordEqualsUsername, ErrorCategory.Rule, "The destination password is the same as the username.",
-            "Give a new password that differs from the username in the fourth field.", false),
+            "Give a new password that differs from the username, " + NewPasswordPlaces, false),
 
         new(ErrorCode.SettingsUnknownPreset, ErrorCategory.Settings, "The server preset is unknown.",
             "Choose gmail, mailru, yandex, outlook, or custom with host, port and security.", false),

@@ -18,6 +18,26 @@ public class ErrorCatalogTests
         Assert.NotEqual(info.Summary, info.Fix);
     }
 
+    [Theory]
+    [InlineData(ErrorCode.UsernameEmpty, "New username")]
+    [InlineData(ErrorCode.UsernameTooLong, "New username")]
+    [InlineData(ErrorCode.UsernameInvalidCharacter, "New username")]
+    [InlineData(ErrorCode.UsernameMustStartWithLetter, "New username")]
+    [InlineData(ErrorCode.UsernameMustEndWithLetterOrDigit, "New username")]
+    [InlineData(ErrorCode.PasswordTooShort, "New password")]
+    [InlineData(ErrorCode.PasswordTooLong, "New password")]
+    [InlineData(ErrorCode.PasswordInvalidCharacter, "New password")]
+    [InlineData(ErrorCode.PasswordEqualsUsername, "New password")]
+    public void RuleFix_NamesThePlaceInTheFile_TheJsonEntry_AndThePageTable(ErrorCode code, string pageColumn)
+    {
+        var fix = ErrorCatalog.Get(code).Fix;
+
+        // The page's table labels its columns "New username" and "New password" (Page/app.js): its users read those.
+        Assert.Contains($"under {pageColumn} in the import page's table", fix, StringComparison.Ordinal);
+        Assert.Contains(pageColumn == "New username" ? "in newLogin of a JSON entry" : "in newPassword of a JSON entry", fix, StringComparison.Ordinal);
+        Assert.Contains(pageColumn == "New username" ? "four-field form of a line" : "fourth field of a line", fix, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void All_ListsEachCodeOnce()
     {
