@@ -49,6 +49,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6025, Level = LogLevel.Warning, Message = "The schedule's pass over batch {BatchId} failed; the next pass tries again")]
     public static partial void RetentionPassFailed(this ILogger logger, string batchId, Exception exception);
 
+    [LoggerMessage(EventId = 6027, Level = LogLevel.Warning, Message = "The schedule's sweep of old Idempotency-Key and hold records failed; the next pass tries again")]
+    public static partial void RecordSweepFailed(this ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 6026, Level = LogLevel.Information, Message = "The destination mailbox is held by line {Line} of batch {HolderBatchId}; this chunk waits for it")]
     public static partial void DestinationMailboxHeld(this ILogger logger, string holderBatchId, int line);
 

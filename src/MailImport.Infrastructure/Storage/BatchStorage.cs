@@ -327,11 +327,35 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
+    /// <summary>Where the records of Idempotency-Keys are.</summary>
+    public const string IdempotencyRecords = "idempotency/";
+
+    /// <summary>Where the holds on destination mailboxes are.</summary>
+    public const string DestinationHoldRecords = "destination-holds/";
+
     /// <summary>The record an Idempotency-Key names, by <paramref name="keyName"/>, a hash of caller and key.</summary>
-    public static string IdempotencyRecordName(string keyName) => $"idempotency/{keyName}.json";
+    public static string IdempotencyRecordName(string keyName) => $"{IdempotencyRecords}{keyName}.json";
 
     /// <summary>The hold on a destination mailbox, by <paramref name="mailboxName"/>, a hash of server and login.</summary>
-    public static string DestinationHoldRecordName(string mailboxName) => $"destination-holds/{mailboxName}.json";
+    public static string DestinationHoldRecordName(string mailboxName) => $"{DestinationHoldRecords}{mailboxName}.json";
+
+    /// <summary>Deletes the records under <paramref name="records"/> (<see cref="IdempotencyRecords"/>,
+    /// <see cref="DestinationHoldRecords"/>) last written before <paramref name="before"/>; one written since it was
+    /// listed stays (If-Match). Returns how many went.</summary>
+    public async Task<int> DeleteRecordsWrittenBeforeAsync(string records, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        await foreach (var blob in Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, records, cancellationToken))
+        {
+            if (blob.Properties.LastModified is { } written && written < before && blob.Properties.ETag is { } etag)
+            {
+                await DeleteRecordAsync(blob.Name, etag, cancellationToken);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
 
     /// <summary>Deletes the sealed passwords of every line of a batch, a few at a time; returns how many blobs.</summary>
     public async Task<int> DeleteLineSecretsAsync(string batchId, CancellationToken cancellationToken)

@@ -54,7 +54,25 @@ public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine
             }
         }
 
+        await SweepRecordsAsync(now, cancellationToken);
         return started;
+    }
+
+    /// <summary>Deletes the records that outlive batches once nothing can read them any more: an Idempotency-Key's after
+    /// twice its lifetime, a destination hold a day (or twice its lifetime, if longer) after it was last renewed.</summary>
+    private async Task SweepRecordsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var holdLifetime = DestinationHolds.Lifetime(workflow.Value.Budget.MaxDuration);
+        try
+        {
+            await storage.DeleteRecordsWrittenBeforeAsync(BatchStorage.IdempotencyRecords, now - 2 * IdempotentStarts.Lifetime, cancellationToken);
+            await storage.DeleteRecordsWrittenBeforeAsync(BatchStorage.DestinationHoldRecords,
+                now - (2 * holdLifetime > TimeSpan.FromDays(1) ? 2 * holdLifetime : TimeSpan.FromDays(1)), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.RecordSweepFailed(e);
+        }
     }
 
     /// <summary>One batch's part of the pass; returns the run it started, if any.</summary>

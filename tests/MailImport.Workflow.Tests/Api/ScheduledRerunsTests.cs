@@ -59,6 +59,26 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyn
         return await ActivatorUtilities.CreateInstance<ScheduledReruns>(services, engine, steps, clock).RunDueAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task RunDueAsync_DeletesIdempotencyAndHoldRecordsOnceNothingReadsThem_AndKeepsNewerOnes()
+    {
+        var key = BatchStorage.IdempotencyRecordName(Guid.NewGuid().ToString("N"));
+        var hold = BatchStorage.DestinationHoldRecordName(Guid.NewGuid().ToString("N"));
+        foreach (var name in new[] { key, hold })
+        {
+            Assert.True(await Storage.SaveRecordAsync(name, BinaryData.FromString("{}"), null, CancellationToken.None));
+        }
+
+        // Written just now: a pass now and a day and a half on keeps both; a key outlives a hold, which a day ends.
+        await RunDueAsync(new RecordingEngine(), DateTimeOffset.UtcNow);
+        await RunDueAsync(new RecordingEngine(), DateTimeOffset.UtcNow + TimeSpan.FromHours(36));
+        Assert.NotNull(await Storage.LoadRecordAsync(key, CancellationToken.None));
+        Assert.Null(await Storage.LoadRecordAsync(hold, CancellationToken.None));
+
+        await RunDueAsync(new RecordingEngine(), DateTimeOffset.UtcNow + TimeSpan.FromDays(3));
+        Assert.Null(await Storage.LoadRecordAsync(key, CancellationToken.None));
+    }
+
     private async Task<BatchDefinition> LoadAsync(string batchId) => (await Storage.LoadBatchAsync(batchId, CancellationToken.None))!;
 
     private async Task<bool> SecretsLeftAsync(string batchId)
