@@ -20,11 +20,17 @@ public sealed class DestinationAccounts(BatchSecrets secrets, Yandex360MailToken
     /// <summary>The destination account of one mailbox of a batch.</summary>
     public async Task<MailAccount> ForAsync(string batchId, ManifestEntry entry, string domain, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        var login = $"{entry.DestinationUsername}@{domain}";
+        var login = LoginOf(entry, domain);
         return UsesTokens
             ? MailAccount.WithAccessToken(login, await tokens.GetAsync(login, cancellationToken))
             : new MailAccount(login, await secrets.GetAsync(batchId, entry.Line, LinePassword.Destination, cancellationToken));
+    }
+
+    /// <summary>The destination mailbox's login: the line's destination username at the batch's domain.</summary>
+    public static string LoginOf(ManifestEntry entry, string domain)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return $"{entry.DestinationUsername}@{domain}";
     }
 
     /// <summary>For a dry run: whether Yandex ID gives the service application a token for an existing mailbox, as the

@@ -108,7 +108,7 @@ public sealed class MailboxSteps(
         {
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
             var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
-            var address = $"{input.Entry.DestinationUsername}@{batch.Domain}";
+            var address = DestinationAccounts.LoginOf(input.Entry, batch.Domain);
             if (existing is null)
             {
                 logger.UsernameChecked(true);
@@ -228,8 +228,8 @@ public sealed class MailboxSteps(
         return logger.RunMailboxStepAsync(WorkflowNames.ReleaseDestination, input, async () =>
         {
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-            var account = await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken);
-            return await holds.ReleaseAsync(destination.Value.Endpoint.Host, account.Login, new DestinationHold(input.BatchId, input.RunId, input.Entry.Line), cancellationToken);
+            var login = DestinationAccounts.LoginOf(input.Entry, batch.Domain);
+            return await holds.ReleaseAsync(destination.Value.Endpoint.Host, login, new DestinationHold(input.BatchId, input.RunId, input.Entry.Line), cancellationToken);
         });
     }
 
@@ -239,9 +239,11 @@ public sealed class MailboxSteps(
         var source = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
         var server = destination.Value.Endpoint;
-        var account = await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken);
+        // The hold is named by the login alone, so taking it needs no token; a token the destination refuses is a
+        // failure of the chunk, below.
+        var login = DestinationAccounts.LoginOf(input.Entry, batch.Domain);
         var owner = new DestinationHold(input.BatchId, input.RunId, input.Entry.Line);
-        if (await holds.TryHoldAsync(server.Host, account.Login, owner, DestinationHolds.Lifetime(workflow.Value.Budget.MaxDuration), cancellationToken) is { } holder)
+        if (await holds.TryHoldAsync(server.Host, login, owner, DestinationHolds.Lifetime(workflow.Value.Budget.MaxDuration), cancellationToken) is { } holder)
         {
             logger.DestinationMailboxHeld(holder.BatchId, holder.Line);
             return new ChunkSummary(false, CountersOf(await store.LoadAsync(cancellationToken)), [], WaitingFor: holder with { ExpiresAt = default });
@@ -254,12 +256,12 @@ public sealed class MailboxSteps(
                 batch.Source,
                 source,
                 server,
-                account,
+                await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
                 new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
             if (result.Completed)
             {
-                await holds.ReleaseAsync(server.Host, account.Login, owner, CancellationToken.None);
+                await holds.ReleaseAsync(server.Host, login, owner, CancellationToken.None);
             }
 
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), null, result.FolderNotes.Count > 0 ? result.FolderNotes : null,
@@ -270,7 +272,7 @@ public sealed class MailboxSteps(
             if (!e.Failure.IsTransient)
             {
                 // The mailbox's copy ends here; a transient failure keeps the hold for the retry that follows.
-                await holds.ReleaseAsync(server.Host, account.Login, owner, CancellationToken.None);
+                await holds.ReleaseAsync(server.Host, login, owner, CancellationToken.None);
             }
 
             var cursor = await store.LoadAsync(cancellationToken);
