@@ -45,10 +45,11 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
             await Task.Delay(20);
         }
 
-        var deleted = await services.GetRequiredService<BatchSteps>().CloseAsync(batchId);
+        // What close returns is not checked: ingestion, seeing the close, deletes what it wrote too, so the two share
+        // the deleting and either may find a blob already gone. What matters is that nothing is left.
+        await services.GetRequiredService<BatchSteps>().CloseAsync(batchId);
         var result = await ingestion;
 
-        Assert.True(deleted >= 300, $"close deleted {deleted}");
         Assert.Equal(ErrorCode.BatchClosed, result.FileProblem?.Code);
         Assert.Equal(0, await CountSecretsAsync(batchId));
         Assert.False(await storage.HasCredentialsAsync(batchId, CancellationToken.None));
