@@ -19,6 +19,16 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     public Task<RunPlan> PlanRun([ActivityTrigger] BatchRunInput input, CancellationToken cancellationToken) =>
         batch.PlanAsync(input, cancellationToken);
 
+    /// <summary>The mailboxes of one group of the run's plan.</summary>
+    [Function(WorkflowNames.LoadPlanGroup)]
+    public Task<IReadOnlyList<ManifestEntry>> LoadPlanGroup([ActivityTrigger] PlanGroupInput input, CancellationToken cancellationToken) =>
+        batch.LoadPlanGroupAsync(input, cancellationToken);
+
+    /// <summary>Keeps a mailbox's outcome for the run's report.</summary>
+    [Function(WorkflowNames.RecordOutcome)]
+    public Task<bool> RecordOutcome([ActivityTrigger] OutcomeRecord record, CancellationToken cancellationToken) =>
+        batch.RecordOutcomeAsync(record, cancellationToken);
+
     /// <summary>Whether the destination domain is confirmed.</summary>
     [Function(WorkflowNames.CheckDomain)]
     public Task<StepResult> CheckDomain([ActivityTrigger] string domain, CancellationToken cancellationToken) =>

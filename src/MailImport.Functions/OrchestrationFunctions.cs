@@ -17,9 +17,17 @@ public static class OrchestrationFunctions
         return ImportBatchOrchestration.RunAsync(context, context.GetInput<BatchRunInput>()!);
     }
 
+    /// <summary>One group of a run's mailboxes.</summary>
+    [Function(WorkflowNames.ImportMailboxGroup)]
+    public static Task<GroupResult> ImportMailboxGroup([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return MailboxGroupOrchestration.RunAsync(context, context.GetInput<MailboxGroupInput>()!);
+    }
+
     /// <summary>One mailbox: checks, account, chunk after chunk.</summary>
     [Function(WorkflowNames.ImportMailbox)]
-    public static Task<MailboxOutcome> ImportMailbox([OrchestrationTrigger] TaskOrchestrationContext context)
+    public static Task<MailboxResult> ImportMailbox([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return MailboxOrchestration.RunAsync(context, context.GetInput<MailboxRunInput>()!);

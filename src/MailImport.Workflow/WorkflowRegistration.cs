@@ -19,7 +19,8 @@ public static class WorkflowRegistration
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddOrchestratorFunc<BatchRunInput, BatchProgress>(WorkflowNames.ImportBatch, ImportBatchOrchestration.RunAsync);
-        registry.AddOrchestratorFunc<MailboxRunInput, MailboxOutcome>(WorkflowNames.ImportMailbox, MailboxOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<MailboxGroupInput, GroupResult>(WorkflowNames.ImportMailboxGroup, MailboxGroupOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<MailboxRunInput, MailboxResult>(WorkflowNames.ImportMailbox, MailboxOrchestration.RunAsync);
         return registry;
     }
 
@@ -30,6 +31,8 @@ public static class WorkflowRegistration
 
         registry.Activity<CredentialIngestion, IngestInput, IngestResult>(WorkflowNames.IngestCredentials, (a, input, ct) => a.RunAsync(input, ct));
         registry.Activity<BatchSteps, BatchRunInput, RunPlan>(WorkflowNames.PlanRun, (a, input, ct) => a.PlanAsync(input, ct));
+        registry.Activity<BatchSteps, PlanGroupInput, IReadOnlyList<ManifestEntry>>(WorkflowNames.LoadPlanGroup, (a, input, ct) => a.LoadPlanGroupAsync(input, ct));
+        registry.Activity<BatchSteps, OutcomeRecord, bool>(WorkflowNames.RecordOutcome, (a, record, ct) => a.RecordOutcomeAsync(record, ct));
         registry.Activity<BatchSteps, string, StepResult>(WorkflowNames.CheckDomain, (a, domain, ct) => a.CheckDomainAsync(domain, ct));
         registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));
         registry.Activity<BatchSteps, ReportInput, int>(WorkflowNames.WriteReport, (a, input, ct) => a.WriteReportAsync(input, ct));

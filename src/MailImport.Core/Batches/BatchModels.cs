@@ -125,7 +125,38 @@ public sealed record Manifest(IReadOnlyList<ManifestEntry> Entries, IReadOnlyLis
 /// <param name="Concurrency">Mailboxes in flight at once (fixed per run, so replays decide alike).</param>
 /// <param name="ChunksPerGeneration">Chunks a mailbox orchestration runs before it continues as new.</param>
 /// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure; it doubles per attempt.</param>
-public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, int Concurrency = 8, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5);
+/// <param name="MailboxesPerGroup">Mailboxes one group orchestration takes: the batch's history grows with its groups,
+/// each group's with its mailboxes, so neither grows with the batch.</param>
+public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, int Concurrency = 8, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5, int MailboxesPerGroup = 250);
+
+/// <summary>The input of one group of a run's mailboxes: which group, and how many of its mailboxes run at once.</summary>
+/// <param name="Run">The run.</param>
+/// <param name="Group">The group's number, from 0, as the run's plan stored it.</param>
+/// <param name="Concurrency">Mailboxes of this group in flight at once: the group's share of the run's.</param>
+public sealed record MailboxGroupInput(BatchRunInput Run, int Group, int Concurrency);
+
+/// <summary>What a mailbox's orchestration returns to its group: the line and how it ended, no more. The whole outcome
+/// went to storage (<see cref="OutcomeRecord"/>), so a group's history does not carry a hundred failures a mailbox.</summary>
+/// <param name="Line">The credential line.</param>
+/// <param name="Status">How the mailbox ended (Running: it continued as new).</param>
+public sealed record MailboxResult(int Line, MailboxStatus Status);
+
+/// <summary>What a group returns to its run.</summary>
+/// <param name="Mailboxes">Mailboxes the group ran.</param>
+/// <param name="Succeeded">Of those, Done, Partial or Ready.</param>
+public sealed record GroupResult(int Mailboxes, int Succeeded);
+
+/// <summary>A mailbox's final outcome in a run, to be kept in storage until the run's report is written.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Outcome">The outcome.</param>
+public sealed record OutcomeRecord(string BatchId, string RunId, MailboxOutcome Outcome);
+
+/// <summary>Which group of which run's plan.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Group">The group's number, from 0.</param>
+public sealed record PlanGroupInput(string BatchId, string RunId, int Group);
 
 /// <summary>The input of one mailbox's orchestration; carried across ContinueAsNew with what it has done so far.</summary>
 /// <param name="BatchId">The batch.</param>

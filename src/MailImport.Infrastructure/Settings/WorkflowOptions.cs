@@ -35,6 +35,11 @@ public sealed class WorkflowOptions : IValidatableObject
     [Range(1, int.MaxValue)]
     public int ChunksPerGeneration { get; set; } = 10;
 
+    /// <summary>Mailboxes one group orchestration of a run takes: a run's history grows with its groups, a group's with
+    /// its mailboxes (each a few events), so neither grows with the file.</summary>
+    [Range(1, 5000)]
+    public int MailboxesPerGroup { get; set; } = 250;
+
     /// <summary>The schedule of a batch that asks for scheduled re-runs without giving one: daily at 03:00 UTC.</summary>
     [Required(AllowEmptyStrings = false)]
     public string DefaultSchedule { get; set; } = "0 3 * * *";

@@ -173,6 +173,66 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public Task DeleteDirectorySnapshotAsync(string batchId, string runId, CancellationToken cancellationToken) =>
         Batches.DeleteBlobIfExistsAsync(SnapshotName(batchId, runId), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
 
+    /// <summary>Saves one group of a run's plan: the mailboxes one group orchestration takes, kept here so that the
+    /// orchestrations pass a group's number instead of its entries.</summary>
+    public Task SavePlanGroupAsync(string batchId, string runId, int group, IReadOnlyList<ManifestEntry> entries, CancellationToken cancellationToken) =>
+        SaveAsync(PlanGroupName(batchId, runId, group), entries, cancellationToken);
+
+    /// <summary>One group of a run's plan.</summary>
+    /// <exception cref="InvalidOperationException">The run's plan has no such group.</exception>
+    public async Task<IReadOnlyList<ManifestEntry>> LoadPlanGroupAsync(string batchId, string runId, int group, CancellationToken cancellationToken) =>
+        await LoadAsync<List<ManifestEntry>>(PlanGroupName(batchId, runId, group), cancellationToken)
+        ?? throw new InvalidOperationException($"Run {runId} has no plan group {group}.");
+
+    /// <summary>How many groups a run's plan has stored (0 before its plan).</summary>
+    public async Task<int> CountPlanGroupsAsync(string batchId, string runId, CancellationToken cancellationToken) =>
+        await Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{batchId}/runs/{runId}/plan/", cancellationToken).CountAsync(cancellationToken);
+
+    /// <summary>Saves a mailbox's outcome in a run (overwriting: a replayed orchestration records the same one again).</summary>
+    public Task SaveOutcomeAsync(OutcomeRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return SaveAsync(OutcomeName(record.BatchId, record.RunId, record.Outcome.Line), record.Outcome, cancellationToken);
+    }
+
+    /// <summary>A mailbox's outcome in a run, or null before it ended.</summary>
+    public Task<MailboxOutcome?> LoadOutcomeAsync(string batchId, string runId, int line, CancellationToken cancellationToken) =>
+        LoadAsync<MailboxOutcome>(OutcomeName(batchId, runId, line), cancellationToken);
+
+    /// <summary>Every outcome a run has recorded, read <see cref="ParallelRequests"/> at a time.</summary>
+    public async Task<IReadOnlyList<MailboxOutcome>> LoadOutcomesAsync(string batchId, string runId, CancellationToken cancellationToken)
+    {
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<MailboxOutcome>();
+        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, OutcomesPrefix(batchId, runId), cancellationToken).Select(b => b.Name);
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
+        {
+            if (await LoadAsync<MailboxOutcome>(name, ct) is { } outcome)
+            {
+                outcomes.Add(outcome);
+            }
+        });
+        return [.. outcomes.OrderBy(o => o.Line)];
+    }
+
+    /// <summary>Deletes what runs other than <paramref name="keepRunId"/> left under {batch}/runs/ (their plans, outcomes
+    /// and directory snapshots): a run's report holds all of it once written, and a run that never wrote one is over.</summary>
+    /// <returns>The blobs deleted.</returns>
+    public async Task<int> DeleteRunRecordsExceptAsync(string batchId, string keepRunId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var keep = $"{batchId}/runs/{keepRunId}/";
+        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{batchId}/runs/", cancellationToken)
+            .Select(b => b.Name).Where(n => !n.StartsWith(keep, StringComparison.Ordinal));
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
+        {
+            if (await Batches.DeleteBlobIfExistsAsync(name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct))
+            {
+                Interlocked.Increment(ref deleted);
+            }
+        });
+        return deleted;
+    }
+
     /// <summary>Appends one line to the batch's audit trail ({batch}/audit.jsonl, an append blob: one block a line, so
     /// writers on several instances never overwrite each other). An append blob holds at most 50,000 blocks
     /// (https://learn.microsoft.com/rest/api/storageservices/append-block); a full one is followed by audit.2.jsonl,
@@ -401,6 +461,14 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     private static string LineSecretsName(string batchId, int line) => $"{LineSecretsPrefix(batchId)}{line}";
 
     private static string SnapshotName(string batchId, string runId) => $"{batchId}/runs/{runId}/directory.json";
+
+    private static string PlanGroupName(string batchId, string runId, int group) =>
+        FormattableString.Invariant($"{batchId}/runs/{runId}/plan/{group:D5}.json");
+
+    private static string OutcomesPrefix(string batchId, string runId) => $"{batchId}/runs/{runId}/outcomes/";
+
+    private static string OutcomeName(string batchId, string runId, int line) =>
+        FormattableString.Invariant($"{OutcomesPrefix(batchId, runId)}{line:D6}.json");
 
     private Task SaveAsync<T>(string name, T value, CancellationToken cancellationToken) =>
         Batches.GetBlobClient(name).UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(value, Json)), overwrite: true, cancellationToken);

@@ -11,21 +11,21 @@ using Microsoft.Extensions.Logging;
 
 namespace MailImport.Workflow.Activities;
 
-/// <summary>What a run is about to do: the mailboxes it takes and the batch's domain.</summary>
+/// <summary>What a run is about to do: how many mailboxes it takes, in how many groups (stored, <see cref="BatchStorage.LoadPlanGroupAsync"/>), and the batch's domain.</summary>
 /// <param name="Domain">The destination domain.</param>
 /// <param name="Mailboxes">The mailboxes this run takes.</param>
+/// <param name="Groups">The groups they are stored in, each of at most <see cref="BatchRunInput.MailboxesPerGroup"/>.</param>
 /// <param name="Closed">True when the batch is closed and the run must not start.</param>
-public sealed record RunPlan(string Domain, IReadOnlyList<ManifestEntry> Mailboxes, bool Closed);
+public sealed record RunPlan(string Domain, int Mailboxes, int Groups, bool Closed);
 
-/// <summary>What the report step needs: the run and every mailbox outcome it produced.</summary>
+/// <summary>What the report step needs: the run; the outcomes and the lines it took are in storage.</summary>
 /// <param name="BatchId">The batch.</param>
 /// <param name="RunId">The run.</param>
 /// <param name="Mode">The run's mode.</param>
 /// <param name="StartedAt">When the run started (orchestration time).</param>
-/// <param name="Outcomes">One per mailbox the run took.</param>
 /// <param name="BatchProblem">A failure of the whole run (domain not confirmed, file unreadable), if any.</param>
-/// <param name="Taken">The lines the run took; on a failure of the whole run, those it did not finish carry it.</param>
-public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, IReadOnlyList<MailboxOutcome> Outcomes, MailFailure? BatchProblem = null, IReadOnlyList<int>? Taken = null);
+/// <param name="Groups">The groups of the run's plan (0 when it failed before planning): the lines it took.</param>
+public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, DateTimeOffset StartedAt, MailFailure? BatchProblem = null, int Groups = 0);
 
 /// <summary>Which run reads the directory, for which domain.</summary>
 /// <param name="BatchId">The batch.</param>
@@ -52,8 +52,29 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDest
             mailboxes = manifest.Entries.Where(e => !done.Contains(e.Line)).ToList();
         }
 
+        // Earlier runs' plans and outcomes are in their reports now; only this run's are kept from here on.
+        await storage.DeleteRunRecordsExceptAsync(input.BatchId, input.RunId, cancellationToken);
+        var size = Math.Max(1, input.MailboxesPerGroup);
+        var groups = (mailboxes.Count + size - 1) / size;
+        await Parallel.ForEachAsync(Enumerable.Range(0, groups), new ParallelOptions { MaxDegreeOfParallelism = BatchStorage.ParallelRequests, CancellationToken = cancellationToken },
+            async (group, ct) => await storage.SavePlanGroupAsync(input.BatchId, input.RunId, group, [.. mailboxes.Skip(group * size).Take(size)], ct));
         logger.RunPlanned(mailboxes.Count, input.Mode, batch.Closed);
-        return new RunPlan(batch.Domain, mailboxes, batch.Closed);
+        return new RunPlan(batch.Domain, mailboxes.Count, groups, batch.Closed);
+    }
+
+    /// <summary>The mailboxes of one group of a run's plan.</summary>
+    public async Task<IReadOnlyList<ManifestEntry>> LoadPlanGroupAsync(PlanGroupInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return await storage.LoadPlanGroupAsync(input.BatchId, input.RunId, input.Group, cancellationToken);
+    }
+
+    /// <summary>Keeps a mailbox's outcome until the run's report is written from it.</summary>
+    public async Task<bool> RecordOutcomeAsync(OutcomeRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await storage.SaveOutcomeAsync(record, cancellationToken);
+        return true;
     }
 
     /// <summary>Whether the destination domain is confirmed.</summary>
@@ -135,16 +156,37 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDest
             };
         }
 
-        foreach (var outcome in input.Outcomes)
+        var outcomes = await storage.LoadOutcomesAsync(input.BatchId, input.RunId, cancellationToken);
+        foreach (var outcome in outcomes)
         {
             lines[outcome.Line] = outcome.ToReport();
+        }
+
+        var taken = new HashSet<int>();
+        for (var group = 0; group < input.Groups; group++)
+        {
+            taken.UnionWith((await storage.LoadPlanGroupAsync(input.BatchId, input.RunId, group, cancellationToken)).Select(e => e.Line));
+        }
+
+        if (input.BatchProblem is null)
+        {
+            // A mailbox the run took whose outcome storage never got (its record kept failing) must not read as the
+            // last run's result.
+            var recorded = outcomes.Select(o => o.Line).ToHashSet();
+            foreach (var line in taken.Where(l => !recorded.Contains(l) && lines.ContainsKey(l)))
+            {
+                lines[line] = lines[line] with
+                {
+                    Status = MailboxStatus.Failed, Code = ErrorCode.InternalError, Fix = ErrorCatalog.Get(ErrorCode.InternalError).Fix,
+                    Message = "The run ended without a recorded outcome for this mailbox; run the batch again to copy what is missing.",
+                };
+            }
         }
 
         if (input.BatchProblem is { Code: { } code } problem)
         {
             // The lines this run took say why it stopped, whatever an earlier run said of them, except mail already
             // copied: a Done mailbox stays done.
-            var taken = input.Taken?.ToHashSet() ?? [];
             foreach (var line in lines.Values.Where(l => l.Status == MailboxStatus.Pending || (taken.Contains(l.LineNumber) && l.Status != MailboxStatus.Done)).ToList())
             {
                 lines[line.LineNumber] = line with { Status = MailboxStatus.Failed, Code = code, Message = problem.Message, Fix = ErrorCatalog.Get(code).Fix };
@@ -161,7 +203,7 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDest
         await storage.DeleteDirectorySnapshotAsync(input.BatchId, input.RunId, cancellationToken);
         // How the run ended goes into its record: a scheduled run in which no mailbox succeeded does not keep the batch
         // open (BatchRetention).
-        var succeeded = input.Outcomes.Count(o => o.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready);
+        var succeeded = outcomes.Count(o => o.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready);
         await storage.UpdateBatchAsync(input.BatchId, current => current.Runs.Any(r => r.RunId == input.RunId && r.EndedAt is null)
             ? current with { Runs = [.. current.Runs.Select(r => r.RunId == input.RunId ? r with { EndedAt = ended, MailboxesSucceeded = succeeded } : r)] }
             : null, cancellationToken);

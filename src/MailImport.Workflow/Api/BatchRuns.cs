@@ -97,7 +97,20 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
     {
         if (await IsGoingAsync(batch, cancellationToken))
         {
-            await engine.TerminateAsync(batch.Runs[^1].RunId, reason, cancellationToken);
+            var runId = batch.Runs[^1].RunId;
+            await engine.TerminateAsync(runId, reason, cancellationToken);
+            // Ending an orchestration does not end its sub-orchestrations
+            // (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-instance-management#terminate-instances):
+            // each group of the run would go on starting its mailboxes.
+            var groups = await storage.CountPlanGroupsAsync(batch.BatchId, runId, cancellationToken);
+            for (var group = 0; group < groups; group++)
+            {
+                var groupId = ImportBatchOrchestration.GroupInstanceId(runId, group);
+                if (IsGoing(await engine.GetStateAsync(groupId, cancellationToken)))
+                {
+                    await engine.TerminateAsync(groupId, reason, cancellationToken);
+                }
+            }
         }
     }
 
@@ -135,6 +148,6 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
     {
         var settings = workflow.Value;
         return engine.StartAsync(WorkflowNames.ImportBatch,
-            new BatchRunInput(batchId, run.RunId, run.Mode, settings.Concurrency, settings.ChunksPerGeneration), run.RunId, cancellationToken);
+            new BatchRunInput(batchId, run.RunId, run.Mode, settings.Concurrency, settings.ChunksPerGeneration, MailboxesPerGroup: settings.MailboxesPerGroup), run.RunId, cancellationToken);
     }
 }

@@ -58,7 +58,7 @@ public sealed partial class ImportApi
                 lines[invalid.LineNumber] = invalid;
             }
 
-            await AddLiveProgressAsync(lines, run.RunId, manifest?.Entries ?? [], cancellationToken);
+            await AddLiveProgressAsync(lines, batch.BatchId, run.RunId, manifest?.Entries ?? [], cancellationToken);
         }
 
         var mailboxes = lines.Values.ToList();
@@ -80,17 +80,17 @@ public sealed partial class ImportApi
         };
     }
 
-    /// <summary>While the run goes on, each mailbox's live progress is its orchestration's custom status (its output once
-    /// it completed); a mailbox without either keeps its last report line, or is pending.</summary>
-    private async Task AddLiveProgressAsync(SortedDictionary<int, MailboxReport> lines, string runId, IReadOnlyList<ManifestEntry> entries, CancellationToken cancellationToken)
+    /// <summary>While the run goes on, each mailbox's live progress is its orchestration's custom status (its recorded
+    /// outcome once it completed); a mailbox without either keeps its last report line, or is pending.</summary>
+    private async Task AddLiveProgressAsync(SortedDictionary<int, MailboxReport> lines, string batchId, string runId, IReadOnlyList<ManifestEntry> entries, CancellationToken cancellationToken)
     {
         foreach (var entry in entries)
         {
             var mailbox = await engine.GetStateAsync(ImportBatchOrchestration.MailboxInstanceId(runId, entry.Line), cancellationToken);
             if (mailbox?.CustomStatus is { } json && JsonSerializer.Deserialize<MailboxOutcome>(json, Json) is { } outcome)
             {
-                lines[entry.Line] = (mailbox.Status == WorkflowRuntimeStatus.Completed && mailbox.Output is { } output
-                    ? JsonSerializer.Deserialize<MailboxOutcome>(output, Json) ?? outcome
+                lines[entry.Line] = (mailbox.Status == WorkflowRuntimeStatus.Completed
+                    ? await storage.LoadOutcomeAsync(batchId, runId, entry.Line, cancellationToken) ?? outcome
                     : outcome).ToReport();
             }
             else if (!lines.ContainsKey(entry.Line))

@@ -13,14 +13,23 @@ namespace MailImport.Workflow.Orchestrations;
 /// <param name="Problem">A failure of the whole run, if any.</param>
 public sealed record BatchProgress(int Total, int Finished, MailFailure? Problem = null);
 
-/// <summary>One run of a batch: ingest the upload (first run), check the domain, read the directory once, fan out one mailbox orchestration
-/// per mailbox with bounded concurrency, fan in to the report.</summary>
-/// <remarks>Deterministic: no I/O, clocks or random numbers here; every effect is an activity. Sub-orchestration ids
-/// are "{runId}-{line}", so the status API finds each mailbox's live progress without asking this orchestration.</remarks>
+/// <summary>One run of a batch: ingest the upload (first run), check the domain, read the directory once, fan out over
+/// groups of mailboxes (<see cref="MailboxGroupOrchestration"/>), then write the report from storage.</summary>
+/// <remarks>Deterministic: no I/O, clocks or random numbers here; every effect is an activity. Mailbox entries and
+/// outcomes never pass through this orchestration: the plan and the outcomes are blobs, and its history holds a few
+/// events per group, so it stays small however many lines the file has. Mailbox sub-orchestration ids are
+/// "{runId}-{line}", so the status API finds each mailbox's live progress without asking this orchestration.</remarks>
 public static class ImportBatchOrchestration
 {
+    /// <summary>Groups that run at the same time, each with its share of the run's concurrency: with two, the last
+    /// slow mailbox of one group holds back only that group's share while the other group goes on.</summary>
+    public const int GroupsAtOnce = 2;
+
     /// <summary>The instance id of one mailbox's orchestration in a run.</summary>
     public static string MailboxInstanceId(string runId, int line) => $"{runId}-{line}";
+
+    /// <summary>The instance id of one group's orchestration in a run.</summary>
+    public static string GroupInstanceId(string runId, int group) => $"{runId}-g{group}";
 
     /// <summary>Runs the batch.</summary>
     public static async Task<BatchProgress> RunAsync(TaskOrchestrationContext context, BatchRunInput input)
@@ -34,83 +43,87 @@ public static class ImportBatchOrchestration
         var fileProblem = ingestFailure ?? ingest!.FileProblem;
         if (fileProblem is not null)
         {
-            return await FinishAsync(context, input, started, [], [], fileProblem);
+            return await FinishAsync(context, input, started, null, 0, fileProblem);
         }
 
         var (plan, planFailure) = await Retrying.CallAsync<RunPlan>(context, WorkflowNames.PlanRun, input, input.RetryFirstDelaySeconds);
         if (planFailure is not null || plan!.Closed)
         {
-            return await FinishAsync(context, input, started, [], [], planFailure ?? MailFailure.Permanent(ErrorCode.BatchClosed, "The batch is closed."));
+            return await FinishAsync(context, input, started, null, 0, planFailure ?? MailFailure.Permanent(ErrorCode.BatchClosed, "The batch is closed."));
         }
 
         var (domain, domainFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckDomain, plan.Domain, input.RetryFirstDelaySeconds);
         var domainProblem = domainFailure ?? domain!.Failure;
         if (domainProblem is not null)
         {
-            return await FinishAsync(context, input, started, [], plan.Mailboxes, domainProblem);
+            return await FinishAsync(context, input, started, plan, 0, domainProblem);
         }
 
-        if (plan.Mailboxes.Count > 0)
+        if (plan.Mailboxes > 0)
         {
             var (directory, directoryFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.ReadDirectory,
                 new DirectoryReadInput(input.BatchId, input.RunId, plan.Domain), input.RetryFirstDelaySeconds);
             var directoryProblem = directoryFailure ?? directory!.Failure;
             if (directoryProblem is not null)
             {
-                return await FinishAsync(context, input, started, [], plan.Mailboxes, directoryProblem);
+                return await FinishAsync(context, input, started, plan, 0, directoryProblem);
             }
         }
 
-        var outcomes = new List<MailboxOutcome>(plan.Mailboxes.Count);
-        var running = new List<(Task<MailboxOutcome> Task, ManifestEntry Entry)>();
-        context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, 0));
-        foreach (var entry in plan.Mailboxes)
+        // Lanes, each running its groups one after another with its share of the concurrency (the first lanes take
+        // the remainder), so that the run never has more than input.Concurrency mailboxes in flight.
+        var concurrency = Math.Max(1, input.Concurrency);
+        var lanes = Math.Min(plan.Groups, Math.Min(GroupsAtOnce, concurrency));
+        var running = new List<(Task<GroupResult> Task, int Lane)>();
+        var nextGroup = 0;
+        var finished = 0;
+        context.SetCustomStatus(new BatchProgress(plan.Mailboxes, 0));
+        for (var lane = 0; lane < lanes; lane++)
         {
-            if (running.Count >= Math.Max(1, input.Concurrency))
-            {
-                await CollectOneAsync(running, outcomes);
-                context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count));
-            }
-
-            var mailbox = new MailboxRunInput(input.BatchId, input.RunId, input.Mode, entry,
-                ChunksPerGeneration: input.ChunksPerGeneration, RetryFirstDelaySeconds: input.RetryFirstDelaySeconds);
-            running.Add((context.CallSubOrchestratorAsync<MailboxOutcome>(WorkflowNames.ImportMailbox, mailbox,
-                new SubOrchestrationOptions { InstanceId = MailboxInstanceId(input.RunId, entry.Line) }), entry));
+            running.Add((StartGroup(context, input, nextGroup++, concurrency / lanes + (lane < concurrency % lanes ? 1 : 0)), lane));
         }
 
         while (running.Count > 0)
         {
-            await CollectOneAsync(running, outcomes);
-            context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count));
+            var done = await Task.WhenAny(running.Select(r => r.Task));
+            var index = running.FindIndex(r => r.Task == done);
+            var doneLane = running[index].Lane;
+            running.RemoveAt(index);
+            finished += await GroupMailboxesAsync(done);
+            context.SetCustomStatus(new BatchProgress(plan.Mailboxes, finished));
+            if (nextGroup < plan.Groups)
+            {
+                running.Add((StartGroup(context, input, nextGroup++, concurrency / lanes + (doneLane < concurrency % lanes ? 1 : 0)), doneLane));
+            }
         }
 
-        log.RunFinished(input.RunId, input.BatchId, outcomes.Count);
-        return await FinishAsync(context, input, started, outcomes, plan.Mailboxes, null);
+        log.RunFinished(input.RunId, input.BatchId, finished);
+        return await FinishAsync(context, input, started, plan, finished, null);
     }
 
-    private static async Task CollectOneAsync(List<(Task<MailboxOutcome> Task, ManifestEntry Entry)> running, List<MailboxOutcome> outcomes)
+    private static Task<GroupResult> StartGroup(TaskOrchestrationContext context, BatchRunInput input, int group, int concurrency) =>
+        context.CallSubOrchestratorAsync<GroupResult>(WorkflowNames.ImportMailboxGroup, new MailboxGroupInput(input, group, concurrency),
+            new SubOrchestrationOptions { InstanceId = GroupInstanceId(input.RunId, group) });
+
+    private static async Task<int> GroupMailboxesAsync(Task<GroupResult> group)
     {
-        var finished = await Task.WhenAny(running.Select(r => r.Task));
-        var index = running.FindIndex(r => r.Task == finished);
-        var entry = running[index].Entry;
-        running.RemoveAt(index);
         try
         {
-            outcomes.Add(await finished);
+            return (await group).Mailboxes;
         }
-        catch (TaskFailedException e)
+        catch (TaskFailedException)
         {
-            // The mailbox orchestration itself broke (a bug): that mailbox fails, the batch goes on.
-            outcomes.Add(new MailboxOutcome(entry.Line, entry.SourceLogin, entry.DestinationUsername, MailboxStatus.Failed, ErrorCode.InternalError,
-                $"The mailbox's workflow failed: {e.FailureDetails.ErrorType}: {e.FailureDetails.ErrorMessage}", MailboxCounters.Zero, TimeSpan.Zero, []));
+            // The group's workflow itself broke (a bug): its mailboxes have no recorded outcome, and the report says
+            // so line by line (BatchSteps.WriteReportAsync).
+            return 0;
         }
     }
 
-    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, IReadOnlyList<ManifestEntry> taken, MailFailure? problem)
+    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, RunPlan? plan, int finished, MailFailure? problem)
     {
-        var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem, [.. taken.Select(e => e.Line)]);
+        var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, problem, plan?.Groups ?? 0);
         await Retrying.CallAsync<int>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);
-        var progress = new BatchProgress(taken.Count, outcomes.Count, problem);
+        var progress = new BatchProgress(plan?.Mailboxes ?? 0, finished, problem);
         context.SetCustomStatus(progress);
         return progress;
     }

@@ -11,11 +11,26 @@ namespace MailImport.Workflow.Orchestrations;
 /// every <see cref="MailboxRunInput.ChunksPerGeneration"/> chunks it continues as new so its history stays small.</remarks>
 public static class MailboxOrchestration
 {
-    /// <summary>Runs the mailbox; the outcome is its report line.</summary>
-    public static async Task<MailboxOutcome> RunAsync(TaskOrchestrationContext context, MailboxRunInput input)
+    /// <summary>Runs the mailbox. Its outcome, its report line, goes to storage for the run's report and stays its custom
+    /// status for the live status; the group gets the line and status only.</summary>
+    public static async Task<MailboxResult> RunAsync(TaskOrchestrationContext context, MailboxRunInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        if (await DecideAsync(context, input) is not { } outcome)
+        {
+            return new MailboxResult(input.Entry.Line, MailboxStatus.Running);
+        }
+
+        context.SetCustomStatus(outcome);
+        var (_, failure) = await Retrying.CallAsync<bool>(context, WorkflowNames.RecordOutcome, new OutcomeRecord(input.BatchId, input.RunId, outcome), input.RetryFirstDelaySeconds);
+        // Unrecorded, the report says so for this line (BatchSteps.WriteReportAsync); the status still shows the outcome.
+        return new MailboxResult(input.Entry.Line, failure is null ? outcome.Status : MailboxStatus.Failed);
+    }
+
+    /// <summary>The mailbox's outcome, or null when it continued as new.</summary>
+    private static async Task<MailboxOutcome?> DecideAsync(TaskOrchestrationContext context, MailboxRunInput input)
+    {
         var started = input.StartedAt ?? context.CurrentUtcDateTime;
         var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry);
         var counters = MailboxCounters.Zero;
@@ -111,7 +126,7 @@ public static class MailboxOrchestration
             if (chunk >= Math.Max(1, input.ChunksPerGeneration))
             {
                 context.ContinueAsNew(input with { Chunks = input.Chunks + chunk, StartedAt = started, AccountCreated = true, Tally = tally });
-                return Outcome(MailboxStatus.Running);
+                return null;
             }
         }
     }

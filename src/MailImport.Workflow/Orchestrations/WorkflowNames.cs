@@ -6,6 +6,9 @@ public static class WorkflowNames
     /// <summary>One run of a batch.</summary>
     public const string ImportBatch = nameof(ImportBatch);
 
+    /// <summary>One group of a run's mailboxes.</summary>
+    public const string ImportMailboxGroup = nameof(ImportMailboxGroup);
+
     /// <summary>One mailbox of a run.</summary>
     public const string ImportMailbox = nameof(ImportMailbox);
 
@@ -14,6 +17,12 @@ public static class WorkflowNames
 
     /// <summary>Choose the mailboxes of a run.</summary>
     public const string PlanRun = nameof(PlanRun);
+
+    /// <summary>Read one group of a run's plan.</summary>
+    public const string LoadPlanGroup = nameof(LoadPlanGroup);
+
+    /// <summary>Keep a mailbox's outcome for the run's report.</summary>
+    public const string RecordOutcome = nameof(RecordOutcome);
 
     /// <summary>Is the domain confirmed?</summary>
     public const string CheckDomain = nameof(CheckDomain);

@@ -86,7 +86,7 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
         // A snapshot lists the whole organisation, so it lives only as long as its run: the report step deletes it.
         var storage = services.GetRequiredService<BatchStorage>();
         Assert.NotNull(await storage.LoadDirectorySnapshotAsync(batchId, $"{batchId}-r1", CancellationToken.None));
-        await services.GetRequiredService<BatchSteps>().WriteReportAsync(new ReportInput(batchId, $"{batchId}-r1", RunMode.Full, DateTimeOffset.UtcNow, []));
+        await services.GetRequiredService<BatchSteps>().WriteReportAsync(new ReportInput(batchId, $"{batchId}-r1", RunMode.Full, DateTimeOffset.UtcNow));
         Assert.Null(await storage.LoadDirectorySnapshotAsync(batchId, $"{batchId}-r1", CancellationToken.None));
     }
 
@@ -140,7 +140,15 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
         var plan = await batch.PlanAsync(new BatchRunInput(batchId, runId, mode));
         Assert.True((await batch.CheckDomainAsync(plan.Domain)).Ok);
         Assert.True((await batch.ReadDirectoryAsync(new DirectoryReadInput(batchId, runId, plan.Domain))).Ok);
-        return plan.Mailboxes.Select(e => new MailboxStepInput(batchId, runId, e)).ToList();
+        var storage = services.GetRequiredService<BatchStorage>();
+        var inputs = new List<MailboxStepInput>();
+        for (var group = 0; group < plan.Groups; group++)
+        {
+            inputs.AddRange((await storage.LoadPlanGroupAsync(batchId, runId, group, CancellationToken.None)).Select(e => new MailboxStepInput(batchId, runId, e)));
+        }
+
+        Assert.Equal(plan.Mailboxes, inputs.Count);
+        return inputs;
     }
 
     /// <summary>Runs a mailbox step for every line, eight at a time as a run's default concurrency does.</summary>

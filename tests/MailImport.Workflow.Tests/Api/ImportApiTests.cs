@@ -10,6 +10,7 @@ using MailImport.Testing;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Tests.EndToEnd;
 using MailKit;
 using Microsoft.AspNetCore.Builder;
@@ -250,6 +251,64 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         finally
         {
             await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Close_WhileARunOfManyGroupsGoes_EndsTheRunningGroupsAndStartsNoOther()
+    {
+        // One mailbox a group, two groups at a time: both running groups wait for a destination mailbox another batch
+        // holds, so the close comes while they run and two groups have not started.
+        await using var grouped = await ApiTestHost.StartAsync(servers, Key, ("MailImport:Workflow:MailboxesPerGroup", "1"), ("MailImport:Workflow:MaxMailboxesInFlight", "2"));
+        var users = Enumerable.Range(0, 4).Select(_ => servers.Source.AddUser($"grp{Guid.NewGuid():N}"[..15], "Secret-ok1")).ToList();
+        var holds = grouped.Services.GetRequiredService<DestinationHolds>();
+        var destinationHost = grouped.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
+        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
+        var held = users.Take(2).Select(u => $"{u.Login}@example.org").ToList();
+        foreach (var login in held)
+        {
+            Assert.Null(await holds.TryHoldAsync(destinationHost, login, other, TimeSpan.FromMinutes(10), CancellationToken.None));
+        }
+
+        try
+        {
+            using var started = await grouped.SendAsync(HttpMethod.Post, "/api/imports", Upload(string.Join('\n', users.Select(u => $"{u.Login} Secret-ok1")), Settings()), Key);
+            var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+            var engine = grouped.Services.GetRequiredService<IWorkflowEngine>();
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            async Task<int> WaitingAsync()
+            {
+                using var answer = await grouped.SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}", key: Key);
+                return (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("mailboxes").EnumerateArray()
+                    .Count(m => m.TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true);
+            }
+
+            while (await WaitingAsync() < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The first two groups' mailboxes never showed that they wait.");
+                await Task.Delay(100);
+            }
+
+            using var close = await grouped.SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close", key: Key);
+            Assert.Equal(HttpStatusCode.OK, close.StatusCode);
+
+            // Ending the run's orchestration does not end its sub-orchestrations: the close ends the groups itself.
+            foreach (var group in new[] { 0, 1 })
+            {
+                Assert.Equal(WorkflowRuntimeStatus.Terminated, (await engine.GetStateAsync(ImportBatchOrchestration.GroupInstanceId(import.RunId, group), CancellationToken.None))?.Status);
+            }
+
+            foreach (var group in new[] { 2, 3 })
+            {
+                Assert.Null(await engine.GetStateAsync(ImportBatchOrchestration.GroupInstanceId(import.RunId, group), CancellationToken.None));
+            }
+        }
+        finally
+        {
+            foreach (var login in held)
+            {
+                await holds.ReleaseAsync(destinationHost, login, other, CancellationToken.None);
+            }
         }
     }
 

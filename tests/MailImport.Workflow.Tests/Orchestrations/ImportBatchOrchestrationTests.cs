@@ -31,6 +31,52 @@ public class ImportBatchOrchestrationTests
     }
 
     [Fact]
+    public async Task RunAsync_MoreMailboxesThanAGroup_RunsEveryGroupWithinTheConcurrencyAndReportsEachLine()
+    {
+        var steps = new ScriptedSteps();
+        for (var line = 1; line <= 45; line++)
+        {
+            steps.Mailboxes[line] = new MailboxScript(Chunks: 2);
+        }
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        var progress = await workflow.RunAsync(Run("run-groups", concurrency: 5) with { MailboxesPerGroup = 10 });
+
+        Assert.Equal(new BatchProgress(45, 45), progress);
+        Assert.True(steps.MaxInFlight <= 5, $"{steps.MaxInFlight} chunks at once");
+        Assert.Equal(5, steps.Calls[WorkflowNames.LoadPlanGroup]);
+        var report = Assert.Single(steps.Reports);
+        Assert.Equal(5, report.Input.Groups);
+        Assert.Equal(Enumerable.Range(1, 45), report.Outcomes.Select(o => o.Line));
+        Assert.All(report.Outcomes, o => Assert.Equal(MailboxStatus.Done, o.Status));
+    }
+
+    [Fact]
+    public async Task RunAsync_ThreeTimesTheMailboxesInAsManyGroups_TheRunsHistoryDoesNotGrow()
+    {
+        async Task<(int Run, int Group)> HistoryAsync(int mailboxes, int perGroup)
+        {
+            var steps = new ScriptedSteps();
+            for (var line = 1; line <= mailboxes; line++)
+            {
+                steps.Mailboxes[line] = new MailboxScript();
+            }
+
+            await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+            await workflow.RunAsync(Run("run-history", concurrency: 8) with { MailboxesPerGroup = perGroup });
+            return (workflow.HistoryEvents("run-history"), workflow.HistoryEvents(ImportBatchOrchestration.GroupInstanceId("run-history", 0)));
+        }
+
+        var small = await HistoryAsync(20, 10);
+        var large = await HistoryAsync(60, 30);
+
+        // Two groups each: the run's history is the same size give or take the engine's batching of events into
+        // episodes (a run that held every mailbox would hold 80 more events); a group's grows with its own mailboxes.
+        Assert.True(large.Run <= small.Run + 10, $"run history: {small.Run} events for 20 mailboxes, {large.Run} for 60");
+        Assert.True(large.Group > small.Group + 40, $"group history: {small.Group} events for 10 mailboxes, {large.Group} for 30");
+    }
+
+    [Fact]
     public async Task RunAsync_FolderNotes_RenamedKeepsDoneAndAFolderNotCopiedMakesItPartial()
     {
         var renamed = new FolderNote("Projects.2019", "Projects_2019", FolderOutcome.Renamed, null, "renamed");

@@ -26,6 +26,12 @@ namespace MailImport.Workflow.Tests.Orchestrations;
 /// <param name="NotExactPerChunk">Messages each chunk copies not byte for byte, POP3-dated from their Date header.</param>
 public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, IReadOnlyList<FolderNote>? Folders = null, int HeldChunks = 0, int NotExactPerChunk = 0);
 
+/// <summary>What the report step was given, with the outcomes the run had recorded by then.</summary>
+public sealed record ScriptedReport(ReportInput Input, IReadOnlyList<MailboxOutcome> Outcomes)
+{
+    public MailFailure? BatchProblem => Input.BatchProblem;
+}
+
 /// <summary>Stand-ins for the activities, registered under the real names, so the real orchestrations run on the
 /// real embedded engine (in memory) while every call is counted.</summary>
 public sealed class ScriptedSteps
@@ -40,7 +46,13 @@ public sealed class ScriptedSteps
 
     public ConcurrentDictionary<int, int> ChunksCopied { get; } = new();
 
-    public ConcurrentBag<ReportInput> Reports { get; } = [];
+    public ConcurrentBag<ScriptedReport> Reports { get; } = [];
+
+    /// <summary>Every outcome recorded, by run and line.</summary>
+    public ConcurrentDictionary<(string RunId, int Line), MailboxOutcome> Outcomes { get; } = new();
+
+    /// <summary>Each run's plan, by run and group.</summary>
+    public ConcurrentDictionary<(string RunId, int Group), IReadOnlyList<ManifestEntry>> PlanGroups { get; } = new();
 
     private int inFlight;
 
@@ -55,8 +67,23 @@ public sealed class ScriptedSteps
     public void Register(DurableTaskRegistry registry)
     {
         Add<IngestInput, IngestResult>(registry, WorkflowNames.IngestCredentials, _ => new IngestResult(Mailboxes.Count, InvalidLines));
-        Add<BatchRunInput, RunPlan>(registry, WorkflowNames.PlanRun, _ => new RunPlan("example.org",
-            Mailboxes.Keys.Order().Select(l => new ManifestEntry(l, $"user{l}@old.example", $"user{l}")).ToList(), false));
+        Add<BatchRunInput, RunPlan>(registry, WorkflowNames.PlanRun, input =>
+        {
+            var entries = Mailboxes.Keys.Order().Select(l => new ManifestEntry(l, $"user{l}@old.example", $"user{l}")).ToList();
+            var groups = entries.Chunk(input.MailboxesPerGroup).ToList();
+            for (var group = 0; group < groups.Count; group++)
+            {
+                PlanGroups[(input.RunId, group)] = groups[group];
+            }
+
+            return new RunPlan("example.org", entries.Count, groups.Count, false);
+        });
+        Add<PlanGroupInput, IReadOnlyList<ManifestEntry>>(registry, WorkflowNames.LoadPlanGroup, input => PlanGroups[(input.RunId, input.Group)]);
+        Add<OutcomeRecord, bool>(registry, WorkflowNames.RecordOutcome, record =>
+        {
+            Outcomes[(record.RunId, record.Outcome.Line)] = record.Outcome;
+            return true;
+        });
         Add<string, StepResult>(registry, WorkflowNames.CheckDomain, _ => DomainConfirmed ? StepResult.Success : StepResult.Failed(ErrorCode.DomainNotConfirmed, "not confirmed"));
         Add<DirectoryReadInput, StepResult>(registry, WorkflowNames.ReadDirectory, _ => StepResult.Success);
         Add<MailboxStepInput, SourceCheckResult>(registry, WorkflowNames.CheckSource, input =>
@@ -104,8 +131,9 @@ public sealed class ScriptedSteps
         Add<MailboxStepInput, bool>(registry, WorkflowNames.ReleaseDestination, _ => true);
         Add<ReportInput, int>(registry, WorkflowNames.WriteReport, input =>
         {
-            Reports.Add(input);
-            return input.Outcomes.Count;
+            var outcomes = Outcomes.Where(o => o.Key.RunId == input.RunId).Select(o => o.Value).OrderBy(o => o.Line).ToList();
+            Reports.Add(new ScriptedReport(input, outcomes));
+            return outcomes.Count;
         });
     }
 
@@ -129,6 +157,7 @@ public sealed class ScriptedSteps
 public sealed class InMemoryWorkflow : IAsyncDisposable
 {
     private readonly TaskHubWorker worker;
+    private readonly ConcurrentDictionary<string, int> historyEvents = new();
 
     private InMemoryWorkflow(TaskHubWorker worker, TaskHubClient client)
     {
@@ -147,7 +176,18 @@ public sealed class InMemoryWorkflow : IAsyncDisposable
         var registry = new DurableTaskRegistry().AddMailImportOrchestrations();
         steps.Register(registry);
         var worker = await EmbeddedEngine.StartWorkerAsync(service, registry, new ServiceCollection().BuildServiceProvider(), NullLoggerFactory.Instance);
-        return new InMemoryWorkflow(worker, EmbeddedEngine.CreateClient(service, NullLoggerFactory.Instance));
+        var workflow = new InMemoryWorkflow(worker, EmbeddedEngine.CreateClient(service, NullLoggerFactory.Instance));
+        // Added before any orchestration starts, so it sees every execution.
+        worker.AddOrchestrationDispatcherMiddleware(async (context, next) =>
+        {
+            if (context.GetProperty<OrchestrationRuntimeState>() is { OrchestrationInstance.InstanceId: { } id } state)
+            {
+                workflow.historyEvents.AddOrUpdate(id, state.Events.Count, (_, seen) => Math.Max(seen, state.Events.Count));
+            }
+
+            await next();
+        });
+        return workflow;
     }
 
     /// <summary>Runs a batch orchestration to its end and returns its output.</summary>
@@ -159,6 +199,10 @@ public sealed class InMemoryWorkflow : IAsyncDisposable
         Assert.True(state.OrchestrationStatus == OrchestrationStatus.Completed, $"{state.OrchestrationStatus}: {state.Output}");
         return JsonSerializer.Deserialize<BatchProgress>(state.Output, JsonSerializerOptions.Web)!;
     }
+
+    /// <summary>The most events an instance's history held at any of its executions (the in-memory service keeps no
+    /// history to query, so each execution's runtime state is read as the dispatcher hands it over).</summary>
+    public int HistoryEvents(string instanceId) => historyEvents.GetValueOrDefault(instanceId);
 
     public async ValueTask DisposeAsync() => await worker.StopAsync(isForced: true);
 }
