@@ -133,6 +133,9 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dry run (pre-flight report)" })).ToBeVisibleAsync();
         await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Ready");
         await Expect(Row(page, 1).Locator(".detail")).ToContainTextAsync($"/ {MailCorpus.Standard().Values.Sum(f => f.Count)} messages");
+        // The batch's totals are the run's count at the source, folders included; the run has ended, so its share is whole.
+        await Expect(page.Locator("#sum-messages")).ToContainTextAsync($"0 of {MailCorpus.Standard().Values.Sum(f => f.Count)} copied in ");
+        await Expect(page.Locator("#sum-percent")).ToHaveTextAsync("100%");
         await PageFixture.ScreenshotAsync(page, "4-dry-run");
 
         // The schedule goes on and off through the API; the button says which.

@@ -138,7 +138,18 @@ public sealed record BatchRunInput(string BatchId, string RunId, RunMode Mode, i
 /// <param name="ChunksPerGeneration">Chunks before the orchestration continues as new.</param>
 /// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure.</param>
 /// <param name="Tally">What the run has done so far, once its first step read where the mailbox stood.</param>
-public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5, RunTally? Tally = null);
+/// <param name="Counted">What the run's count found at the source before any mailbox was copied; the mailbox then
+/// logs in at the source only to copy. Null for a run counted by its mailbox's own first step.</param>
+public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5, RunTally? Tally = null,
+    SourceCount? Counted = null);
+
+/// <summary>What counting one mailbox at the source found (LIST and STATUS, no message read), or why it could not.</summary>
+/// <param name="Folders">Folders the copy takes.</param>
+/// <param name="Messages">Messages in them.</param>
+/// <param name="Bytes">Their bytes; null where the source does not say cheaply (an IMAP server without STATUS=SIZE).</param>
+/// <param name="Tally">Where the mailbox stood before the run (its cursor's cumulative counters).</param>
+/// <param name="Failure">Why the source could not be counted (login refused, ...); the mailbox fails with it.</param>
+public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null);
 
 /// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
 /// <param name="Line">The credential line.</param>

@@ -11,10 +11,12 @@ namespace MailImport.Workflow.Orchestrations;
 /// <param name="Total">Mailboxes the run takes.</param>
 /// <param name="Finished">Mailboxes finished so far.</param>
 /// <param name="Problem">A failure of the whole run, if any.</param>
-public sealed record BatchProgress(int Total, int Finished, MailFailure? Problem = null);
+/// <param name="Plan">What the run has to copy, as counted at the source before the first mailbox is copied; null
+/// until the count begins.</param>
+public sealed record BatchProgress(int Total, int Finished, MailFailure? Problem = null, PlanTotals? Plan = null);
 
-/// <summary>One run of a batch: ingest the upload (first run), check the domain, read the directory once, fan out one mailbox orchestration
-/// per mailbox with bounded concurrency, fan in to the report.</summary>
+/// <summary>One run of a batch: ingest the upload (first run), check the domain, read the directory once, count every
+/// mailbox at the source, fan out one mailbox orchestration per mailbox with bounded concurrency, fan in to the report.</summary>
 /// <remarks>Deterministic: no I/O, clocks or random numbers here; every effect is an activity. Sub-orchestration ids
 /// are "{runId}-{line}", so the status API finds each mailbox's live progress without asking this orchestration.</remarks>
 public static class ImportBatchOrchestration
@@ -61,19 +63,19 @@ public static class ImportBatchOrchestration
             }
         }
 
+        var (counts, totals) = await CountAsync(context, input, plan.Mailboxes);
         var outcomes = new List<MailboxOutcome>(plan.Mailboxes.Count);
         var running = new List<(Task<MailboxOutcome> Task, ManifestEntry Entry)>();
-        context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, 0));
         foreach (var entry in plan.Mailboxes)
         {
             if (running.Count >= Math.Max(1, input.Concurrency))
             {
                 await CollectOneAsync(running, outcomes);
-                context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count));
+                context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count, Plan: totals));
             }
 
             var mailbox = new MailboxRunInput(input.BatchId, input.RunId, input.Mode, entry,
-                ChunksPerGeneration: input.ChunksPerGeneration, RetryFirstDelaySeconds: input.RetryFirstDelaySeconds);
+                ChunksPerGeneration: input.ChunksPerGeneration, RetryFirstDelaySeconds: input.RetryFirstDelaySeconds, Counted: counts[entry.Line]);
             running.Add((context.CallSubOrchestratorAsync<MailboxOutcome>(WorkflowNames.ImportMailbox, mailbox,
                 new SubOrchestrationOptions { InstanceId = MailboxInstanceId(input.RunId, entry.Line) }), entry));
         }
@@ -81,11 +83,50 @@ public static class ImportBatchOrchestration
         while (running.Count > 0)
         {
             await CollectOneAsync(running, outcomes);
-            context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count));
+            context.SetCustomStatus(new BatchProgress(plan.Mailboxes.Count, outcomes.Count, Plan: totals));
         }
 
         log.RunFinished(input.RunId, input.BatchId, outcomes.Count);
-        return await FinishAsync(context, input, started, outcomes, plan.Mailboxes, null);
+        return await FinishAsync(context, input, started, outcomes, plan.Mailboxes, null, totals);
+    }
+
+    /// <summary>Counts every mailbox at the source (LIST and STATUS, as many at once as the run copies) before any is
+    /// copied, so the run's totals are known from its first chunk on and its progress is a share of them.</summary>
+    private static async Task<(Dictionary<int, SourceCount> Counts, PlanTotals Totals)> CountAsync(TaskOrchestrationContext context, BatchRunInput input, IReadOnlyList<ManifestEntry> mailboxes)
+    {
+        var totals = PlanTotals.Of(mailboxes.Count);
+        var counts = new Dictionary<int, SourceCount>(mailboxes.Count);
+        var running = new List<(Task<(SourceCheckResult? Result, MailFailure? Failure)> Task, int Line)>();
+        context.SetCustomStatus(new BatchProgress(mailboxes.Count, 0, Plan: totals));
+        async Task CountOneAsync()
+        {
+            var finished = await Task.WhenAny(running.Select(r => r.Task));
+            var index = running.FindIndex(r => r.Task == finished);
+            var line = running[index].Line;
+            running.RemoveAt(index);
+            var (result, failure) = await finished;
+            var count = SourceCheckResult.CountOf(result, failure);
+            counts[line] = count;
+            totals = totals.Add(count);
+            context.SetCustomStatus(new BatchProgress(mailboxes.Count, 0, Plan: totals));
+        }
+
+        foreach (var entry in mailboxes)
+        {
+            if (running.Count >= Math.Max(1, input.Concurrency))
+            {
+                await CountOneAsync();
+            }
+
+            running.Add((Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(input.BatchId, input.RunId, entry), input.RetryFirstDelaySeconds), entry.Line));
+        }
+
+        while (running.Count > 0)
+        {
+            await CountOneAsync();
+        }
+
+        return (counts, totals);
     }
 
     private static async Task CollectOneAsync(List<(Task<MailboxOutcome> Task, ManifestEntry Entry)> running, List<MailboxOutcome> outcomes)
@@ -106,11 +147,12 @@ public static class ImportBatchOrchestration
         }
     }
 
-    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, IReadOnlyList<ManifestEntry> taken, MailFailure? problem)
+    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, List<MailboxOutcome> outcomes, IReadOnlyList<ManifestEntry> taken, MailFailure? problem,
+        PlanTotals? totals = null)
     {
         var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, outcomes.OrderBy(o => o.Line).ToList(), problem, [.. taken.Select(e => e.Line)]);
         await Retrying.CallAsync<int>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);
-        var progress = new BatchProgress(taken.Count, outcomes.Count, problem);
+        var progress = new BatchProgress(taken.Count, outcomes.Count, problem, totals);
         context.SetCustomStatus(progress);
         return progress;
     }

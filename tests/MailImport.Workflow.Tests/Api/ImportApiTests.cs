@@ -254,6 +254,82 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Status_FirstPollBeforeTheFileIsRead_ShowsEveryLineOfTheFile()
+    {
+        // No worker takes the run: it stays where every run is for its first moments, before ingestion writes the manifest.
+        await using var idle = await ApiTestHost.StartWithoutWorkerAsync(servers, Key);
+        using var started = await idle.SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan.petrov Secret12\nbad_name Secret12\nanna.smirnova Secret34 anna Secret34\n", Settings()));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+
+        using var answer = await idle.SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}");
+        var body = await answer.Content.ReadAsStringAsync();
+        var status = JsonDocument.Parse(body).RootElement;
+
+        Assert.Equal("Pending", status.GetProperty("status").GetString());
+        Assert.Equal([(1, "Pending", "ivan.petrov"), (2, "Invalid", "bad_name"), (3, "Pending", "anna")],
+            status.GetProperty("mailboxes").EnumerateArray().Select(m => (m.GetProperty("lineNumber").GetInt32(), m.GetProperty("status").GetString(), m.GetProperty("destinationUsername").GetString())));
+        Assert.Equal("UsernameInvalidCharacter", status.GetProperty("mailboxes")[1].GetProperty("code").GetString());
+        Assert.DoesNotContain("Secret", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_MidRun_ShowsTheTotalsCountedBeforeTheFirstChunkAndTheShareDone()
+    {
+        // Two mailboxes of the same size; the second one's destination is held by another batch, so the run stops
+        // half-way: the first copied, the second counted but waiting.
+        var first = servers.Source.AddUser($"half{Guid.NewGuid():N}"[..15], "Secret-ok1");
+        var second = servers.Source.AddUser($"held{Guid.NewGuid():N}"[..15], "Secret-ok2");
+        foreach (var account in new[] { first, second })
+        {
+            await MailCorpus.SeedAsync(servers.Source, account, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
+        }
+
+        var holds = host.Services.GetRequiredService<DestinationHolds>();
+        var destinationHost = host.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
+        var destinationLogin = $"{second.Login}@example.org";
+        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
+        Assert.Null(await holds.TryHoldAsync(destinationHost, destinationLogin, other, TimeSpan.FromMinutes(10), CancellationToken.None));
+        try
+        {
+            using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{first.Login} Secret-ok1\n{second.Login} Secret-ok2\n", Settings()));
+            var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            JsonElement status;
+            do
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The run never reached the first mailbox done and the second waiting.");
+                await Task.Delay(100);
+                using var answer = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}");
+                status = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            }
+            while (!(status.GetProperty("mailboxes").GetArrayLength() == 2 && status.GetProperty("mailboxes")[0].GetProperty("status").GetString() == "Done"
+                && status.GetProperty("mailboxes")[1].TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true));
+
+            var progress = status.GetProperty("progress");
+            var plan = progress.GetProperty("plan");
+            // Both mailboxes have the same folders (INBOX and those the destination's Dovecot makes of itself).
+            var folders = 2 * status.GetProperty("mailboxes")[1].GetProperty("counters").GetProperty("folders").GetInt32();
+            Assert.Equal(("Copying", 2, 2, folders, 14L, 14L), (progress.GetProperty("phase").GetString(), plan.GetProperty("mailboxes").GetInt32(), plan.GetProperty("counted").GetInt32(),
+                plan.GetProperty("folders").GetInt32(), plan.GetProperty("messages").GetInt64(), plan.GetProperty("messagesToCopy").GetInt64()));
+            Assert.Equal(7L, progress.GetProperty("messagesDone").GetInt64());
+            // Half the mail is copied, and the share says so, by bytes where the source gives STATUS=SIZE.
+            Assert.Equal(50, progress.GetProperty("percent").GetInt32());
+            Assert.Equal(7L, status.GetProperty("mailboxes")[1].GetProperty("counters").GetProperty("messagesTotal").GetInt64());
+
+            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+            status = await host.WaitForAsync(import.BatchId);
+            progress = status.GetProperty("progress");
+            Assert.Equal(("Ended", 100, 14L), (progress.GetProperty("phase").GetString(), progress.GetProperty("percent").GetInt32(), progress.GetProperty("messagesDone").GetInt64()));
+        }
+        finally
+        {
+            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Import_FixTheFileAndRerun_EverythingDoneAndNothingCopiedTwice()
     {
         // The admin's everyday case: one good mailbox, one with a wrong source password, one whose username breaks the rules.

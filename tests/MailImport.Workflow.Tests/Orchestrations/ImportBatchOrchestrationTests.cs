@@ -22,8 +22,12 @@ public class ImportBatchOrchestrationTests
         await using var workflow = await InMemoryWorkflow.StartAsync(steps);
         var progress = await workflow.RunAsync(Run("run-fanout", concurrency: 3));
 
-        Assert.Equal(new BatchProgress(12, 12), progress);
+        Assert.Equal((12, 12, null), (progress.Total, progress.Finished, progress.Problem));
         Assert.InRange(steps.MaxInFlight, 2, 3);
+        // Every mailbox was counted before the first chunk, each once: the run's totals are whole from its first chunk on.
+        Assert.Equal(12, steps.CountsBeforeFirstChunk);
+        Assert.Equal(12, steps.Calls[WorkflowNames.CheckSource]);
+        Assert.Equal(new PlanTotals(12, 12, 12, 120, 12000, 120, 12000), progress.Plan);
         var report = Assert.Single(steps.Reports);
         Assert.Equal(Enumerable.Range(1, 12), report.Outcomes.Select(o => o.Line));
         Assert.All(report.Outcomes, o => Assert.Equal(MailboxStatus.Done, o.Status));

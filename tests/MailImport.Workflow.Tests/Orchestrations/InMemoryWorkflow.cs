@@ -42,6 +42,11 @@ public sealed class ScriptedSteps
 
     public ConcurrentBag<ReportInput> Reports { get; } = [];
 
+    /// <summary>How many CheckSource calls had been made when the first CopyChunk call came; -1 before it.</summary>
+    public int CountsBeforeFirstChunk => Volatile.Read(ref countsBeforeFirstChunk);
+
+    private int countsBeforeFirstChunk = -1;
+
     private int inFlight;
 
     private int maxInFlight;
@@ -68,6 +73,7 @@ public sealed class ScriptedSteps
         registry.AddActivityFunc<MailboxStepInput, ChunkSummary>(WorkflowNames.CopyChunk, async (_, input) =>
         {
             Calls.AddOrUpdate(WorkflowNames.CopyChunk, 1, (_, n) => n + 1);
+            Interlocked.CompareExchange(ref countsBeforeFirstChunk, Calls.GetValueOrDefault(WorkflowNames.CheckSource), -1);
             var now = Interlocked.Increment(ref inFlight);
             InterlockedMax(ref maxInFlight, now);
             try
