@@ -190,13 +190,14 @@ public sealed record MailboxOutcome(
 /// <param name="AlreadyBefore">Messages found already at the destination before the run.</param>
 /// <param name="NotExactBefore">Messages copied not byte for byte before the run.</param>
 /// <param name="FlagsUpdated">Messages whose flags the run's chunks brought up to date.</param>
-public sealed record RunTally(long CopiedBefore, long BytesBefore, long AlreadyBefore, long NotExactBefore = 0, long FlagsUpdated = 0)
+/// <param name="FoldersCreated">Folders the run's chunks created at the destination.</param>
+public sealed record RunTally(long CopiedBefore, long BytesBefore, long AlreadyBefore, long NotExactBefore = 0, long FlagsUpdated = 0, int FoldersCreated = 0)
 {
     /// <summary>The run's figures once the mailbox's counters are <paramref name="now"/>.</summary>
     public RunFigures Figures(string runId, DateTimeOffset startedAt, DateTimeOffset at, MailboxCounters now)
     {
         ArgumentNullException.ThrowIfNull(now);
         return new RunFigures(runId, startedAt, at, Math.Max(0, now.MessagesCopied - CopiedBefore), Math.Max(0, now.BytesCopied - BytesBefore),
-            FlagsUpdated, Math.Max(0, now.AlreadyAtDestination - AlreadyBefore), Math.Max(0, now.NotExact - NotExactBefore), now.MessagesFailed);
+            FlagsUpdated, Math.Max(0, now.AlreadyAtDestination - AlreadyBefore), Math.Max(0, now.NotExact - NotExactBefore), now.MessagesFailed, FoldersCreated);
     }
 }

@@ -54,11 +54,11 @@ internal sealed class ChunkCopy(
         {
             if (!await CopyFolderAsync(folder, cancellationToken))
             {
-                return progress.Result(completed: false);
+                return progress.Result(completed: false, destination.FoldersCreated);
             }
         }
 
-        return progress.Result(completed: true);
+        return progress.Result(completed: true, destination.FoldersCreated);
     }
 
     /// <returns>False when the budget ran out before the folder was finished.</returns>

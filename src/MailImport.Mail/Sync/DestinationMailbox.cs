@@ -45,6 +45,9 @@ internal sealed class DestinationMailbox(ImapClient client)
     /// <summary>The largest message the server takes (APPENDLIMIT, RFC 7889), if it says.</summary>
     public long? AppendLimit => client.AppendLimit is { } limit ? limit : null;
 
+    /// <summary>Folders this chunk created (CREATE answered OK).</summary>
+    public int FoldersCreated { get; private set; }
+
     private FolderNamespace? Personal => client.PersonalNamespaces.Count > 0 ? client.PersonalNamespaces[0] : null;
 
     private char Separator => Personal?.DirectorySeparator ?? client.Inbox.DirectorySeparator;
@@ -135,8 +138,10 @@ internal sealed class DestinationMailbox(ImapClient client)
         {
         }
 
-        return await CreateAsync(name, cancellationToken)
+        var created = await CreateAsync(name, cancellationToken)
             ?? throw new InvalidOperationException($"The destination did not return the folder '{name}' it created.");
+        FoldersCreated++;
+        return created;
     }
 
     /// <summary>Creates the folder alone: one CREATE of its full name, so the destination makes only the parents it

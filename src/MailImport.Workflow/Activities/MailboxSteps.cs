@@ -268,7 +268,7 @@ public sealed class MailboxSteps(
             }
 
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), null, result.FolderNotes.Count > 0 ? result.FolderNotes : null,
-                NotExactMessages: NotExactOrNull(result.NotExactMessages), FlagsUpdated: result.FlagsUpdated);
+                NotExactMessages: NotExactOrNull(result.NotExactMessages), FlagsUpdated: result.FlagsUpdated, FoldersCreated: result.FoldersCreated);
         }
         catch (MailFailureException e)
         {

@@ -57,5 +57,7 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="WaitingFor">Set when the chunk copied nothing because another batch holds the destination mailbox
 /// (<see cref="DestinationHolds"/>): that batch and line, to wait for.</param>
 /// <param name="FlagsUpdated">Messages whose flags this chunk brought up to date.</param>
+/// <param name="FoldersCreated">Folders this chunk created at the destination.</param>
 public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null,
-    IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0);
+    IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0,
+    int FoldersCreated = 0);

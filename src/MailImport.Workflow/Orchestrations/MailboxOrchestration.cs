@@ -87,7 +87,7 @@ public static class MailboxOrchestration
                 counters = summary.Counters;
                 folders = summary.Folders;
                 notExact = summary.NotExactMessages;
-                tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated };
+                tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated, FoldersCreated = tally.FoldersCreated + summary.FoldersCreated };
             }
 
             if (summary.Failure is { } stop)

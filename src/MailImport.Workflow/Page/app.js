@@ -514,6 +514,7 @@
     $('run-figures').textContent = !latest || dryRun ? '' :
       `This run: ${formatCount(latest.messagesCopied)} messages (${formatBytes(latest.bytesCopied)}) copied` +
       (latest.alreadyAtDestination ? `, ${formatCount(latest.alreadyAtDestination)} of them already at the destination` : '') +
+      `, ${formatCount(latest.foldersCreated || 0)} folders created` +
       `, ${formatCount(latest.flagsUpdated)} flag updates` +
       (latest.messagesFailed ? `, ${formatCount(latest.messagesFailed)} not copied` : '') +
       (latest.notExact ? `, ${formatCount(latest.notExact)} not byte-exact` : '') + '.';
@@ -527,6 +528,7 @@
         `${formatCount(run.mailboxes)} (${formatCount(run.succeeded)} done, ${formatCount(run.failed)} failed)`,
         formatCount(run.messagesCopied),
         formatBytes(run.bytesCopied),
+        formatCount(run.foldersCreated || 0),
         formatCount(run.flagsUpdated),
         formatCount(run.alreadyAtDestination),
         formatCount(run.messagesFailed),

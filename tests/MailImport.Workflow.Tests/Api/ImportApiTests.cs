@@ -330,6 +330,45 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Rerun_AfterOneNewSourceFolder_EachRunCountsTheFoldersItCreated()
+    {
+        var account = servers.Source.AddUser($"fc{Guid.NewGuid():N}"[..14], "Secret-fc1");
+        await MailCorpus.SeedAsync(servers.Source, account, MailCorpus.Standard());
+        using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{account.Login} Secret-fc1\n", Settings()));
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        var first = await host.WaitForAsync(import.BatchId);
+        var destination = new Mail.Connections.MailAccount($"{account.Login}@example.org", new MailImport.Core.Secret("Secret-fc1"));
+        // What the destination lists after the run, less what a new Dovecot mailbox has of itself (INBOX and its
+        // special-use folders, which the copy fills and never creates): the folders the run made.
+        var listed = (await FolderNamesAsync(servers.Destination, destination)).Except(["INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"]).ToList();
+        var made = listed.Count;
+        Assert.True(made >= 4, $"the run made {string.Join(", ", listed)}; the corpus has at least four folders that the destination lacks");
+        Assert.True(made == first.GetProperty("mailboxes")[0].GetProperty("lastRun").GetProperty("foldersCreated").GetInt32(), string.Join(", ", listed));
+
+        await MailCorpus.SeedAsync(servers.Source, account, new() { ["Later"] = [new SeedMessage(MailCorpus.Message("later folder", "<lf@example.org>"), MessageFlags.None, [], DateTimeOffset.UnixEpoch.AddYears(50))] });
+        using var rerun = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun", JsonContent.Create(new { mode = "incremental" }));
+        Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+        var second = await host.WaitForAsync(import.BatchId);
+
+        Assert.Equal(1, second.GetProperty("mailboxes")[0].GetProperty("lastRun").GetProperty("foldersCreated").GetInt32());
+        Assert.Equal([made, 1], second.GetProperty("runSummaries").EnumerateArray().Select(r => r.GetProperty("foldersCreated").GetInt32()));
+        using var report = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report");
+        Assert.Equal([made, 1], (await report.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("foldersCreated").GetInt32()));
+        using var csv = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report?format=csv");
+        var rows = (await csv.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("1", rows[1].Split(',')[Array.IndexOf(rows[0].Split(','), "run_folders_created")]);
+    }
+
+    private static async Task<List<string>> FolderNamesAsync(DovecotServer server, Mail.Connections.MailAccount account)
+    {
+        using var client = await MailCorpus.Connect(server, account);
+        var names = (await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.None, subscribedOnly: false))
+            .Where(f => (f.Attributes & (FolderAttributes.NoSelect | FolderAttributes.NonExistent)) == 0).Select(f => f.FullName).ToList();
+        await client.DisconnectAsync(true);
+        return names;
+    }
+
+    [Fact]
     public async Task Import_FixTheFileAndRerun_EverythingDoneAndNothingCopiedTwice()
     {
         // The admin's everyday case: one good mailbox, one with a wrong source password, one whose username breaks the rules.
