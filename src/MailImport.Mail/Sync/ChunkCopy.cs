@@ -78,7 +78,18 @@ internal sealed class ChunkCopy(
         }
 
         // Every folder exists at the destination, empty ones too.
-        var target = await OnDestination(() => destination.OpenAsync(plan, cancellationToken));
+        DestinationFolder target;
+        try
+        {
+            target = await OnDestination(() => destination.OpenAsync(plan, cancellationToken));
+        }
+        catch (MailFailureException e) when (e.Failure.Code == ErrorCode.DestinationFolderRefused)
+        {
+            // The destination will not make this folder: it is reported and tried again by the next run, the rest goes on.
+            progress.FailFolder(plan.SourceFullName, e.Failure);
+            await store.SaveAsync(cursor, cancellationToken);
+            return true;
+        }
         if (await folder.MatchTargetAsync(target, cancellationToken))
         {
             await store.SaveAsync(cursor, cancellationToken);
