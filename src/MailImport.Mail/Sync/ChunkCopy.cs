@@ -33,14 +33,21 @@ internal sealed class ChunkCopy(
     {
         var plan = await source.PlanAsync(cancellationToken);
         progress.Planned(plan);
-        progress.Renamed = destination.Name(plan.Folders);
-        var refused = false;
-        foreach (var (name, failure) in plan.Refused ?? [])
+        progress.Renamed = destination.Name(plan.Folders, cursor.RenamedFolders);
+        // A renamed folder's name is pinned before any mail goes into it, so a folder that appears at the source later
+        // and would claim that name cannot move it.
+        var changed = false;
+        foreach (var note in progress.Renamed.Where(n => n.DestinationFolder is not null))
         {
-            refused |= progress.FailFolder(name, failure);
+            changed |= cursor.RenamedFolders.TryAdd(note.SourceFolder, note.DestinationFolder!);
         }
 
-        if (refused)
+        foreach (var (name, failure) in plan.Refused ?? [])
+        {
+            changed |= progress.FailFolder(name, failure);
+        }
+
+        if (changed)
         {
             await store.SaveAsync(cursor, cancellationToken);
         }

@@ -54,11 +54,12 @@ internal sealed class DestinationMailbox(ImapClient client)
 
     /// <summary>Names every planned folder at the destination, once the destination's separator is known, and returns
     /// the folders whose name had to change, for the report. Folders that land in INBOX or in the destination's own
-    /// special-use folder keep that folder's name and are not renamed.</summary>
-    public IReadOnlyList<FolderNote> Name(IReadOnlyList<FolderPlan> plans)
+    /// special-use folder keep that folder's name and are not renamed; <paramref name="pinned"/> holds the renames of
+    /// earlier runs, kept as they were.</summary>
+    public IReadOnlyList<FolderNote> Name(IReadOnlyList<FolderPlan> plans, IReadOnlyDictionary<string, string>? pinned = null)
     {
         ArgumentNullException.ThrowIfNull(plans);
-        names = FolderMapper.DestinationNames(plans, Separator);
+        names = FolderMapper.DestinationNames(plans, Separator, pinned);
         return plans
             .Where(p => names[p.SourceFullName].Renamed is not null && RoleFolderOf(p) is null)
             .Select(p => new FolderNote(p.SourceFullName, names[p.SourceFullName].FullName, FolderOutcome.Renamed, null, names[p.SourceFullName].Renamed!))
