@@ -289,6 +289,42 @@ public sealed class Yandex360EndToEndTests(WorkflowServersFixture servers)
         }
     }
 
+    [Fact]
+    public async Task TokenRefusedAfterTheFirstChunk_TheMailboxFailsWithTheCatalogueCodeAndFix_NotInternalError()
+    {
+        await using var yandex = new Yandex360StandIn()
+            .WithDomain(Domain, verified: true)
+            .WithMailStore(servers.YandexMail.PasswdFile, servers.YandexMail.ConfigFile)
+            .WithServiceApplication(ClientId, new Secret(ClientSecret), Yandex360StandIn.ImapFullScope);
+        // The first chunk's login passes; from the second on the organisation has taken the application's access away.
+        yandex.TokensRefusedAfterLogins = 1;
+        await yandex.StartAsync(servers.YandexStandInPort);
+        var user = servers.Source.AddUser($"m{Guid.NewGuid():N}"[..14], Canary + "1");
+        await MailCorpus.SeedAsync(servers.Source, user, MailCorpus.Standard());
+        var host = await StartHostAsync(yandex, serviceApplication: true);
+        try
+        {
+            var storage = host.Services.GetRequiredService<BatchStorage>();
+            var batchId = Guid.NewGuid().ToString("N");
+            await storage.SaveBatchAsync(new BatchDefinition(batchId, Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow), CancellationToken.None);
+            await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes($"{user.Login} {Canary}1"), isJson: false, CancellationToken.None);
+
+            await host.RunAsync(new BatchRunInput(batchId, $"{batchId}-r1", RunMode.Full, RetryFirstDelaySeconds: 0.1));
+
+            var line = Assert.Single((await storage.LoadReportAsync(batchId, CancellationToken.None))!.Mailboxes);
+            Assert.Equal((MailboxStatus.Failed, ErrorCode.DestinationServiceApplicationRefused), (line.Status, line.Code));
+            Assert.Equal(ErrorCatalog.Get(ErrorCode.DestinationServiceApplicationRefused).Fix, line.Fix);
+            // The first chunk's messages (the budget is four) are at the destination and counted; the rest wait for a re-run.
+            Assert.Equal(4, line.Counters.MessagesCopied);
+            Assert.Equal(4, line.LastRun!.MessagesCopied);
+            Assert.DoesNotContain(Canary, line.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     /// <summary>The workflow host with <c>Directory=Yandex360</c> against <paramref name="yandex"/>, its admin token and
     /// the service application's client secret in the secret store.</summary>
     private async Task<EmbeddedWorkflowHost> StartHostAsync(Yandex360StandIn yandex, bool serviceApplication)
