@@ -44,6 +44,8 @@ public class FolderFidelityTests(DovecotFixture servers, SlashSeparatorSource sl
 
     private static readonly string[] AutoCreated = ["Archive", "Drafts", "Junk", "Sent", "Trash"];
 
+    private static SeedMessage One(string subject) => new(MailCorpus.Message(subject, $"{subject}@old.example"), MessageFlags.Seen, [], DateTimeOffset.UnixEpoch);
+
     [Fact]
     public async Task CopyChunkAsync_SourceSubscriptions_SubscribedAtTheDestinationAndTheDestinationsOwnKept()
     {
@@ -160,7 +162,6 @@ public class FolderFidelityTests(DovecotFixture servers, SlashSeparatorSource sl
         var from = slash.Server;
         var source = from.AddUniqueUser("pinsrc");
         var destination = servers.Destination.AddUniqueUser("pindst");
-        static SeedMessage One(string subject) => new(MailCorpus.Message(subject, $"{subject}@old.example"), MessageFlags.Seen, [], DateTimeOffset.UnixEpoch);
         await MailCorpus.SeedAsync(from, source, new() { ["INBOX"] = [One("inbox")], ["Projects.2019"] = [One("dotted")] });
         var store = new InMemoryCursorStore();
         var first = await ImapCopyTests.RunToEndAsync(ImapCopyTests.NewCopier(), Job(from, source, destination), store, Unlimited);
@@ -187,7 +188,6 @@ public class FolderFidelityTests(DovecotFixture servers, SlashSeparatorSource sl
         var from = slash.Server;
         var source = from.AddUniqueUser("slsrc");
         var destination = servers.Destination.AddUniqueUser("sldst");
-        static SeedMessage One(string subject) => new(MailCorpus.Message(subject, $"{subject}@old.example"), MessageFlags.Seen, [], DateTimeOffset.UnixEpoch);
         // On a '/' source "Projects.2019" is one level; "Work" is a \Noselect parent of "Work/Q1.2024".
         await MailCorpus.SeedAsync(from, source, new()
         {

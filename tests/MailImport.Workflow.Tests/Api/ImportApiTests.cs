@@ -218,38 +218,21 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     {
         var waiting = servers.Source.AddUser($"wait{Guid.NewGuid():N}"[..15], "Secret-ok1");
         // Another batch holds the destination mailbox, so the good line's run waits: the status is read mid-run.
-        var holds = host.Services.GetRequiredService<DestinationHolds>();
-        var destinationHost = host.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
-        var destinationLogin = $"{waiting.Login}@example.org";
-        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
-        Assert.Null(await holds.TryHoldAsync(destinationHost, destinationLogin, other, TimeSpan.FromMinutes(10), CancellationToken.None));
-        try
+        await using (var held = await HoldDestinationAsync(waiting.Login))
         {
             using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{waiting.Login} Secret-ok1\nbad_name Secret12\n", Settings()));
             var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            JsonElement status;
-            do
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The good line never showed that it waits for the destination mailbox.");
-                await Task.Delay(100);
-                using var answer = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}");
-                status = await answer.Content.ReadFromJsonAsync<JsonElement>();
-            }
-            while (!status.GetProperty("mailboxes").EnumerateArray().Any(m => m.TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true));
+            var status = await PollUntilAsync(import.BatchId, s => s.GetProperty("mailboxes").EnumerateArray().Any(IsWaiting),
+                "The good line never showed that it waits for the destination mailbox.");
 
             Assert.Equal("Running", status.GetProperty("status").GetString());
             Assert.Equal([(1, "Running"), (2, "Invalid")],
                 status.GetProperty("mailboxes").EnumerateArray().Select(m => (m.GetProperty("lineNumber").GetInt32(), m.GetProperty("status").GetString())));
 
-            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+            await held.DisposeAsync();
             status = await host.WaitForAsync(import.BatchId);
             Assert.Equal(["Done", "Invalid"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
-        }
-        finally
-        {
-            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
         }
     }
 
@@ -285,27 +268,14 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
             await MailCorpus.SeedAsync(servers.Source, account, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
         }
 
-        var holds = host.Services.GetRequiredService<DestinationHolds>();
-        var destinationHost = host.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
-        var destinationLogin = $"{second.Login}@example.org";
-        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
-        Assert.Null(await holds.TryHoldAsync(destinationHost, destinationLogin, other, TimeSpan.FromMinutes(10), CancellationToken.None));
-        try
+        await using (var held = await HoldDestinationAsync(second.Login))
         {
             using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{first.Login} Secret-ok1\n{second.Login} Secret-ok2\n", Settings()));
             var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            JsonElement status;
-            do
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The run never reached the first mailbox done and the second waiting.");
-                await Task.Delay(100);
-                using var answer = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}");
-                status = await answer.Content.ReadFromJsonAsync<JsonElement>();
-            }
-            while (!(status.GetProperty("mailboxes").GetArrayLength() == 2 && status.GetProperty("mailboxes")[0].GetProperty("status").GetString() == "Done"
-                && status.GetProperty("mailboxes")[1].TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true));
+            var status = await PollUntilAsync(import.BatchId,
+                s => s.GetProperty("mailboxes") is { } lines && lines.GetArrayLength() == 2 && lines[0].GetProperty("status").GetString() == "Done" && IsWaiting(lines[1]),
+                "The run never reached the first mailbox done and the second waiting.");
 
             var progress = status.GetProperty("progress");
             var plan = progress.GetProperty("plan");
@@ -318,14 +288,10 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
             Assert.Equal(50, progress.GetProperty("percent").GetInt32());
             Assert.Equal(7L, status.GetProperty("mailboxes")[1].GetProperty("counters").GetProperty("messagesTotal").GetInt64());
 
-            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+            await held.DisposeAsync();
             status = await host.WaitForAsync(import.BatchId);
             progress = status.GetProperty("progress");
             Assert.Equal(("Ended", 100, 14L), (progress.GetProperty("phase").GetString(), progress.GetProperty("percent").GetInt32(), progress.GetProperty("messagesDone").GetInt64()));
-        }
-        finally
-        {
-            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
         }
     }
 
@@ -358,6 +324,43 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         var rows = (await csv.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("1", rows[1].Split(',')[Array.IndexOf(rows[0].Split(','), "run_folders_created")]);
     }
+
+    /// <summary>Another batch's hold on the destination mailbox of <paramref name="login"/> at example.org: a run into it
+    /// waits until the hold is released (disposing it; releasing twice is harmless).</summary>
+    private async Task<IAsyncDisposable> HoldDestinationAsync(string login)
+    {
+        var holds = host.Services.GetRequiredService<DestinationHolds>();
+        var destinationHost = host.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
+        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
+        Assert.Null(await holds.TryHoldAsync(destinationHost, $"{login}@example.org", other, TimeSpan.FromMinutes(10), CancellationToken.None));
+        return new ForeignHold(() => holds.ReleaseAsync(destinationHost, $"{login}@example.org", other, CancellationToken.None));
+    }
+
+    private sealed class ForeignHold(Func<Task> release) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await release();
+    }
+
+    /// <summary>Reads the batch's status every 100 ms until <paramref name="reached"/> holds of it (two minutes at most).</summary>
+    private async Task<JsonElement> PollUntilAsync(string batchId, Func<JsonElement, bool> reached, string never)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, never);
+            await Task.Delay(100);
+            using var answer = await SendAsync(HttpMethod.Get, $"/api/imports/{batchId}");
+            var status = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            if (reached(status))
+            {
+                return status;
+            }
+        }
+    }
+
+    /// <summary>True for a status line that waits for another batch's hold on its destination mailbox.</summary>
+    private static bool IsWaiting(JsonElement line) =>
+        line.TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true;
 
     private static async Task<List<string>> FolderNamesAsync(DovecotServer server, Mail.Connections.MailAccount account)
     {
