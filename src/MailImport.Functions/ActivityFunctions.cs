@@ -21,8 +21,13 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
 
     /// <summary>The mailboxes of one group of the run's plan.</summary>
     [Function(WorkflowNames.LoadPlanGroup)]
-    public Task<IReadOnlyList<ManifestEntry>> LoadPlanGroup([ActivityTrigger] PlanGroupInput input, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<PlannedMailbox>> LoadPlanGroup([ActivityTrigger] PlanGroupInput input, CancellationToken cancellationToken) =>
         batch.LoadPlanGroupAsync(input, cancellationToken);
+
+    /// <summary>Keeps a group's counts until the group is copied.</summary>
+    [Function(WorkflowNames.SaveGroupCounts)]
+    public Task<bool> SaveGroupCounts([ActivityTrigger] GroupCounts counts, CancellationToken cancellationToken) =>
+        batch.SaveGroupCountsAsync(counts, cancellationToken);
 
     /// <summary>Keeps a mailbox's outcome for the run's report.</summary>
     [Function(WorkflowNames.RecordOutcome)]

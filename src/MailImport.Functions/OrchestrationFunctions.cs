@@ -1,4 +1,5 @@
 using MailImport.Core.Batches;
+using MailImport.Core.Reports;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -15,6 +16,14 @@ public static class OrchestrationFunctions
     {
         ArgumentNullException.ThrowIfNull(context);
         return ImportBatchOrchestration.RunAsync(context, context.GetInput<BatchRunInput>()!);
+    }
+
+    /// <summary>Counts one group of a run's mailboxes at the source.</summary>
+    [Function(WorkflowNames.CountMailboxGroup)]
+    public static Task<PlanTotals> CountMailboxGroup([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return MailboxGroupOrchestration.CountAsync(context, context.GetInput<MailboxGroupInput>()!);
     }
 
     /// <summary>One group of a run's mailboxes.</summary>

@@ -1,4 +1,5 @@
 using MailImport.Core.Batches;
+using MailImport.Core.Reports;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.DurableTask;
@@ -19,6 +20,7 @@ public static class WorkflowRegistration
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddOrchestratorFunc<BatchRunInput, BatchProgress>(WorkflowNames.ImportBatch, ImportBatchOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<MailboxGroupInput, PlanTotals>(WorkflowNames.CountMailboxGroup, MailboxGroupOrchestration.CountAsync);
         registry.AddOrchestratorFunc<MailboxGroupInput, GroupResult>(WorkflowNames.ImportMailboxGroup, MailboxGroupOrchestration.RunAsync);
         registry.AddOrchestratorFunc<MailboxRunInput, MailboxResult>(WorkflowNames.ImportMailbox, MailboxOrchestration.RunAsync);
         return registry;
@@ -31,7 +33,8 @@ public static class WorkflowRegistration
 
         registry.Activity<CredentialIngestion, IngestInput, IngestResult>(WorkflowNames.IngestCredentials, (a, input, ct) => a.RunAsync(input, ct));
         registry.Activity<BatchSteps, BatchRunInput, RunPlan>(WorkflowNames.PlanRun, (a, input, ct) => a.PlanAsync(input, ct));
-        registry.Activity<BatchSteps, PlanGroupInput, IReadOnlyList<ManifestEntry>>(WorkflowNames.LoadPlanGroup, (a, input, ct) => a.LoadPlanGroupAsync(input, ct));
+        registry.Activity<BatchSteps, PlanGroupInput, IReadOnlyList<PlannedMailbox>>(WorkflowNames.LoadPlanGroup, (a, input, ct) => a.LoadPlanGroupAsync(input, ct));
+        registry.Activity<BatchSteps, GroupCounts, bool>(WorkflowNames.SaveGroupCounts, (a, counts, ct) => a.SaveGroupCountsAsync(counts, ct));
         registry.Activity<BatchSteps, OutcomeRecord, bool>(WorkflowNames.RecordOutcome, (a, record, ct) => a.RecordOutcomeAsync(record, ct));
         registry.Activity<BatchSteps, string, StepResult>(WorkflowNames.CheckDomain, (a, domain, ct) => a.CheckDomainAsync(domain, ct));
         registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));

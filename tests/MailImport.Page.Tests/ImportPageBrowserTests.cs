@@ -81,6 +81,11 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await Expect(runRows.Nth(0).Locator("td").Nth(4)).ToHaveTextAsync((2 * perMailbox).ToString(CultureInfo.InvariantCulture));
         await Expect(runRows.Nth(1).Locator("td").Nth(0)).ToHaveTextAsync("Run 1: full import");
         await Expect(runRows.Nth(1).Locator("td").Nth(4)).ToHaveTextAsync(perMailbox.ToString(CultureInfo.InvariantCulture));
+        // The corpus has four folders a new destination mailbox lacks (Work, Work.Projects, Входящие.Архив 2024, Empty):
+        // each mailbox's first run creates them.
+        await Expect(runRows.Nth(0).Locator("td").Nth(6)).ToHaveTextAsync("8");
+        await Expect(runRows.Nth(1).Locator("td").Nth(6)).ToHaveTextAsync("4");
+        await Expect(page.Locator("#run-figures")).ToContainTextAsync(", 8 folders created");
         var batchId = page.Url[(page.Url.IndexOf("#batch=", StringComparison.Ordinal) + 7)..];
         int StatusCalls() => urls.Count(u => u.EndsWith("/api/imports/" + batchId, StringComparison.Ordinal));
         var statusCallsAtEnd = StatusCalls();
@@ -133,6 +138,9 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dry run (pre-flight report)" })).ToBeVisibleAsync();
         await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Ready");
         await Expect(Row(page, 1).Locator(".detail")).ToContainTextAsync($"/ {MailCorpus.Standard().Values.Sum(f => f.Count)} messages");
+        // The batch's totals are the run's count at the source, folders included; the run has ended, so its share is whole.
+        await Expect(page.Locator("#sum-messages")).ToContainTextAsync($"0 of {MailCorpus.Standard().Values.Sum(f => f.Count)} copied in ");
+        await Expect(page.Locator("#sum-percent")).ToHaveTextAsync("100%");
         await PageFixture.ScreenshotAsync(page, "4-dry-run");
 
         // The schedule goes on and off through the API; the button says which.

@@ -152,6 +152,23 @@ public sealed record GroupResult(int Mailboxes, int Succeeded);
 /// <param name="Outcome">The outcome.</param>
 public sealed record OutcomeRecord(string BatchId, string RunId, MailboxOutcome Outcome);
 
+/// <summary>One mailbox of a group of a run's plan, with what the run's count found at its source.</summary>
+/// <param name="Entry">The mailbox.</param>
+/// <param name="Counted">Its count; null before the group was counted.</param>
+public sealed record PlannedMailbox(ManifestEntry Entry, SourceCount? Counted = null);
+
+/// <summary>One mailbox's count at the source, by its line.</summary>
+/// <param name="Line">The credential line.</param>
+/// <param name="Count">What the count found.</param>
+public sealed record LineCount(int Line, SourceCount Count);
+
+/// <summary>The counts of one group of a run's plan, to be kept until the group is copied.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Group">The group's number, from 0.</param>
+/// <param name="Counts">One per mailbox of the group.</param>
+public sealed record GroupCounts(string BatchId, string RunId, int Group, IReadOnlyList<LineCount> Counts);
+
 /// <summary>Which group of which run's plan.</summary>
 /// <param name="BatchId">The batch.</param>
 /// <param name="RunId">The run.</param>
@@ -169,7 +186,18 @@ public sealed record PlanGroupInput(string BatchId, string RunId, int Group);
 /// <param name="ChunksPerGeneration">Chunks before the orchestration continues as new.</param>
 /// <param name="RetryFirstDelaySeconds">The first wait before retrying a transient failure.</param>
 /// <param name="Tally">What the run has done so far, once its first step read where the mailbox stood.</param>
-public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5, RunTally? Tally = null);
+/// <param name="Counted">What the run's count found at the source before any mailbox was copied; the mailbox then
+/// logs in at the source only to copy. Null for a run counted by its mailbox's own first step.</param>
+public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode, ManifestEntry Entry, int Chunks = 0, DateTimeOffset? StartedAt = null, bool AccountCreated = false, int ChunksPerGeneration = 10, double RetryFirstDelaySeconds = 5, RunTally? Tally = null,
+    SourceCount? Counted = null);
+
+/// <summary>What counting one mailbox at the source found (LIST and STATUS, no message read), or why it could not.</summary>
+/// <param name="Folders">Folders the copy takes.</param>
+/// <param name="Messages">Messages in them.</param>
+/// <param name="Bytes">Their bytes; null where the source does not say cheaply (an IMAP server without STATUS=SIZE).</param>
+/// <param name="Tally">Where the mailbox stood before the run (its cursor's cumulative counters).</param>
+/// <param name="Failure">Why the source could not be counted (login refused, ...); the mailbox fails with it.</param>
+public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null);
 
 /// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
 /// <param name="Line">The credential line.</param>
@@ -210,13 +238,14 @@ public sealed record MailboxOutcome(
 /// <param name="AlreadyBefore">Messages found already at the destination before the run.</param>
 /// <param name="NotExactBefore">Messages copied not byte for byte before the run.</param>
 /// <param name="FlagsUpdated">Messages whose flags the run's chunks brought up to date.</param>
-public sealed record RunTally(long CopiedBefore, long BytesBefore, long AlreadyBefore, long NotExactBefore = 0, long FlagsUpdated = 0)
+/// <param name="FoldersCreated">Folders the run's chunks created at the destination.</param>
+public sealed record RunTally(long CopiedBefore, long BytesBefore, long AlreadyBefore, long NotExactBefore = 0, long FlagsUpdated = 0, int FoldersCreated = 0)
 {
     /// <summary>The run's figures once the mailbox's counters are <paramref name="now"/>.</summary>
     public RunFigures Figures(string runId, DateTimeOffset startedAt, DateTimeOffset at, MailboxCounters now)
     {
         ArgumentNullException.ThrowIfNull(now);
         return new RunFigures(runId, startedAt, at, Math.Max(0, now.MessagesCopied - CopiedBefore), Math.Max(0, now.BytesCopied - BytesBefore),
-            FlagsUpdated, Math.Max(0, now.AlreadyAtDestination - AlreadyBefore), Math.Max(0, now.NotExact - NotExactBefore), now.MessagesFailed);
+            FlagsUpdated, Math.Max(0, now.AlreadyAtDestination - AlreadyBefore), Math.Max(0, now.NotExact - NotExactBefore), now.MessagesFailed, FoldersCreated);
     }
 }

@@ -176,6 +176,9 @@ public static class ErrorCatalog
         new(ErrorCode.DestinationServiceApplicationRefused, ErrorCategory.Destination, "Yandex ID would not give MailImport's service application a mail token for this mailbox.",
             "In Yandex 360's admin console (Security, Service applications) list the application whose ClientID is MailImport__Yandex360__ServiceApplicationClientId with the permission mail:imap_full and turn service applications on; put its client secret in the secret store under MailImport__Yandex360__ServiceApplicationSecretName; then re-run the failed mailboxes.", false),
 
+        new(ErrorCode.DestinationFolderRefused, ErrorCategory.Destination, "The destination refused to create a folder, so that folder was not copied.",
+            "Read the server's reason: usually the folder's name is too long or holds a character the destination forbids, or the mailbox has as many folders as the destination allows. Rename the folder at the source (or make room at the destination), then re-run the failed mailboxes; the rest of the mailbox was copied.", false),
+
         new(ErrorCode.MessageTooBig, ErrorCategory.Message, "The message is larger than the destination accepts.",
             "Forward or archive the message another way; the rest of the mailbox was copied.", false),
         new(ErrorCode.MessageRejected, ErrorCategory.Message, "The destination refused the message.",

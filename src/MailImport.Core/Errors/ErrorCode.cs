@@ -139,6 +139,8 @@ public enum ErrorCode
     DestinationOrganizationNotFound = 607,
     /// <summary>Yandex ID would not issue a mail token for the mailbox to the configured service application.</summary>
     DestinationServiceApplicationRefused = 608,
+    /// <summary>The destination refused to create a folder; that folder was not copied, the rest of the mailbox was.</summary>
+    DestinationFolderRefused = 609,
 
     // Single messages.
     /// <summary>A message is larger than the destination accepts.</summary>

@@ -19,6 +19,7 @@ public static class BatchReportFormats
         "folders", "messages_not_exact", "not_exact_messages", "dates_from_date_header", "dates_from_received", "dates_from_import_time",
         "already_at_destination", "run_id", "run_messages_copied", "run_bytes_copied", "run_flags_updated",
         "run_already_at_destination", "run_not_exact", "run_messages_failed", "run_duration_s",
+        "run_folders_created",
     ];
 
     /// <summary>The report as indented UTF-8 JSON.</summary>
@@ -60,9 +61,9 @@ public static class BatchReportFormats
 
     /// <summary>The last run's cells of a line; empty for a line no run has taken.</summary>
     private static string[] RunCells(RunFigures? run) => run is null
-        ? ["", "", "", "", "", "", ""]
+        ? ["", "", "", "", "", "", "", ""]
         : [Number(run.MessagesCopied), Number(run.BytesCopied), Number(run.FlagsUpdated), Number(run.AlreadyAtDestination),
-            Number(run.NotExact), Number(run.MessagesFailed), run.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)];
+            Number(run.NotExact), Number(run.MessagesFailed), run.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture), Number(run.FoldersCreated)];
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -212,6 +212,7 @@ public sealed record BatchReport(
 /// <param name="AlreadyAtDestination">Messages not appended because the destination held them already.</param>
 /// <param name="NotExact">Messages this run could not send byte for byte.</param>
 /// <param name="MessagesFailed">Messages this run could not copy.</param>
+/// <param name="FoldersCreated">Folders this run created at the destination.</param>
 public sealed record RunFigures(
     string RunId,
     DateTimeOffset StartedAt,
@@ -221,7 +222,8 @@ public sealed record RunFigures(
     long FlagsUpdated,
     long AlreadyAtDestination,
     long NotExact,
-    long MessagesFailed)
+    long MessagesFailed,
+    int FoldersCreated = 0)
 {
     /// <summary>How long the run spent on the mailbox.</summary>
     public TimeSpan Duration => FinishedAt - StartedAt;
@@ -241,6 +243,7 @@ public sealed record RunFigures(
 /// <param name="AlreadyAtDestination"><see cref="RunFigures.AlreadyAtDestination"/> over the run's mailboxes.</param>
 /// <param name="NotExact"><see cref="RunFigures.NotExact"/> over the run's mailboxes.</param>
 /// <param name="MessagesFailed"><see cref="RunFigures.MessagesFailed"/> over the run's mailboxes.</param>
+/// <param name="FoldersCreated"><see cref="RunFigures.FoldersCreated"/> over the run's mailboxes.</param>
 public sealed record RunSummary(
     string RunId,
     MailImport.Core.Batches.RunMode Mode,
@@ -254,7 +257,8 @@ public sealed record RunSummary(
     long FlagsUpdated,
     long AlreadyAtDestination,
     long NotExact,
-    long MessagesFailed)
+    long MessagesFailed,
+    int FoldersCreated = 0)
 {
     /// <summary>How long the run took.</summary>
     public TimeSpan Duration => FinishedAt - StartedAt;
@@ -270,6 +274,6 @@ public sealed record RunSummary(
             taken.Count(l => l.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready),
             taken.Count(l => l.Status == MailboxStatus.Failed),
             figures.Sum(f => f.MessagesCopied), figures.Sum(f => f.BytesCopied), figures.Sum(f => f.FlagsUpdated),
-            figures.Sum(f => f.AlreadyAtDestination), figures.Sum(f => f.NotExact), figures.Sum(f => f.MessagesFailed));
+            figures.Sum(f => f.AlreadyAtDestination), figures.Sum(f => f.NotExact), figures.Sum(f => f.MessagesFailed), figures.Sum(f => f.FoldersCreated));
     }
 }

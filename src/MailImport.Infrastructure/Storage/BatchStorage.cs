@@ -184,6 +184,17 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         await LoadAsync<List<ManifestEntry>>(PlanGroupName(batchId, runId, group), cancellationToken)
         ?? throw new InvalidOperationException($"Run {runId} has no plan group {group}.");
 
+    /// <summary>Saves what counting one group of a run's plan found at the source.</summary>
+    public Task SaveGroupCountsAsync(GroupCounts counts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return SaveAsync(GroupCountsName(counts.BatchId, counts.RunId, counts.Group), counts.Counts, cancellationToken);
+    }
+
+    /// <summary>The counts of one group of a run's plan, or null before it was counted.</summary>
+    public async Task<IReadOnlyList<LineCount>?> LoadGroupCountsAsync(string batchId, string runId, int group, CancellationToken cancellationToken) =>
+        await LoadAsync<List<LineCount>>(GroupCountsName(batchId, runId, group), cancellationToken);
+
     /// <summary>How many groups a run's plan has stored (0 before its plan).</summary>
     public async Task<int> CountPlanGroupsAsync(string batchId, string runId, CancellationToken cancellationToken) =>
         await Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{batchId}/runs/{runId}/plan/", cancellationToken).CountAsync(cancellationToken);
@@ -464,6 +475,9 @@ public sealed class BatchStorage(BlobServiceClient blobs)
 
     private static string PlanGroupName(string batchId, string runId, int group) =>
         FormattableString.Invariant($"{batchId}/runs/{runId}/plan/{group:D5}.json");
+
+    private static string GroupCountsName(string batchId, string runId, int group) =>
+        FormattableString.Invariant($"{batchId}/runs/{runId}/counts/{group:D5}.json");
 
     private static string OutcomesPrefix(string batchId, string runId) => $"{batchId}/runs/{runId}/outcomes/";
 

@@ -90,6 +90,15 @@ public static partial class MailErrorClassifier
         var answer = exception.Response.ToString().ToUpperInvariant();
         var text = exception.ResponseText;
         var rule = Recognise(text);
+        if (side == MailSide.Destination && name == "CREATE" && exception.Response == ImapCommandResponse.No
+            && rule?.Kind is null or Kind.Refused or Kind.Permanent or Kind.Unexpected or Kind.FolderUnavailable or Kind.MessageTooBig)
+        {
+            // A CREATE answered NO for a reason of the folder's own (its name: RFC 5530 section 3 [CANNOT], [NOPERM]; a
+            // folder count limit: [LIMIT], which names no message here), not of the mailbox or the connection (quota,
+            // throttling, a dropped link keep their kinds): it costs that folder alone.
+            return Build(Kind.FolderRefused, side, $"The {Side} server refused to create the folder ({answer}).", text);
+        }
+
         if (rule is not null)
         {
             return Build(rule.Kind, side, Answered(rule, name ?? "the command", answer), text);

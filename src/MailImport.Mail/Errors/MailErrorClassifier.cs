@@ -72,6 +72,7 @@ public static partial class MailErrorClassifier
         Permanent,
         Unexpected,
         FolderUnavailable,
+        FolderRefused,
         OverQuota,
         MessageTooBig,
         MessageRejected,
@@ -173,7 +174,7 @@ public static partial class MailErrorClassifier
             Kind.Timeout => ErrorCode.SourceTimeout,
             // A source never stores, so its quota answer is Gmail's "[OVERQUOTA] Account exceeded command or bandwidth limits".
             Kind.Throttled or Kind.OverQuota => ErrorCode.SourceThrottled,
-            Kind.FolderUnavailable => ErrorCode.SourceFolderUnavailable,
+            Kind.FolderUnavailable or Kind.FolderRefused => ErrorCode.SourceFolderUnavailable,
             Kind.MessageTooBig or Kind.MessageRejected or Kind.MessageBroken => ErrorCode.MessageUnreadable,
             Kind.Internal => ErrorCode.InternalError,
             // A dropped connection or a server in trouble answered something the exchange did not allow for.
@@ -184,6 +185,7 @@ public static partial class MailErrorClassifier
             Kind.LoginRefused or Kind.ProtocolDisabled or Kind.AppPasswordRequired => ErrorCode.DestinationAuthFailed,
             Kind.Throttled => ErrorCode.DestinationThrottled,
             Kind.OverQuota => ErrorCode.DestinationOverQuota,
+            Kind.FolderRefused => ErrorCode.DestinationFolderRefused,
             Kind.MessageTooBig => ErrorCode.MessageTooBig,
             Kind.MessageRejected or Kind.MessageBroken => ErrorCode.MessageRejected,
             Kind.Internal => ErrorCode.InternalError,

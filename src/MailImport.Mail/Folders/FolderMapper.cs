@@ -159,21 +159,44 @@ public static class FolderMapper
     /// <summary>The destination name of every planned folder, keyed by source full name. A level holding the
     /// destination's separator (<c>Projects.2019</c> from a '/' source onto a '.' destination) has it replaced by '_',
     /// or the destination would make it two levels; should that name be another planned folder's, "_2", "_3", ...
-    /// is added to the last level until it is no other's. Names that did not change are claimed first, so a folder
-    /// already called <c>Projects_2019</c> keeps its name; renamed ones then take theirs in plan order, the same on
-    /// every run over the same folders.</summary>
-    public static IReadOnlyDictionary<string, DestinationFolderName> DestinationNames(IReadOnlyList<FolderPlan> plans, char separator)
+    /// is added to the last level until it is no other's. A rename an earlier run made is kept as
+    /// <paramref name="pinned"/> says (source full name to destination full name) and claimed first, so its mail
+    /// stays in one folder whatever folders appear at the source later; names that did not change are claimed next,
+    /// so a folder already called <c>Projects_2019</c> keeps its name (unless a pinned rename holds it, then it is
+    /// renamed in turn); renamed ones then take theirs in plan order, the same on every run over the same folders.</summary>
+    public static IReadOnlyDictionary<string, DestinationFolderName> DestinationNames(IReadOnlyList<FolderPlan> plans, char separator,
+        IReadOnlyDictionary<string, string>? pinned = null)
     {
         ArgumentNullException.ThrowIfNull(plans);
+        if (pinned is { Count: > 0 } && DestinationNames(plans, separator) is var fresh
+            && pinned.All(p => !fresh.TryGetValue(p.Key, out var name) || name.FullName == p.Value))
+        {
+            // The folders are named as they were when the pins were made: nothing to hold against a newcomer.
+            return fresh;
+        }
+
         var names = new Dictionary<string, DestinationFolderName>(StringComparer.Ordinal);
         // INBOX is one name whatever its case (RFC 3501 section 5.1); other names are compared as the server keeps them.
         var taken = new HashSet<string>(StringComparer.Ordinal);
         static string Key(string name) => name.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? "INBOX" : name;
+        var what = separator == '\0' ? "the destination keeps no hierarchy, so its levels are joined with '_'"
+            : $"'{separator}' is the destination's hierarchy separator, so each '{separator}' inside a level became '_'";
         var changed = new List<FolderPlan>();
+        var held = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var plan in plans)
         {
+            if (pinned is not null && pinned.TryGetValue(plan.SourceFullName, out var kept) && taken.Add(Key(kept)))
+            {
+                names[plan.SourceFullName] = new DestinationFolderName(kept,
+                    $"The name holds a character the destination cannot keep in a name: {what}; it keeps the name '{kept}' an earlier run gave it.");
+                held[Key(kept)] = plan.SourceFullName;
+            }
+        }
+
+        foreach (var plan in plans.Where(p => !names.ContainsKey(p.SourceFullName)))
+        {
             var joined = DestinationName(plan.Path, separator);
-            if (joined == Joined(plan.Path, separator))
+            if (joined == Joined(plan.Path, separator) && !held.ContainsKey(Key(joined)))
             {
                 names[plan.SourceFullName] = new DestinationFolderName(joined, null);
                 taken.Add(Key(joined));
@@ -194,11 +217,12 @@ public static class FolderMapper
             }
 
             taken.Add(Key(name));
-            var what = separator == '\0' ? "the destination keeps no hierarchy, so its levels are joined with '_'"
-                : $"'{separator}' is the destination's hierarchy separator, so each '{separator}' inside a level became '_'";
-            names[plan.SourceFullName] = new DestinationFolderName(name, name == joined
+            var why = joined == Joined(plan.Path, separator)
+                ? $"The destination folder '{joined}' holds the mail of the source folder '{held[Key(joined)]}' since an earlier run, so this one became '{name}'."
+                : name == joined
                 ? $"The name holds a character the destination cannot keep in a name: {what}."
-                : $"The name holds a character the destination cannot keep in a name: {what}; '{joined}' was another source folder's name, so it became '{name}'.");
+                : $"The name holds a character the destination cannot keep in a name: {what}; '{joined}' was another source folder's name, so it became '{name}'.";
+            names[plan.SourceFullName] = new DestinationFolderName(name, why);
         }
 
         return names;

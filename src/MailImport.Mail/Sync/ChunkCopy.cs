@@ -33,14 +33,21 @@ internal sealed class ChunkCopy(
     {
         var plan = await source.PlanAsync(cancellationToken);
         progress.Planned(plan);
-        progress.Renamed = destination.Name(plan.Folders);
-        var refused = false;
-        foreach (var (name, failure) in plan.Refused ?? [])
+        progress.Renamed = destination.Name(plan.Folders, cursor.RenamedFolders);
+        // A renamed folder's name is pinned before any mail goes into it, so a folder that appears at the source later
+        // and would claim that name cannot move it.
+        var changed = false;
+        foreach (var note in progress.Renamed.Where(n => n.DestinationFolder is not null))
         {
-            refused |= progress.FailFolder(name, failure);
+            changed |= cursor.RenamedFolders.TryAdd(note.SourceFolder, note.DestinationFolder!);
         }
 
-        if (refused)
+        foreach (var (name, failure) in plan.Refused ?? [])
+        {
+            changed |= progress.FailFolder(name, failure);
+        }
+
+        if (changed)
         {
             await store.SaveAsync(cursor, cancellationToken);
         }
@@ -54,11 +61,11 @@ internal sealed class ChunkCopy(
         {
             if (!await CopyFolderAsync(folder, cancellationToken))
             {
-                return progress.Result(completed: false);
+                return progress.Result(completed: false, destination.FoldersCreated);
             }
         }
 
-        return progress.Result(completed: true);
+        return progress.Result(completed: true, destination.FoldersCreated);
     }
 
     /// <returns>False when the budget ran out before the folder was finished.</returns>
@@ -78,7 +85,18 @@ internal sealed class ChunkCopy(
         }
 
         // Every folder exists at the destination, empty ones too.
-        var target = await OnDestination(() => destination.OpenAsync(plan, cancellationToken));
+        DestinationFolder target;
+        try
+        {
+            target = await OnDestination(() => destination.OpenAsync(plan, cancellationToken));
+        }
+        catch (MailFailureException e) when (e.Failure.Code == ErrorCode.DestinationFolderRefused)
+        {
+            // The destination will not make this folder: it is reported and tried again by the next run, the rest goes on.
+            progress.FailFolder(plan.SourceFullName, e.Failure);
+            await store.SaveAsync(cursor, cancellationToken);
+            return true;
+        }
         if (await folder.MatchTargetAsync(target, cancellationToken))
         {
             await store.SaveAsync(cursor, cancellationToken);

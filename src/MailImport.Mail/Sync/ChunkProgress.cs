@@ -130,12 +130,12 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
         }
     }
 
-    /// <summary>The chunk's result as it stands.</summary>
-    public ChunkResult Result(bool completed) => new(
+    /// <summary>The chunk's result as it stands, with the folders it created at the destination.</summary>
+    public ChunkResult Result(bool completed, int foldersCreated = 0) => new(
         completed, CopiedThisChunk, BytesThisChunk, cursor.MessagesCopied, cursor.BytesCopied,
         messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, cursor.NotExactCount, cursor.AlreadyAtDestination,
         [.. Renamed, .. cursor.FailedFolders.Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason))],
-        cursor.NotExact.ToList(), ArrivalDates());
+        cursor.NotExact.ToList(), ArrivalDates(), foldersCreated);
 
     private Core.Reports.ArrivalDateCounts? ArrivalDates() =>
         cursor.DatesFromDateHeader + cursor.DatesFromReceived + cursor.DatesFromImportTime == 0

@@ -65,6 +65,7 @@ public sealed record ChunkBudget(int MaxMessages, long MaxBytes, TimeSpan MaxDur
 /// <param name="NotExactMessages">The first of the not-exact messages (at most <see cref="Core.Reports.MailboxReport.MaxNotExactListed"/>).</param>
 /// <param name="ArrivalDates">For a POP3 source, where the copied messages' arrival dates came from; null when no
 /// message was dated from its headers (an IMAP source keeps the source's INTERNALDATE).</param>
+/// <param name="FoldersCreated">Folders this chunk created at the destination.</param>
 public sealed record ChunkResult(
     bool Completed,
     long CopiedThisChunk,
@@ -80,7 +81,8 @@ public sealed record ChunkResult(
     long AlreadyAtDestination,
     IReadOnlyList<MailImport.Core.Reports.FolderNote> FolderNotes,
     IReadOnlyList<Core.Reports.NotExactMessage> NotExactMessages,
-    Core.Reports.ArrivalDateCounts? ArrivalDates);
+    Core.Reports.ArrivalDateCounts? ArrivalDates,
+    int FoldersCreated = 0);
 
 /// <summary>The points of a chunk where a test can interrupt it, as mbsync's tests do.</summary>
 public enum CopyStep

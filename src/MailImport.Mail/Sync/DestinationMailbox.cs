@@ -45,17 +45,21 @@ internal sealed class DestinationMailbox(ImapClient client)
     /// <summary>The largest message the server takes (APPENDLIMIT, RFC 7889), if it says.</summary>
     public long? AppendLimit => client.AppendLimit is { } limit ? limit : null;
 
+    /// <summary>Folders this chunk created (CREATE answered OK).</summary>
+    public int FoldersCreated { get; private set; }
+
     private FolderNamespace? Personal => client.PersonalNamespaces.Count > 0 ? client.PersonalNamespaces[0] : null;
 
     private char Separator => Personal?.DirectorySeparator ?? client.Inbox.DirectorySeparator;
 
     /// <summary>Names every planned folder at the destination, once the destination's separator is known, and returns
     /// the folders whose name had to change, for the report. Folders that land in INBOX or in the destination's own
-    /// special-use folder keep that folder's name and are not renamed.</summary>
-    public IReadOnlyList<FolderNote> Name(IReadOnlyList<FolderPlan> plans)
+    /// special-use folder keep that folder's name and are not renamed; <paramref name="pinned"/> holds the renames of
+    /// earlier runs, kept as they were.</summary>
+    public IReadOnlyList<FolderNote> Name(IReadOnlyList<FolderPlan> plans, IReadOnlyDictionary<string, string>? pinned = null)
     {
         ArgumentNullException.ThrowIfNull(plans);
-        names = FolderMapper.DestinationNames(plans, Separator);
+        names = FolderMapper.DestinationNames(plans, Separator, pinned);
         return plans
             .Where(p => names[p.SourceFullName].Renamed is not null && RoleFolderOf(p) is null)
             .Select(p => new FolderNote(p.SourceFullName, names[p.SourceFullName].FullName, FolderOutcome.Renamed, null, names[p.SourceFullName].Renamed!))
@@ -135,8 +139,10 @@ internal sealed class DestinationMailbox(ImapClient client)
         {
         }
 
-        return await CreateAsync(name, cancellationToken)
+        var created = await CreateAsync(name, cancellationToken)
             ?? throw new InvalidOperationException($"The destination did not return the folder '{name}' it created.");
+        FoldersCreated++;
+        return created;
     }
 
     /// <summary>Creates the folder alone: one CREATE of its full name, so the destination makes only the parents it

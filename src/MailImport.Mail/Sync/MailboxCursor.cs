@@ -76,6 +76,11 @@ public sealed class MailboxCursor
     /// <summary>POP3 sources: copied messages given no arrival date, so dated at the import.</summary>
     public long DatesFromImportTime { get; set; }
 
+    /// <summary>Source folders copied under another name than their own (a level holding the destination's separator):
+    /// source full name to destination full name, kept for later runs, which land them in the same folder whatever
+    /// folders appear at the source meanwhile.</summary>
+    public Dictionary<string, string> RenamedFolders { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Per destination folder (full name), what it held before this cursor's first APPEND into it.</summary>
     public Dictionary<string, DestinationStart> Destinations { get; set; } = new(StringComparer.Ordinal);
 

@@ -62,11 +62,21 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDest
         return new RunPlan(batch.Domain, mailboxes.Count, groups, batch.Closed);
     }
 
-    /// <summary>The mailboxes of one group of a run's plan.</summary>
-    public async Task<IReadOnlyList<ManifestEntry>> LoadPlanGroupAsync(PlanGroupInput input, CancellationToken cancellationToken = default)
+    /// <summary>The mailboxes of one group of a run's plan, each with its count once the group was counted.</summary>
+    public async Task<IReadOnlyList<PlannedMailbox>> LoadPlanGroupAsync(PlanGroupInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return await storage.LoadPlanGroupAsync(input.BatchId, input.RunId, input.Group, cancellationToken);
+        var entries = await storage.LoadPlanGroupAsync(input.BatchId, input.RunId, input.Group, cancellationToken);
+        var counts = (await storage.LoadGroupCountsAsync(input.BatchId, input.RunId, input.Group, cancellationToken) ?? []).ToDictionary(c => c.Line, c => c.Count);
+        return [.. entries.Select(e => new PlannedMailbox(e, counts.GetValueOrDefault(e.Line)))];
+    }
+
+    /// <summary>Keeps what counting a group found until the group is copied.</summary>
+    public async Task<bool> SaveGroupCountsAsync(GroupCounts counts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        await storage.SaveGroupCountsAsync(counts, cancellationToken);
+        return true;
     }
 
     /// <summary>Keeps a mailbox's outcome until the run's report is written from it.</summary>

@@ -64,7 +64,7 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
                 : new IngestResult(done.Entries.Count, done.Invalid.Count);
         }
 
-        var parsed = raw.Value.IsJson ? CredentialJson.Parse(raw.Value.Content) : CredentialFile.Parse(raw.Value.Content);
+        var parsed = Parse(raw.Value);
         if (parsed.FileProblem is { } fileProblem)
         {
             await storage.SaveManifestAsync(batchId, await storage.LoadManifestAsync(batchId, cancellationToken) ?? new Manifest([], []), cancellationToken);
@@ -88,6 +88,10 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
         await storage.DeleteCredentialsAsync(batchId, runId, cancellationToken);
         return new IngestResult(manifest.Entries.Count, manifest.Invalid.Count);
     }
+
+    /// <summary>An upload as stored, parsed by its kind: JSON entries or a credential file.</summary>
+    public static CredentialParseResult Parse((byte[] Content, bool IsJson) raw) =>
+        raw.IsJson ? CredentialJson.Parse(raw.Content) : CredentialFile.Parse(raw.Content);
 
     /// <summary>When the batch has been closed: deletes the upload and every secret of the batch, and says so.</summary>
     private async Task<IngestResult?> ClosedAsync(string batchId, CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ using MailImport.Mail.Sync;
 using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Telemetry;
 using MailKit;
+using MailKit.Net.Imap;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -91,8 +92,10 @@ public sealed class MailboxSteps(
             using var imap = await connector.OpenImapAsync(endpoint, account, MailSide.Source, cancellationToken);
             // The dry run lists exactly what a copy would take (Gmail's All Mail left out unless asked for).
             var plan = await SourceFolders.PlanAsync(imap, batch.Source.Provider, batch.Options.IncludeGmailAllMail, cancellationToken);
+            // STATUS SIZE (RFC 8438) is the only cheap size an IMAP server gives: without it the size stays unknown.
+            var bytesKnown = (imap.Capabilities & ImapCapabilities.StatusSize) != 0;
             await imap.DisconnectAsync(true, cancellationToken);
-            return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes);
+            return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes, BytesKnown: bytesKnown);
         }
         catch (MailFailureException e)
         {
@@ -265,7 +268,7 @@ public sealed class MailboxSteps(
             }
 
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), null, result.FolderNotes.Count > 0 ? result.FolderNotes : null,
-                NotExactMessages: NotExactOrNull(result.NotExactMessages), FlagsUpdated: result.FlagsUpdated);
+                NotExactMessages: NotExactOrNull(result.NotExactMessages), FlagsUpdated: result.FlagsUpdated, FoldersCreated: result.FoldersCreated);
         }
         catch (MailFailureException e)
         {

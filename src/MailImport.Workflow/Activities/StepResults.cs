@@ -35,7 +35,17 @@ public sealed record IngestResult(int Entries, int Invalid, MailFailure? FilePro
 /// <param name="Messages">Messages at the source.</param>
 /// <param name="Bytes">Bytes at the source, where it says.</param>
 /// <param name="Tally">Where the mailbox stood before this run (its cursor's cumulative counters), to sum the run up.</param>
-public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null);
+/// <param name="BytesKnown">False when the source does not say its size cheaply (IMAP without STATUS=SIZE): then
+/// <paramref name="Bytes"/> is 0 for want of a figure, not because the mailbox is empty.</param>
+public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null, bool BytesKnown = true)
+{
+    /// <summary>The counts alone, as a mailbox's orchestration input carries them.</summary>
+    public SourceCount Count() => new(Folders.Count, Messages, BytesKnown ? Bytes : null, Tally, Result.Failure);
+
+    /// <summary>The counts of a CheckSource call: its result's, or nothing counted and the failure its retries ended with.</summary>
+    public static SourceCount CountOf(SourceCheckResult? result, MailFailure? failure) =>
+        failure is not null ? new SourceCount(0, 0, null, null, failure) : (result ?? throw new ArgumentNullException(nameof(result))).Count();
+}
 
 /// <summary>One chunk's result as the orchestration keeps it: counts, no message content.</summary>
 /// <param name="Completed">True when the mailbox is fully copied for this run.</param>
@@ -47,5 +57,7 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="WaitingFor">Set when the chunk copied nothing because another batch holds the destination mailbox
 /// (<see cref="DestinationHolds"/>): that batch and line, to wait for.</param>
 /// <param name="FlagsUpdated">Messages whose flags this chunk brought up to date.</param>
+/// <param name="FoldersCreated">Folders this chunk created at the destination.</param>
 public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null,
-    IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0);
+    IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0,
+    int FoldersCreated = 0);

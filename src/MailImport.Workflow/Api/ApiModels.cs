@@ -63,6 +63,10 @@ public sealed record BatchStatus(
     /// summed from its mailboxes' live figures.</summary>
     public IReadOnlyList<RunSummary> RunSummaries { get; init; } = [];
 
+    /// <summary>How far the latest run is: the totals its count found at the source before the first chunk, and the
+    /// share of them done; null before its count begins (and for runs from before counts were kept).</summary>
+    public RunProgress? Progress { get; init; }
+
     /// <summary>When the batch is closed for idleness unless it runs again (<see cref="BatchRetention.ClosesAt"/>);
     /// null once it is closed.</summary>
     public DateTimeOffset? ClosesAt { get; init; }

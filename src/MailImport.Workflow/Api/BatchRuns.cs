@@ -103,9 +103,9 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
             // (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-instance-management#terminate-instances):
             // each group of the run would go on starting its mailboxes.
             var groups = await storage.CountPlanGroupsAsync(batch.BatchId, runId, cancellationToken);
-            for (var group = 0; group < groups; group++)
+            var groupIds = Enumerable.Range(0, groups).SelectMany(g => new[] { ImportBatchOrchestration.CountInstanceId(runId, g), ImportBatchOrchestration.GroupInstanceId(runId, g) });
+            foreach (var groupId in groupIds)
             {
-                var groupId = ImportBatchOrchestration.GroupInstanceId(runId, group);
                 if (IsGoing(await engine.GetStateAsync(groupId, cancellationToken)))
                 {
                     await engine.TerminateAsync(groupId, reason, cancellationToken);

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Azure;
 using MailImport.Infrastructure.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 
 namespace MailImport.Workflow.Api;
 
@@ -100,28 +102,72 @@ internal static class IdempotentStarts
         return key.Length is > 0 and <= MaxKeyLength && key.All(c => c is > ' ' and <= '~' and not '"' and not '\\') ? key : null;
     }
 
-    /// <summary>The SHA-256 of the request body, the body left to be read again; null when it is over the limit.</summary>
+    /// <summary>The SHA-256 of the request body, the body left to be read again; null when it is over the limit. A
+    /// multipart body is hashed part by part (each part's headers and content, not the boundary): a client repeating a
+    /// form writes it with a new boundary (RFC 7578 section 4.1 has it chosen per message), and the repeat is the same
+    /// request all the same.</summary>
     private static async Task<string?> BodySha256Async(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
     {
         request.EnableBuffering();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var withinLimit = await HashAsync(request.Body, hash, maxBodyBytes, cancellationToken);
+        request.Body.Position = 0;
+        if (!withinLimit)
+        {
+            return null;
+        }
+
+        var raw = hash.GetHashAndReset();
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var media) && HeaderUtilities.RemoveQuotes(media.Boundary).Value is { Length: > 0 } boundary)
+        {
+            try
+            {
+                var reader = new MultipartReader(boundary, request.Body);
+                while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+                {
+                    foreach (var (name, value) in section.Headers ?? [])
+                    {
+                        hash.AppendData(Encoding.UTF8.GetBytes($"{name.ToUpperInvariant()}: {value}\n"));
+                    }
+
+                    hash.AppendData("\n"u8);
+                    await HashAsync(section.Body, hash, maxBodyBytes, cancellationToken);
+                    hash.AppendData("\n--\n"u8);
+                }
+
+                raw = hash.GetHashAndReset();
+            }
+            catch (IOException)
+            {
+                // Not a well-formed multipart body: the start refuses it, and its bytes stand for it here.
+            }
+            finally
+            {
+                request.Body.Position = 0;
+            }
+        }
+
+        return Convert.ToHexStringLower(raw);
+    }
+
+    /// <summary>Adds a stream's bytes to the hash; false once more than <paramref name="maxBytes"/> have come.</summary>
+    private static async Task<bool> HashAsync(Stream stream, IncrementalHash hash, long maxBytes, CancellationToken cancellationToken)
+    {
         var buffer = new byte[81920];
         long total = 0;
         int read;
-        while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
         {
             total += read;
-            if (total > maxBodyBytes)
+            if (total > maxBytes)
             {
-                request.Body.Position = 0;
-                return null;
+                return false;
             }
 
             hash.AppendData(buffer, 0, read);
         }
 
-        request.Body.Position = 0;
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return true;
     }
 }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MailImport.Core.Batches;
 using MailImport.Core.Reports;
 using MailImport.Infrastructure.Storage;
+using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.AspNetCore.Http;
@@ -50,6 +51,13 @@ public sealed partial class ImportApi
             lines[line.LineNumber] = line;
         }
 
+        if (BatchRuns.IsGoing(state) && state?.CustomStatus is null)
+        {
+            // The run has not yet passed its first activity, which turns the upload into the manifest: the upload,
+            // parsed as that activity parses it, gives every line of the file from the first poll on.
+            manifest = await ManifestToBeAsync(batch.BatchId, run.RunId, manifest, cancellationToken);
+        }
+
         if (BatchRuns.IsGoing(state))
         {
             // The run's own invalid lines are known from its manifest on: shown from then on, not only in the report.
@@ -69,15 +77,37 @@ public sealed partial class ImportApi
             summaries.Add(RunSummary.Of(run.RunId, run.Mode, run.StartedAt, time.GetUtcNow(), mailboxes));
         }
 
+        // The run's totals as its count found them (the batch orchestration's status, its output once it ended).
+        var counted = (state?.Status == WorkflowRuntimeStatus.Completed ? state.Output : state?.CustomStatus) is { } progressJson
+            ? JsonSerializer.Deserialize<BatchProgress>(progressJson, Json)
+            : null;
+        var progress = counted?.Plan is { } plan
+            ? RunProgress.Of(plan, summaries.LastOrDefault(r => r.RunId == run.RunId), counted.Finished, !BatchRuns.IsGoing(state))
+            : null;
+
         return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
         {
             Schedule = batch.Options.Schedule,
             RunSummaries = summaries,
+            Progress = progress,
             ClosesAt = BatchRetention.ClosesAt(batch, workflow.Value.BatchIdleClose),
             ClosedAt = batch.ClosedAt,
             ClosedFor = batch.ClosedFor,
             SecretsDeletedAt = batch.SecretsDeletedAt,
         };
+    }
+
+    /// <summary>The manifest as the run's upload will leave it once ingested (a first file, or a re-run's corrected
+    /// one folded in); the manifest as it is when the run has no upload or its upload is already ingested.</summary>
+    private async Task<Manifest?> ManifestToBeAsync(string batchId, string runId, Manifest? manifest, CancellationToken cancellationToken)
+    {
+        if (await storage.ReadCredentialsAsync(batchId, runId, cancellationToken) is not { } raw)
+        {
+            return manifest;
+        }
+
+        var parsed = CredentialIngestion.Parse(raw);
+        return parsed.FileProblem is null ? ManifestMerge.Merge(manifest, parsed).Manifest : manifest;
     }
 
     /// <summary>While the run goes on, each mailbox's live progress is its orchestration's custom status (its recorded

@@ -11,10 +11,13 @@ namespace MailImport.Workflow.Orchestrations;
 /// <param name="Total">Mailboxes the run takes.</param>
 /// <param name="Finished">Mailboxes finished so far.</param>
 /// <param name="Problem">A failure of the whole run, if any.</param>
-public sealed record BatchProgress(int Total, int Finished, MailFailure? Problem = null);
+/// <param name="Plan">What the run has to copy, as counted at the source before the first mailbox is copied; null
+/// until the count begins.</param>
+public sealed record BatchProgress(int Total, int Finished, MailFailure? Problem = null, PlanTotals? Plan = null);
 
-/// <summary>One run of a batch: ingest the upload (first run), check the domain, read the directory once, fan out over
-/// groups of mailboxes (<see cref="MailboxGroupOrchestration"/>), then write the report from storage.</summary>
+/// <summary>One run of a batch: ingest the upload (first run), check the domain, read the directory once, count every
+/// mailbox at the source group by group, fan out over the groups to copy them (<see cref="MailboxGroupOrchestration"/>),
+/// then write the report from storage.</summary>
 /// <remarks>Deterministic: no I/O, clocks or random numbers here; every effect is an activity. Mailbox entries and
 /// outcomes never pass through this orchestration: the plan and the outcomes are blobs, and its history holds a few
 /// events per group, so it stays small however many lines the file has. Mailbox sub-orchestration ids are
@@ -30,6 +33,9 @@ public static class ImportBatchOrchestration
 
     /// <summary>The instance id of one group's orchestration in a run.</summary>
     public static string GroupInstanceId(string runId, int group) => $"{runId}-g{group}";
+
+    /// <summary>The instance id of the orchestration that counts one group at the source.</summary>
+    public static string CountInstanceId(string runId, int group) => $"{runId}-c{group}";
 
     /// <summary>Runs the batch.</summary>
     public static async Task<BatchProgress> RunAsync(TaskOrchestrationContext context, BatchRunInput input)
@@ -70,60 +76,75 @@ public static class ImportBatchOrchestration
             }
         }
 
-        // Lanes, each running its groups one after another with its share of the concurrency (the first lanes take
-        // the remainder), so that the run never has more than input.Concurrency mailboxes in flight.
-        var concurrency = Math.Max(1, input.Concurrency);
-        var lanes = Math.Min(plan.Groups, Math.Min(GroupsAtOnce, concurrency));
-        var running = new List<(Task<GroupResult> Task, int Lane)>();
-        var nextGroup = 0;
+        // Counted first, every group, so that the run's totals are known before its first chunk and its progress is a
+        // share of them; the counts go to storage, and each group's copy takes its mailboxes' counts from there.
+        var totals = PlanTotals.Of(plan.Mailboxes);
+        context.SetCustomStatus(new BatchProgress(plan.Mailboxes, 0, Plan: totals));
+        await InLanesAsync(context, input, plan.Groups, (group, concurrency) => context.CallSubOrchestratorAsync<PlanTotals>(WorkflowNames.CountMailboxGroup,
+            new MailboxGroupInput(input, group, concurrency), new SubOrchestrationOptions { InstanceId = CountInstanceId(input.RunId, group) }),
+            counted =>
+            {
+                totals = totals.Plus(counted);
+                context.SetCustomStatus(new BatchProgress(plan.Mailboxes, 0, Plan: totals));
+            });
+
         var finished = 0;
-        context.SetCustomStatus(new BatchProgress(plan.Mailboxes, 0));
+        await InLanesAsync(context, input, plan.Groups, (group, concurrency) => context.CallSubOrchestratorAsync<GroupResult>(WorkflowNames.ImportMailboxGroup,
+            new MailboxGroupInput(input, group, concurrency), new SubOrchestrationOptions { InstanceId = GroupInstanceId(input.RunId, group) }),
+            result =>
+            {
+                finished += result.Mailboxes;
+                context.SetCustomStatus(new BatchProgress(plan.Mailboxes, finished, Plan: totals));
+            });
+
+        log.RunFinished(input.RunId, input.BatchId, finished);
+        return await FinishAsync(context, input, started, plan, finished, null, totals);
+    }
+
+    /// <summary>Runs <paramref name="groups"/> group orchestrations in lanes, each lane its groups one after another
+    /// with its share of the run's concurrency (the first lanes take the remainder), so that the run never has more than
+    /// input.Concurrency mailboxes in flight; <paramref name="finished"/> gets each group's result in the order they end.</summary>
+    private static async Task InLanesAsync<T>(TaskOrchestrationContext context, BatchRunInput input, int groups, Func<int, int, Task<T>> start, Action<T> finished)
+    {
+        var concurrency = Math.Max(1, input.Concurrency);
+        var lanes = Math.Min(groups, Math.Min(GroupsAtOnce, concurrency));
+        int Share(int lane) => concurrency / lanes + (lane < concurrency % lanes ? 1 : 0);
+        var running = new List<(Task<T> Task, int Lane)>();
+        var next = 0;
         for (var lane = 0; lane < lanes; lane++)
         {
-            running.Add((StartGroup(context, input, nextGroup++, concurrency / lanes + (lane < concurrency % lanes ? 1 : 0)), lane));
+            running.Add((start(next++, Share(lane)), lane));
         }
 
         while (running.Count > 0)
         {
             var done = await Task.WhenAny(running.Select(r => r.Task));
             var index = running.FindIndex(r => r.Task == done);
-            var doneLane = running[index].Lane;
+            var lane = running[index].Lane;
             running.RemoveAt(index);
-            finished += await GroupMailboxesAsync(done);
-            context.SetCustomStatus(new BatchProgress(plan.Mailboxes, finished));
-            if (nextGroup < plan.Groups)
+            try
             {
-                running.Add((StartGroup(context, input, nextGroup++, concurrency / lanes + (doneLane < concurrency % lanes ? 1 : 0)), doneLane));
+                finished(await done);
+            }
+            catch (TaskFailedException)
+            {
+                // The group's workflow itself broke (a bug): its mailboxes have no recorded outcome, and the report says
+                // so line by line (BatchSteps.WriteReportAsync); a group not counted leaves the totals short.
+            }
+
+            if (next < groups)
+            {
+                running.Add((start(next++, Share(lane)), lane));
             }
         }
-
-        log.RunFinished(input.RunId, input.BatchId, finished);
-        return await FinishAsync(context, input, started, plan, finished, null);
     }
 
-    private static Task<GroupResult> StartGroup(TaskOrchestrationContext context, BatchRunInput input, int group, int concurrency) =>
-        context.CallSubOrchestratorAsync<GroupResult>(WorkflowNames.ImportMailboxGroup, new MailboxGroupInput(input, group, concurrency),
-            new SubOrchestrationOptions { InstanceId = GroupInstanceId(input.RunId, group) });
-
-    private static async Task<int> GroupMailboxesAsync(Task<GroupResult> group)
-    {
-        try
-        {
-            return (await group).Mailboxes;
-        }
-        catch (TaskFailedException)
-        {
-            // The group's workflow itself broke (a bug): its mailboxes have no recorded outcome, and the report says
-            // so line by line (BatchSteps.WriteReportAsync).
-            return 0;
-        }
-    }
-
-    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, RunPlan? plan, int finished, MailFailure? problem)
+    private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, RunPlan? plan, int finished, MailFailure? problem,
+        PlanTotals? totals = null)
     {
         var report = new ReportInput(input.BatchId, input.RunId, input.Mode, started, problem, plan?.Groups ?? 0);
         await Retrying.CallAsync<int>(context, WorkflowNames.WriteReport, report, input.RetryFirstDelaySeconds);
-        var progress = new BatchProgress(plan?.Mailboxes ?? 0, finished, problem);
+        var progress = new BatchProgress(plan?.Mailboxes ?? 0, finished, problem, totals);
         context.SetCustomStatus(progress);
         return progress;
     }

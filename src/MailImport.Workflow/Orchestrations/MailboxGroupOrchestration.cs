@@ -6,19 +6,67 @@ using Microsoft.DurableTask;
 
 namespace MailImport.Workflow.Orchestrations;
 
-/// <summary>One group of a run's mailboxes: load the group's entries, run a mailbox orchestration for each with the
-/// group's share of the concurrency, and return how many ran.</summary>
+/// <summary>One group of a run's mailboxes: counted at the source before the run copies anything, then copied, a
+/// mailbox orchestration for each line with the group's share of the concurrency.</summary>
 /// <remarks>Deterministic: no I/O, clocks or random numbers here. Its history holds the group's entries once and a
 /// small result per mailbox (<see cref="MailboxResult"/>), so its size is set by the group's size, not the batch's.</remarks>
 public static class MailboxGroupOrchestration
 {
-    /// <summary>Runs the group.</summary>
+    /// <summary>Counts the group's mailboxes at the source (CheckSource, a few at a time), keeps the counts for the
+    /// group's copy, and returns their sum.</summary>
+    public static async Task<PlanTotals> CountAsync(TaskOrchestrationContext context, MailboxGroupInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var run = input.Run;
+        var (planned, failure) = await Retrying.CallAsync<IReadOnlyList<PlannedMailbox>>(context, WorkflowNames.LoadPlanGroup,
+            new PlanGroupInput(run.BatchId, run.RunId, input.Group), run.RetryFirstDelaySeconds);
+        if (failure is not null)
+        {
+            // Not counted: the group's mailboxes count themselves when they are copied.
+            return PlanTotals.Of(0);
+        }
+
+        var counts = new List<LineCount>(planned!.Count);
+        var running = new List<(Task<(SourceCheckResult? Result, MailFailure? Failure)> Task, int Line)>();
+        async Task CollectOneAsync()
+        {
+            var finished = await Task.WhenAny(running.Select(r => r.Task));
+            var index = running.FindIndex(r => r.Task == finished);
+            var line = running[index].Line;
+            running.RemoveAt(index);
+            var (result, checkFailure) = await finished;
+            counts.Add(new LineCount(line, SourceCheckResult.CountOf(result, checkFailure)));
+        }
+
+        foreach (var mailbox in planned)
+        {
+            if (running.Count >= Math.Max(1, input.Concurrency))
+            {
+                await CollectOneAsync();
+            }
+
+            running.Add((Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry), run.RetryFirstDelaySeconds), mailbox.Entry.Line));
+        }
+
+        while (running.Count > 0)
+        {
+            await CollectOneAsync();
+        }
+
+        var (_, saveFailure) = await Retrying.CallAsync<bool>(context, WorkflowNames.SaveGroupCounts, new GroupCounts(run.BatchId, run.RunId, input.Group, counts), run.RetryFirstDelaySeconds);
+        // Unsaved, the totals still stand; each mailbox then counts itself again when it is copied.
+        _ = saveFailure;
+        return counts.Aggregate(PlanTotals.Of(counts.Count), (totals, count) => totals.Add(count.Count));
+    }
+
+    /// <summary>Copies the group.</summary>
     public static async Task<GroupResult> RunAsync(TaskOrchestrationContext context, MailboxGroupInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var run = input.Run;
-        var (entries, failure) = await Retrying.CallAsync<IReadOnlyList<ManifestEntry>>(context, WorkflowNames.LoadPlanGroup,
+        var (planned, failure) = await Retrying.CallAsync<IReadOnlyList<PlannedMailbox>>(context, WorkflowNames.LoadPlanGroup,
             new PlanGroupInput(run.BatchId, run.RunId, input.Group), run.RetryFirstDelaySeconds);
         if (failure is not null)
         {
@@ -26,9 +74,9 @@ public static class MailboxGroupOrchestration
             return new GroupResult(0, 0);
         }
 
-        var results = new List<MailboxResult>(entries!.Count);
+        var results = new List<MailboxResult>(planned!.Count);
         var running = new List<(Task<MailboxResult> Task, ManifestEntry Entry)>();
-        foreach (var entry in entries)
+        foreach (var (entry, counted) in planned)
         {
             if (running.Count >= Math.Max(1, input.Concurrency))
             {
@@ -36,7 +84,7 @@ public static class MailboxGroupOrchestration
             }
 
             var mailbox = new MailboxRunInput(run.BatchId, run.RunId, run.Mode, entry,
-                ChunksPerGeneration: run.ChunksPerGeneration, RetryFirstDelaySeconds: run.RetryFirstDelaySeconds);
+                ChunksPerGeneration: run.ChunksPerGeneration, RetryFirstDelaySeconds: run.RetryFirstDelaySeconds, Counted: counted);
             running.Add((context.CallSubOrchestratorAsync<MailboxResult>(WorkflowNames.ImportMailbox, mailbox,
                 new SubOrchestrationOptions { InstanceId = ImportBatchOrchestration.MailboxInstanceId(run.RunId, entry.Line) }), entry));
         }

@@ -46,15 +46,22 @@ public static class MailboxOrchestration
         if (!input.AccountCreated)
         {
             context.SetCustomStatus(Outcome(MailboxStatus.Running));
-            var (source, sourceFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
-            var sourceProblem = sourceFailure ?? source!.Result.Failure;
-            if (sourceProblem is not null)
+            var source = input.Counted;
+            if (source is null)
+            {
+                var (check, checkFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
+                source = SourceCheckResult.CountOf(check, checkFailure);
+            }
+
+            if (source.Failure is { } sourceProblem)
             {
                 return Outcome(MailboxStatus.Failed, sourceProblem);
             }
 
-            tally = source!.Tally;
-            counters = new MailboxCounters(source.Messages, tally?.CopiedBefore ?? 0, 0, source.Bytes, tally?.BytesBefore ?? 0, source.Folders.Count, tally?.AlreadyBefore ?? 0, tally?.NotExactBefore ?? 0);
+            tally = source.Tally;
+            counters = new MailboxCounters(source.Messages, tally?.CopiedBefore ?? 0, 0, source.Bytes ?? 0, tally?.BytesBefore ?? 0, source.Folders, tally?.AlreadyBefore ?? 0, tally?.NotExactBefore ?? 0);
+            // The mailbox's totals show from its first status on, before its first chunk.
+            context.SetCustomStatus(Outcome(MailboxStatus.Running));
             if (input.Mode == RunMode.DryRun)
             {
                 var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step, input.RetryFirstDelaySeconds);
@@ -95,7 +102,7 @@ public static class MailboxOrchestration
                 counters = summary.Counters;
                 folders = summary.Folders;
                 notExact = summary.NotExactMessages;
-                tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated };
+                tally = tally is null ? null : tally with { FlagsUpdated = tally.FlagsUpdated + summary.FlagsUpdated, FoldersCreated = tally.FoldersCreated + summary.FoldersCreated };
             }
 
             if (summary.Failure is { } stop)

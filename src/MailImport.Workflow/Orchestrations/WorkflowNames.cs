@@ -6,6 +6,9 @@ public static class WorkflowNames
     /// <summary>One run of a batch.</summary>
     public const string ImportBatch = nameof(ImportBatch);
 
+    /// <summary>Count one group of a run's mailboxes at the source.</summary>
+    public const string CountMailboxGroup = nameof(CountMailboxGroup);
+
     /// <summary>One group of a run's mailboxes.</summary>
     public const string ImportMailboxGroup = nameof(ImportMailboxGroup);
 
@@ -20,6 +23,9 @@ public static class WorkflowNames
 
     /// <summary>Read one group of a run's plan.</summary>
     public const string LoadPlanGroup = nameof(LoadPlanGroup);
+
+    /// <summary>Keep a group's counts until it is copied.</summary>
+    public const string SaveGroupCounts = nameof(SaveGroupCounts);
 
     /// <summary>Keep a mailbox's outcome for the run's report.</summary>
     public const string RecordOutcome = nameof(RecordOutcome);

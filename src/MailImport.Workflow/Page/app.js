@@ -460,13 +460,7 @@
     $('sum-mailboxes').textContent = `${status.mailboxes.length}: ` +
       order.filter((s) => counts[s]).map((s) => `${counts[s]} ${s.toLowerCase()}`).join(', ');
     const t = status.totals;
-    $('sum-messages').textContent = `${formatCount(t.messagesCopied)} of ${formatCount(t.messagesTotal)} copied` +
-      (t.messagesFailed ? `, ${formatCount(t.messagesFailed)} failed` : '');
-    $('sum-bytes').textContent = `${formatBytes(t.bytesCopied)} of ${formatBytes(t.bytesTotal)}`;
-    const overall = $('sum-progress');
-    overall.max = Math.max(t.bytesTotal, 1);
-    overall.value = t.bytesCopied;
-    overall.setAttribute('aria-valuetext', `${percent(t.bytesCopied, t.bytesTotal)}% of the data copied`);
+    renderTotals(t, status.progress);
     renderRate(t, ended);
 
     const state = ended
@@ -486,12 +480,41 @@
     renderRetention(status);
   }
 
+  // The totals come from the run's count at the source, made before its first chunk, so the bar's share is of the
+  // whole run; until every mailbox is counted the page says so instead of showing a share of a part.
+  function renderTotals(t, progress) {
+    const overall = $('sum-progress');
+    const plan = progress && progress.plan;
+    if (plan && progress.phase === 'Counting') {
+      $('sum-messages').textContent = `counting… ${formatCount(plan.counted)} of ${formatCount(plan.mailboxes)} mailboxes counted`;
+      $('sum-bytes').textContent = 'counting…';
+      $('sum-percent').textContent = 'counting…';
+      overall.removeAttribute('value');
+      overall.setAttribute('aria-valuetext', 'Counting the mailboxes');
+      return;
+    }
+    const messages = plan ? plan.messages : t.messagesTotal;
+    const bytes = plan ? plan.bytes : t.bytesTotal;
+    $('sum-messages').textContent = `${formatCount(t.messagesCopied)} of ${formatCount(messages)} copied` +
+      (plan ? ` in ${formatCount(plan.folders)} folders` : '') +
+      (t.messagesFailed ? `, ${formatCount(t.messagesFailed)} failed` : '');
+    $('sum-bytes').textContent = bytes == null ? `${formatBytes(t.bytesCopied)} (the source does not give its size)`
+      : `${formatBytes(t.bytesCopied)} of ${formatBytes(bytes)}`;
+    const share = progress && progress.percent != null ? progress.percent : percent(t.bytesCopied, t.bytesTotal);
+    overall.max = 100;
+    overall.value = share;
+    $('sum-percent').textContent = `${share}%`;
+    overall.setAttribute('aria-valuetext', progress && progress.percentOf
+      ? `${share}% of this run's ${progress.percentOf} done` : `${share}% of the data copied`);
+  }
+
   // What each run did on its own, next to the batch's totals: the latest in a line, every run in the table.
   function renderRuns(summaries, dryRun) {
     const latest = summaries[summaries.length - 1];
     $('run-figures').textContent = !latest || dryRun ? '' :
       `This run: ${formatCount(latest.messagesCopied)} messages (${formatBytes(latest.bytesCopied)}) copied` +
       (latest.alreadyAtDestination ? `, ${formatCount(latest.alreadyAtDestination)} of them already at the destination` : '') +
+      `, ${formatCount(latest.foldersCreated || 0)} folders created` +
       `, ${formatCount(latest.flagsUpdated)} flag updates` +
       (latest.messagesFailed ? `, ${formatCount(latest.messagesFailed)} not copied` : '') +
       (latest.notExact ? `, ${formatCount(latest.notExact)} not byte-exact` : '') + '.';
@@ -505,6 +528,7 @@
         `${formatCount(run.mailboxes)} (${formatCount(run.succeeded)} done, ${formatCount(run.failed)} failed)`,
         formatCount(run.messagesCopied),
         formatBytes(run.bytesCopied),
+        formatCount(run.foldersCreated || 0),
         formatCount(run.flagsUpdated),
         formatCount(run.alreadyAtDestination),
         formatCount(run.messagesFailed),

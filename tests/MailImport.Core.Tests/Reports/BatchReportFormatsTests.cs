@@ -16,7 +16,7 @@ public class BatchReportFormatsTests
                 new FolderNote("Projects.2019", "Projects_2019", FolderOutcome.Renamed, null, "'.' is the destination's separator."),
                 new FolderNote("Old", null, FolderOutcome.NotCopied, ErrorCode.SourceFolderUnavailable, "SELECT refused."),
             ],
-            LastRun: new RunFigures("b1-r2", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(4), 2, 200, 5, 1, 0, 1)),
+            LastRun: new RunFigures("b1-r2", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(4), 2, 200, 5, 1, 0, 1, FoldersCreated: 3)),
         new(3, "olga@old.example", "olga", MailboxStatus.Done, null, null, null,
             new MailboxCounters(4, 4, 0, 400, 400, 1, NotExact: 2, ArrivalDates: new ArrivalDateCounts(1, 2, 1)), TimeSpan.FromSeconds(1), [],
             NotExactMessages: [new NotExactMessage("INBOX", null, "u-1", 120, "why one"), new NotExactMessage("INBOX", null, "u-2", 130, "why two")]),
@@ -35,10 +35,10 @@ public class BatchReportFormatsTests
         Assert.StartsWith("line,source_login,destination_username,status,error_code", lines[0], StringComparison.Ordinal);
         Assert.Contains(",failed_messages,folders,messages_not_exact,not_exact_messages,dates_from_date_header,dates_from_received,dates_from_import_time,already_at_destination,run_id,", lines[0], StringComparison.Ordinal);
         Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT,"
-            + "Projects.2019 -> Projects_2019: Renamed '.' is the destination's separator.; Old: NotCopied SourceFolderUnavailable SELECT refused.,0,,,,,3,b1-r2,2,200,5,1,0,1,4", lines[1]);
-        Assert.Equal("3,olga@old.example,olga,Done,,,,4,4,0,400,400,1,,,2,INBOX u-1 (120 bytes): why one; INBOX u-2 (130 bytes): why two,1,2,1,0,,,,,,,,", lines[2]);
+            + "Projects.2019 -> Projects_2019: Renamed '.' is the destination's separator.; Old: NotCopied SourceFolderUnavailable SELECT refused.,0,,,,,3,b1-r2,2,200,5,1,0,1,4,3", lines[1]);
+        Assert.Equal("3,olga@old.example,olga,Done,,,,4,4,0,400,400,1,,,2,INBOX u-1 (120 bytes): why one; INBOX u-2 (130 bytes): why two,1,2,1,0,,,,,,,,,", lines[2]);
         Assert.StartsWith("2,\"'=HYPERLINK(\"\"http://x\"\")\",,Invalid,", lines[3], StringComparison.Ordinal);
-        Assert.EndsWith(",0,,,,,,,,", lines[3], StringComparison.Ordinal);
+        Assert.EndsWith(",0,,,,,,,,,", lines[3], StringComparison.Ordinal);
         Assert.Equal(lines[0].Split(',').Length, lines[3].Split(',').Length);
     }
 

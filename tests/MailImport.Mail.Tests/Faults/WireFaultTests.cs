@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using MailImport.Core.Errors;
+using MailImport.Core.Reports;
 using MailImport.Core.Sources;
 using MailImport.Mail.Connections;
 using MailImport.Mail.Sync;
@@ -240,6 +241,36 @@ public sealed class WireFaultTests(FaultServersFixture servers, ITestOutputHelpe
         await RecordAsync("8 APPEND answered NO [TOOBIG] for one message", [mailbox], [outcome],
             "1 message reported MessageTooBig, the rest copied",
             expected => expected["INBOX"].RemoveAll(line => line.StartsWith(hugeKey, StringComparison.Ordinal)) == 1);
+    }
+
+    [Fact]
+    public async Task Copy_CreateAnsweredNo_ThatFolderIsReportedTheRestCopied_TheNextRunCreatesIt()
+    {
+        var mailbox = await NewMailboxAsync("create", BaseSeed, MailCorpus.Standard(), plaintext: true);
+        await using var _ = new Mailboxes([mailbox]);
+        var refusing = true;
+        var refused = Answer(c => refusing && c.Name == "CREATE" && c.Text.Contains("Work.Projects", StringComparison.Ordinal),
+            "{tag} NO [CANNOT] Invalid mailbox name\r\n");
+        mailbox.DestinationProxy.Plans = _ => refused;
+
+        var first = await Driver().RunAsync(mailbox.Name, mailbox.Job("run-1", new CopyOptions()), mailbox.Store, SmallChunks).WaitAsync(Guard);
+
+        Assert.True(first.Completed, $"stopped: {first.Stopped}");
+        Assert.Empty(first.Retried);
+        Assert.Empty(first.Last!.Failures);
+        var note = Assert.Single(first.Last.FolderNotes);
+        Assert.Equal(("Work.Projects", FolderOutcome.NotCopied, ErrorCode.DestinationFolderRefused), (note.SourceFolder, note.Outcome, note.Code));
+        Assert.Contains("Invalid mailbox name", note.Reason, StringComparison.Ordinal);
+        await RecordAsync("10 CREATE answered NO [CANNOT] for one folder", [mailbox], [first], "that folder reported DestinationFolderRefused, the rest copied",
+            expected => expected.Remove("Work.Projects"));
+
+        refusing = false;
+        var second = await Driver().RunAsync(mailbox.Name, mailbox.Job("run-2", new CopyOptions()), mailbox.Store, SmallChunks).WaitAsync(Guard);
+
+        Assert.True(second.Completed, $"stopped: {second.Stopped}");
+        Assert.Empty(second.Last!.FolderNotes);
+        Assert.Equal(1, second.Last.FoldersCreated);
+        MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, mailbox.SourceAccount), await MailCorpus.SnapshotAsync(servers.Destination, mailbox.DestinationAccount));
     }
 
     [Fact]

@@ -44,6 +44,8 @@ public class FolderFidelityTests(DovecotFixture servers, SlashSeparatorSource sl
 
     private static readonly string[] AutoCreated = ["Archive", "Drafts", "Junk", "Sent", "Trash"];
 
+    private static SeedMessage One(string subject) => new(MailCorpus.Message(subject, $"{subject}@old.example"), MessageFlags.Seen, [], DateTimeOffset.UnixEpoch);
+
     [Fact]
     public async Task CopyChunkAsync_SourceSubscriptions_SubscribedAtTheDestinationAndTheDestinationsOwnKept()
     {
@@ -155,12 +157,37 @@ public class FolderFidelityTests(DovecotFixture servers, SlashSeparatorSource sl
     }
 
     [Fact]
+    public async Task CopyChunkAsync_RenamedFolderThenAFolderOfItsNewNameAppears_TheRenamedOneKeepsItsFolder()
+    {
+        var from = slash.Server;
+        var source = from.AddUniqueUser("pinsrc");
+        var destination = servers.Destination.AddUniqueUser("pindst");
+        await MailCorpus.SeedAsync(from, source, new() { ["INBOX"] = [One("inbox")], ["Projects.2019"] = [One("dotted")] });
+        var store = new InMemoryCursorStore();
+        var first = await ImapCopyTests.RunToEndAsync(ImapCopyTests.NewCopier(), Job(from, source, destination), store, Unlimited);
+        Assert.Equal(("Projects.2019", "Projects_2019"), (first.FolderNotes.Single().SourceFolder, first.FolderNotes.Single().DestinationFolder));
+
+        // Later a folder called what the renamed one became appears at the source.
+        await MailCorpus.SeedAsync(from, source, new() { ["Projects_2019"] = [One("underscored")] });
+        var second = await ImapCopyTests.RunToEndAsync(ImapCopyTests.NewCopier(), Job(from, source, destination) with { RunId = "run-2" }, store, Unlimited);
+
+        Assert.True(second.Completed);
+        var expected = await MailCorpus.SnapshotAsync(from, source);
+        var actual = await MailCorpus.SnapshotAsync(servers.Destination, destination);
+        Assert.Equal(["INBOX", "Projects_2019", "Projects_2019_2"], actual.Keys.Except(AutoCreated));
+        Assert.Equal(expected["Projects.2019"], actual["Projects_2019"]);
+        Assert.Equal(expected["Projects_2019"], actual["Projects_2019_2"]);
+        Assert.Equal(
+            [("Projects.2019", "Projects_2019"), ("Projects_2019", "Projects_2019_2")],
+            second.FolderNotes.Select(n => (n.SourceFolder, n.DestinationFolder!)).Order());
+    }
+
+    [Fact]
     public async Task CopyChunkAsync_NameHoldingTheDestinationSeparator_RenamedWithUnderscoreAndReported()
     {
         var from = slash.Server;
         var source = from.AddUniqueUser("slsrc");
         var destination = servers.Destination.AddUniqueUser("sldst");
-        static SeedMessage One(string subject) => new(MailCorpus.Message(subject, $"{subject}@old.example"), MessageFlags.Seen, [], DateTimeOffset.UnixEpoch);
         // On a '/' source "Projects.2019" is one level; "Work" is a \Noselect parent of "Work/Q1.2024".
         await MailCorpus.SeedAsync(from, source, new()
         {

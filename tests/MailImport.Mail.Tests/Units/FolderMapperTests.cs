@@ -388,6 +388,33 @@ public class FolderMapperTests
     }
 
     [Fact]
+    public void DestinationNames_PinnedRenameMeetsANewFolderOfThatName_ThePinHoldsAndTheNewcomerIsRenamed()
+    {
+        var plans = Plan(SourceProvider.Custom, F("a.b"), F("a_b"));
+        var pinned = new Dictionary<string, string> { ["a.b"] = "a_b" };
+
+        var names = FolderMapper.DestinationNames(plans, '.', pinned);
+
+        Assert.Equal("a_b", names["a.b"].FullName);
+        Assert.Contains("it keeps the name 'a_b' an earlier run gave it", names["a.b"].Renamed, StringComparison.Ordinal);
+        Assert.Equal(new DestinationFolderName("a_b_2",
+            "The destination folder 'a_b' holds the mail of the source folder 'a.b' since an earlier run, so this one became 'a_b_2'."), names["a_b"]);
+        // Without the pin the newcomer would take the name and the renamed folder's mail would go elsewhere.
+        Assert.Equal("a_b_2", FolderMapper.DestinationNames(plans, '.')["a.b"].FullName);
+    }
+
+    [Fact]
+    public void DestinationNames_PinsTheFoldersAgreeWith_NamesAsWithoutThem()
+    {
+        var plans = Plan(SourceProvider.Custom, F("a.b"), F("a_b"));
+        var fresh = FolderMapper.DestinationNames(plans, '.');
+
+        var pinned = FolderMapper.DestinationNames(plans, '.', new Dictionary<string, string> { ["a.b"] = "a_b_2", ["gone.folder"] = "gone_folder" });
+
+        Assert.Equal(fresh.OrderBy(p => p.Key), pinned.OrderBy(p => p.Key));
+    }
+
+    [Fact]
     public void DestinationNames_SameFolders_SameNamesWhateverTheListingOrder()
     {
         SourceFolder[] folders = [F("x.y"), F("x_y"), F("Other")];

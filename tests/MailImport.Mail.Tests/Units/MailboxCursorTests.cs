@@ -269,7 +269,7 @@ public class MailboxCursorTests
         "Folders.*.Retry", "Folders.*.UidValidity", "InFlight", "InFlight.DestinationFolder",
         "InFlight.DestinationUidNext", "InFlight.DestinationUidValidity", "InFlight.SourceFolder",
         "InFlight.SourceUidValidity", "InFlight.Uidls", "InFlight.Uids", "MessagesCopied", "NotExact", "NotExactCount", "NotExact[].Folder",
-        "NotExact[].Reason", "NotExact[].Size", "NotExact[].Uid", "Parts", "Parts.Next", "Parts.Segments", "RunId", "Version",
+        "NotExact[].Reason", "NotExact[].Size", "NotExact[].Uid", "Parts", "Parts.Next", "Parts.Segments", "RenamedFolders", "RunId", "Version",
     ];
 
     // Every text the realistic cursor's head carries, each as often as it occurs: the copied UIDLs are in a segment.

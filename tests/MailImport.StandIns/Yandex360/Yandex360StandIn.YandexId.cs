@@ -44,6 +44,12 @@ public sealed partial class Yandex360StandIn
     /// <summary>Whether the organisation has turned service applications on (its owner activates the feature).</summary>
     public bool ServiceApplicationsActive { get; set; } = true;
 
+    /// <summary>How many token checks (IMAP logins) pass before every issued token is refused, as when the owner takes
+    /// the application's access away while an import runs; null for never.</summary>
+    public int? TokensRefusedAfterLogins { get; set; }
+
+    private int introspections;
+
     /// <summary>Registers a service application of the organisation with the permissions it was granted.</summary>
     public Yandex360StandIn WithServiceApplication(string clientId, Secret clientSecret, params string[] scopes)
     {
@@ -127,7 +133,8 @@ public sealed partial class Yandex360StandIn
     {
         var form = request.HasFormContentType ? await request.ReadFormAsync(request.HttpContext.RequestAborted) : null;
         var token = form?["token"].ToString() ?? "";
-        if (!issuedTokens.TryGetValue(token, out var issued) || issued.Expires <= DateTimeOffset.UtcNow || !issued.Scopes.Contains(ImapFullScope))
+        var revoked = TokensRefusedAfterLogins is { } logins && Interlocked.Increment(ref introspections) > logins;
+        if (revoked || !issuedTokens.TryGetValue(token, out var issued) || issued.Expires <= DateTimeOffset.UtcNow || !issued.Scopes.Contains(ImapFullScope))
         {
             return Results.Json(new Dictionary<string, object> { ["active"] = false });
         }

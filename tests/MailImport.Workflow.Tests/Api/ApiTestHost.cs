@@ -24,10 +24,10 @@ namespace MailImport.Workflow.Tests.Api;
 internal sealed class ApiTestHost : IAsyncDisposable
 {
     private readonly WebApplication app;
-    private readonly TaskHubWorker worker;
+    private readonly TaskHubWorker? worker;
     private readonly string key;
 
-    private ApiTestHost(WebApplication app, TaskHubWorker worker, CapturingLoggerProvider logs, string key)
+    private ApiTestHost(WebApplication app, TaskHubWorker? worker, CapturingLoggerProvider logs, string key)
     {
         this.app = app;
         this.worker = worker;
@@ -43,7 +43,14 @@ internal sealed class ApiTestHost : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
-    public static async Task<ApiTestHost> StartAsync(ServerSet servers, string key, params (string Key, string? Value)[] extra)
+    public static Task<ApiTestHost> StartAsync(ServerSet servers, string key, params (string Key, string? Value)[] extra) =>
+        StartAsync(servers, key, runWorkflows: true, extra);
+
+    /// <summary>The API alone: runs are scheduled but no worker takes them, so each stays Pending, before its first
+    /// activity, for as long as the test looks.</summary>
+    public static Task<ApiTestHost> StartWithoutWorkerAsync(ServerSet servers, string key) => StartAsync(servers, key, runWorkflows: false, []);
+
+    private static async Task<ApiTestHost> StartAsync(ServerSet servers, string key, bool runWorkflows, (string Key, string? Value)[] extra)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new CapturingLoggerProvider();
@@ -57,7 +64,9 @@ internal sealed class ApiTestHost : IAsyncDisposable
         var app = builder.Build();
         app.MapImportApi();
         await app.Services.GetRequiredService<BatchStorage>().EnsureContainersAsync(CancellationToken.None);
-        var worker = await EmbeddedEngine.StartWorkerAsync(engine, new DurableTaskRegistry().AddMailImportWorkflow(), app.Services, app.Services.GetRequiredService<ILoggerFactory>());
+        var worker = runWorkflows
+            ? await EmbeddedEngine.StartWorkerAsync(engine, new DurableTaskRegistry().AddMailImportWorkflow(), app.Services, app.Services.GetRequiredService<ILoggerFactory>())
+            : null;
         await app.StartAsync();
         return new ApiTestHost(app, worker, logs, key);
     }
@@ -112,7 +121,11 @@ internal sealed class ApiTestHost : IAsyncDisposable
     {
         Http.Dispose();
         await app.StopAsync();
-        await worker.StopAsync(isForced: true);
+        if (worker is not null)
+        {
+            await worker.StopAsync(isForced: true);
+        }
+
         await app.DisposeAsync();
     }
 }

@@ -39,6 +39,27 @@ public sealed class IdempotencyApiTests(WorkflowServersFixture servers) : IAsync
     }
 
     [Fact]
+    public async Task MultipartStart_SameKeyTwice_AnswersTheSameBatch_AndStartsOne()
+    {
+        var before = await host.BatchIdsAsync();
+        var key = Guid.NewGuid().ToString();
+        var file = $"{$"form{Guid.NewGuid():N}"[..12]} Wrong-pass1\n";
+
+        // Each form is written anew, as a client retrying a lost answer does: with a boundary of its own.
+        using var first = await StartFormAsync(file, key);
+        using var second = await StartFormAsync(file, key);
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.StatusCode, second.StatusCode));
+        var one = (await first.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        Assert.Equal(one, await second.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web));
+        Assert.Equal([one.BatchId], (await host.BatchIdsAsync()).Except(before));
+        // Another file under the same key is another request.
+        using var other = await StartFormAsync($"other{file}", key);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+        await host.WaitForAsync(one.BatchId);
+    }
+
+    [Fact]
     public async Task SameKeyWithAnotherBody_Is422_AndStartsNothingMore()
     {
         var key = Guid.NewGuid().ToString();
@@ -129,6 +150,26 @@ public sealed class IdempotencyApiTests(WorkflowServersFixture servers) : IAsync
         source = new { protocol = "imap", host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 },
         entries = new[] { new { login = $"{login}{Guid.NewGuid():N}"[..12], password = "Wrong-pass1" } },
     }, JsonSerializerOptions.Web);
+
+    private async Task<HttpResponseMessage> StartFormAsync(string file, string idempotencyKey)
+    {
+        var settings = new
+        {
+            domain = "example.org",
+            source = new { protocol = "imap", host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/imports")
+        {
+            Content = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(Encoding.UTF8.GetBytes(file)), "file", "credentials.txt" },
+                { new StringContent(JsonSerializer.Serialize(settings, JsonSerializerOptions.Web)), "settings" },
+            },
+        };
+        request.Headers.Add("x-functions-key", Key);
+        request.Headers.TryAddWithoutValidation(IdempotentStarts.Header, idempotencyKey);
+        return await host.Http.SendAsync(request);
+    }
 
     private async Task<HttpResponseMessage> StartAsync(byte[] body, string idempotencyKey)
     {

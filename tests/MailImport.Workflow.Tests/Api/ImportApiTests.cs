@@ -219,39 +219,157 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     {
         var waiting = servers.Source.AddUser($"wait{Guid.NewGuid():N}"[..15], "Secret-ok1");
         // Another batch holds the destination mailbox, so the good line's run waits: the status is read mid-run.
-        var holds = host.Services.GetRequiredService<DestinationHolds>();
-        var destinationHost = host.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
-        var destinationLogin = $"{waiting.Login}@example.org";
-        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
-        Assert.Null(await holds.TryHoldAsync(destinationHost, destinationLogin, other, TimeSpan.FromMinutes(10), CancellationToken.None));
-        try
+        await using (var held = await HoldDestinationAsync(waiting.Login))
         {
             using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{waiting.Login} Secret-ok1\nbad_name Secret12\n", Settings()));
             var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            JsonElement status;
-            do
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The good line never showed that it waits for the destination mailbox.");
-                await Task.Delay(100);
-                using var answer = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}");
-                status = await answer.Content.ReadFromJsonAsync<JsonElement>();
-            }
-            while (!status.GetProperty("mailboxes").EnumerateArray().Any(m => m.TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true));
+            var status = await PollUntilAsync(import.BatchId, s => s.GetProperty("mailboxes").EnumerateArray().Any(IsWaiting),
+                "The good line never showed that it waits for the destination mailbox.");
 
             Assert.Equal("Running", status.GetProperty("status").GetString());
             Assert.Equal([(1, "Running"), (2, "Invalid")],
                 status.GetProperty("mailboxes").EnumerateArray().Select(m => (m.GetProperty("lineNumber").GetInt32(), m.GetProperty("status").GetString())));
 
-            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+            await held.DisposeAsync();
             status = await host.WaitForAsync(import.BatchId);
             Assert.Equal(["Done", "Invalid"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
         }
-        finally
+    }
+
+    [Fact]
+    public async Task Status_FirstPollBeforeTheFileIsRead_ShowsEveryLineOfTheFile()
+    {
+        // No worker takes the run: it stays where every run is for its first moments, before ingestion writes the manifest.
+        await using var idle = await ApiTestHost.StartWithoutWorkerAsync(servers, Key);
+        using var started = await idle.SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan.petrov Secret12\nbad_name Secret12\nanna.smirnova Secret34 anna Secret34\n", Settings()));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+
+        using var answer = await idle.SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}");
+        var body = await answer.Content.ReadAsStringAsync();
+        var status = JsonDocument.Parse(body).RootElement;
+
+        Assert.Equal("Pending", status.GetProperty("status").GetString());
+        Assert.Equal([(1, "Pending", "ivan.petrov"), (2, "Invalid", "bad_name"), (3, "Pending", "anna")],
+            status.GetProperty("mailboxes").EnumerateArray().Select(m => (m.GetProperty("lineNumber").GetInt32(), m.GetProperty("status").GetString(), m.GetProperty("destinationUsername").GetString())));
+        Assert.Equal("UsernameInvalidCharacter", status.GetProperty("mailboxes")[1].GetProperty("code").GetString());
+        Assert.DoesNotContain("Secret", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_MidRun_ShowsTheTotalsCountedBeforeTheFirstChunkAndTheShareDone()
+    {
+        // Two mailboxes of the same size; the second one's destination is held by another batch, so the run stops
+        // half-way: the first copied, the second counted but waiting.
+        var first = servers.Source.AddUser($"half{Guid.NewGuid():N}"[..15], "Secret-ok1");
+        var second = servers.Source.AddUser($"held{Guid.NewGuid():N}"[..15], "Secret-ok2");
+        foreach (var account in new[] { first, second })
         {
-            await holds.ReleaseAsync(destinationHost, destinationLogin, other, CancellationToken.None);
+            await MailCorpus.SeedAsync(servers.Source, account, new() { ["INBOX"] = MailCorpus.Standard()["INBOX"] });
         }
+
+        await using (var held = await HoldDestinationAsync(second.Login))
+        {
+            using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{first.Login} Secret-ok1\n{second.Login} Secret-ok2\n", Settings()));
+            var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+
+            var status = await PollUntilAsync(import.BatchId,
+                s => s.GetProperty("mailboxes") is { } lines && lines.GetArrayLength() == 2 && lines[0].GetProperty("status").GetString() == "Done" && IsWaiting(lines[1]),
+                "The run never reached the first mailbox done and the second waiting.");
+
+            var progress = status.GetProperty("progress");
+            var plan = progress.GetProperty("plan");
+            // Both mailboxes have the same folders (INBOX and those the destination's Dovecot makes of itself).
+            var folders = 2 * status.GetProperty("mailboxes")[1].GetProperty("counters").GetProperty("folders").GetInt32();
+            Assert.Equal(("Copying", 2, 2, folders, 14L, 14L), (progress.GetProperty("phase").GetString(), plan.GetProperty("mailboxes").GetInt32(), plan.GetProperty("counted").GetInt32(),
+                plan.GetProperty("folders").GetInt32(), plan.GetProperty("messages").GetInt64(), plan.GetProperty("messagesToCopy").GetInt64()));
+            Assert.Equal(7L, progress.GetProperty("messagesDone").GetInt64());
+            // Half the mail is copied, and the share says so, by bytes where the source gives STATUS=SIZE.
+            Assert.Equal(50, progress.GetProperty("percent").GetInt32());
+            Assert.Equal(7L, status.GetProperty("mailboxes")[1].GetProperty("counters").GetProperty("messagesTotal").GetInt64());
+
+            await held.DisposeAsync();
+            status = await host.WaitForAsync(import.BatchId);
+            progress = status.GetProperty("progress");
+            Assert.Equal(("Ended", 100, 14L), (progress.GetProperty("phase").GetString(), progress.GetProperty("percent").GetInt32(), progress.GetProperty("messagesDone").GetInt64()));
+        }
+    }
+
+    [Fact]
+    public async Task Rerun_AfterOneNewSourceFolder_EachRunCountsTheFoldersItCreated()
+    {
+        var account = servers.Source.AddUser($"fc{Guid.NewGuid():N}"[..14], "Secret-fc1");
+        await MailCorpus.SeedAsync(servers.Source, account, MailCorpus.Standard());
+        using var started = await SendAsync(HttpMethod.Post, "/api/imports", Upload($"{account.Login} Secret-fc1\n", Settings()));
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+        var first = await host.WaitForAsync(import.BatchId);
+        var destination = new Mail.Connections.MailAccount($"{account.Login}@example.org", new MailImport.Core.Secret("Secret-fc1"));
+        // What the destination lists after the run, less what a new Dovecot mailbox has of itself (INBOX and its
+        // special-use folders, which the copy fills and never creates): the folders the run made.
+        var listed = (await FolderNamesAsync(servers.Destination, destination)).Except(["INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"]).ToList();
+        var made = listed.Count;
+        Assert.True(made >= 4, $"the run made {string.Join(", ", listed)}; the corpus has at least four folders that the destination lacks");
+        Assert.True(made == first.GetProperty("mailboxes")[0].GetProperty("lastRun").GetProperty("foldersCreated").GetInt32(), string.Join(", ", listed));
+
+        await MailCorpus.SeedAsync(servers.Source, account, new() { ["Later"] = [new SeedMessage(MailCorpus.Message("later folder", "<lf@example.org>"), MessageFlags.None, [], DateTimeOffset.UnixEpoch.AddYears(50))] });
+        using var rerun = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun", JsonContent.Create(new { mode = "incremental" }));
+        Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+        var second = await host.WaitForAsync(import.BatchId);
+
+        Assert.Equal(1, second.GetProperty("mailboxes")[0].GetProperty("lastRun").GetProperty("foldersCreated").GetInt32());
+        Assert.Equal([made, 1], second.GetProperty("runSummaries").EnumerateArray().Select(r => r.GetProperty("foldersCreated").GetInt32()));
+        using var report = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report");
+        Assert.Equal([made, 1], (await report.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("foldersCreated").GetInt32()));
+        using var csv = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report?format=csv");
+        var rows = (await csv.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("1", rows[1].Split(',')[Array.IndexOf(rows[0].Split(','), "run_folders_created")]);
+    }
+
+    /// <summary>Another batch's hold on the destination mailbox of <paramref name="login"/> at example.org: a run into it
+    /// waits until the hold is released (disposing it; releasing twice is harmless).</summary>
+    private async Task<IAsyncDisposable> HoldDestinationAsync(string login)
+    {
+        var holds = host.Services.GetRequiredService<DestinationHolds>();
+        var destinationHost = host.Services.GetRequiredService<IOptions<DestinationOptions>>().Value.Endpoint.Host;
+        var other = new DestinationHold(Guid.NewGuid().ToString("N"), "other-r1", 1);
+        Assert.Null(await holds.TryHoldAsync(destinationHost, $"{login}@example.org", other, TimeSpan.FromMinutes(10), CancellationToken.None));
+        return new ForeignHold(() => holds.ReleaseAsync(destinationHost, $"{login}@example.org", other, CancellationToken.None));
+    }
+
+    private sealed class ForeignHold(Func<Task> release) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await release();
+    }
+
+    /// <summary>Reads the batch's status every 100 ms until <paramref name="reached"/> holds of it (two minutes at most).</summary>
+    private async Task<JsonElement> PollUntilAsync(string batchId, Func<JsonElement, bool> reached, string never)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, never);
+            await Task.Delay(100);
+            using var answer = await SendAsync(HttpMethod.Get, $"/api/imports/{batchId}");
+            var status = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            if (reached(status))
+            {
+                return status;
+            }
+        }
+    }
+
+    /// <summary>True for a status line that waits for another batch's hold on its destination mailbox.</summary>
+    private static bool IsWaiting(JsonElement line) =>
+        line.TryGetProperty("message", out var text) && text.GetString()?.StartsWith("Waiting:", StringComparison.Ordinal) == true;
+
+    private static async Task<List<string>> FolderNamesAsync(DovecotServer server, Mail.Connections.MailAccount account)
+    {
+        using var client = await MailCorpus.Connect(server, account);
+        var names = (await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.None, subscribedOnly: false))
+            .Where(f => (f.Attributes & (FolderAttributes.NoSelect | FolderAttributes.NonExistent)) == 0).Select(f => f.FullName).ToList();
+        await client.DisconnectAsync(true);
+        return names;
     }
 
     [Fact]

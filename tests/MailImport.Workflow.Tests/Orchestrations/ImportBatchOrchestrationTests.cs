@@ -22,8 +22,12 @@ public class ImportBatchOrchestrationTests
         await using var workflow = await InMemoryWorkflow.StartAsync(steps);
         var progress = await workflow.RunAsync(Run("run-fanout", concurrency: 3));
 
-        Assert.Equal(new BatchProgress(12, 12), progress);
+        Assert.Equal((12, 12, null), (progress.Total, progress.Finished, progress.Problem));
         Assert.InRange(steps.MaxInFlight, 2, 3);
+        // Every mailbox was counted before the first chunk, each once: the run's totals are whole from its first chunk on.
+        Assert.Equal(12, steps.CountsBeforeFirstChunk);
+        Assert.Equal(12, steps.Calls[WorkflowNames.CheckSource]);
+        Assert.Equal(new PlanTotals(12, 12, 12, 120, 12000, 120, 12000), progress.Plan);
         var report = Assert.Single(steps.Reports);
         Assert.Equal(Enumerable.Range(1, 12), report.Outcomes.Select(o => o.Line));
         Assert.All(report.Outcomes, o => Assert.Equal(MailboxStatus.Done, o.Status));
@@ -42,9 +46,14 @@ public class ImportBatchOrchestrationTests
         await using var workflow = await InMemoryWorkflow.StartAsync(steps);
         var progress = await workflow.RunAsync(Run("run-groups", concurrency: 5) with { MailboxesPerGroup = 10 });
 
-        Assert.Equal(new BatchProgress(45, 45), progress);
+        Assert.Equal((45, 45, null), (progress.Total, progress.Finished, progress.Problem));
         Assert.True(steps.MaxInFlight <= 5, $"{steps.MaxInFlight} chunks at once");
-        Assert.Equal(5, steps.Calls[WorkflowNames.LoadPlanGroup]);
+        // Each group loaded once to count it and once to copy it; every mailbox counted once, all before the first chunk,
+        // and the five groups' counts summed.
+        Assert.Equal(10, steps.Calls[WorkflowNames.LoadPlanGroup]);
+        Assert.Equal(45, steps.CountsBeforeFirstChunk);
+        Assert.Equal(45, steps.Calls[WorkflowNames.CheckSource]);
+        Assert.Equal(new PlanTotals(45, 45, 45, 450, 45000, 450, 45000), progress.Plan);
         var report = Assert.Single(steps.Reports);
         Assert.Equal(5, report.Input.Groups);
         Assert.Equal(Enumerable.Range(1, 45), report.Outcomes.Select(o => o.Line));

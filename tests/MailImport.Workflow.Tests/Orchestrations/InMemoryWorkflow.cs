@@ -51,8 +51,16 @@ public sealed class ScriptedSteps
     /// <summary>Every outcome recorded, by run and line.</summary>
     public ConcurrentDictionary<(string RunId, int Line), MailboxOutcome> Outcomes { get; } = new();
 
+    /// <summary>Each mailbox's count as its group saved it, by run and line.</summary>
+    public ConcurrentDictionary<(string RunId, int Line), SourceCount> GroupCounts { get; } = new();
+
     /// <summary>Each run's plan, by run and group.</summary>
     public ConcurrentDictionary<(string RunId, int Group), IReadOnlyList<ManifestEntry>> PlanGroups { get; } = new();
+
+    /// <summary>How many CheckSource calls had been made when the first CopyChunk call came; -1 before it.</summary>
+    public int CountsBeforeFirstChunk => Volatile.Read(ref countsBeforeFirstChunk);
+
+    private int countsBeforeFirstChunk = -1;
 
     private int inFlight;
 
@@ -78,7 +86,17 @@ public sealed class ScriptedSteps
 
             return new RunPlan("example.org", entries.Count, groups.Count, false);
         });
-        Add<PlanGroupInput, IReadOnlyList<ManifestEntry>>(registry, WorkflowNames.LoadPlanGroup, input => PlanGroups[(input.RunId, input.Group)]);
+        Add<PlanGroupInput, IReadOnlyList<PlannedMailbox>>(registry, WorkflowNames.LoadPlanGroup, input =>
+            [.. PlanGroups[(input.RunId, input.Group)].Select(e => new PlannedMailbox(e, GroupCounts.GetValueOrDefault((input.RunId, e.Line))))]);
+        Add<GroupCounts, bool>(registry, WorkflowNames.SaveGroupCounts, counts =>
+        {
+            foreach (var count in counts.Counts)
+            {
+                GroupCounts[(counts.RunId, count.Line)] = count.Count;
+            }
+
+            return true;
+        });
         Add<OutcomeRecord, bool>(registry, WorkflowNames.RecordOutcome, record =>
         {
             Outcomes[(record.RunId, record.Outcome.Line)] = record.Outcome;
@@ -95,6 +113,7 @@ public sealed class ScriptedSteps
         registry.AddActivityFunc<MailboxStepInput, ChunkSummary>(WorkflowNames.CopyChunk, async (_, input) =>
         {
             Calls.AddOrUpdate(WorkflowNames.CopyChunk, 1, (_, n) => n + 1);
+            Interlocked.CompareExchange(ref countsBeforeFirstChunk, Calls.GetValueOrDefault(WorkflowNames.CheckSource), -1);
             var now = Interlocked.Increment(ref inFlight);
             InterlockedMax(ref maxInFlight, now);
             try
