@@ -61,8 +61,8 @@ public static class ErrorCatalog
         new(ErrorCode.JsonMalformed, ErrorCategory.File, "The entries are not a well-formed JSON array of objects.",
             "Send [{\"login\": ..., \"password\": ..., \"newLogin\": ..., \"newPassword\": ...}].", false),
 
-        new(ErrorCode.LineFieldCount, ErrorCategory.Line, "The line does not have 2 or 4 fields.",
-            "Write login password, or login password newlogin newpassword; quote a password that has spaces.", false),
+        new(ErrorCode.LineFieldCount, ErrorCategory.Line, "The line does not have the fields its batch takes: 2 or 4, or 1 to 3 when the source is logged in to with tokens.",
+            "Write login password, or login password newlogin newpassword; for a source logged in to with tokens (a Google service account, a Microsoft app) login, login newlogin, or login newlogin newpassword, with no source password; quote a password that has spaces.", false),
         new(ErrorCode.LineUnterminatedQuote, ErrorCategory.Line, "A quoted field has no closing quote.",
             "Close the quote; write a quote inside a quoted field as two quotes (\"\").", false),
         new(ErrorCode.LineTextAfterQuote, ErrorCategory.Line, "Text follows a closing quote directly.",

@@ -64,7 +64,9 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
                 : new IngestResult(done.Entries.Count, done.Invalid.Count);
         }
 
-        var parsed = raw.Value.IsJson ? CredentialJson.Parse(raw.Value.Content) : CredentialFile.Parse(raw.Value.Content);
+        // A batch reached with tokens reads its lines without a source password, its corrected files too.
+        var authentication = (await storage.LoadBatchAsync(batchId, cancellationToken))?.Authentication.Type ?? Core.Sources.SourceAuthenticationType.Password;
+        var parsed = raw.Value.IsJson ? CredentialJson.Parse(raw.Value.Content, authentication) : CredentialFile.Parse(raw.Value.Content, authentication);
         if (parsed.FileProblem is { } fileProblem)
         {
             await storage.SaveManifestAsync(batchId, await storage.LoadManifestAsync(batchId, cancellationToken) ?? new Manifest([], []), cancellationToken);
