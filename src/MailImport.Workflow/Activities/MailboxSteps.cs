@@ -33,6 +33,7 @@ public sealed class MailboxSteps(
     IDestinationDirectory directory,
     RunDirectory runDirectory,
     DestinationAccounts destinationAccounts,
+    SourceAccounts sourceAccounts,
     MailConnector connector,
     MailboxCopier copier,
     DestinationHolds holds,
@@ -76,9 +77,12 @@ public sealed class MailboxSteps(
     private async Task<SourceCheckResult> ListSourceAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
+        SourceLogin? login = null;
         try
         {
+            // A dry run of a token batch asks for each line's token here, so a missing delegation or consent shows per line.
+            login = await sourceAccounts.ForAsync(batch, input.Entry, cancellationToken);
+            var account = login.Account;
             var endpoint = ServerEndpoint.Of(batch.Source);
             if (batch.Source.Protocol == MailProtocol.Pop3)
             {
@@ -96,7 +100,7 @@ public sealed class MailboxSteps(
         }
         catch (MailFailureException e)
         {
-            return new SourceCheckResult(StepResult.Failed(FailureBoundary.AsData(e.Failure, e)), [], 0, 0);
+            return new SourceCheckResult(StepResult.Failed(FailureBoundary.AsData(login?.Explain(e.Failure) ?? e.Failure, e)), [], 0, 0);
         }
     }
 
@@ -236,7 +240,6 @@ public sealed class MailboxSteps(
     private async Task<ChunkSummary> CopyChunkCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var source = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
         var server = destination.Value.Endpoint;
         // The hold is named by the login alone, so taking it needs no token; a token the destination refuses is a
@@ -249,12 +252,15 @@ public sealed class MailboxSteps(
             return new ChunkSummary(false, CountersOf(await store.LoadAsync(cancellationToken)), [], WaitingFor: holder with { ExpiresAt = default });
         }
 
+        SourceLogin? source = null;
         try
         {
+            // Inside the chunk's failure handling: a token refused for the source is the chunk's failure with its code.
+            source = await sourceAccounts.ForAsync(batch, input.Entry, cancellationToken);
             var job = new MailboxJob(
                 input.RunId,
                 batch.Source,
-                source,
+                source.Account,
                 server,
                 await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
                 new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
@@ -277,7 +283,7 @@ public sealed class MailboxSteps(
 
             var cursor = await store.LoadAsync(cancellationToken);
             var folders = (cursor?.FailedFolders ?? []).Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason)).ToList();
-            return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e),
+            return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(source?.Explain(e.Failure) ?? e.Failure), e),
                 folders.Count > 0 ? folders : null, NotExactOrNull(cursor?.NotExact ?? []));
         }
     }
