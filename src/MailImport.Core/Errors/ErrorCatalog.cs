@@ -175,6 +175,8 @@ public static class ErrorCatalog
             "Set MailImport__Yandex360__OrgId to the organisation id shown in the Yandex 360 admin console, then start the import again.", false),
         new(ErrorCode.DestinationServiceApplicationRefused, ErrorCategory.Destination, "Yandex ID would not give MailImport's service application a mail token for this mailbox.",
             "In Yandex 360's admin console (Security, Service applications) list the application whose ClientID is MailImport__Yandex360__ServiceApplicationClientId with the permission mail:imap_full and turn service applications on; put its client secret in the secret store under MailImport__Yandex360__ServiceApplicationSecretName; then re-run the failed mailboxes.", false),
+        new(ErrorCode.DestinationPasswordMissing, ErrorCategory.Destination, "The line gives no password for the destination mailbox, and the source is logged in to with tokens, so there is no source password to use.",
+            "Give the new mailbox's password in a corrected file and re-run the failed mailboxes: the line login newlogin newpassword (repeat the username as newlogin to keep it), newPassword in a JSON entry, or New password in the import page's table; 6–20 Latin letters, digits and !@#$%^&*()_-+:;,. not equal to the username.", false),
 
         new(ErrorCode.MessageTooBig, ErrorCategory.Message, "The message is larger than the destination accepts.",
             "Forward or archive the message another way; the rest of the mailbox was copied.", false),

@@ -139,6 +139,9 @@ public enum ErrorCode
     DestinationOrganizationNotFound = 607,
     /// <summary>Yandex ID would not issue a mail token for the mailbox to the configured service application.</summary>
     DestinationServiceApplicationRefused = 608,
+    /// <summary>The line gives no password for the destination mailbox, and there is no source password to use instead
+    /// (the source is logged in to with tokens), yet the destination needs one to create the mailbox or to write to it.</summary>
+    DestinationPasswordMissing = 609,
 
     // Single messages.
     /// <summary>A message is larger than the destination accepts.</summary>

@@ -113,6 +113,12 @@ public sealed class MailboxSteps(
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
             var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
             var address = DestinationAccounts.LoginOf(input.Entry, batch.Domain);
+            if (await destinationAccounts.CheckPasswordAsync(batch, input.Entry, existing is not null, cancellationToken) is { } missing)
+            {
+                logger.StepFailed(WorkflowNames.CheckUsername, missing.Code);
+                return StepResult.Failed(missing);
+            }
+
             if (existing is null)
             {
                 logger.UsernameChecked(true);
@@ -155,7 +161,7 @@ public sealed class MailboxSteps(
             }
             else
             {
-                result = await CreateAsync(input, batch.Domain, externalId, cancellationToken);
+                result = await CreateAsync(input, batch, externalId, cancellationToken);
             }
 
             if (result.Outcome != ProvisioningOutcome.Refused && destinationAccounts.UsesTokens)
@@ -180,12 +186,19 @@ public sealed class MailboxSteps(
         });
     }
 
-    private async Task<ProvisioningResult> CreateAsync(MailboxStepInput input, string domain, string externalId, CancellationToken cancellationToken)
+    private async Task<ProvisioningResult> CreateAsync(MailboxStepInput input, BatchDefinition batch, string externalId, CancellationToken cancellationToken)
     {
+        var domain = batch.Domain;
         Core.Secret password;
         try
         {
             password = await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Destination, cancellationToken);
+        }
+        catch (KeyNotFoundException) when (batch.Authentication.Type.UsesTokens())
+        {
+            // A token line gives no source password to fall back on: without a new password there is none to create with.
+            var missing = DestinationAccounts.PasswordMissing(DestinationAccounts.LoginOf(input.Entry, domain));
+            return ProvisioningResult.Refused(missing.Code, missing.Message);
         }
         catch (KeyNotFoundException)
         {
@@ -262,7 +275,7 @@ public sealed class MailboxSteps(
                 batch.Source,
                 source.Account,
                 server,
-                await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
+                await destinationAccounts.ForAsync(batch, input.Entry, cancellationToken),
                 new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
             if (result.Completed)
