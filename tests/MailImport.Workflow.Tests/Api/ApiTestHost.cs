@@ -43,7 +43,12 @@ internal sealed class ApiTestHost : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
-    public static async Task<ApiTestHost> StartAsync(ServerSet servers, string key, params (string Key, string? Value)[] extra)
+    public static Task<ApiTestHost> StartAsync(ServerSet servers, string key, params (string Key, string? Value)[] extra) =>
+        StartAsync(servers, key, null, extra);
+
+    /// <summary>The host with <paramref name="before"/>'s services registered ahead of the workflow's (a handler for a
+    /// stand-in's certificate, say).</summary>
+    public static async Task<ApiTestHost> StartAsync(ServerSet servers, string key, Action<IServiceCollection>? before, params (string Key, string? Value)[] extra)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new CapturingLoggerProvider();
@@ -52,6 +57,7 @@ internal sealed class ApiTestHost : IAsyncDisposable
         var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         var engine = new InMemoryOrchestrationService(loggers);
         var client = EmbeddedEngine.CreateClient(engine, loggers);
+        before?.Invoke(builder.Services);
         builder.Services.AddMailImportWorkflow().AddMailImportApi().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
