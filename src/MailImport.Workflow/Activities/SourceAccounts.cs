@@ -18,8 +18,17 @@ public sealed record SourceLogin(MailAccount Account, ISourceTokenProvider? Toke
 
 /// <summary>How the steps log in at the source: with each line's sealed password, or, for a batch that logs in with a
 /// Google service account or a Microsoft app, with a token its provider gets for the mailbox.</summary>
-/// <remarks>The key or client secret is unsealed from the batch's secrets only when the process has no provider of the
-/// batch yet (<see cref="SourceTokenProviders"/> keeps one per batch); it reaches no input, output or log.</remarks>
+/// <remarks>
+/// <para>Google's service account asks a token for each mailbox, impersonating it (the JWT's <c>sub</c>), as "Using OAuth
+/// 2.0 for Server to Server Applications" describes domain-wide delegation
+/// (https://developers.google.com/identity/protocols/oauth2/service-account#delegatingauthority); a Microsoft app asks
+/// one token for itself and logs in to each mailbox with it, as "Authenticate an IMAP, POP or SMTP connection using
+/// OAuth" describes the client credentials flow
+/// (https://learn.microsoft.com/en-us/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth#use-client-credentials-grant-flow-to-authenticate-smtp-imap-and-pop-connections).
+/// Both send it with SASL XOAUTH2.</para>
+/// <para>The key or client secret is unsealed from the batch's secrets only when the process has no provider of the
+/// batch yet (<see cref="SourceTokenProviders"/> keeps one per batch); it reaches no input, output or log.</para>
+/// </remarks>
 public sealed class SourceAccounts(BatchSecrets secrets, SourceTokenProviders providers)
 {
     /// <summary>The source account of <paramref name="entry"/>; a token refused by its token service throws
