@@ -139,12 +139,15 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
     {
         var account = source.Google.AddServiceAccount(GoogleServiceAccountTokens.MailScope);
         var mailboxes = new[] { await SeededMailboxAsync("gd"), await SeededMailboxAsync("gd") };
-        var file = string.Concat(mailboxes.Select(m => $"{m.Login} {LocalPart(m)} {DestinationPassword}\n"));
+        var noPassword = await SeededMailboxAsync("gn");
+        var file = string.Concat(mailboxes.Select(m => $"{m.Login} {LocalPart(m)} {DestinationPassword}\n")) + $"{noPassword.Login}\n";
 
         var (_, report) = await ImportAsync(Google(account), file, dryRun: true);
 
-        Assert.All(report.Mailboxes, m => Assert.Equal((MailboxStatus.Ready, (ErrorCode?)null), (m.Status, m.Code)));
+        Assert.All(report.Mailboxes.Take(2), m => Assert.Equal((MailboxStatus.Ready, (ErrorCode?)null), (m.Status, m.Code)));
         Assert.All(report.Mailboxes, m => Assert.Equal(14, m.Counters.MessagesTotal));
+        // A real run could not create the third mailbox: the line gives no password, and there is no source password.
+        Assert.Equal((MailboxStatus.Failed, ErrorCode.DestinationPasswordMissing), (report.Mailboxes[2].Status, report.Mailboxes[2].Code));
         var log = await File.ReadAllTextAsync(source.Dovecot.LogFile);
         Assert.All(mailboxes, m => Assert.Contains($"Login: user=<{m.Login}>, method=XOAUTH2", log, StringComparison.Ordinal));
     }
