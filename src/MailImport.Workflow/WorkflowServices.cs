@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.SourceTokens;
 using MailImport.Infrastructure.Storage;
 using MailImport.Mail.Connections;
 using MailImport.Mail.Sync;
@@ -38,6 +39,7 @@ public static class WorkflowServices
         services.AddValidatedOptions<ApiOptions>(ApiOptions.SectionName);
         services.AddValidatedOptions<ConnectorOptions>(ConnectorSection);
         services.AddValidatedOptions<SourceAccessOptions>(SourceAccessOptions.SectionName);
+        services.AddValidatedOptions<SourceTokenOptions>(SourceTokenOptions.SectionName);
 
         services.AddSingleton(TimeProvider.System);
         // One credential for every Azure client: the managed identity in Azure. A host that must reach a vault some
@@ -88,6 +90,16 @@ public static class WorkflowServices
             var other => throw new InvalidOperationException($"MailImport:Directory {other} has no directory."),
         });
 
+        // One per process: it keeps each token batch's provider, and with it the batch's tokens, until the batch closes.
+        // MSAL sends through the named client, so a host can give it a handler of its own (a test, the Entra stand-in's
+        // certificate) the way it gives the Key Vault client its options; MSAL asks for a token about once an hour per
+        // app, and the pool's idle timeout closes the connection in between, so a held client sees DNS changes.
+        services.AddHttpClient(SourceTokenProviders.MicrosoftHttpClientName);
+        services.AddSingleton(sp => new SourceTokenProviders(
+            sp.GetRequiredService<IOptions<SourceTokenOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(SourceTokenProviders.MicrosoftHttpClientName)));
+        services.AddTransient<SourceAccounts>();
         services.AddSingleton(sp => new SourceAccessPolicy(sp.GetRequiredService<IOptions<SourceAccessOptions>>().Value));
         services.AddSingleton(sp => new MailConnector(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value, sp.GetRequiredService<SourceAccessPolicy>()));
         services.AddSingleton<MailboxCopier>();

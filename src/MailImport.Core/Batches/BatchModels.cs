@@ -41,6 +41,10 @@ public sealed record ImportOptions
 /// <param name="CreatedAt">When the batch was created.</param>
 public sealed record BatchDefinition(string BatchId, string Domain, SourceServer Source, ImportOptions Options, DateTimeOffset CreatedAt)
 {
+    /// <summary>How every mailbox of the batch logs in to the source, without its secret (the key or client secret is
+    /// sealed with the batch's passwords); passwords for records written before it was kept.</summary>
+    public SourceAuthentication Authentication { get; init; } = SourceAuthentication.Password;
+
     /// <summary>A closed batch takes no more runs and its secrets are deleted.</summary>
     public bool Closed { get; init; }
 

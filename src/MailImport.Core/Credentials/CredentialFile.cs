@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 using MailImport.Core.Errors;
+using MailImport.Core.Rules;
 using MailImport.Core.Sources;
 
 namespace MailImport.Core.Credentials;
@@ -199,6 +200,14 @@ public static class CredentialFile
 
         if (grammar == LineGrammar.Token)
         {
+            // A file written for passwords (login password) given to a token batch would make each source password the
+            // new username; its second field is then rarely a valid username, and the line is refused without naming it.
+            if (fields.Count == 2 && DestinationRules.CheckUsername(fields[1]).Count > 0)
+            {
+                builder.AddProblem(lineNumber, ErrorCode.LineFieldCount, LineGrammar.NotAUsernameMessage, fields[0]);
+                return;
+            }
+
             builder.Add(lineNumber, fields[0], null, fields.Count > 1 ? fields[1] : null, fields.Count > 2 ? new Secret(fields[2]) : null);
             return;
         }
@@ -221,6 +230,13 @@ internal sealed class LineGrammar
     public static readonly LineGrammar Token = new(["login", "new login", "new password"], "login, login newlogin, or login newlogin newpassword");
 
     private LineGrammar(string[] fieldNames, string forms) => (FieldNames, Forms) = (fieldNames, forms);
+
+    /// <summary>Why a token line's second field that breaks the username rules is refused: it is most likely a source
+    /// password, which the message never repeats.</summary>
+    public const string NotAUsernameMessage =
+        "Field 2 is not a valid destination username. The source of this batch is logged in to with tokens, so the file gives no source password: "
+        + "if field 2 is the mailbox's password, remove it (login, login newlogin, or login newlogin newpassword); if it is the new username, "
+        + "use only Latin letters, digits, '-' and '.', starting with a letter.";
 
     /// <summary>The name of each field, by position.</summary>
     public IReadOnlyList<string> FieldNames { get; }

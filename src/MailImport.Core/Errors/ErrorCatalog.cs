@@ -61,8 +61,8 @@ public static class ErrorCatalog
         new(ErrorCode.JsonMalformed, ErrorCategory.File, "The entries are not a well-formed JSON array of objects.",
             "Send [{\"login\": ..., \"password\": ..., \"newLogin\": ..., \"newPassword\": ...}].", false),
 
-        new(ErrorCode.LineFieldCount, ErrorCategory.Line, "The line does not have 2 or 4 fields.",
-            "Write login password, or login password newlogin newpassword; quote a password that has spaces.", false),
+        new(ErrorCode.LineFieldCount, ErrorCategory.Line, "The line does not have the fields its batch takes: 2 or 4, or 1 to 3 when the source is logged in to with tokens.",
+            "Write login password, or login password newlogin newpassword; for a source logged in to with tokens (a Google service account, a Microsoft app) login, login newlogin, or login newlogin newpassword, with no source password; quote a password that has spaces.", false),
         new(ErrorCode.LineUnterminatedQuote, ErrorCategory.Line, "A quoted field has no closing quote.",
             "Close the quote; write a quote inside a quoted field as two quotes (\"\").", false),
         new(ErrorCode.LineTextAfterQuote, ErrorCategory.Line, "Text follows a closing quote directly.",
@@ -175,6 +175,8 @@ public static class ErrorCatalog
             "Set MailImport__Yandex360__OrgId to the organisation id shown in the Yandex 360 admin console, then start the import again.", false),
         new(ErrorCode.DestinationServiceApplicationRefused, ErrorCategory.Destination, "Yandex ID would not give MailImport's service application a mail token for this mailbox.",
             "In Yandex 360's admin console (Security, Service applications) list the application whose ClientID is MailImport__Yandex360__ServiceApplicationClientId with the permission mail:imap_full and turn service applications on; put its client secret in the secret store under MailImport__Yandex360__ServiceApplicationSecretName; then re-run the failed mailboxes.", false),
+        new(ErrorCode.DestinationPasswordMissing, ErrorCategory.Destination, "The line gives no password for the destination mailbox, and the source is logged in to with tokens, so there is no source password to use.",
+            "Give the new mailbox's password in a corrected file and re-run the failed mailboxes: the line login newlogin newpassword (repeat the username as newlogin to keep it), newPassword in a JSON entry, or New password in the import page's table; 6–20 Latin letters, digits and !@#$%^&*()_-+:;,. not equal to the username.", false),
 
         new(ErrorCode.DestinationFolderRefused, ErrorCategory.Destination, "The destination refused to create a folder, so that folder was not copied.",
             "Read the server's reason: usually the folder's name is too long or holds a character the destination forbids, or the mailbox has as many folders as the destination allows. Rename the folder at the source (or make room at the destination), then re-run the failed mailboxes; the rest of the mailbox was copied.", false),

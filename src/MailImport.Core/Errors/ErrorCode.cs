@@ -141,6 +141,9 @@ public enum ErrorCode
     DestinationServiceApplicationRefused = 608,
     /// <summary>The destination refused to create a folder; that folder was not copied, the rest of the mailbox was.</summary>
     DestinationFolderRefused = 609,
+    /// <summary>The line gives no password for the destination mailbox, and there is no source password to use instead
+    /// (the source is logged in to with tokens), yet the destination needs one to create the mailbox or to write to it.</summary>
+    DestinationPasswordMissing = 610,
 
     // Single messages.
     /// <summary>A message is larger than the destination accepts.</summary>

@@ -13,6 +13,8 @@ namespace MailImport.Core.Sources;
 /// <param name="TrustedCertificateSha256">SHA-256 fingerprint of a certificate to trust although it does not validate.</param>
 /// <param name="CheckCertificateRevocation">False to skip the certificate's revocation check, for a server whose CA
 /// publishes no reachable CRL or OCSP responder; checked by default.</param>
+/// <param name="Authentication">How the mailboxes are logged in to; none means each line's password
+/// (<see cref="SourceAuthenticationSettings.Resolve"/>).</param>
 public sealed record SourceServerRequest(
     string? Preset = null,
     string? Protocol = null,
@@ -20,7 +22,8 @@ public sealed record SourceServerRequest(
     int? Port = null,
     string? Security = null,
     string? TrustedCertificateSha256 = null,
-    bool? CheckCertificateRevocation = null);
+    bool? CheckCertificateRevocation = null,
+    SourceAuthenticationRequest? Authentication = null);
 
 /// <summary>One invalid source setting.</summary>
 /// <param name="Field">The request field at fault (preset, protocol, host, port, security, trustedCertificateSha256).</param>

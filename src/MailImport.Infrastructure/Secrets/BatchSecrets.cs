@@ -73,6 +73,26 @@ public sealed class BatchSecrets(BatchStorage storage, ISecretStore store, IOpti
         });
     }
 
+    /// <summary>The line number under which the batch's source credential (a service account's JSON key, an Entra app's
+    /// client secret) is sealed as the source secret: lines and entries count from 1, so no credential line has it, and
+    /// the credential shares the lines' sealing, their crypto-shredding with the data key and their deletion at close.</summary>
+    public const int SourceCredentialLine = 0;
+
+    /// <summary>Seals and stores the batch's source credential at upload, making the batch's data key first; from then
+    /// on the batch's record and its runs only name it (<see cref="GetSourceCredentialAsync"/>).</summary>
+    public async Task WriteSourceCredentialAsync(string batchId, Secret credential, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        var key = await GetOrCreateKeyAsync(batchId, cancellationToken);
+        var sealedLine = new SealedLine(Seal(key, batchId, SourceCredentialLine, LinePassword.Source, credential), null);
+        await storage.SaveLineSecretsAsync(batchId, SourceCredentialLine, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(sealedLine, Json)), null, cancellationToken);
+    }
+
+    /// <summary>The batch's source credential; throws <see cref="KeyNotFoundException"/> when it is not kept (the batch
+    /// logs in with passwords, or it was closed, or its data key expired).</summary>
+    public Task<Secret> GetSourceCredentialAsync(string batchId, CancellationToken cancellationToken) =>
+        GetAsync(batchId, SourceCredentialLine, LinePassword.Source, cancellationToken);
+
     /// <summary>One password of a line; throws <see cref="KeyNotFoundException"/> when it is not kept: never stored, deleted
     /// (the destination password once the mailbox exists), or the batch's data key is gone (closed, or expired).</summary>
     /// <exception cref="CryptographicException">The sealed password was altered or moved from elsewhere.</exception>

@@ -13,6 +13,9 @@ namespace MailImport.Infrastructure.SourceTokens;
 /// memory only and is dropped with it (<see cref="Forget"/>, when the batch is closed).</remarks>
 public sealed class SourceTokenProviders(SourceTokenOptions options, ILoggerFactory loggers, HttpClient? microsoftHttp = null)
 {
+    /// <summary>The name of the HttpClient (IHttpClientFactory) MSAL sends its token requests with.</summary>
+    public const string MicrosoftHttpClientName = "MailImport.SourceTokens.Microsoft";
+
     private readonly ConcurrentDictionary<string, ISourceTokenProvider> providers = new(StringComparer.Ordinal);
 
     /// <summary>The provider of <paramref name="batchId"/>, made from <paramref name="credential"/> the first time.</summary>
@@ -22,6 +25,20 @@ public sealed class SourceTokenProviders(SourceTokenOptions options, ILoggerFact
         ArgumentNullException.ThrowIfNull(authentication);
         ArgumentNullException.ThrowIfNull(credential);
         return providers.GetOrAdd(batchId, _ => Create(authentication, credential()));
+    }
+
+    /// <summary>The provider of <paramref name="batchId"/>; <paramref name="credential"/> is read only when this process has
+    /// none of the batch yet, so the chunks of a batch unseal its key or secret once.</summary>
+    public async Task<ISourceTokenProvider> ForAsync(string batchId, SourceAuthentication authentication, Func<Task<Secret>> credential)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        if (providers.TryGetValue(batchId, out var provider))
+        {
+            return provider;
+        }
+
+        var secret = await credential();
+        return For(batchId, authentication, () => secret);
     }
 
     /// <summary>Drops the batch's provider and with it its secret and tokens.</summary>

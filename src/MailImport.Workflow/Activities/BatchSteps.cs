@@ -3,6 +3,7 @@ using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
+using MailImport.Infrastructure.SourceTokens;
 using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Api;
 using MailImport.Workflow.Orchestrations;
@@ -34,7 +35,7 @@ public sealed record ReportInput(string BatchId, string RunId, RunMode Mode, Dat
 public sealed record DirectoryReadInput(string BatchId, string RunId, string Domain);
 
 /// <summary>The batch-wide steps: plan a run, check the domain, read the directory, write the report, close the batch.</summary>
-public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
+public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, SourceTokenProviders sourceTokens, IDestinationDirectory directory, TimeProvider clock, ILogger<BatchSteps> logger)
 {
     /// <summary>Chooses the mailboxes of a run: all of them, or only those the last report does not show done (failed,
     /// partial, or a line a corrected file has just made valid).</summary>
@@ -279,6 +280,8 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, IDest
     {
         await storage.DeleteAllCredentialsAsync(batchId, cancellationToken);
         var deleted = await secrets.DeleteAllAsync(batchId, cancellationToken);
+        // The key or client secret this process unsealed lives on in the batch's token provider, with its tokens.
+        sourceTokens.Forget(batchId);
         var finished = clock.GetUtcNow();
         await storage.UpdateBatchAsync(batchId, batch => batch is { Closed: true, SecretsDeletedAt: null } ? batch with { SecretsDeletedAt = finished } : null, cancellationToken);
         logger.BatchClosed(deleted);

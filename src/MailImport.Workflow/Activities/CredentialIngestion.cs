@@ -64,7 +64,9 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
                 : new IngestResult(done.Entries.Count, done.Invalid.Count);
         }
 
-        var parsed = Parse(raw.Value);
+        // A batch reached with tokens reads its lines without a source password, its corrected files too.
+        var authentication = (await storage.LoadBatchAsync(batchId, cancellationToken))?.Authentication.Type ?? Core.Sources.SourceAuthenticationType.Password;
+        var parsed = Parse(raw.Value, authentication);
         if (parsed.FileProblem is { } fileProblem)
         {
             await storage.SaveManifestAsync(batchId, await storage.LoadManifestAsync(batchId, cancellationToken) ?? new Manifest([], []), cancellationToken);
@@ -89,9 +91,10 @@ public sealed class CredentialIngestion(BatchStorage storage, BatchSecrets secre
         return new IngestResult(manifest.Entries.Count, manifest.Invalid.Count);
     }
 
-    /// <summary>An upload as stored, parsed by its kind: JSON entries or a credential file.</summary>
-    public static CredentialParseResult Parse((byte[] Content, bool IsJson) raw) =>
-        raw.IsJson ? CredentialJson.Parse(raw.Content) : CredentialFile.Parse(raw.Content);
+    /// <summary>An upload as stored, parsed by its kind (JSON entries or a credential file) in the grammar of the batch's
+    /// source authentication.</summary>
+    public static CredentialParseResult Parse((byte[] Content, bool IsJson) raw, Core.Sources.SourceAuthenticationType authentication) =>
+        raw.IsJson ? CredentialJson.Parse(raw.Content, authentication) : CredentialFile.Parse(raw.Content, authentication);
 
     /// <summary>When the batch has been closed: deletes the upload and every secret of the batch, and says so.</summary>
     private async Task<IngestResult?> ClosedAsync(string batchId, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using MailImport.Core.Batches;
 using MailImport.Core.Errors;
+using MailImport.Core.Sources;
 using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
@@ -17,14 +18,53 @@ public sealed class DestinationAccounts(BatchSecrets secrets, Yandex360MailToken
     /// needed once the mailbox exists.</summary>
     public bool UsesTokens => platform.Value.Directory == DirectoryKind.Yandex360 && tokens.Configured;
 
-    /// <summary>The destination account of one mailbox of a batch.</summary>
-    public async Task<MailAccount> ForAsync(string batchId, ManifestEntry entry, string domain, CancellationToken cancellationToken)
+    /// <summary>The destination account of one mailbox of a batch; a token batch's line that gave no new password, at a
+    /// destination written with passwords, throws <see cref="MailFailureException"/> with
+    /// <see cref="ErrorCode.DestinationPasswordMissing"/>.</summary>
+    public async Task<MailAccount> ForAsync(BatchDefinition batch, ManifestEntry entry, CancellationToken cancellationToken)
     {
-        var login = LoginOf(entry, domain);
-        return UsesTokens
-            ? MailAccount.WithAccessToken(login, await tokens.GetAsync(login, cancellationToken))
-            : new MailAccount(login, await secrets.GetAsync(batchId, entry.Line, LinePassword.Destination, cancellationToken));
+        ArgumentNullException.ThrowIfNull(batch);
+        var login = LoginOf(entry, batch.Domain);
+        if (UsesTokens)
+        {
+            return MailAccount.WithAccessToken(login, await tokens.GetAsync(login, cancellationToken));
+        }
+
+        try
+        {
+            return new MailAccount(login, await secrets.GetAsync(batch.BatchId, entry.Line, LinePassword.Destination, cancellationToken));
+        }
+        catch (KeyNotFoundException) when (batch.Authentication.Type.UsesTokens())
+        {
+            throw new MailFailureException(PasswordMissing(login));
+        }
     }
+
+    /// <summary>For a dry run: the failure a real run meets for want of a destination password, or null. A password
+    /// batch's line always has one (the new password, else the source's); a token batch's line has one only when it gave
+    /// a new password, and needs it to create the mailbox, or to write to it unless the service application's token does.</summary>
+    public async Task<MailFailure?> CheckPasswordAsync(BatchDefinition batch, ManifestEntry entry, bool mailboxExists, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (!batch.Authentication.Type.UsesTokens() || (mailboxExists && UsesTokens))
+        {
+            return null;
+        }
+
+        try
+        {
+            await secrets.GetAsync(batch.BatchId, entry.Line, LinePassword.Destination, cancellationToken);
+            return null;
+        }
+        catch (KeyNotFoundException)
+        {
+            return PasswordMissing(LoginOf(entry, batch.Domain));
+        }
+    }
+
+    /// <summary>Why a token batch's line cannot be created or written without a new password.</summary>
+    public static MailFailure PasswordMissing(string login) => MailFailure.Permanent(ErrorCode.DestinationPasswordMissing,
+        $"The line gives no password for the mailbox {login}, and the source is logged in to with tokens, so there is no source password to use for it; give one in a corrected file (login newlogin newpassword).");
 
     /// <summary>The destination mailbox's login: the line's destination username at the batch's domain.</summary>
     public static string LoginOf(ManifestEntry entry, string domain)

@@ -34,6 +34,7 @@ public sealed class MailboxSteps(
     IDestinationDirectory directory,
     RunDirectory runDirectory,
     DestinationAccounts destinationAccounts,
+    SourceAccounts sourceAccounts,
     MailConnector connector,
     MailboxCopier copier,
     DestinationHolds holds,
@@ -77,9 +78,12 @@ public sealed class MailboxSteps(
     private async Task<SourceCheckResult> ListSourceAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var account = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
+        SourceLogin? login = null;
         try
         {
+            // A dry run of a token batch asks for each line's token here, so a missing delegation or consent shows per line.
+            login = await sourceAccounts.ForAsync(batch, input.Entry, cancellationToken);
+            var account = login.Account;
             var endpoint = ServerEndpoint.Of(batch.Source);
             if (batch.Source.Protocol == MailProtocol.Pop3)
             {
@@ -99,7 +103,7 @@ public sealed class MailboxSteps(
         }
         catch (MailFailureException e)
         {
-            return new SourceCheckResult(StepResult.Failed(FailureBoundary.AsData(e.Failure, e)), [], 0, 0);
+            return new SourceCheckResult(StepResult.Failed(FailureBoundary.AsData(login?.Explain(e.Failure) ?? e.Failure, e)), [], 0, 0);
         }
     }
 
@@ -112,6 +116,12 @@ public sealed class MailboxSteps(
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
             var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
             var address = DestinationAccounts.LoginOf(input.Entry, batch.Domain);
+            if (await destinationAccounts.CheckPasswordAsync(batch, input.Entry, existing is not null, cancellationToken) is { } missing)
+            {
+                logger.StepFailed(WorkflowNames.CheckUsername, missing.Code);
+                return StepResult.Failed(missing);
+            }
+
             if (existing is null)
             {
                 logger.UsernameChecked(true);
@@ -154,7 +164,7 @@ public sealed class MailboxSteps(
             }
             else
             {
-                result = await CreateAsync(input, batch.Domain, externalId, cancellationToken);
+                result = await CreateAsync(input, batch, externalId, cancellationToken);
             }
 
             if (result.Outcome != ProvisioningOutcome.Refused && destinationAccounts.UsesTokens)
@@ -179,12 +189,19 @@ public sealed class MailboxSteps(
         });
     }
 
-    private async Task<ProvisioningResult> CreateAsync(MailboxStepInput input, string domain, string externalId, CancellationToken cancellationToken)
+    private async Task<ProvisioningResult> CreateAsync(MailboxStepInput input, BatchDefinition batch, string externalId, CancellationToken cancellationToken)
     {
+        var domain = batch.Domain;
         Core.Secret password;
         try
         {
             password = await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Destination, cancellationToken);
+        }
+        catch (KeyNotFoundException) when (batch.Authentication.Type.UsesTokens())
+        {
+            // A token line gives no source password to fall back on: without a new password there is none to create with.
+            var missing = DestinationAccounts.PasswordMissing(DestinationAccounts.LoginOf(input.Entry, domain));
+            return ProvisioningResult.Refused(missing.Code, missing.Message);
         }
         catch (KeyNotFoundException)
         {
@@ -239,7 +256,6 @@ public sealed class MailboxSteps(
     private async Task<ChunkSummary> CopyChunkCoreAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
-        var source = new MailAccount(input.Entry.SourceLogin, await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Source, cancellationToken));
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
         var server = destination.Value.Endpoint;
         // The hold is named by the login alone, so taking it needs no token; a token the destination refuses is a
@@ -252,14 +268,17 @@ public sealed class MailboxSteps(
             return new ChunkSummary(false, CountersOf(await store.LoadAsync(cancellationToken)), [], WaitingFor: holder with { ExpiresAt = default });
         }
 
+        SourceLogin? source = null;
         try
         {
+            // Inside the chunk's failure handling: a token refused for the source is the chunk's failure with its code.
+            source = await sourceAccounts.ForAsync(batch, input.Entry, cancellationToken);
             var job = new MailboxJob(
                 input.RunId,
                 batch.Source,
-                source,
+                source.Account,
                 server,
-                await destinationAccounts.ForAsync(input.BatchId, input.Entry, batch.Domain, cancellationToken),
+                await destinationAccounts.ForAsync(batch, input.Entry, cancellationToken),
                 new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
             if (result.Completed)
@@ -280,7 +299,7 @@ public sealed class MailboxSteps(
 
             var cursor = await store.LoadAsync(cancellationToken);
             var folders = (cursor?.FailedFolders ?? []).Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason)).ToList();
-            return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(e.Failure), e),
+            return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(source?.Explain(e.Failure) ?? e.Failure), e),
                 folders.Count > 0 ? folders : null, NotExactOrNull(cursor?.NotExact ?? []));
         }
     }

@@ -97,7 +97,15 @@ public sealed record CredentialUpload(byte[] Bytes, bool IsJson, CredentialParse
 /// <param name="Source">The source server, presets and defaults resolved.</param>
 /// <param name="Options">The import's options, the schedule resolved ("default" replaced by the service's).</param>
 /// <param name="Credentials">The uploaded credentials; at least one line is valid.</param>
-public sealed record NewImport(string Domain, SourceServer Source, ImportOptions Options, CredentialUpload Credentials);
+public sealed record NewImport(string Domain, SourceServer Source, ImportOptions Options, CredentialUpload Credentials)
+{
+    /// <summary>How the source is logged in to; passwords unless the request said otherwise.</summary>
+    public SourceAuthentication Authentication { get; init; } = SourceAuthentication.Password;
+
+    /// <summary>The service account's key or the Entra app's client secret, sealed into the batch's secret store at
+    /// upload and never kept anywhere else; null for passwords.</summary>
+    public Core.Secret? SourceCredential { get; init; }
+}
 
 /// <summary>A re-run request that passed every check.</summary>
 /// <param name="Mode">Failed and partial mailboxes again, or an incremental run of all.</param>

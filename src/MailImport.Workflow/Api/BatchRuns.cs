@@ -32,7 +32,13 @@ public sealed class BatchRuns(BatchStorage storage, IWorkflowEngine engine, IOpt
         ArgumentNullException.ThrowIfNull(import);
         var batchId = Guid.NewGuid().ToString("N");
         var run = new BatchRunRecord($"{batchId}-r1", import.Options.DryRun ? RunMode.DryRun : RunMode.Full, clock.GetUtcNow());
-        await storage.SaveBatchAsync(new BatchDefinition(batchId, import.Domain, import.Source, import.Options, clock.GetUtcNow()) { Runs = [run] }, cancellationToken);
+        await storage.SaveBatchAsync(new BatchDefinition(batchId, import.Domain, import.Source, import.Options, clock.GetUtcNow()) { Authentication = import.Authentication, Runs = [run] }, cancellationToken);
+        if (import.SourceCredential is { } credential)
+        {
+            // Sealed before the run is scheduled, so its first step finds it; the record and the run only name the batch.
+            await secrets.WriteSourceCredentialAsync(batchId, credential, cancellationToken);
+        }
+
         await storage.UploadCredentialsAsync(batchId, run.RunId, import.Credentials.Bytes, import.Credentials.IsJson, cancellationToken);
         await ScheduleAsync(batchId, run, cancellationToken);
         var parsed = import.Credentials.Parsed;

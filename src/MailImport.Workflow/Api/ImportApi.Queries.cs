@@ -55,7 +55,7 @@ public sealed partial class ImportApi
         {
             // The run has not yet passed its first activity, which turns the upload into the manifest: the upload,
             // parsed as that activity parses it, gives every line of the file from the first poll on.
-            manifest = await ManifestToBeAsync(batch.BatchId, run.RunId, manifest, cancellationToken);
+            manifest = await ManifestToBeAsync(batch, run.RunId, manifest, cancellationToken);
         }
 
         if (BatchRuns.IsGoing(state))
@@ -99,14 +99,14 @@ public sealed partial class ImportApi
 
     /// <summary>The manifest as the run's upload will leave it once ingested (a first file, or a re-run's corrected
     /// one folded in); the manifest as it is when the run has no upload or its upload is already ingested.</summary>
-    private async Task<Manifest?> ManifestToBeAsync(string batchId, string runId, Manifest? manifest, CancellationToken cancellationToken)
+    private async Task<Manifest?> ManifestToBeAsync(BatchDefinition batch, string runId, Manifest? manifest, CancellationToken cancellationToken)
     {
-        if (await storage.ReadCredentialsAsync(batchId, runId, cancellationToken) is not { } raw)
+        if (await storage.ReadCredentialsAsync(batch.BatchId, runId, cancellationToken) is not { } raw)
         {
             return manifest;
         }
 
-        var parsed = CredentialIngestion.Parse(raw);
+        var parsed = CredentialIngestion.Parse(raw, batch.Authentication.Type);
         return parsed.FileProblem is null ? ManifestMerge.Merge(manifest, parsed).Manifest : manifest;
     }
 

@@ -36,7 +36,7 @@ public sealed partial class ImportApi
             return ApiAnswers.NotFound();
         }
 
-        var (rerun, refusal) = await ImportRequests.ReadRerunAsync(request, cancellationToken);
+        var (rerun, refusal) = await ImportRequests.ReadRerunAsync(request, batch.Authentication.Type, cancellationToken);
         if ((refusal ?? Throttle(request, caller, batch.Options.DryRun)) is { } answer)
         {
             return answer;

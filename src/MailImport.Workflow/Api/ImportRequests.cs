@@ -48,7 +48,8 @@ internal static class ImportRequests
     /// re-run without corrections; so is a body without "mode". A body of another type is refused with 415.</summary>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public static async Task<(RerunRequest? Rerun, IResult? Refusal)> ReadRerunAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <param name="authentication">The batch's source authentication: it decides the corrected file's grammar.</param>
+    public static async Task<(RerunRequest? Rerun, IResult? Refusal)> ReadRerunAsync(HttpRequest request, SourceAuthenticationType authentication, CancellationToken cancellationToken)
     {
         var (body, refusal) = request.HasFormContentType
             ? await ReadRerunFormAsync(request, cancellationToken)
@@ -72,7 +73,7 @@ internal static class ImportRequests
             return (new RerunRequest(mode, null), null);
         }
 
-        var parsed = Parse(body.Corrected, body.IsJson);
+        var parsed = Parse(body.Corrected, body.IsJson, authentication);
         return parsed.FileProblem is { } fileProblem
             ? (null, ApiAnswers.BadRequest(new ApiError("The corrected file cannot be used.", [ApiProblem.Of(fileProblem)])))
             : (new RerunRequest(mode, new CredentialUpload(body.Corrected, body.IsJson, parsed)), null);
@@ -137,7 +138,11 @@ internal static class ImportRequests
             problems.Add(new ApiProblem("source." + field, nameof(ErrorCode.SettingsSourceNotAllowed), message));
         }
 
-        var parsed = Parse(body.Credentials!, body.IsJson);
+        var authentication = SourceAuthenticationSettings.Resolve(body.Settings?.Source?.Authentication);
+        problems.AddRange(authentication.Problems.Select(p => new ApiProblem("source." + p.Field, p.Code.ToString(), p.Message)));
+        // A refused authentication still decides the grammar by the type it asked for, so the lines are not reported
+        // against a form the admin did not mean.
+        var parsed = Parse(body.Credentials!, body.IsJson, authentication.Authentication?.Type ?? RequestedType(body.Settings?.Source?.Authentication));
         problems.AddRange(FileProblems(parsed));
         var options = body.Settings?.Options ?? new ImportOptions();
         var (schedule, scheduleProblem) = ResolveSchedule(options.Schedule, "options.schedule", defaultSchedule);
@@ -153,7 +158,11 @@ internal static class ImportRequests
 
         return problems.Count > 0
             ? (null, ApiAnswers.BadRequest(new ApiError("The import was not started.", problems)))
-            : (new NewImport(domain!, source.Server!, options with { Schedule = schedule }, new CredentialUpload(body.Credentials!, body.IsJson, parsed)), null);
+            : (new NewImport(domain!, source.Server!, options with { Schedule = schedule }, new CredentialUpload(body.Credentials!, body.IsJson, parsed))
+            {
+                Authentication = authentication.Authentication!,
+                SourceCredential = authentication.Credential,
+            }, null);
     }
 
     /// <summary>A file the parser refused as a whole, or one without a single good line (then each line's problem).</summary>
@@ -197,8 +206,16 @@ internal static class ImportRequests
         _ => null,
     };
 
-    private static CredentialParseResult Parse(byte[] credentials, bool isJson) =>
-        isJson ? CredentialJson.Parse(credentials) : CredentialFile.Parse(credentials);
+    private static CredentialParseResult Parse(byte[] credentials, bool isJson, SourceAuthenticationType authentication) =>
+        isJson ? CredentialJson.Parse(credentials, authentication) : CredentialFile.Parse(credentials, authentication);
+
+    /// <summary>The kind of login a request names, whether or not its other fields are right.</summary>
+    private static SourceAuthenticationType RequestedType(SourceAuthenticationRequest? request) => request?.Type?.Trim() switch
+    {
+        { } type when type.Equals(SourceAuthenticationSettings.GoogleType, StringComparison.OrdinalIgnoreCase) => SourceAuthenticationType.GoogleServiceAccount,
+        { } type when type.Equals(SourceAuthenticationSettings.MicrosoftType, StringComparison.OrdinalIgnoreCase) => SourceAuthenticationType.MicrosoftAppOnly,
+        _ => SourceAuthenticationType.Password,
+    };
 
     /// <summary>The multipart form: the file (required for a start, optional for a re-run) and the settings field.</summary>
     /// <summary>The form's file and its one text field (<paramref name="field"/>). A field the call does not take is

@@ -61,6 +61,31 @@ public class TokenSourceGrammarTests
         Assert.Contains(messagePart, problem.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ivan@old.example Secret!12")]
+    [InlineData("ivan@old.example \"Pass word1\"")]
+    [InlineData("ivan@old.example 12345678")]
+    public void Parse_PasswordFormLine_IsRefusedWithoutTurningThePasswordIntoAUsername(string line)
+    {
+        var password = line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim('"');
+
+        var result = ParseFile("good\n" + line);
+
+        Assert.Equal("good", Assert.Single(result.Entries).SourceLogin);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal((2, ErrorCode.LineFieldCount, "ivan@old.example", (string?)null), (problem.LineNumber, problem.Code, problem.SourceLogin, problem.DestinationUsername));
+        Assert.Contains("gives no source password", problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, problem.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_PasswordFormLine_IsReadAsPasswordsInAPasswordBatch()
+    {
+        var entry = Assert.Single(ParseFile("ivan@old.example Secret!12", SourceAuthenticationType.Password).Entries);
+
+        Assert.Equal(("ivan", "Secret!12"), (entry.DestinationUsername, entry.SourcePassword?.Reveal()));
+    }
+
     [Fact]
     public void Parse_EmptyField_IsNamedByTheTokenGrammar()
     {

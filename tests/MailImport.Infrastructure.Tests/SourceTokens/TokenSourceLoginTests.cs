@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using MailImport.Core;
 using MailImport.Core.Errors;
 using MailImport.Core.Sources;
@@ -14,52 +13,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MailImport.Infrastructure.Tests.SourceTokens;
 
-/// <summary>A source Dovecot that takes XOAUTH2 tokens of both token stand-ins, checked through one introspection
-/// endpoint, as Gmail and Exchange Online take their own.</summary>
-[SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the fields through IAsyncLifetime.DisposeAsync.")]
-public sealed class TokenSourceServers : IAsyncLifetime
-{
-    // Port base 3000 is used by no other fixture; the introspection endpoint sits at base+500, clear of Dovecot's
-    // base+110..995 under every offset.
-    private const int PortBase = 3000;
-
-    /// <summary>The mailboxes' domain.</summary>
-    public const string Domain = "contoso.example";
-
-    public GoogleTokenStandIn Google { get; } = new();
-
-    public EntraIdStandIn Entra { get; } = new();
-
-    public SourceTokenIntrospection Introspection { get; private set; } = null!;
-
-    public DovecotServer Dovecot { get; private set; } = null!;
-
-    /// <summary>MSAL's HttpClient, trusting the Entra stand-in's certificate by its pin.</summary>
-    public HttpClient EntraHttp { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        await Google.StartAsync();
-        await Entra.StartAsync();
-        Introspection = new SourceTokenIntrospection(TestPorts.Shift(PortBase + 500), Google.Introspect, Entra.Introspect);
-        await Introspection.StartAsync();
-        EntraHttp = PinnedHttpClient.Trusting(Entra.CertificateSha256);
-        DovecotServer.Install();
-        // An app-only token names the app, not the mailbox: the Dovecot compares the domain of the introspection's email.
-        Dovecot = DovecotServer.Start("mi-token-source", PortBase, "--oauth2-introspection", Introspection.Url, "--oauth2-match", "domain");
-    }
-
-    public async Task DisposeAsync()
-    {
-        EntraHttp.Dispose();
-        await Introspection.DisposeAsync();
-        await Entra.DisposeAsync();
-        await Google.DisposeAsync();
-    }
-
-    /// <summary>A new mailbox of the domain (with a password only for seeding and reading it back).</summary>
-    public MailAccount AddMailbox(string prefix) => Dovecot.AddUser($"{prefix}{Guid.NewGuid():N}"[..(prefix.Length + 10)] + "@" + Domain, "Secret12");
-}
+/// <summary>The token source of these tests. Port base 3000 is used by no other fixture.</summary>
+public sealed class TokenSourceServers() : TokenSourceServerSet("mi-token-source", 3000);
 
 /// <summary>Logging in to a source with a token from each provider (SASL XOAUTH2), and copying a mailbox so, through
 /// the real copy path, against a real Dovecot with an oauth2 passdb.</summary>
@@ -78,7 +33,7 @@ public sealed class TokenSourceLoginTests(TokenSourceServers servers) : IClassFi
         var client = servers.Entra.AddMailClient(adminConsented: true, "IMAP.AccessAsApp");
         if (registeredInExchange)
         {
-            servers.Entra.RegisterInExchange(client, TokenSourceServers.Domain);
+            servers.Entra.RegisterInExchange(client, TokenSourceServerSet.Domain);
         }
 
         return new(new MicrosoftApp(servers.Entra.TenantId, client.ClientId, client.Secret), servers.Entra.HttpsBase, NullLogger.Instance, servers.EntraHttp);

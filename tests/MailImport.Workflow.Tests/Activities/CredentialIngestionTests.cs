@@ -2,6 +2,7 @@ using System.Text;
 using Azure.Storage.Blobs;
 using MailImport.Core;
 using MailImport.Core.Batches;
+using MailImport.Core.Sources;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
@@ -62,5 +63,43 @@ public sealed class CredentialIngestionTests(WorkflowServersFixture servers) : I
         }
 
         Assert.False(await blobs.GetBlobContainerClient(WorkflowServices.SecretsContainer).GetBlobClient(SecretNames.BatchKey(batchId)).ExistsAsync());
+    }
+
+    [Fact]
+    public async Task RunAsync_TokenBatch_ReadsItsFileAndItsCorrectionsWithoutSourcePasswords()
+    {
+        var storage = services.GetRequiredService<BatchStorage>();
+        var secrets = services.GetRequiredService<BatchSecrets>();
+        var ingestion = services.GetRequiredService<CredentialIngestion>();
+        var batchId = Guid.NewGuid().ToString("N");
+        await storage.SaveBatchAsync(new BatchDefinition(batchId, WorkflowSettings.Domain, servers.Source.ImapSource, new ImportOptions(), DateTimeOffset.UtcNow)
+        {
+            Authentication = new SourceAuthentication(SourceAuthenticationType.GoogleServiceAccount, "svc@project.iam.gserviceaccount.com"),
+        }, CancellationToken.None);
+        // The second line is written for passwords: its password must not become maria's new username.
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r1", Encoding.UTF8.GetBytes("ivan@old.example ivan.k NewPass1\nmaria@old.example Secret!12\n"), isJson: false, CancellationToken.None);
+
+        var first = await ingestion.RunAsync(new IngestInput(batchId, $"{batchId}-r1"));
+
+        Assert.Equal((1, 1), (first.Entries, first.Invalid));
+        var manifest = (await storage.LoadManifestAsync(batchId, CancellationToken.None))!;
+        Assert.Equal(("ivan.k", 1), (manifest.Entries[0].DestinationUsername, manifest.Entries[0].Line));
+        var refused = Assert.Single(manifest.Invalid);
+        Assert.Equal((2, Core.Errors.ErrorCode.LineFieldCount), (refused.LineNumber, refused.Code));
+        Assert.Contains("no source password", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret!12", refused.ToString(), StringComparison.Ordinal);
+        Assert.Equal(new Secret("NewPass1"), await secrets.GetAsync(batchId, 1, LinePassword.Destination, CancellationToken.None));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(batchId, 1, LinePassword.Source, CancellationToken.None));
+
+        // The corrected file of a re-run is read with the batch's grammar too.
+        await storage.UploadCredentialsAsync(batchId, $"{batchId}-r2", Encoding.UTF8.GetBytes("maria@old.example maria NewPass2\n"), isJson: false, CancellationToken.None);
+
+        var corrected = await ingestion.RunAsync(new IngestInput(batchId, $"{batchId}-r2"));
+
+        Assert.Equal((2, 0), (corrected.Entries, corrected.Invalid));
+        var maria = (await storage.LoadManifestAsync(batchId, CancellationToken.None))!.Entries.Single(e => e.SourceLogin == "maria@old.example");
+        Assert.Equal(new Secret("NewPass2"), await secrets.GetAsync(batchId, maria.Line, LinePassword.Destination, CancellationToken.None));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(batchId, maria.Line, LinePassword.Source, CancellationToken.None));
+        await services.GetRequiredService<BatchSteps>().CloseAsync(batchId);
     }
 }

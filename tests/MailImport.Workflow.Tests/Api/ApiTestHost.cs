@@ -44,13 +44,18 @@ internal sealed class ApiTestHost : IAsyncDisposable
     public CapturingLoggerProvider Logs { get; }
 
     public static Task<ApiTestHost> StartAsync(ServerSet servers, string key, params (string Key, string? Value)[] extra) =>
-        StartAsync(servers, key, runWorkflows: true, extra);
+        StartAsync(servers, key, runWorkflows: true, null, extra);
+
+    /// <summary>The host with <paramref name="before"/>'s services registered ahead of the workflow's (a handler for a
+    /// stand-in's certificate, say).</summary>
+    public static Task<ApiTestHost> StartAsync(ServerSet servers, string key, Action<IServiceCollection>? before, params (string Key, string? Value)[] extra) =>
+        StartAsync(servers, key, runWorkflows: true, before, extra);
 
     /// <summary>The API alone: runs are scheduled but no worker takes them, so each stays Pending, before its first
     /// activity, for as long as the test looks.</summary>
-    public static Task<ApiTestHost> StartWithoutWorkerAsync(ServerSet servers, string key) => StartAsync(servers, key, runWorkflows: false, []);
+    public static Task<ApiTestHost> StartWithoutWorkerAsync(ServerSet servers, string key) => StartAsync(servers, key, runWorkflows: false, null, []);
 
-    private static async Task<ApiTestHost> StartAsync(ServerSet servers, string key, bool runWorkflows, (string Key, string? Value)[] extra)
+    private static async Task<ApiTestHost> StartAsync(ServerSet servers, string key, bool runWorkflows, Action<IServiceCollection>? before, (string Key, string? Value)[] extra)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new CapturingLoggerProvider();
@@ -59,6 +64,7 @@ internal sealed class ApiTestHost : IAsyncDisposable
         var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         var engine = new InMemoryOrchestrationService(loggers);
         var client = EmbeddedEngine.CreateClient(engine, loggers);
+        before?.Invoke(builder.Services);
         builder.Services.AddMailImportWorkflow().AddMailImportApi().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();

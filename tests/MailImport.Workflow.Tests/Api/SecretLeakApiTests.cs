@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Storage;
 using MailImport.Testing;
@@ -83,7 +82,7 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
             }
         }
 
-        var blobs = await BlobsOfAsync(batch);
+        var blobs = await BatchBlobs.ReadAsync(servers.Azurite.ConnectionString, batch);
         Assert.Contains(blobs, b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
         Assert.Contains(blobs, b => b.Where.Contains(LineSecretsPrefix(batch), StringComparison.Ordinal));
         var store = host.Services.GetRequiredService<ISecretStore>();
@@ -112,7 +111,7 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
             await Assert.ThrowsAsync<KeyNotFoundException>(() => batchSecrets.GetAsync(batch, line, LinePassword.Destination, CancellationToken.None));
         }
 
-        var left = await BlobsOfAsync(batch);
+        var left = await BatchBlobs.ReadAsync(servers.Azurite.ConnectionString, batch);
         Assert.DoesNotContain(left, b => b.Where.Contains(WorkflowServices.SecretsContainer, StringComparison.Ordinal));
         Assert.DoesNotContain(left, b => b.Where.Contains(LineSecretsPrefix(batch), StringComparison.Ordinal));
     }
@@ -141,27 +140,6 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Gone meanwhile, or another user's.
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>Every blob whose name holds the batch id, in every container, with its metadata.</summary>
-    private async Task<List<(string Where, string Text)>> BlobsOfAsync(string batch)
-    {
-        var found = new List<(string Where, string Text)>();
-        var service = new BlobServiceClient(servers.Azurite.ConnectionString);
-        await foreach (var container in service.GetBlobContainersAsync())
-        {
-            var client = service.GetBlobContainerClient(container.Name);
-            await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
-            {
-                if (blob.Name.Contains(batch, StringComparison.Ordinal))
-                {
-                    var content = (await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
-                    found.Add(($"blob {container.Name}/{blob.Name}", Encoding.UTF8.GetString(content) + string.Join(",", blob.Metadata)));
-                }
             }
         }
 
