@@ -37,10 +37,10 @@ internal static class GmailCorpus
         ([@"\Spam"], []), ([@"\Spam"], []), ([@"\Trash", "Work"], [@"\Seen"]),
     ];
 
-    /// <summary>The seeds, each message's bytes distinct and with what byte-exact copies must keep (a bare LF in the body,
-    /// trailing spaces, an 8-bit header).</summary>
+    /// <summary>The seeds, each message's bytes distinct, with what a byte-exact copy must keep (trailing spaces, an 8-bit
+    /// header). No bare LF: Dovecot, the destination, gives those back as CRLF.</summary>
     public static IReadOnlyList<GmailSeed> Seeds() => Shapes.Select((shape, i) => new GmailSeed(
-        Encoding.UTF8.GetBytes(MailCorpus.Message($"Gmail message {i} ünïcode", $"gmail-{i}@corpus.example", $"Body {i}  \r\nline two\nend\r\n")),
+        Encoding.UTF8.GetBytes(MailCorpus.Message($"Gmail message {i} ünïcode", $"gmail-{i}@corpus.example", $"Body {i}  \r\nline two\r\nend\r\n")),
         shape.Labels, shape.Flags, new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(i))).ToList();
 
     /// <summary>How many copies of each message a destination snapshot holds, by the SHA-256 prefix the snapshot lines

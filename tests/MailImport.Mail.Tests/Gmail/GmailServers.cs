@@ -6,10 +6,13 @@ using MailImport.Testing;
 
 namespace MailImport.Mail.Tests.Gmail;
 
-/// <summary>The Gmail-shaped stand-in as a source, beside the shared Dovecot destination.</summary>
-public sealed class GmailStandInFixture : IAsyncLifetime
+/// <summary>The Gmail-shaped stand-in as a source, beside the shared Dovecot destination: one listener for the test run
+/// (its port is fixed), each test with accounts of its own.</summary>
+public sealed class GmailStandInFixture
 {
-    public GmailImapStandIn Gmail { get; } = GmailImapStandIn.Start(TestPorts.Shift(TestPorts.GmailStandInBase) + 143);
+    private static readonly Lazy<GmailImapStandIn> Shared = new(() => GmailImapStandIn.Start(TestPorts.Shift(TestPorts.GmailStandInBase) + 143));
+
+    public GmailImapStandIn Gmail { get; } = Shared.Value;
 
     /// <summary>The stand-in as a source server: plain IMAP on loopback, provider Custom, so nothing is told by its name.</summary>
     public SourceServer Source => new(MailProtocol.Imap, "127.0.0.1", Gmail.Port, TransportSecurity.None);
@@ -22,8 +25,4 @@ public sealed class GmailStandInFixture : IAsyncLifetime
         var ids = mailbox.Add([.. GmailCorpus.Seeds()]);
         return (mailbox, new MailAccount(login, new Secret("Secret12")), ids);
     }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await Gmail.DisposeAsync();
 }
