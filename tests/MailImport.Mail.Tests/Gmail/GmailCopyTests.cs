@@ -60,6 +60,59 @@ public sealed class GmailCopyTests(DovecotFixture servers, GmailStandInFixture g
         Assert.Equal(0, result.NotExact);
     }
 
+    [Theory]
+    [InlineData(CopyStep.Journaled)]
+    [InlineData(CopyStep.Appending)]
+    [InlineData(CopyStep.Appended)]
+    public async Task CopyChunkAsync_ByMessageCrashAtEveryOccurrenceOfStep_ResumedCopyHasEveryMessageOnce(CopyStep step)
+    {
+        var (_, account, _) = gmail.AddCorpusAccount();
+        var crashes = 0;
+        // Every other batch: the views' batches alternate between folders, and a Dovecot user per resume costs seconds.
+        for (var occurrence = 1; occurrence <= 40; occurrence += 2)
+        {
+            var destination = servers.Destination.AddUniqueUser("gm");
+            var store = new InMemoryCursorStore();
+            var copier = ImapCopyTests.NewCopier();
+            var seen = 0;
+            var crashed = false;
+            copier.StepHook = reached =>
+            {
+                if (reached == step && ++seen == occurrence)
+                {
+                    crashed = true;
+                    throw new SimulatedCrash($"{step} #{occurrence}");
+                }
+
+                return ValueTask.CompletedTask;
+            };
+            var job = Job(account, destination, new CopyOptions { BatchMessages = 3 });
+            try
+            {
+                await copier.CopyChunkAsync(job, store, Unlimited, CancellationToken.None);
+            }
+            catch (Exception) when (crashed)
+            {
+                // The crash surfaces as itself or wrapped by MailKit or the engine's classification.
+            }
+
+            copier.StepHook = null;
+            await ImapCopyTests.RunToEndAsync(copier, job, store, Unlimited);
+            var bySeed = CopiesBySeed(GmailCorpus.Copies(await MailCorpus.SnapshotAsync(servers.Destination, destination), GmailCorpus.Seeds()));
+            Assert.True(bySeed.Take(27).All(c => c == 1), $"{step} #{occurrence}: {string.Join(",", bySeed)}");
+            if (!crashed)
+            {
+                break;
+            }
+
+            crashes++;
+        }
+
+        Assert.True(crashes >= 5, $"only {crashes} crash points reached for {step}");
+    }
+
+    private sealed class SimulatedCrash(string where) : Exception($"simulated crash at {where}");
+
     [Fact]
     public async Task CopyChunkAsync_RerunAfterRelabelling_MovesNoDuplicateAndCopiesOnlyTheNewMessage()
     {
