@@ -121,10 +121,13 @@ public sealed class GmailCopyTests(DovecotFixture servers, GmailStandInFixture g
         var store = new InMemoryCursorStore();
         await CopyAsync(Job(account, destination, new CopyOptions()), store);
 
-        // Work only becomes Family; an archived message gets a label; an inbox message is archived; one more arrives.
+        // Work only becomes Family; an archived message gets a label; an inbox message is archived; a starred inbox message
+        // moves to Work, whose folder took only earlier messages; another to a label new since the first run; one more arrives.
         mailbox.Relabel(ids[11], "Family");
         mailbox.Relabel(ids[16], "Work", @"\Inbox");
         mailbox.Relabel(ids[0]);
+        mailbox.Relabel(ids[24], "Work");
+        mailbox.Relabel(ids[5], "Brand new");
         var extra = new StandIns.Gmail.GmailSeed(System.Text.Encoding.UTF8.GetBytes(MailCorpus.Message("Arrived later", "gmail-later@corpus.example")),
             [@"\Inbox", "Work"], [], DateTimeOffset.UnixEpoch);
         mailbox.Add(extra);
