@@ -138,6 +138,8 @@ public sealed class GmailCopyTests(DovecotFixture servers, GmailStandInFixture g
         Assert.True(bySeed.Take(27).All(c => c == 1), string.Join(",", bySeed));
         Assert.Equal(28, snapshot.Values.Sum(v => v.Count));
         Assert.Contains(snapshot["INBOX"], l => l.StartsWith(GmailCorpus.Hash(extra), StringComparison.Ordinal) && l.Contains("[Work]", StringComparison.Ordinal));
+        // The second run's flag sync keeps the labels a first copy carried as keywords.
+        Assert.Contains(snapshot["INBOX"], l => l.StartsWith(GmailCorpus.Hash(GmailCorpus.Seeds()[7]), StringComparison.Ordinal) && l.Contains("[Projects/Alpha,Work]", StringComparison.Ordinal));
         Assert.Equal(1, result.CopiedThisChunk);
         Assert.Equal(28, result.MessagesCopied);
     }
