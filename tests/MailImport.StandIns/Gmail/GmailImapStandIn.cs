@@ -22,8 +22,9 @@ namespace MailImport.StandIns.Gmail;
 /// and <c>X-GM-LABELS</c> as a list of atoms and strings with system labels such as <c>\Inbox</c> and <c>\Sent</c>.
 /// XOAUTH2's exchange is the one of https://developers.google.com/gmail/imap/xoauth2-protocol. The 16th simultaneous
 /// login of one account is refused with Gmail's "[ALERT] Too many simultaneous connections. (Failure)".</para>
+/// <para>It serves until its process ends: the tests share one on a fixed port.</para>
 /// </remarks>
-public sealed partial class GmailImapStandIn : IAsyncDisposable
+public sealed partial class GmailImapStandIn
 {
     /// <summary>Gmail allows about 15 connections per account at once.</summary>
     public const int MaxConnectionsPerAccount = 15;
@@ -31,16 +32,14 @@ public sealed partial class GmailImapStandIn : IAsyncDisposable
     private const string Capabilities = "IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN X-GM-EXT-1 SPECIAL-USE AUTH=PLAIN AUTH=XOAUTH2";
 
     private readonly TcpListener listener;
-    private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<string, GmailMailbox> accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> transcript = new();
-    private readonly Task accepting;
 
     private GmailImapStandIn(TcpListener listener)
     {
         this.listener = listener;
-        accepting = AcceptAsync();
+        _ = AcceptAsync();
     }
 
     /// <summary>The port it listens on.</summary>
@@ -60,27 +59,11 @@ public sealed partial class GmailImapStandIn : IAsyncDisposable
     /// <summary>The last commands and answers' first lines, credentials left out, for a failing test's message.</summary>
     public string Transcript => string.Join('\n', transcript.TakeLast(200));
 
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        await stopping.CancelAsync();
-        listener.Stop();
-        try
-        {
-            await accepting;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        stopping.Dispose();
-    }
-
     private async Task AcceptAsync()
     {
-        while (!stopping.IsCancellationRequested)
+        while (true)
         {
-            var client = await listener.AcceptTcpClientAsync(stopping.Token);
+            var client = await listener.AcceptTcpClientAsync();
             _ = Task.Run(() => ServeAsync(client));
         }
     }
@@ -92,7 +75,7 @@ public sealed partial class GmailImapStandIn : IAsyncDisposable
         try
         {
             await session.SendAsync("* OK Gimap ready for requests from 127.0.0.1");
-            while (await session.ReadCommandAsync(stopping.Token) is { } line)
+            while (await session.ReadCommandAsync(CancellationToken.None) is { } line)
             {
                 var tokens = Tokenizer.Split(line);
                 if (tokens.Count < 2)
@@ -196,7 +179,7 @@ public sealed partial class GmailImapStandIn : IAsyncDisposable
     private async Task<bool> AuthenticateAsync(Session session, string tag, List<Token> args)
     {
         var mechanism = args[0].Text.ToUpperInvariant();
-        var response = args.Count > 1 ? args[1].Text : await session.ChallengeAsync(stopping.Token);
+        var response = args.Count > 1 ? args[1].Text : await session.ChallengeAsync(CancellationToken.None);
         string decoded;
         try
         {
