@@ -11,6 +11,9 @@ namespace MailImport.Testing;
 /// with EADDRINUSE when a client socket of a test running beside it happens to hold the same number.</summary>
 public static class TestPorts
 {
+    /// <summary>The Gmail-shaped IMAP stand-in of the mail tests (tests/MailImport.StandIns/Gmail) listens on base+143.</summary>
+    public const int GmailStandInBase = 8000;
+
     /// <summary>The shift, 0 when the variable is unset.</summary>
     public static int Offset { get; } = Read();
 

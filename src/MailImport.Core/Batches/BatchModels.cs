@@ -10,8 +10,34 @@ public sealed record ImportOptions
     /// <summary>Check everything and report what a real run would do; create and copy nothing.</summary>
     public bool DryRun { get; init; }
 
-    /// <summary>Copy Gmail's All Mail and Important too.</summary>
+    /// <summary>Copy Gmail's All Mail and Important whole too, as folders (then a Gmail source is copied folder by folder).</summary>
     public bool IncludeGmailAllMail { get; init; }
+
+    /// <summary>The <see cref="Gmail"/> value that copies a Gmail source by message, the default.</summary>
+    public const string GmailByMessage = "labels";
+
+    /// <summary>The <see cref="Gmail"/> value that copies a Gmail message once into each of its labels' folders.</summary>
+    public const string GmailPerLabel = "per-label";
+
+    /// <summary>The <see cref="Gmail"/> value that copies a Gmail source's folders as they are, with All Mail's label-less mail.</summary>
+    public const string GmailFolders = "folders";
+
+    /// <summary>How a source that announces X-GM-EXT-1 (Gmail) is copied: "labels" (the default, null) puts each message
+    /// in one folder and keeps its other labels as keywords; "per-label" copies it into every label's folder;
+    /// "folders" copies the folders as Gmail lists them, and All Mail's label-less mail into Archive.</summary>
+    public string? Gmail { get; init; }
+
+    /// <summary>Copy Gmail's Spam too when copying by message or per label (off by default).</summary>
+    public bool IncludeGmailSpam { get; init; }
+
+    /// <summary>Copy Gmail's Trash too when copying by message or per label (off by default).</summary>
+    public bool IncludeGmailTrash { get; init; }
+
+    /// <summary>The problem with <see cref="Gmail"/>, or null when it is absent or one of the three modes.</summary>
+    public string? GmailProblem() =>
+        Gmail is null or GmailByMessage or GmailPerLabel or GmailFolders
+            ? null
+            : "Give \"labels\" (each message once, other labels as keywords; the default), \"per-label\" (a copy in every label's folder) or \"folders\" (Gmail's folders as they are).";
 
     /// <summary>What to do with a message the destination folder already holds (same Message-ID and size, or the same
     /// header block and size) though this batch did not put it there: "skip" (the default, null) copies only what is

@@ -120,6 +120,9 @@ public static class ErrorCatalog
         new(ErrorCode.SettingsInvalidAuthentication, ErrorCategory.Settings, "The source authentication is unknown or incomplete.",
             "Give {\"type\":\"password\"}, {\"type\":\"googleServiceAccount\",\"serviceAccountKey\":{the service account's JSON key}} or {\"type\":\"microsoftAppOnly\",\"tenantId\":...,\"clientId\":...,\"clientSecret\":...}.", false),
 
+        new(ErrorCode.SettingsInvalidGmailMode, ErrorCategory.Settings, "The Gmail option is none of labels, per-label and folders.",
+            "Leave it out or give labels to copy each Gmail message once; give per-label for a copy in every label's folder, or folders to copy Gmail's folders as they are.", false),
+
         new(ErrorCode.SourceAuthFailed, ErrorCategory.Source, "The source server refused the login or password.",
             "Check the login (some servers want the full e-mail address) and the password in the file.", false),
         new(ErrorCode.SourceProtocolDisabled, ErrorCategory.Source, "IMAP or POP3 access is switched off for this source account.",

@@ -81,6 +81,8 @@ public enum ErrorCode
     SettingsInvalidDuplicates = 409,
     /// <summary>The source authentication is unknown or incomplete (a service-account key or an Entra app's ids missing or malformed).</summary>
     SettingsInvalidAuthentication = 410,
+    /// <summary>The Gmail option is none of "labels", "per-label" and "folders".</summary>
+    SettingsInvalidGmailMode = 411,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>

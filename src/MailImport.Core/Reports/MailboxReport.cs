@@ -36,6 +36,7 @@ public enum MailboxStatus
 /// in <see cref="MailboxReport.NotExactMessages"/>.</param>
 /// <param name="ArrivalDates">For a POP3 source, which has no INTERNALDATE: where each copied message's arrival date
 /// came from; null for IMAP, whose INTERNALDATE is kept as it is.</param>
+/// <param name="GmailLabels">For a Gmail source copied by message or per label, what became of its labels; null otherwise.</param>
 public sealed record MailboxCounters(
     long MessagesTotal = 0,
     long MessagesCopied = 0,
@@ -45,7 +46,8 @@ public sealed record MailboxCounters(
     int Folders = 0,
     long AlreadyAtDestination = 0,
     long NotExact = 0,
-    ArrivalDateCounts? ArrivalDates = null)
+    ArrivalDateCounts? ArrivalDates = null,
+    GmailLabelCounts? GmailLabels = null)
 {
     /// <summary>Nothing counted yet.</summary>
     public static MailboxCounters Zero { get; } = new();
@@ -61,6 +63,17 @@ public sealed record ArrivalDateCounts(long DateHeader = 0, long Received = 0, l
     public static ArrivalDateCounts? Add(ArrivalDateCounts? a, ArrivalDateCounts? b) =>
         a is null ? b : b is null ? a : new(a.DateHeader + b.DateHeader, a.Received + b.Received, a.ImportTime + b.ImportTime);
 }
+
+/// <summary>What a Gmail copy did with labels (https://developers.google.com/gmail/imap/imap-extensions, X-GM-LABELS):
+/// nothing of All Mail, Spam or Trash is left out without a count here.</summary>
+/// <param name="Labelled">Copied messages that had a label that is a folder (Inbox, Sent, Drafts or a user label).</param>
+/// <param name="Labelless">Copied messages with no such label, archived mail seen only in All Mail: copied into Archive.</param>
+/// <param name="LabelsAsKeywords">Further labels kept as IMAP keywords on the copies.</param>
+/// <param name="LabelsNotKept">Further labels not kept: the destination folder takes no new keywords (no \* in its
+/// PERMANENTFLAGS), or the label has no keyword form, or it names a second system folder (Inbox on a sent message).</param>
+/// <param name="SpamNotCopied">Messages in Gmail's Spam, not copied (Spam was not asked for).</param>
+/// <param name="TrashNotCopied">Messages in Gmail's Trash, not copied (Trash was not asked for).</param>
+public sealed record GmailLabelCounts(long Labelled = 0, long Labelless = 0, long LabelsAsKeywords = 0, long LabelsNotKept = 0, long SpamNotCopied = 0, long TrashNotCopied = 0);
 
 /// <summary>One message copied, but not byte for byte as the source had it, and why.</summary>
 /// <param name="Folder">The source folder (INBOX for POP3).</param>

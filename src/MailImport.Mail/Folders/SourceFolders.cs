@@ -58,7 +58,9 @@ public static class SourceFolders
             unlisted.Add(source.Inbox.FullName);
         }
 
-        var plans = FolderMapper.Plan(folders.Keys, provider, includeGmailAllMail);
+        // Gmail is known by its X-GM-EXT-1 capability, whatever host name reached it
+        // (https://developers.google.com/gmail/imap/imap-extensions, "Checking for the presence of extensions").
+        var plans = FolderMapper.Plan(folders.Keys, (source.Capabilities & ImapCapabilities.GMailExt1) != 0 ? SourceProvider.Gmail : provider, includeGmailAllMail);
         var byName = folders.ToDictionary(f => f.Key.FullName, f => f.Value, StringComparer.Ordinal);
         var refused = new List<(string Folder, MailFailure Failure)>();
         if (afterList is not null)

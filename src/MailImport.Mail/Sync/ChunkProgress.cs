@@ -13,6 +13,7 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     private long messagesTotal;
     private long bytesTotal;
     private int folderCount;
+    private (long Spam, long Trash)? gmailNotCopied;
 
     /// <summary>Messages copied by this chunk.</summary>
     public long CopiedThisChunk { get; private set; }
@@ -42,6 +43,7 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
         folderCount = plan.Folders.Count;
         messagesTotal = plan.Messages;
         bytesTotal = plan.Bytes;
+        gmailNotCopied = plan.GmailNotCopied;
     }
 
     /// <summary>Counts one message at the destination: appended by this chunk, or found there by reconcile.</summary>
@@ -135,7 +137,13 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
         completed, CopiedThisChunk, BytesThisChunk, cursor.MessagesCopied, cursor.BytesCopied,
         messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, cursor.NotExactCount, cursor.AlreadyAtDestination,
         [.. Renamed, .. cursor.FailedFolders.Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason))],
-        cursor.NotExact.ToList(), ArrivalDates(), foldersCreated);
+        cursor.NotExact.ToList(), ArrivalDates(), foldersCreated, GmailLabels());
+
+    private Core.Reports.GmailLabelCounts? GmailLabels() =>
+        gmailNotCopied is null && cursor.GmailLabels is null
+            ? null
+            : new(cursor.GmailLabels?.Labelled ?? 0, cursor.GmailLabels?.Labelless ?? 0, cursor.GmailLabels?.LabelsAsKeywords ?? 0,
+                cursor.GmailLabels?.LabelsNotKept ?? 0, gmailNotCopied?.Spam ?? 0, gmailNotCopied?.Trash ?? 0);
 
     private Core.Reports.ArrivalDateCounts? ArrivalDates() =>
         cursor.DatesFromDateHeader + cursor.DatesFromReceived + cursor.DatesFromImportTime == 0

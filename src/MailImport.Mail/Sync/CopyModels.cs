@@ -1,5 +1,6 @@
 using MailImport.Core.Sources;
 using MailImport.Mail.Connections;
+using MailImport.Mail.Folders;
 
 namespace MailImport.Mail.Sync;
 
@@ -21,8 +22,28 @@ public sealed record MailboxJob(
 /// <summary>How a mailbox is copied.</summary>
 public sealed record CopyOptions
 {
-    /// <summary>Copy Gmail's All Mail and Important, which repeat every labelled message (off by default).</summary>
+    /// <summary>Copy Gmail's All Mail and Important whole, as folders, though they repeat every labelled message (off by
+    /// default; when on, a Gmail source is copied folder by folder whatever <see cref="GmailMode"/> says).</summary>
     public bool IncludeGmailAllMail { get; init; }
+
+    /// <summary>How a source that announces X-GM-EXT-1 is copied: by message (the default), one copy per label, or
+    /// folders as they are.</summary>
+    public GmailCopyMode GmailMode { get; init; } = GmailCopyMode.Labels;
+
+    /// <summary>The mode an import's Gmail option names (<see cref="Core.Batches.ImportOptions.Gmail"/>); null is by message.</summary>
+    public static GmailCopyMode GmailModeOf(string? option) => option switch
+    {
+        Core.Batches.ImportOptions.GmailPerLabel => GmailCopyMode.CopyPerLabel,
+        Core.Batches.ImportOptions.GmailFolders => GmailCopyMode.Folders,
+        null or Core.Batches.ImportOptions.GmailByMessage => GmailCopyMode.Labels,
+        _ => throw new ArgumentOutOfRangeException(nameof(option), option, "Not a Gmail copy mode."),
+    };
+
+    /// <summary>Copy Gmail's Spam folder too, by message or per label (off by default; folders as they are copies it).</summary>
+    public bool IncludeGmailSpam { get; init; }
+
+    /// <summary>Copy Gmail's Trash folder too, by message or per label (off by default; folders as they are copies it).</summary>
+    public bool IncludeGmailTrash { get; init; }
 
     /// <summary>Copy a message even when the destination folder already holds it and this batch did not put it there
     /// (off by default: such messages are matched by <see cref="MessageIdentity"/> and skipped).</summary>
@@ -66,6 +87,7 @@ public sealed record ChunkBudget(int MaxMessages, long MaxBytes, TimeSpan MaxDur
 /// <param name="ArrivalDates">For a POP3 source, where the copied messages' arrival dates came from; null when no
 /// message was dated from its headers (an IMAP source keeps the source's INTERNALDATE).</param>
 /// <param name="FoldersCreated">Folders this chunk created at the destination.</param>
+/// <param name="GmailLabels">For a Gmail source copied by message or per label, what became of its labels; null otherwise.</param>
 public sealed record ChunkResult(
     bool Completed,
     long CopiedThisChunk,
@@ -82,7 +104,9 @@ public sealed record ChunkResult(
     IReadOnlyList<MailImport.Core.Reports.FolderNote> FolderNotes,
     IReadOnlyList<Core.Reports.NotExactMessage> NotExactMessages,
     Core.Reports.ArrivalDateCounts? ArrivalDates,
-    int FoldersCreated = 0);
+    int FoldersCreated = 0,
+
+    Core.Reports.GmailLabelCounts? GmailLabels = null);
 
 /// <summary>The points of a chunk where a test can interrupt it, as mbsync's tests do.</summary>
 public enum CopyStep

@@ -17,8 +17,11 @@ internal static class FlagSync
     /// <param name="target">The destination folder, open.</param>
     /// <param name="modSeqAtOpen">The source's HIGHESTMODSEQ when the folder was opened for this chunk.</param>
     /// <param name="cancellationToken">Cancels the sync.</param>
+    /// <param name="keywordsOf">The keywords a source message should have at the destination, from its UID and its own
+    /// keywords (a Gmail view adds the message's other labels); null for its own.</param>
     /// <returns>How many destination messages had their flags changed.</returns>
-    public static async Task<long> SyncAsync(IMailFolder source, FolderCursor state, DestinationFolder target, ulong modSeqAtOpen, CancellationToken cancellationToken)
+    public static async Task<long> SyncAsync(IMailFolder source, FolderCursor state, DestinationFolder target, ulong modSeqAtOpen, CancellationToken cancellationToken,
+        Func<uint, IReadOnlySet<string>, IReadOnlySet<string>>? keywordsOf = null)
     {
         var incremental = state.FlagsModSeq > 0 && modSeqAtOpen > 0;
         if (incremental && modSeqAtOpen == state.FlagsModSeq)
@@ -46,7 +49,7 @@ internal static class FlagSync
         var destinationFlags = (await OnDestination(() => target.Folder.FetchAsync(pairs.Select(p => new UniqueId(target.UidValidity, p.Destination)).ToList(), FlagsRequest, cancellationToken)))
             .ToDictionary(s => s.UniqueId.Id, FlagState.Of);
         var allowAnyKeyword = (target.Folder.PermanentFlags & MessageFlags.UserDefined) != 0;
-        var changes = Changes(pairs, sourceFlags.ToDictionary(p => p.Key, p => FlagState.Of(p.Value)), destinationFlags,
+        var changes = Changes(pairs, sourceFlags.ToDictionary(p => p.Key, p => FlagState.Of(p.Value) is var have && keywordsOf is not null ? have with { Keywords = keywordsOf(p.Key, have.Keywords) } : FlagState.Of(p.Value)), destinationFlags,
             keyword => allowAnyKeyword || target.Folder.PermanentKeywords.Contains(keyword));
         long updated = 0;
         foreach (var change in changes)

@@ -11,11 +11,20 @@ namespace MailImport.Mail.Sync;
 internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCursor cursor, ILogger logger) : IMailSource
 {
     private IReadOnlyDictionary<string, IMailFolder>? folders;
+    private GmailLabelViews? views;
 
     /// <inheritdoc/>
     public async Task<SourcePlan> PlanAsync(CancellationToken cancellationToken)
     {
         var plan = await OnSource(() => SourceFolders.PlanAsync(client, job.Source.Provider, job.Options.IncludeGmailAllMail, cancellationToken));
+        if (job.Source.Protocol == Core.Sources.MailProtocol.Imap && await GmailLabelViews.PlanAsync(client, plan, job.Options, cursor, cancellationToken) is { } gmail)
+        {
+            // A Gmail source: its folders are views of All Mail, each message read from there.
+            views = gmail.Views;
+            folders = gmail.ByName;
+            return gmail.Plan;
+        }
+
         folders = plan.ByName;
         return new SourcePlan(plan.Plans, plan.Messages, plan.Bytes, plan.Refused);
     }
@@ -73,7 +82,7 @@ internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCurso
         }
 
         await OnSource(() => folder.OpenAsync(FolderAccess.ReadOnly, cancellationToken));
-        return new ImapSourceFolder(plan.SourceFullName, folder, state, cursor, job.RunId, logger);
+        return new ImapSourceFolder(plan.SourceFullName, folder, state, cursor, job.RunId, logger, views?.ViewOf(plan.SourceFullName));
     }
 
     /// <inheritdoc/>

@@ -26,10 +26,14 @@ internal sealed class ImapSourceFolder : ISourceFolder
     private readonly string runId;
     private readonly ILogger logger;
     private readonly ulong modSeqAtOpen;
+    private readonly GmailFolderView? view;
+    private bool keywordsKept;
 
-    /// <summary>Takes a folder just opened.</summary>
-    public ImapSourceFolder(string name, IImapFolder folder, FolderCursor state, MailboxCursor cursor, string runId, ILogger logger)
+    /// <summary>Takes a folder just opened; with a <paramref name="view"/>, the folder is Gmail's All Mail and only the
+    /// view's messages are copied, with the view's keywords.</summary>
+    public ImapSourceFolder(string name, IImapFolder folder, FolderCursor state, MailboxCursor cursor, string runId, ILogger logger, GmailFolderView? view = null)
     {
+        this.view = view;
         Name = name;
         this.folder = folder;
         this.state = state;
@@ -70,6 +74,7 @@ internal sealed class ImapSourceFolder : ISourceFolder
         }
 
         state.UidValidity = folder.UidValidity;
+        keywordsKept = (target.Folder.PermanentFlags & MessageFlags.UserDefined) != 0;
         return rematched;
     }
 
@@ -77,9 +82,11 @@ internal sealed class ImapSourceFolder : ISourceFolder
     public async IAsyncEnumerable<MessageSlice> NewMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var failedNow = cursor.Failures.Where(f => f.Folder == Name && f.Uid is not null).Select(f => f.Uid!.Value).ToHashSet();
-        var fresh = await OnSource(() => ImapIdentities.UidsFromAsync(folder, state.HighestCopiedUid + 1, cancellationToken));
-        var pending = state.Retry.Where(u => !failedNow.Contains(u))
-            .Concat(fresh.Select(u => u.Id).Where(u => !state.CopiedAbove.Contains(u) && !failedNow.Contains(u)))
+        var fresh = view is null
+            ? (await OnSource(() => ImapIdentities.UidsFromAsync(folder, state.HighestCopiedUid + 1, cancellationToken))).Select(u => u.Id)
+            : view.Uids.Where(u => u > state.HighestCopiedUid);
+        var pending = state.Retry.Where(u => !failedNow.Contains(u) && (view is null || view.Contains(u)))
+            .Concat(fresh.Where(u => !state.CopiedAbove.Contains(u) && !failedNow.Contains(u)))
             .Distinct()
             .Select(u => new UniqueId(folder.UidValidity, u))
             .ToList();
@@ -92,7 +99,7 @@ internal sealed class ImapSourceFolder : ISourceFolder
             yield return new MessageSlice(
                 slice.Select(u => SourceKey.OfUid(u.Id)).ToList(),
                 summaries.Select(s => new SourceMessage(SourceKey.OfUid(s.UniqueId.Id), (long)(s.Size ?? 0),
-                    s.Flags ?? MessageFlags.None, s.Keywords ?? NoKeywords, s.InternalDate)).ToList());
+                    s.Flags ?? MessageFlags.None, KeywordsOf(s.UniqueId.Id, s.Keywords ?? NoKeywords), s.InternalDate)).ToList());
         }
     }
 
@@ -130,6 +137,8 @@ internal sealed class ImapSourceFolder : ISourceFolder
         {
             state.Map.Add(uid, copy.Id);
         }
+
+        view?.Count(cursor.GmailLabels ??= new GmailLabelTally(), uid, keywordsKept);
     }
 
     /// <inheritdoc/>
@@ -153,11 +162,15 @@ internal sealed class ImapSourceFolder : ISourceFolder
     /// <inheritdoc/>
     public async Task<long> SyncFlagsAsync(DestinationFolder target, CancellationToken cancellationToken)
     {
-        var updated = await FlagSync.SyncAsync(folder, state, target, modSeqAtOpen, cancellationToken);
+        var updated = await FlagSync.SyncAsync(folder, state, target, modSeqAtOpen, cancellationToken, view is null ? null : KeywordsOf);
         state.FlagsSyncedRun = runId;
         state.FlagsModSeq = modSeqAtOpen;
         return updated;
     }
+
+    /// <summary>The keywords a message carries to the destination: its own, and in a Gmail view its other labels.</summary>
+    private IReadOnlySet<string> KeywordsOf(uint uid, IReadOnlySet<string> keywords) =>
+        view is null || !view.Contains(uid) ? keywords : keywords.Union(view.KeywordsOf(uid), StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The UID an IMAP source's key holds.</summary>
     internal static uint UidOf(SourceKey key) =>

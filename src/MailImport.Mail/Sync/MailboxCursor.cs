@@ -81,6 +81,9 @@ public sealed class MailboxCursor
     /// folders appear at the source meanwhile.</summary>
     public Dictionary<string, string> RenamedFolders { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>A Gmail source copied by message or per label: what became of the copied messages' labels; null otherwise.</summary>
+    public GmailLabelTally? GmailLabels { get; set; }
+
     /// <summary>Per destination folder (full name), what it held before this cursor's first APPEND into it.</summary>
     public Dictionary<string, DestinationStart> Destinations { get; set; } = new(StringComparer.Ordinal);
 
@@ -108,6 +111,22 @@ public sealed class MailboxCursor
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(MailboxCursor))]
 internal sealed partial class CursorJsonContext : JsonSerializerContext;
+
+/// <summary>Over the mailbox's life, what a Gmail copy did with the labels of the messages it copied.</summary>
+public sealed class GmailLabelTally
+{
+    /// <summary>Copied messages with a label that is a folder.</summary>
+    public long Labelled { get; set; }
+
+    /// <summary>Copied messages with none: archived mail, copied into Archive.</summary>
+    public long Labelless { get; set; }
+
+    /// <summary>Further labels kept as keywords.</summary>
+    public long LabelsAsKeywords { get; set; }
+
+    /// <summary>Further labels not kept.</summary>
+    public long LabelsNotKept { get; set; }
+}
 
 /// <summary>How far one source folder has been copied.</summary>
 public sealed class FolderCursor

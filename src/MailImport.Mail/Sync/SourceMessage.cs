@@ -47,4 +47,7 @@ internal sealed record MessageSlice(IReadOnlyList<SourceKey> Listed, IReadOnlyLi
 /// <param name="Messages">Messages at the source in those folders now.</param>
 /// <param name="Bytes">Bytes at the source in those folders now (0 where the source does not say).</param>
 /// <param name="Refused">Folders the source would not say what they hold (STATUS answered NO), each with why.</param>
-internal sealed record SourcePlan(IReadOnlyList<FolderPlan> Folders, long Messages, long Bytes, IReadOnlyList<(string Folder, MailImport.Core.Errors.MailFailure Failure)>? Refused = null);
+/// <param name="GmailNotCopied">A Gmail source copied by message or per label: the messages of Spam and Trash left out
+/// because they were not asked for; null for any other copy.</param>
+internal sealed record SourcePlan(IReadOnlyList<FolderPlan> Folders, long Messages, long Bytes, IReadOnlyList<(string Folder, MailImport.Core.Errors.MailFailure Failure)>? Refused = null,
+    (long Spam, long Trash)? GmailNotCopied = null);

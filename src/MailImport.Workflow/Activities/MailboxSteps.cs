@@ -279,7 +279,11 @@ public sealed class MailboxSteps(
                 source.Account,
                 server,
                 await destinationAccounts.ForAsync(batch, input.Entry, cancellationToken),
-                new CopyOptions { IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates });
+                new CopyOptions
+                {
+                    IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates,
+                    GmailMode = CopyOptions.GmailModeOf(batch.Options.Gmail), IncludeGmailSpam = batch.Options.IncludeGmailSpam, IncludeGmailTrash = batch.Options.IncludeGmailTrash,
+                });
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
             if (result.Completed)
             {
@@ -311,7 +315,7 @@ public sealed class MailboxSteps(
 
     private static MailboxCounters Counters(ChunkResult result) =>
         new(result.MessagesTotal, result.MessagesCopied, result.Failures.Count, result.BytesTotal, result.BytesCopied, result.Folders, result.AlreadyAtDestination,
-            result.NotExact, result.ArrivalDates);
+            result.NotExact, result.ArrivalDates, result.GmailLabels);
 
     private static ArrivalDateCounts? ArrivalDatesOf(MailboxCursor? cursor) =>
         cursor is null || cursor.DatesFromDateHeader + cursor.DatesFromReceived + cursor.DatesFromImportTime == 0

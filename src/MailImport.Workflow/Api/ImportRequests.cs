@@ -156,6 +156,11 @@ internal static class ImportRequests
             problems.Add(new ApiProblem("options.duplicates", nameof(ErrorCode.SettingsInvalidDuplicates), duplicatesProblem));
         }
 
+        if (options.GmailProblem() is { } gmailProblem)
+        {
+            problems.Add(new ApiProblem("options.gmail", nameof(ErrorCode.SettingsInvalidGmailMode), gmailProblem));
+        }
+
         return problems.Count > 0
             ? (null, ApiAnswers.BadRequest(new ApiError("The import was not started.", problems)))
             : (new NewImport(domain!, source.Server!, options with { Schedule = schedule }, new CredentialUpload(body.Credentials!, body.IsJson, parsed))

@@ -1,0 +1,173 @@
+using MailImport.Mail.Folders;
+using MailKit;
+using MailKit.Net.Imap;
+using static MailImport.Mail.Sync.Classified;
+
+namespace MailImport.Mail.Sync;
+
+/// <summary>A Gmail source's copy plan read from All Mail: each destination folder a view of All Mail's messages
+/// (by UID there), so each message is fetched once from the one folder that holds them all.</summary>
+/// <remarks>
+/// <para>Gmail is recognised by its X-GM-EXT-1 capability, not by its host name: "Checking for the presence of
+/// extensions" (https://developers.google.com/gmail/imap/imap-extensions). All Mail is the folder LIST marks \All
+/// ("Special-Use Extension of the LIST command"); it holds every message but Spam's and Trash's, each once, with its
+/// X-GM-MSGID and X-GM-LABELS ("Access to the Gmail unique message ID", "Access to Gmail labels").</para>
+/// <para>A view's cursor is a <see cref="FolderCursor"/> over All Mail's UIDs under All Mail's UIDVALIDITY, named
+/// "[Gmail]/All Mail → Work", say: a crash is reconciled and a re-run resumes exactly as for a folder. A message
+/// relabelled between runs has the same All Mail UID and X-GM-MSGID; in <see cref="GmailCopyMode.Labels"/> it is left
+/// where it was copied, as any view's UID map holding it means it is at the destination.</para>
+/// </remarks>
+internal sealed class GmailLabelViews
+{
+    /// <summary>Summaries of All Mail are read in pages, as a folder's are.</summary>
+    private const int PageSize = 2_000;
+
+    private static readonly FetchRequest LabelRequest =
+        new(MessageSummaryItems.UniqueId | MessageSummaryItems.GMailMessageId | MessageSummaryItems.GMailLabels | MessageSummaryItems.Size);
+
+    private readonly Dictionary<string, GmailFolderView> views;
+
+    private GmailLabelViews(IMailFolder allMail, Dictionary<string, GmailFolderView> views)
+    {
+        AllMail = allMail;
+        this.views = views;
+    }
+
+    /// <summary>The \All folder every view reads.</summary>
+    public IMailFolder AllMail { get; }
+
+    /// <summary>The view a planned folder name is, or null for a folder copied as it is.</summary>
+    public GmailFolderView? ViewOf(string name) => views.GetValueOrDefault(name);
+
+    /// <summary>Plans a Gmail source's copy, or returns null for a source to copy folder by folder: no X-GM-EXT-1, no \All
+    /// folder, or All Mail asked for whole.</summary>
+    public static async Task<(GmailLabelViews Views, SourcePlan Plan, IReadOnlyDictionary<string, IMailFolder> ByName)?> PlanAsync(
+        ImapClient client, SourceFolderPlan folders, CopyOptions options, MailboxCursor cursor, CancellationToken cancellationToken)
+    {
+        if ((client.Capabilities & ImapCapabilities.GMailExt1) == 0 || options.IncludeGmailAllMail
+            || folders.ByName.Values.FirstOrDefault(f => (f.Attributes & FolderAttributes.All) != 0) is not { } allMail)
+        {
+            return null;
+        }
+
+        await OnSource(() => allMail.OpenAsync(FolderAccess.ReadOnly, cancellationToken));
+        var uids = await OnSource(() => ImapIdentities.UidsFromAsync(allMail, 1, cancellationToken));
+        var placed = new Dictionary<string, (GmailPlacement Placement, Dictionary<uint, (GmailPlacement, bool)> Members, long Bytes)>(StringComparer.Ordinal);
+        for (var offset = 0; offset < uids.Count; offset += PageSize)
+        {
+            var page = uids.Skip(offset).Take(PageSize).ToList();
+            foreach (var summary in await OnSource(() => allMail.FetchAsync(page, LabelRequest, cancellationToken)))
+            {
+                var labels = summary.GMailLabels ?? [];
+                var placements = options.GmailMode switch
+                {
+                    GmailCopyMode.Labels => [GmailLabelPlanner.PlaceOnce(labels)],
+                    GmailCopyMode.CopyPerLabel => GmailLabelPlanner.PlacePerLabel(labels),
+                    // Folders as they are: only what no label folder shows comes from All Mail.
+                    _ => GmailLabelPlanner.IsLabelless(labels) ? [GmailLabelPlanner.PlaceOnce(labels)] : [],
+                };
+                foreach (var (placement, index) in placements.Select((p, i) => (p, i)))
+                {
+                    var name = $"{allMail.FullName} \u2192 {placement.Name}";
+                    if (!placed.TryGetValue(name, out var view))
+                    {
+                        placed[name] = view = (placement, [], 0);
+                    }
+
+                    // A message copied per label is counted once, by its first copy.
+                    view.Members[summary.UniqueId.Id] = (placement, index == 0);
+                    placed[name] = view with { Bytes = view.Bytes + (long)(summary.Size ?? 0) };
+                }
+            }
+        }
+
+        var byMessage = options.GmailMode == GmailCopyMode.Labels;
+        var views = placed.ToDictionary(p => p.Key, p => new GmailFolderView(p.Value.Members,
+            byMessage ? uid => HeldByAnotherView(cursor, allMail.FullName, p.Key, uid) : _ => false), StringComparer.Ordinal);
+
+        // Folders as they are keeps every folder FolderMapper planned (All Mail and Important are already left out);
+        // by message or per label, only Spam and Trash when asked for: every other folder is a view of All Mail.
+        var kept = folders.Plans.Where(p => options.GmailMode == GmailCopyMode.Folders
+            || (p.Role == FolderRole.Junk && options.IncludeGmailSpam) || (p.Role == FolderRole.Trash && options.IncludeGmailTrash)).ToList();
+        var plans = kept.Concat(placed.Select(p => new FolderPlan(p.Key, PathOf(p.Value.Placement), p.Value.Placement.Role, Subscribed: true)))
+            .OrderBy(p => p.Role switch { FolderRole.Inbox => 0, FolderRole.None => 2, _ => 1 })
+            .ThenBy(p => string.Join('\u0001', p.Path), StringComparer.Ordinal)
+            .ToList();
+        var byName = new Dictionary<string, IMailFolder>(folders.ByName, StringComparer.Ordinal);
+        foreach (var name in placed.Keys)
+        {
+            byName[name] = allMail;
+        }
+
+        (long Spam, long Trash)? notCopied = options.GmailMode == GmailCopyMode.Folders ? null
+            : (await CountAsync(folders, FolderAttributes.Junk, options.IncludeGmailSpam, cancellationToken),
+                await CountAsync(folders, FolderAttributes.Trash, options.IncludeGmailTrash, cancellationToken));
+        var plan = new SourcePlan(
+            plans,
+            kept.Sum(p => (long)folders.ByName[p.SourceFullName].Count) + placed.Values.Sum(v => (long)v.Members.Count),
+            kept.Sum(p => (long)(folders.ByName[p.SourceFullName].Size ?? 0)) + placed.Values.Sum(v => v.Bytes),
+            // By message or per label, a label folder that refused STATUS costs nothing: its messages come from All Mail.
+            folders.Refused.Where(r => options.GmailMode == GmailCopyMode.Folders || ((folders.ByName[r.Folder].Attributes & FolderAttributes.Junk) != 0 && options.IncludeGmailSpam)
+                || ((folders.ByName[r.Folder].Attributes & FolderAttributes.Trash) != 0 && options.IncludeGmailTrash)).ToList(),
+            notCopied);
+        return (new GmailLabelViews(allMail, views), plan, byName);
+    }
+
+    /// <summary>Where a placement lands: INBOX, or a role folder's usual name for a destination without SPECIAL-USE, or the label's levels.</summary>
+    private static IReadOnlyList<string> PathOf(GmailPlacement placement) => placement.Role switch
+    {
+        FolderRole.Inbox => ["INBOX"],
+        FolderRole.None => placement.Path,
+        var role => [role.ToString()],
+    };
+
+    /// <summary>True when another view's cursor has the message at the destination already: it was placed there by an
+    /// earlier run, under the labels it had then.</summary>
+    private static bool HeldByAnotherView(MailboxCursor cursor, string allMail, string view, uint uid) =>
+        cursor.Folders.Any(f => f.Key != view && f.Key.StartsWith(allMail + " \u2192 ", StringComparison.Ordinal)
+            && (f.Value.Map.TryGetDestination(uid, out _) || f.Value.CopiedAbove.Contains(uid)));
+
+    /// <summary>Messages in the folder of this special use that are not copied; 0 when it is copied or absent.</summary>
+    private static async Task<long> CountAsync(SourceFolderPlan folders, FolderAttributes use, bool copied, CancellationToken cancellationToken)
+    {
+        if (copied || folders.ByName.Values.FirstOrDefault(f => (f.Attributes & use) != 0) is not { } folder)
+        {
+            return 0;
+        }
+
+        await OnSource(() => folder.StatusAsync(StatusItems.Count, cancellationToken));
+        return folder.Count;
+    }
+}
+
+/// <summary>One destination folder's share of All Mail: which UIDs land there and with which keywords.</summary>
+/// <param name="members">All Mail UID to its placement here, and whether this copy is the one the message is counted by.</param>
+/// <param name="heldElsewhere">Whether an All Mail UID is at the destination already through another view.</param>
+internal sealed class GmailFolderView(IReadOnlyDictionary<uint, (GmailPlacement Placement, bool Counted)> members, Func<uint, bool> heldElsewhere)
+{
+    /// <summary>The All Mail UIDs this folder takes, ascending, leaving out those another view already copied.</summary>
+    public IEnumerable<uint> Uids => members.Keys.Order().Where(uid => !heldElsewhere(uid));
+
+    /// <summary>True when the All Mail UID lands in this folder.</summary>
+    public bool Contains(uint uid) => members.ContainsKey(uid);
+
+    /// <summary>The keywords the message carries here, from its other labels.</summary>
+    public IReadOnlySet<string> KeywordsOf(uint uid) => members[uid].Placement.Keywords;
+
+    /// <summary>Counts one copied message's labels, <paramref name="keywordsKept"/> telling whether the destination folder takes new keywords.</summary>
+    public void Count(GmailLabelTally tally, uint uid, bool keywordsKept)
+    {
+        var (placement, counted) = members[uid];
+        if (counted && placement.Role == FolderRole.Archive)
+        {
+            tally.Labelless++;
+        }
+        else if (counted)
+        {
+            tally.Labelled++;
+        }
+
+        tally.LabelsAsKeywords += keywordsKept ? placement.Keywords.Count : 0;
+        tally.LabelsNotKept += placement.LabelsNotKept + (keywordsKept ? 0 : placement.Keywords.Count);
+    }
+}
