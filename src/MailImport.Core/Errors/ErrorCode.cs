@@ -81,6 +81,8 @@ public enum ErrorCode
     SettingsInvalidDuplicates = 409,
     /// <summary>The source authentication is unknown or incomplete (a service-account key or an Entra app's ids missing or malformed).</summary>
     SettingsInvalidAuthentication = 410,
+    /// <summary>The download budget option is not a whole number of megabytes from 0 to 10,000,000.</summary>
+    SettingsInvalidDownloadBudget = 411,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>
@@ -119,6 +121,9 @@ public enum ErrorCode
     SourceServiceAccountKeyInvalid = 516,
     /// <summary>The token service (Google's or Microsoft's) could not be reached or answered something unusable.</summary>
     SourceTokenServiceUnavailable = 517,
+    /// <summary>The source account's download budget is spent, or its provider said a bandwidth or command limit is
+    /// exceeded: the mailbox is paused until the time shown and resumes by itself.</summary>
+    SourceLimitReached = 518,
 
     // The destination.
     /// <summary>The destination domain is not confirmed, so no mailbox may be created.</summary>

@@ -35,7 +35,14 @@ public sealed record IngestResult(int Entries, int Invalid, MailFailure? FilePro
 /// <param name="Messages">Messages at the source.</param>
 /// <param name="Bytes">Bytes at the source, where it says.</param>
 /// <param name="Tally">Where the mailbox stood before this run (its cursor's cumulative counters), to sum the run up.</param>
-public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null);
+/// <param name="Paused">Set when the source account is over its download budget or its provider's limit: nothing was
+/// checked, and the step is tried again once the pause ends.</param>
+public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null, SourcePause? Paused = null);
+
+/// <summary>Why a mailbox waits for its source account, and until when (<see cref="SourceBudgets"/>).</summary>
+/// <param name="Until">When the account may download again.</param>
+/// <param name="Failure">What the admin is told: <see cref="ErrorCode.SourceLimitReached"/> and the reason.</param>
+public sealed record SourcePause(DateTimeOffset Until, MailFailure Failure);
 
 /// <summary>One chunk's result as the orchestration keeps it: counts, no message content.</summary>
 /// <param name="Completed">True when the mailbox is fully copied for this run.</param>
@@ -47,5 +54,8 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// <param name="WaitingFor">Set when the chunk copied nothing because another batch holds the destination mailbox
 /// (<see cref="DestinationHolds"/>): that batch and line, to wait for.</param>
 /// <param name="FlagsUpdated">Messages whose flags this chunk brought up to date.</param>
+/// <param name="Paused">Set when the chunk copied nothing because the source account is over its download budget or
+/// its provider's limit (<see cref="SourceBudgets"/>): until when, and why.</param>
 public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null,
-    IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0);
+    IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0,
+    SourcePause? Paused = null);
