@@ -11,6 +11,19 @@ namespace MailImport.Mail.Connections;
 /// for folder subclasses.</remarks>
 public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapClient(protocolLogger)
 {
+    /// <summary>The source connection slot this connection holds (<see cref="SourceConnectionSlots"/>), if any.</summary>
+    internal IDisposable? Slot { get; set; }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Slot?.Dispose();
+        }
+    }
+
     /// <inheritdoc/>
     protected override ImapFolder CreateImapFolder(ImapFolderConstructorArgs args)
     {
