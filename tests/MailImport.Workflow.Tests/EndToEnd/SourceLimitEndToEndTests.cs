@@ -54,6 +54,7 @@ public sealed class SourceLimitEndToEndTests(WorkflowServersFixture servers) : I
         var mailbox = Assert.Single(report.Mailboxes);
         Assert.Equal((MailboxStatus.Done, (ErrorCode?)null, 5L), (mailbox.Status, mailbox.Code, mailbox.Counters.MessagesCopied));
         Assert.NotEmpty(pauses);
+        Assert.Contains(host.Logs.Entries, l => l.EventId.Id == 6050);
         Assert.All(pauses, p =>
         {
             Assert.Equal(ErrorCode.SourceLimitReached, p.Code);
@@ -72,16 +73,23 @@ public sealed class SourceLimitEndToEndTests(WorkflowServersFixture servers) : I
         await MailCorpus.SeedAsync(servers.Source, source, MailCorpus.Standard());
         await using var proxy = new FaultProxy("src", servers.Source.ImapPort, seed: 1);
         var fetches = 0;
+        var alerts = new System.Collections.Concurrent.ConcurrentQueue<string>();
         const string Alert = "{tag} NO [ALERT] Account exceeded command or bandwidth limits. (Failure)\r\n";
         proxy.Plans = c => new FaultPlan
         {
             Imap = new ImapFaults
             {
                 Command = command =>
-                    (c.Number == 1 && command.Name is "LOGIN" or "AUTHENTICATE")
-                    || (command.Text.Contains("BODY.PEEK[]", StringComparison.Ordinal) && Interlocked.Increment(ref fetches) == 1)
-                        ? Alert
-                        : null,
+                {
+                    if ((c.Number == 1 && command.Name is "LOGIN" or "AUTHENTICATE")
+                        || (command.Text.Contains("BODY.PEEK[]", StringComparison.Ordinal) && Interlocked.Increment(ref fetches) == 1))
+                    {
+                        alerts.Enqueue($"connection {c.Number} {command.Name}");
+                        return Alert;
+                    }
+
+                    return null;
+                },
             },
         };
         var through = proxy.Source(servers.Source.ImapSource with { Port = servers.Source.ImapPort, Security = TransportSecurity.None, TrustedCertificateSha256 = null });
@@ -93,8 +101,12 @@ public sealed class SourceLimitEndToEndTests(WorkflowServersFixture servers) : I
         var mailbox = Assert.Single(report.Mailboxes);
         Assert.Equal((MailboxStatus.Done, (ErrorCode?)null, 14L), (mailbox.Status, mailbox.Code, mailbox.Counters.MessagesCopied));
         Assert.True(fetches >= 1, "no body was fetched through the proxy");
-        // One pause for the refused LOGIN of the source check, one for the refused fetch of the first chunk.
-        Assert.Equal(2, pauses.Count);
+        // One pause for each over-limit answer (the refused LOGIN of the source check, the refused fetch of the first
+        // chunk), as the activities logged them; the status was read often enough to see at least one of them.
+        var logged = host.Logs.Entries.Where(l => l.EventId.Id is 6050 or 6019 or 6020 or 6021).Select(l => l.Message).ToList();
+        Assert.True(alerts.Count == 2 && logged.Count(m => m.Contains("paused until", StringComparison.Ordinal)) == 2,
+            $"answered: {string.Join("; ", alerts)}. logged: {string.Join("; ", logged)}");
+        Assert.NotEmpty(pauses);
         Assert.All(pauses, p =>
         {
             Assert.Equal(ErrorCode.SourceLimitReached, p.Code);
