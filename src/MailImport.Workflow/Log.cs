@@ -55,6 +55,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 6026, Level = LogLevel.Information, Message = "The destination mailbox is held by line {Line} of batch {HolderBatchId}; this chunk waits for it")]
     public static partial void DestinationMailboxHeld(this ILogger logger, string holderBatchId, int line);
 
+    [LoggerMessage(EventId = 6050, Level = LogLevel.Information, Message = "The source account is paused until {Until:o} ({Code}); this chunk copies nothing")]
+    public static partial void SourcePaused(this ILogger logger, DateTimeOffset until, MailImport.Core.Errors.ErrorCode code);
+
+    [LoggerMessage(EventId = 6051, Level = LogLevel.Information, Message = "The source account's download budget gave this chunk {Granted} bytes; it downloaded {Downloaded}")]
+    public static partial void SourceBudgetSettled(this ILogger logger, long granted, long downloaded);
+
     [LoggerMessage(EventId = 6022, Level = LogLevel.Information, Message = "Destination directory read: {Mailboxes} mailboxes exist")]
     public static partial void DirectoryRead(this ILogger logger, int mailboxes);
 

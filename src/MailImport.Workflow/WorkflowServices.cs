@@ -108,6 +108,7 @@ public static class WorkflowServices
         services.AddTransient<CredentialIngestion>();
         services.AddTransient<BatchSteps>();
         services.AddTransient<DestinationHolds>();
+        services.AddTransient<SourceBudgets>();
         services.AddTransient<MailboxSteps>();
 
         // Who may call the HTTP API, and how often: singletons, since they hold the token service's keys and each

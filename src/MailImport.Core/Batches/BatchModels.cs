@@ -57,6 +57,26 @@ public sealed record ImportOptions
     /// <summary>Re-run incrementally on this CRON schedule (five fields, UTC) until the batch is closed; null for
     /// none; "default" for the service's default (daily).</summary>
     public string? Schedule { get; init; }
+
+    /// <summary>Megabytes (1,000,000 bytes) one source account may download per budget window
+    /// (MailImport:Workflow:DownloadBudgetWindow, a day), counted across every batch that reads it: null for the
+    /// source preset's default (<see cref="Sources.SourceLimits.Of"/>; Gmail 2,500 over IMAP, 1,250 over POP), 0 for
+    /// no budget. When it is spent the mailbox is paused until enough of the window has passed.</summary>
+    public int? DownloadBudgetMegabytes { get; init; }
+
+    /// <summary>The problem with <see cref="DownloadBudgetMegabytes"/>, or null when it is absent or in range.</summary>
+    public string? DownloadBudgetProblem() =>
+        DownloadBudgetMegabytes is null or (>= 0 and <= Sources.SourceLimits.MaxDownloadMegabytes)
+            ? null
+            : $"Give a whole number of megabytes from 0 (no budget) to {Sources.SourceLimits.MaxDownloadMegabytes:N0}, or leave it out for the source preset's default.";
+
+    /// <summary>The download budget in bytes for a source, or null for none.</summary>
+    public long? DownloadBudgetBytes(Sources.SourceServer source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var megabytes = DownloadBudgetMegabytes ?? Sources.SourceLimits.Of(source.Provider, source.Protocol).DownloadMegabytes;
+        return megabytes is > 0 ? megabytes * Sources.SourceLimits.BytesPerMegabyte : null;
+    }
 }
 
 /// <summary>One batch: what the admin asked for, kept in blob storage for every run of it.</summary>
@@ -256,9 +276,12 @@ public sealed record MailboxOutcome(
     IReadOnlyList<NotExactMessage>? NotExactMessages = null,
     RunFigures? ThisRun = null)
 {
+    /// <summary>While <see cref="Status"/> is <see cref="MailboxStatus.Paused"/>: when the mailbox goes on by itself.</summary>
+    public DateTimeOffset? PausedUntil { get; init; }
+
     /// <summary>The report line of this outcome, with the fix from the catalogue.</summary>
     public MailboxReport ToReport() => new(Line, SourceLogin, DestinationUsername, Status, Code, Message,
-        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, Folders, NotExactMessages, ThisRun);
+        Code is { } code ? ErrorCatalog.Get(code).Fix : null, Counters, Duration, FailedMessages, Folders, NotExactMessages, ThisRun) { PausedUntil = PausedUntil };
 }
 
 /// <summary>What a mailbox's orchestration carries to sum up its run: the cumulative counters before the run's first

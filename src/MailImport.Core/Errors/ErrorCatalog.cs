@@ -119,6 +119,8 @@ public static class ErrorCatalog
             "Leave it out or give skip to copy only messages not already at the destination; give copy to copy every message again.", false),
         new(ErrorCode.SettingsInvalidAuthentication, ErrorCategory.Settings, "The source authentication is unknown or incomplete.",
             "Give {\"type\":\"password\"}, {\"type\":\"googleServiceAccount\",\"serviceAccountKey\":{the service account's JSON key}} or {\"type\":\"microsoftAppOnly\",\"tenantId\":...,\"clientId\":...,\"clientSecret\":...}.", false),
+        new(ErrorCode.SettingsInvalidDownloadBudget, ErrorCategory.Settings, "The download budget is not a whole number of megabytes from 0 to 10,000,000.",
+            "Leave it out for the source preset's default (Gmail: 2,500 MB a day over IMAP, 1,250 MB over POP), give 0 for no budget, or give the megabytes one source account may download per window.", false),
 
         new(ErrorCode.SettingsInvalidGmailMode, ErrorCategory.Settings, "The Gmail option is none of labels, per-label and folders.",
             "Leave it out or give labels to copy each Gmail message once; give per-label for a copy in every label's folder, or folders to copy Gmail's folders as they are.", false),
@@ -159,6 +161,8 @@ public static class ErrorCatalog
             "In the Google Cloud console (IAM & Admin > Service accounts > the account > Keys) make a new JSON key and start the import with it; the whole downloaded file is the key.", false),
         new(ErrorCode.SourceTokenServiceUnavailable, ErrorCategory.Source, "The token service could not be reached or answered something unusable.",
             "Re-run later; MailImport resumes where it stopped.", true),
+        new(ErrorCode.SourceLimitReached, ErrorCategory.Source, "The source account reached its download budget or its provider's bandwidth or command limit.",
+            "Nothing: the mailbox is paused and resumes by itself at the time shown. If the provider allows more, raise options.downloadBudgetMegabytes for the next batch.", true),
 
         new(ErrorCode.DomainNotConfirmed, ErrorCategory.Destination, "The destination domain is not confirmed.",
             "Confirm the domain in the mail service's admin console, then start the import again.", false),

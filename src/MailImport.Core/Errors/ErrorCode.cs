@@ -83,6 +83,8 @@ public enum ErrorCode
     SettingsInvalidAuthentication = 410,
     /// <summary>The Gmail option is none of "labels", "per-label" and "folders".</summary>
     SettingsInvalidGmailMode = 411,
+    /// <summary>The download budget option is not a whole number of megabytes from 0 to 10,000,000.</summary>
+    SettingsInvalidDownloadBudget = 412,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>
@@ -121,6 +123,9 @@ public enum ErrorCode
     SourceServiceAccountKeyInvalid = 516,
     /// <summary>The token service (Google's or Microsoft's) could not be reached or answered something unusable.</summary>
     SourceTokenServiceUnavailable = 517,
+    /// <summary>The source account's download budget is spent, or its provider said a bandwidth or command limit is
+    /// exceeded: the mailbox is paused until the time shown and resumes by itself.</summary>
+    SourceLimitReached = 518,
 
     // The destination.
     /// <summary>The destination domain is not confirmed, so no mailbox may be created.</summary>

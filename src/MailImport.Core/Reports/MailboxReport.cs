@@ -20,6 +20,9 @@ public enum MailboxStatus
     Invalid,
     /// <summary>A dry run found nothing in the way: a real run would import this mailbox.</summary>
     Ready,
+    /// <summary>Waiting until <see cref="MailboxReport.PausedUntil"/> because the source account reached its download
+    /// budget or its provider's limit; it goes on by itself then. Never an end state.</summary>
+    Paused,
 }
 
 /// <summary>How much of a mailbox there is and how much has moved.</summary>
@@ -143,6 +146,9 @@ public sealed record MailboxReport(
     /// <summary>How many not-exact messages a report line lists at most, so a report stays small whatever a mailbox
     /// holds; the count in <see cref="MailboxCounters.NotExact"/> is complete.</summary>
     public const int MaxNotExactListed = 100;
+
+    /// <summary>While <see cref="Status"/> is <see cref="MailboxStatus.Paused"/>: when the mailbox goes on by itself.</summary>
+    public DateTimeOffset? PausedUntil { get; init; }
 
     /// <summary>The report line of a mailbox line that broke the grammar or the rules: one line, every problem in the message.</summary>
     public static MailboxReport ForInvalidLine(int lineNumber, IReadOnlyList<CredentialProblem> problems)

@@ -52,6 +52,16 @@ public sealed class WorkflowOptions : IValidatableObject
     [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00", ErrorMessage = "Give a time between 1.00:00:00 (a day) and 365.00:00:00 (a year), such as 30.00:00:00.")]
     public TimeSpan BatchIdleClose { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>The rolling window a source account's download budget counts over (ImportOptions.DownloadBudgetMegabytes):
+    /// a day, as Gmail's bandwidth limits are daily (https://support.google.com/a/answer/1071518); tests give seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "31.00:00:00")]
+    public TimeSpan DownloadBudgetWindow { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long a mailbox pauses when its source said a bandwidth or command limit is exceeded without saying
+    /// for how long: an hour, then it tries once more (Gmail lifts its limits within a day, without saying when).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LimitPause { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The chunk budget these settings give.</summary>
     public ChunkBudget Budget => new(ChunkMessages, ChunkMegabytes * 1024L * 1024, TimeSpan.FromSeconds(ChunkSeconds));
 

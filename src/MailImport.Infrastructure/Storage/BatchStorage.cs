@@ -404,11 +404,17 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     /// <summary>Where the holds on destination mailboxes are.</summary>
     public const string DestinationHoldRecords = "destination-holds/";
 
+    /// <summary>Where what each source account downloaded lately is (SourceBudgets).</summary>
+    public const string SourceBudgetRecords = "source-budgets/";
+
     /// <summary>The record an Idempotency-Key names, by <paramref name="keyName"/>, a hash of caller and key.</summary>
     public static string IdempotencyRecordName(string keyName) => $"{IdempotencyRecords}{keyName}.json";
 
     /// <summary>The hold on a destination mailbox, by <paramref name="mailboxName"/>, a hash of server and login.</summary>
     public static string DestinationHoldRecordName(string mailboxName) => $"{DestinationHoldRecords}{mailboxName}.json";
+
+    /// <summary>A source account's download record, by <paramref name="accountName"/>, a hash of host and login.</summary>
+    public static string SourceBudgetRecordName(string accountName) => $"{SourceBudgetRecords}{accountName}.json";
 
     /// <summary>Deletes the records under <paramref name="records"/> (<see cref="IdempotencyRecords"/>,
     /// <see cref="DestinationHoldRecords"/>) last written before <paramref name="before"/>; one written since it was

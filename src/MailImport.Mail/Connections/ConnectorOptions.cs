@@ -9,6 +9,12 @@ public sealed class ConnectorOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Connections open at once to one source account whose provider publishes no figure (presets name
+    /// theirs, <see cref="Core.Sources.SourceLimits"/>): Dovecot's own default per user and address
+    /// (mail_max_userip_connections = 10, https://doc.dovecot.org/2.3/settings/core/#mail-max-userip-connections).</summary>
+    [Range(1, 1000)]
+    public int ConnectionsPerSourceAccount { get; init; } = 10;
+
     /// <summary>Folder for protocol logs (secrets redacted); null or empty for none.</summary>
     public string? ProtocolLogDirectory { get; init; }
 }

@@ -11,6 +11,31 @@ namespace MailImport.Mail.Connections;
 /// for folder subclasses.</remarks>
 public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapClient(protocolLogger)
 {
+    /// <summary>The source connection slot this connection holds (<see cref="SourceConnectionSlots"/>), if any.</summary>
+    internal IDisposable? Slot { get; set; }
+
+    /// <summary>The text of the last [ALERT] the server sent (RFC 3501 section 7.1). MailKit keeps an ALERT's text out
+    /// of the refused command's exception (it is no error code), and Gmail says its bandwidth limit only so:
+    /// "NO [ALERT] Account exceeded command or bandwidth limits. (Failure)".</summary>
+    public string? LastAlert { get; private set; }
+
+    /// <inheritdoc/>
+    protected override void OnAlert(string message)
+    {
+        LastAlert = message;
+        base.OnAlert(message);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Slot?.Dispose();
+        }
+    }
+
     /// <inheritdoc/>
     protected override ImapFolder CreateImapFolder(ImapFolderConstructorArgs args)
     {

@@ -27,21 +27,25 @@ public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy s
     /// <summary>Where a source may be.</summary>
     public SourceAccessPolicy SourceAccess { get; } = sourceAccess ?? throw new ArgumentNullException(nameof(sourceAccess));
 
+    private readonly SourceConnectionSlots slots = new();
+
     /// <summary>Connects and logs in to an IMAP server.</summary>
     public Task<ImapClient> OpenImapAsync(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
-        OpenAsync<ImapClient>(logger => new HierarchyImapClient(logger), "imap", endpoint, account, side, cancellationToken);
+        OpenAsync<ImapClient>((logger, slot) => new HierarchyImapClient(logger) { Slot = slot }, "imap", endpoint, account, side, cancellationToken);
 
     /// <summary>Connects and logs in to a POP3 server.</summary>
     public Task<Pop3Client> OpenPop3Async(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
-        OpenAsync(logger => new Pop3Client(logger), "pop3", endpoint, account, side, cancellationToken);
+        OpenAsync<Pop3Client>((logger, slot) => new SlottedPop3Client(logger) { Slot = slot }, "pop3", endpoint, account, side, cancellationToken);
 
-    private async Task<TClient> OpenAsync<TClient>(Func<IProtocolLogger, TClient> create, string protocol, ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken)
+    private async Task<TClient> OpenAsync<TClient>(Func<IProtocolLogger, IDisposable?, TClient> create, string protocol, ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken)
         where TClient : MailService
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(account);
+        var slot = side == MailSide.Source ? await TakeSourceSlotAsync(protocol, endpoint, account, cancellationToken) : null;
         var replies = new ServerReplyRecorder(CreateLogger(side, account.Login, protocol));
-        var client = create(replies);
+        // The client gives the slot back when it is disposed, here on failure or by its caller.
+        var client = create(replies, slot);
         try
         {
             Prepare(client, endpoint);
@@ -66,6 +70,23 @@ public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy s
             client.Dispose();
             throw new MailFailureException(MailErrorClassifier.Classify(replies.Explain(e), side), e);
         }
+        catch (OperationCanceledException)
+        {
+            // Cancelled by the caller: nothing to classify, but the connection and its slot are given back.
+            client.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits, up to the connector's timeout, for one of the source account's connection slots.</summary>
+    /// <exception cref="MailFailureException">None came free: <see cref="Core.Errors.ErrorCode.SourceThrottled"/>, which
+    /// the workflow retries after a backoff.</exception>
+    private async Task<IDisposable> TakeSourceSlotAsync(string protocol, ServerEndpoint endpoint, MailAccount account, CancellationToken cancellationToken)
+    {
+        var cap = endpoint.ConnectionsPerAccount ?? Options.ConnectionsPerSourceAccount;
+        return await slots.TakeAsync(endpoint.Host, protocol, account.Login, cap, Options.Timeout, cancellationToken)
+            ?? throw new MailFailureException(Core.Errors.MailFailure.Transient(Core.Errors.ErrorCode.SourceThrottled,
+                $"{cap} connections to this source account are open already, as many as its server allows at once; this one is tried again later."));
     }
 
     /// <summary>Connects to the first of <paramref name="addresses"/> that answers, within the connector's timeout.</summary>

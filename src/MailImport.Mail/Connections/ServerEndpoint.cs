@@ -15,11 +15,19 @@ public sealed record ServerEndpoint(string Host, int Port, TransportSecurity Sec
     /// where the admin chose so for a server whose CA publishes no reachable revocation list.</summary>
     public bool CheckCertificateRevocation { get; init; } = true;
 
+    /// <summary>Connections open at once to one account at this server, for a source whose provider names it; null
+    /// for the connector's default.</summary>
+    public int? ConnectionsPerAccount { get; init; }
+
     /// <summary>The endpoint of a validated source server.</summary>
     public static ServerEndpoint Of(SourceServer server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return new(server.Host, server.Port, server.Security, server.TrustedCertificateSha256) { CheckCertificateRevocation = server.CheckCertificateRevocation };
+        return new(server.Host, server.Port, server.Security, server.TrustedCertificateSha256)
+        {
+            CheckCertificateRevocation = server.CheckCertificateRevocation,
+            ConnectionsPerAccount = SourceLimits.Of(server.Provider, server.Protocol).Connections,
+        };
     }
 
     /// <inheritdoc/>

@@ -6,23 +6,32 @@ namespace MailImport.Mail.Errors;
 // wordings of one row are tried as one alternation, so a row matches where any of its lines does.
 public static partial class MailErrorClassifier
 {
-    // Ordered: the first row that matches wins. Throttling comes first because throttle texts travel inside other
+    // Ordered: the first row that matches wins. Limits and throttling come first because their texts travel inside other
     // codes (Gmail sends its download limit as [OVERQUOTA], Outlook's backoff as a plain NO or BAD); switched-off
     // protocols and app passwords come before refused logins because they arrive as refused logins.
     // Internal so that the tests can hold every wording to a sample text.
     internal static readonly Rule[] Rules =
     [
+        // A provider's account-wide limit: retrying within minutes only spends it further, so the mailbox is paused
+        // until the hinted time (or MailImport:Workflow:LimitPause) instead. Gmail resets its IMAP/POP bandwidth
+        // limits within a day (Google Workspace Admin Help, "Gmail bandwidth limits",
+        // https://support.google.com/a/answer/1071518); Exchange Online names its backoff in milliseconds.
+        new(Kind.LimitReached, $"The {Side} account is over its provider's bandwidth or command limit; the mailbox is paused until the limit allows more.",
+        [
+            new(@"\bexceeded (?:the |your )?(?:command|bandwidth|download)s?\b",
+                "Gmail: \"[ALERT] Account exceeded command or bandwidth limits. (Failure)\", also sent as \"[OVERQUOTA] ...\""),
+            new(@"\bbandwidth limit", "Gmail: \"[OVERQUOTA] Account exceeded command or bandwidth limits.\""),
+            new(@"\brequest is throttled\b", "Exchange Online: \"Request is throttled. Suggested Backoff Time: 299961 milliseconds\""),
+            new(@"\bsuggested backoff time", "Exchange Online: \"Request is throttled. Suggested Backoff Time: 299961 milliseconds\"; Gmail's backoff hint"),
+        ]),
         new(Kind.Throttled, $"The {Side} server asked MailImport to slow down.",
         [
             new(@"\[THROTTLED\]", "Gmail: NO [THROTTLED]"),
-            new(@"\bthrottl", "Exchange Online: \"Request is throttled. Suggested Backoff Time: 299961 milliseconds\""),
+            new(@"\bthrottl", "common wording (\"throttled\", \"throttling\"); no recorded provider text"),
             new(@"\btoo many (?:simultaneous |concurrent |parallel |open |active )?(?:connections|sessions|logins?|login (?:attempts|failures)|authentication (?:attempts|failures)|requests|commands)\b",
                 "Gmail: \"[ALERT] Too many simultaneous connections. (Failure)\""),
-            new(@"\bexceeded (?:the |your )?(?:command|bandwidth|rate|download|request|connection)s?\b",
-                "Gmail: \"[OVERQUOTA] Account exceeded command or bandwidth limits.\""),
-            new(@"\bbandwidth limit", "Gmail: \"[OVERQUOTA] Account exceeded command or bandwidth limits.\""),
+            new(@"\bexceeded (?:the |your )?(?:rate|request|connection)s?\b", "common wording (\"exceeded rate limits\"); no recorded provider text"),
             new(@"\brate limit", "common wording; no recorded provider text"),
-            new(@"\bsuggested backoff time", "Exchange Online: \"Request is throttled. Suggested Backoff Time: 299961 milliseconds\"; Gmail's backoff hint"),
             new(@"\bserver (?:is )?(?:too )?busy", "common wording (\"-ERR [SYS/TEMP] Server busy\"); no recorded provider text"),
             new("слишком много", "Russian \"too many\"; no recorded provider text"),
         ]),

@@ -66,6 +66,7 @@ public static partial class MailErrorClassifier
         TlsFailed,
         CertificateUntrusted,
         Throttled,
+        LimitReached,
         ServerUnavailable,
         ServerFault,
         Refused,
@@ -174,6 +175,7 @@ public static partial class MailErrorClassifier
             Kind.Timeout => ErrorCode.SourceTimeout,
             // A source never stores, so its quota answer is Gmail's "[OVERQUOTA] Account exceeded command or bandwidth limits".
             Kind.Throttled or Kind.OverQuota => ErrorCode.SourceThrottled,
+            Kind.LimitReached => ErrorCode.SourceLimitReached,
             Kind.FolderUnavailable or Kind.FolderRefused => ErrorCode.SourceFolderUnavailable,
             Kind.MessageTooBig or Kind.MessageRejected or Kind.MessageBroken => ErrorCode.MessageUnreadable,
             Kind.Internal => ErrorCode.InternalError,
@@ -183,7 +185,8 @@ public static partial class MailErrorClassifier
         : kind switch
         {
             Kind.LoginRefused or Kind.ProtocolDisabled or Kind.AppPasswordRequired => ErrorCode.DestinationAuthFailed,
-            Kind.Throttled => ErrorCode.DestinationThrottled,
+            // The destination's own limits are a slow-down like any other: its writes are ours to pace.
+            Kind.Throttled or Kind.LimitReached => ErrorCode.DestinationThrottled,
             Kind.OverQuota => ErrorCode.DestinationOverQuota,
             Kind.FolderRefused => ErrorCode.DestinationFolderRefused,
             Kind.MessageTooBig => ErrorCode.MessageTooBig,

@@ -109,7 +109,9 @@ internal sealed class ChunkCopy(
         {
             foreach (var batch in Batches(slice.Messages))
             {
-                if (progress.BudgetSpent)
+                // A batch that would cross the download allowance waits for a later chunk, unless it is the chunk's first
+                // (a single message then, cut so by Batches): every chunk moves on, overshooting by one message at most.
+                if (progress.BudgetSpent || (progress.DownloadedThisChunk > 0 && progress.CrossesDownloads(batch.Sum(m => m.Size))))
                 {
                     return false;
                 }
@@ -137,7 +139,7 @@ internal sealed class ChunkCopy(
     }
 
     /// <summary>Cuts messages into APPEND batches by count and bytes, ending a batch where the chunk's message budget
-    /// ends. Lazy: each batch is cut after the one before it was copied, against the budget as it then stands.</summary>
+    /// or download allowance ends. Lazy: each batch is cut after the one before it was copied, against the budget as it then stands.</summary>
     private IEnumerable<List<SourceMessage>> Batches(IEnumerable<SourceMessage> messages)
     {
         var batch = new List<SourceMessage>();
@@ -145,7 +147,7 @@ internal sealed class ChunkCopy(
         foreach (var message in messages)
         {
             if (batch.Count > 0 && (batch.Count >= options.BatchMessages || bytes + message.Size > options.BatchBytes
-                || progress.BatchReachesBudget(batch.Count)))
+                || progress.BatchReachesBudget(batch.Count) || progress.CrossesDownloads(bytes + message.Size)))
             {
                 yield return batch;
                 batch = [];
@@ -185,6 +187,7 @@ internal sealed class ChunkCopy(
             await steps.ReachedAsync(CopyStep.Journaled);
 
             var outgoing = await folder.FetchAsync(sending, cancellationToken);
+            progress.Downloaded(outgoing.Sum(m => (long)m.Raw.Length));
             await steps.ReachedAsync(CopyStep.Fetched);
             if (!options.CopyDuplicates && start.ForeignBelow > 1)
             {

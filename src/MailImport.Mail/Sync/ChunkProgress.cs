@@ -21,6 +21,9 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     /// <summary>Bytes copied by this chunk.</summary>
     public long BytesThisChunk { get; private set; }
 
+    /// <summary>Bytes this chunk downloaded from the source.</summary>
+    public long DownloadedThisChunk { get; private set; }
+
     /// <summary>Messages copied earlier whose flags this chunk brought up to date.</summary>
     public long FlagsUpdated { get; set; }
 
@@ -32,7 +35,14 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
 
     /// <summary>True once the chunk has copied or spent what its budget allows; checked between batches.</summary>
     public bool BudgetSpent =>
-        CopiedThisChunk >= budget.MaxMessages || BytesThisChunk >= budget.MaxBytes || clock.Elapsed >= budget.MaxDuration;
+        CopiedThisChunk >= budget.MaxMessages || BytesThisChunk >= budget.MaxBytes || clock.Elapsed >= budget.MaxDuration
+        || DownloadedThisChunk >= budget.MaxDownloadBytes;
+
+    /// <summary>Counts bytes fetched from the source.</summary>
+    public void Downloaded(long bytes) => DownloadedThisChunk += bytes;
+
+    /// <summary>True when fetching <paramref name="bytes"/> more would cross the chunk's download allowance.</summary>
+    public bool CrossesDownloads(long bytes) => bytes > budget.MaxDownloadBytes - DownloadedThisChunk;
 
     /// <summary>True when a batch of <paramref name="count"/> more messages would reach the budget's message count.</summary>
     public bool BatchReachesBudget(int count) => CopiedThisChunk + count >= budget.MaxMessages;
@@ -137,7 +147,7 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
         completed, CopiedThisChunk, BytesThisChunk, cursor.MessagesCopied, cursor.BytesCopied,
         messagesTotal, bytesTotal, folderCount, cursor.Failures.ToList(), FlagsUpdated, cursor.NotExactCount, cursor.AlreadyAtDestination,
         [.. Renamed, .. cursor.FailedFolders.Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason))],
-        cursor.NotExact.ToList(), ArrivalDates(), foldersCreated, GmailLabels());
+        cursor.NotExact.ToList(), ArrivalDates(), foldersCreated, GmailLabels()) { DownloadedThisChunk = DownloadedThisChunk };
 
     private Core.Reports.GmailLabelCounts? GmailLabels() =>
         gmailNotCopied is null && cursor.GmailLabels is null

@@ -65,6 +65,10 @@ public sealed record CopyOptions
 /// <param name="MaxDuration">Time to spend at most (checked between batches).</param>
 public sealed record ChunkBudget(int MaxMessages, long MaxBytes, TimeSpan MaxDuration)
 {
+    /// <summary>Bytes to download from the source at most (what is left of its account's download budget): the
+    /// batch that crosses it still finishes, so a budget is overshot by at most one APPEND batch.</summary>
+    public long MaxDownloadBytes { get; init; } = long.MaxValue;
+
     /// <summary>A budget that fits comfortably in a five-minute Functions timeout.</summary>
     public static ChunkBudget Default { get; } = new(5_000, 512L * 1024 * 1024, TimeSpan.FromMinutes(3));
 }
@@ -105,8 +109,12 @@ public sealed record ChunkResult(
     IReadOnlyList<Core.Reports.NotExactMessage> NotExactMessages,
     Core.Reports.ArrivalDateCounts? ArrivalDates,
     int FoldersCreated = 0,
-
-    Core.Reports.GmailLabelCounts? GmailLabels = null);
+    Core.Reports.GmailLabelCounts? GmailLabels = null)
+{
+    /// <summary>Bytes this chunk downloaded from the source: every message fetched, also those the destination
+    /// already held or refused, which <see cref="BytesThisChunk"/> leaves out.</summary>
+    public long DownloadedThisChunk { get; init; }
+}
 
 /// <summary>The points of a chunk where a test can interrupt it, as mbsync's tests do.</summary>
 public enum CopyStep

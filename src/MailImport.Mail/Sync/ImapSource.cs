@@ -88,6 +88,9 @@ internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCurso
     /// <inheritdoc/>
     public void Dispose() => client.Dispose();
 
+    /// <summary>The last [ALERT] the source sent on this connection, if any.</summary>
+    public string? Alert => (client as Connections.HierarchyImapClient)?.LastAlert;
+
     private IReadOnlyDictionary<string, IMailFolder> Planned() =>
         folders ?? throw new InvalidOperationException("The source's folders are not planned yet.");
 }

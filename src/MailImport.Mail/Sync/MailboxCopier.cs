@@ -72,7 +72,16 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
         {
             using var source = await OpenSourceAsync(job, cursor, cancellationToken);
             var chunk = new ChunkCopy(job.Options, cursor, store, progress, source, new DestinationMailbox(destinationClient), new CopySteps(StepHook), logger);
-            return await chunk.RunAsync(cancellationToken);
+            try
+            {
+                return await chunk.RunAsync(cancellationToken);
+            }
+            catch (MailFailureException e) when (source is ImapSource { Alert: { } alert }
+                && MailErrorClassifier.ClassifyResponseText(alert, MailSide.Source) is { Code: ErrorCode.SourceLimitReached } limit)
+            {
+                // The command failed for want of the account's limit, which the server said only in an ALERT.
+                throw new MailFailureException(limit, e);
+            }
         }
         finally
         {

@@ -38,8 +38,10 @@ public sealed class MailboxSteps(
     MailConnector connector,
     MailboxCopier copier,
     DestinationHolds holds,
+    SourceBudgets budgets,
     IOptions<DestinationOptions> destination,
     IOptions<WorkflowOptions> workflow,
+    TimeProvider time,
     ILogger<MailboxSteps> logger)
 {
     /// <summary>Logs in at the source and, for a dry run, lists what would be copied.</summary>
@@ -100,6 +102,10 @@ public sealed class MailboxSteps(
             var bytesKnown = (imap.Capabilities & ImapCapabilities.StatusSize) != 0;
             await imap.DisconnectAsync(true, cancellationToken);
             return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes, BytesKnown: bytesKnown);
+        }
+        catch (MailFailureException e) when (e.Failure.Code == ErrorCode.SourceLimitReached)
+        {
+            return new SourceCheckResult(StepResult.Success, [], 0, 0, Paused: await PauseForLimitAsync(batch.Source, input.Entry.SourceLogin, e.Failure));
         }
         catch (MailFailureException e)
         {
@@ -258,6 +264,14 @@ public sealed class MailboxSteps(
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
         var server = destination.Value.Endpoint;
+        // The source account's budget first: a paused mailbox neither connects nor holds its destination.
+        var downloads = await ReserveDownloadsAsync(batch, input.Entry.SourceLogin, cancellationToken);
+        var before = await store.LoadAsync(cancellationToken);
+        if (downloads.Pause is { } pause)
+        {
+            return new ChunkSummary(false, CountersOf(before), [], Paused: pause);
+        }
+
         // The hold is named by the login alone, so taking it needs no token; a token the destination refuses is a
         // failure of the chunk, below.
         var login = DestinationAccounts.LoginOf(input.Entry, batch.Domain);
@@ -265,7 +279,8 @@ public sealed class MailboxSteps(
         if (await holds.TryHoldAsync(server.Host, login, owner, DestinationHolds.Lifetime(workflow.Value.Budget.MaxDuration), cancellationToken) is { } holder)
         {
             logger.DestinationMailboxHeld(holder.BatchId, holder.Line);
-            return new ChunkSummary(false, CountersOf(await store.LoadAsync(cancellationToken)), [], WaitingFor: holder with { ExpiresAt = default });
+            await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, 0);
+            return new ChunkSummary(false, CountersOf(before), [], WaitingFor: holder with { ExpiresAt = default });
         }
 
         SourceLogin? source = null;
@@ -284,7 +299,8 @@ public sealed class MailboxSteps(
                     IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates,
                     GmailMode = CopyOptions.GmailModeOf(batch.Options.Gmail), IncludeGmailSpam = batch.Options.IncludeGmailSpam, IncludeGmailTrash = batch.Options.IncludeGmailTrash,
                 });
-            var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget, cancellationToken);
+            var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget with { MaxDownloadBytes = downloads.Granted }, cancellationToken);
+            await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, result.DownloadedThisChunk);
             if (result.Completed)
             {
                 await holds.ReleaseAsync(server.Host, login, owner, CancellationToken.None);
@@ -295,17 +311,77 @@ public sealed class MailboxSteps(
         }
         catch (MailFailureException e)
         {
+            var cursor = await store.LoadAsync(cancellationToken);
+            // What the chunk fetched is not known after a failure: what it copied is the part to count.
+            await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, Math.Max(0, (cursor?.BytesCopied ?? 0) - (before?.BytesCopied ?? 0)));
+            if (e.Failure.Code == ErrorCode.SourceLimitReached)
+            {
+                // A pause of minutes to hours: another batch need not wait for this one's hold meanwhile.
+                await holds.ReleaseAsync(server.Host, login, owner, CancellationToken.None);
+                return new ChunkSummary(false, CountersOf(cursor), [], Paused: await PauseForLimitAsync(batch.Source, input.Entry.SourceLogin, e.Failure));
+            }
+
             if (!e.Failure.IsTransient)
             {
                 // The mailbox's copy ends here; a transient failure keeps the hold for the retry that follows.
                 await holds.ReleaseAsync(server.Host, login, owner, CancellationToken.None);
             }
 
-            var cursor = await store.LoadAsync(cancellationToken);
             var folders = (cursor?.FailedFolders ?? []).Select(f => new FolderNote(f.Folder, null, FolderOutcome.NotCopied, f.Code, f.Reason)).ToList();
             return new ChunkSummary(false, CountersOf(cursor), Failures(cursor?.Failures ?? []), FailureBoundary.AsData(destinationAccounts.Explain(source?.Explain(e.Failure) ?? e.Failure), e),
                 folders.Count > 0 ? folders : null, NotExactOrNull(cursor?.NotExact ?? []));
         }
+    }
+
+    /// <summary>What this chunk may download from its source account: the budget's grant, or a pause. A source without
+    /// a budget is only checked for a block its provider set (<see cref="SourceBudgets.BlockAsync"/>).</summary>
+    private async Task<SourceDownloads> ReserveDownloadsAsync(BatchDefinition batch, string sourceLogin, CancellationToken cancellationToken)
+    {
+        var window = workflow.Value.DownloadBudgetWindow;
+        if (batch.Options.DownloadBudgetBytes(batch.Source) is not { } budget)
+        {
+            return await budgets.BlockedUntilAsync(batch.Source.Host, sourceLogin, cancellationToken) is { } blocked
+                ? new SourceDownloads(0, Paused(blocked, $"The source's provider said the account is over its limit; the mailbox is paused until {blocked:u} and goes on by itself."))
+                : new SourceDownloads(long.MaxValue, null);
+        }
+
+        var allowance = await budgets.ReserveAsync(batch.Source.Host, sourceLogin, budget, workflow.Value.Budget.MaxBytes, window, cancellationToken);
+        return allowance.PausedUntil is { } until
+            ? new SourceDownloads(0, Paused(until, $"The source account has downloaded its budget of {budget / Core.Sources.SourceLimits.BytesPerMegabyte:N0} MB per {window} (or its provider said it is over its limit); the mailbox is paused until {until:u} and goes on by itself."))
+            : new SourceDownloads(allowance.Bytes, null) { Reserved = true };
+
+        SourcePause Paused(DateTimeOffset until, string message)
+        {
+            logger.SourcePaused(until, ErrorCode.SourceLimitReached);
+            return new SourcePause(until, MailFailure.Transient(ErrorCode.SourceLimitReached, message));
+        }
+    }
+
+    private async Task SettleDownloadsAsync(BatchDefinition batch, string sourceLogin, SourceDownloads downloads, long downloaded)
+    {
+        if (downloads.Reserved)
+        {
+            logger.SourceBudgetSettled(downloads.Granted, downloaded);
+            // Not the step's token: the bytes were downloaded whether or not the chunk was cancelled.
+            await budgets.SettleAsync(batch.Source.Host, sourceLogin, downloads.Granted, downloaded, workflow.Value.DownloadBudgetWindow, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The provider's answer that the account is over its limit, as a pause for every chunk of the account:
+    /// until the time it hinted, or <see cref="WorkflowOptions.LimitPause"/> from now.</summary>
+    private async Task<SourcePause> PauseForLimitAsync(SourceServer source, string sourceLogin, MailFailure failure)
+    {
+        var until = time.GetUtcNow() + (failure.RetryAfter ?? workflow.Value.LimitPause);
+        await budgets.BlockAsync(source.Host, sourceLogin, until, CancellationToken.None);
+        logger.SourcePaused(until, failure.Code);
+        return new SourcePause(until, failure with { Message = $"{failure.Message} Paused until {until:u}; the mailbox goes on by itself." });
+    }
+
+    /// <summary>What one chunk may download, or why it waits.</summary>
+    private sealed record SourceDownloads(long Granted, SourcePause? Pause)
+    {
+        /// <summary>True when <see cref="Granted"/> was taken from a budget and is settled when the chunk ends.</summary>
+        public bool Reserved { get; init; }
     }
 
     /// <summary>Where a mailbox stands by its saved cursor, for a chunk that copied nothing.</summary>

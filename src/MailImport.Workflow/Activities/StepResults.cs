@@ -37,7 +37,10 @@ public sealed record IngestResult(int Entries, int Invalid, MailFailure? FilePro
 /// <param name="Tally">Where the mailbox stood before this run (its cursor's cumulative counters), to sum the run up.</param>
 /// <param name="BytesKnown">False when the source does not say its size cheaply (IMAP without STATUS=SIZE): then
 /// <paramref name="Bytes"/> is 0 for want of a figure, not because the mailbox is empty.</param>
-public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null, bool BytesKnown = true)
+/// <param name="Paused">Set when the source account is over its download budget or its provider's limit: nothing was
+/// checked, and the step is tried again once the pause ends.</param>
+public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null, bool BytesKnown = true,
+    SourcePause? Paused = null)
 {
     /// <summary>The counts alone, as a mailbox's orchestration input carries them.</summary>
     public SourceCount Count() => new(Folders.Count, Messages, BytesKnown ? Bytes : null, Tally, Result.Failure);
@@ -46,6 +49,11 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
     public static SourceCount CountOf(SourceCheckResult? result, MailFailure? failure) =>
         failure is not null ? new SourceCount(0, 0, null, null, failure) : (result ?? throw new ArgumentNullException(nameof(result))).Count();
 }
+
+/// <summary>Why a mailbox waits for its source account, and until when (<see cref="SourceBudgets"/>).</summary>
+/// <param name="Until">When the account may download again.</param>
+/// <param name="Failure">What the admin is told: <see cref="ErrorCode.SourceLimitReached"/> and the reason.</param>
+public sealed record SourcePause(DateTimeOffset Until, MailFailure Failure);
 
 /// <summary>One chunk's result as the orchestration keeps it: counts, no message content.</summary>
 /// <param name="Completed">True when the mailbox is fully copied for this run.</param>
@@ -58,6 +66,8 @@ public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> 
 /// (<see cref="DestinationHolds"/>): that batch and line, to wait for.</param>
 /// <param name="FlagsUpdated">Messages whose flags this chunk brought up to date.</param>
 /// <param name="FoldersCreated">Folders this chunk created at the destination.</param>
+/// <param name="Paused">Set when the chunk copied nothing because the source account is over its download budget or
+/// its provider's limit (<see cref="SourceBudgets"/>): until when, and why.</param>
 public sealed record ChunkSummary(bool Completed, MailboxCounters Counters, IReadOnlyList<MessageFailure> FailedMessages, MailFailure? Failure = null,
     IReadOnlyList<FolderNote>? Folders = null, IReadOnlyList<NotExactMessage>? NotExactMessages = null, DestinationHold? WaitingFor = null, long FlagsUpdated = 0,
-    int FoldersCreated = 0);
+    int FoldersCreated = 0, SourcePause? Paused = null);

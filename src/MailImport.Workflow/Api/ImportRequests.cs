@@ -161,6 +161,11 @@ internal static class ImportRequests
             problems.Add(new ApiProblem("options.gmail", nameof(ErrorCode.SettingsInvalidGmailMode), gmailProblem));
         }
 
+        if (options.DownloadBudgetProblem() is { } budgetProblem)
+        {
+            problems.Add(new ApiProblem("options.downloadBudgetMegabytes", nameof(ErrorCode.SettingsInvalidDownloadBudget), budgetProblem));
+        }
+
         return problems.Count > 0
             ? (null, ApiAnswers.BadRequest(new ApiError("The import was not started.", problems)))
             : (new NewImport(domain!, source.Server!, options with { Schedule = schedule }, new CredentialUpload(body.Credentials!, body.IsJson, parsed))

@@ -59,7 +59,8 @@ public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine
     }
 
     /// <summary>Deletes the records that outlive batches once nothing can read them any more: an Idempotency-Key's after
-    /// twice its lifetime, a destination hold a day (or twice its lifetime, if longer) after it was last renewed.</summary>
+    /// twice its lifetime, a destination hold a day (or twice its lifetime, if longer) after it was last renewed, a
+    /// source account's download record a day (or its window, if longer) after it was last written.</summary>
     private async Task SweepRecordsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var holdLifetime = DestinationHolds.Lifetime(workflow.Value.Budget.MaxDuration);
@@ -68,6 +69,9 @@ public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine
             await storage.DeleteRecordsWrittenBeforeAsync(BatchStorage.IdempotencyRecords, now - 2 * IdempotentStarts.Lifetime, cancellationToken);
             await storage.DeleteRecordsWrittenBeforeAsync(BatchStorage.DestinationHoldRecords,
                 now - (2 * holdLifetime > TimeSpan.FromDays(1) ? 2 * holdLifetime : TimeSpan.FromDays(1)), cancellationToken);
+            // A download record counts only within its window, and a block lasts at most a day (the longest hint taken).
+            await storage.DeleteRecordsWrittenBeforeAsync(BatchStorage.SourceBudgetRecords,
+                now - (workflow.Value.DownloadBudgetWindow > TimeSpan.FromDays(1) ? workflow.Value.DownloadBudgetWindow : TimeSpan.FromDays(1)), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

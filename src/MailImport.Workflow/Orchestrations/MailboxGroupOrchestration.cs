@@ -28,6 +28,7 @@ public static class MailboxGroupOrchestration
         }
 
         var counts = new List<LineCount>(planned!.Count);
+        var paused = 0;
         var running = new List<(Task<(SourceCheckResult? Result, MailFailure? Failure)> Task, int Line)>();
         async Task CollectOneAsync()
         {
@@ -36,6 +37,13 @@ public static class MailboxGroupOrchestration
             var line = running[index].Line;
             running.RemoveAt(index);
             var (result, checkFailure) = await finished;
+            if (result?.Paused is not null)
+            {
+                // The source account is over its limit: the mailbox counts itself once its pause ends (MailboxOrchestration).
+                paused++;
+                return;
+            }
+
             counts.Add(new LineCount(line, SourceCheckResult.CountOf(result, checkFailure)));
         }
 
@@ -57,7 +65,8 @@ public static class MailboxGroupOrchestration
         var (_, saveFailure) = await Retrying.CallAsync<bool>(context, WorkflowNames.SaveGroupCounts, new GroupCounts(run.BatchId, run.RunId, input.Group, counts), run.RetryFirstDelaySeconds);
         // Unsaved, the totals still stand; each mailbox then counts itself again when it is copied.
         _ = saveFailure;
-        return counts.Aggregate(PlanTotals.Of(counts.Count), (totals, count) => totals.Add(count.Count));
+        var totals = counts.Aggregate(PlanTotals.Of(planned.Count), (sum, count) => sum.Add(count.Count));
+        return totals with { Counted = totals.Counted + paused };
     }
 
     /// <summary>Copies the group.</summary>

@@ -43,6 +43,16 @@ public static class MailboxOrchestration
             counters, context.CurrentUtcDateTime - started, failed ?? [], folders, notExact,
             tally?.Figures(input.RunId, started, new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero), counters));
 
+        // The source account is over its download budget or its provider's limit (SourceBudgets): the mailbox is Paused,
+        // never Failed, and waits on a durable timer until the time the activity named. A time already past (a slow
+        // activity) still waits a second, so the loop cannot spin.
+        async Task PauseAsync(SourcePause pause)
+        {
+            context.SetCustomStatus(Outcome(MailboxStatus.Paused, pause.Failure) with { PausedUntil = pause.Until });
+            var soonest = context.CurrentUtcDateTime.AddSeconds(1);
+            await context.CreateTimer(pause.Until.UtcDateTime > soonest ? pause.Until.UtcDateTime : soonest, CancellationToken.None);
+        }
+
         if (!input.AccountCreated)
         {
             context.SetCustomStatus(Outcome(MailboxStatus.Running));
@@ -50,6 +60,12 @@ public static class MailboxOrchestration
             if (source is null)
             {
                 var (check, checkFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
+                while (check?.Paused is { } pause)
+                {
+                    await PauseAsync(pause);
+                    (check, checkFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
+                }
+
                 source = SourceCheckResult.CountOf(check, checkFailure);
             }
 
@@ -97,6 +113,11 @@ public static class MailboxOrchestration
                 context.SetCustomStatus(Outcome(MailboxStatus.Running, note: $"Waiting: line {holder.Line} of batch {holder.BatchId} is copying into the same destination mailbox; this one goes on when it ends."));
                 await context.CreateTimer(context.CurrentUtcDateTime + TimeSpan.FromSeconds(4 * input.RetryFirstDelaySeconds), CancellationToken.None);
             }
+            else if (summary.Paused is { } pause)
+            {
+                // Like a wait for a holder, a pause counts as a chunk, so history stays bounded however often it pauses.
+                await PauseAsync(pause);
+            }
             else
             {
                 counters = summary.Counters;
@@ -125,7 +146,7 @@ public static class MailboxOrchestration
                 };
             }
 
-            if (summary.WaitingFor is null)
+            if (summary.WaitingFor is null && summary.Paused is null)
             {
                 context.SetCustomStatus(Outcome(MailboxStatus.Running));
             }

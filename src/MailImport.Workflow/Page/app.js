@@ -456,7 +456,7 @@
     for (const m of status.mailboxes) {
       counts[m.status] = (counts[m.status] || 0) + 1;
     }
-    const order = ['Done', 'Ready', 'Running', 'Pending', 'Partial', 'Failed', 'Invalid'];
+    const order = ['Done', 'Ready', 'Running', 'Paused', 'Pending', 'Partial', 'Failed', 'Invalid'];
     $('sum-mailboxes').textContent = `${status.mailboxes.length}: ` +
       order.filter((s) => counts[s]).map((s) => `${counts[s]} ${s.toLowerCase()}`).join(', ');
     const t = status.totals;
@@ -626,7 +626,10 @@
     row.querySelector('.line').textContent = String(m.lineNumber);
     row.querySelector('.who').replaceChildren(...mailboxLabel(m));
     const badge = row.querySelector('.badge');
-    badge.textContent = m.status;
+    // A paused mailbox (its source account's download budget or provider limit) says when it goes on by itself.
+    badge.textContent = m.status === 'Paused' && m.pausedUntil
+      ? `Paused until ${new Date(m.pausedUntil).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' })} UTC`
+      : m.status;
     badge.className = 'badge ' + m.status.toLowerCase();
 
     // Done is whole even for an empty mailbox; messages decide the bar, bytes are shown beside it.

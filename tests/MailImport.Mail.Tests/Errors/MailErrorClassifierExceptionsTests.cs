@@ -61,6 +61,7 @@ public class MailErrorClassifierExceptionsTests
     [InlineData("Web login required.", ErrorCode.SourceAppPasswordRequired)]
     [InlineData(GmailInvalidCredentials, ErrorCode.SourceAuthFailed)]
     [InlineData(GmailTooManyConnections, ErrorCode.SourceThrottled)]
+    [InlineData(GmailBandwidthAlert, ErrorCode.SourceLimitReached)]
     [InlineData(OutlookLoginFailed, ErrorCode.SourceAuthFailed)]
     [InlineData("AUTHENTICATE failed.", ErrorCode.SourceAuthFailed)]
     [InlineData(OutlookNotConnected, ErrorCode.SourceProtocolDisabled)]
@@ -250,7 +251,8 @@ public class MailErrorClassifierExceptionsTests
     [InlineData("FETCH", GmailFetchFailure, ErrorCode.MessageUnreadable)]
     [InlineData("FETCH", "Unexplained refusal", ErrorCode.MessageUnreadable)]
     [InlineData("LIST", "Unexplained refusal", ErrorCode.SourceProtocolError)]
-    [InlineData("FETCH", GmailBandwidthLimit, ErrorCode.SourceThrottled)]
+    [InlineData("FETCH", GmailBandwidthLimit, ErrorCode.SourceLimitReached)]
+    [InlineData("SELECT", GmailBandwidthLimit, ErrorCode.SourceLimitReached)]
     [InlineData("SELECT", "Temporary System Error", ErrorCode.SourceProtocolError)]
     [InlineData("FETCH", "Internal error occurred. Refer to server log for more information. [2024-03-01 10:00:00]", ErrorCode.SourceProtocolError)]
     public void Classify_ImapNoAtSource_UsesTextThenCommand(string command, string responseText, ErrorCode expected)

@@ -10,6 +10,7 @@ namespace MailImport.Mail.Tests.Errors;
 public class MailErrorClassifierRulesTests
 {
     // Each row's message at the source, which names the row that won.
+    private const string OverLimit = "The source account is over its provider's bandwidth or command limit; the mailbox is paused until the limit allows more.";
     private const string SlowDown = "The source server asked MailImport to slow down.";
     private const string LoginDelay = "The source server allows the next login only after a delay (POP3 LOGIN-DELAY).";
     private const string InUse = "The source mailbox is in use by another session.";
@@ -36,13 +37,15 @@ public class MailErrorClassifierRulesTests
     // then texts that two or more rows match, to pin which row is tried first. Code and transience at the source.
     public static TheoryData<string, string, ErrorCode, bool> Samples { get; } = new()
     {
+        { "Account exceeded command or bandwidth limits. (Failure)", OverLimit, ErrorCode.SourceLimitReached, true },
+        { "Daily bandwidth limit reached", OverLimit, ErrorCode.SourceLimitReached, true },
+        { "Request is throttled.", OverLimit, ErrorCode.SourceLimitReached, true },
+        { "Suggested Backoff Time: 12345 msec", OverLimit, ErrorCode.SourceLimitReached, true },
         { "[THROTTLED] Please slow down", SlowDown, ErrorCode.SourceThrottled, true },
-        { "Request is throttled.", SlowDown, ErrorCode.SourceThrottled, true },
+        { "Connection throttled", SlowDown, ErrorCode.SourceThrottled, true },
         { "Too many simultaneous connections. (Failure)", SlowDown, ErrorCode.SourceThrottled, true },
-        { "Account exceeded command or bandwidth limits.", SlowDown, ErrorCode.SourceThrottled, true },
-        { "Daily bandwidth limit reached", SlowDown, ErrorCode.SourceThrottled, true },
+        { "Client exceeded rate limits", SlowDown, ErrorCode.SourceThrottled, true },
         { "Rate limit hit", SlowDown, ErrorCode.SourceThrottled, true },
-        { "Suggested Backoff Time: 12345 msec", SlowDown, ErrorCode.SourceThrottled, true },
         { "Server busy", SlowDown, ErrorCode.SourceThrottled, true },
         { "Слишком много подключений", SlowDown, ErrorCode.SourceThrottled, true },
         { "[LOGIN-DELAY] Minimum time between mail checks violated", LoginDelay, ErrorCode.SourceThrottled, true },
@@ -154,7 +157,8 @@ public class MailErrorClassifierRulesTests
         { "[BADCHARSET] (UTF-8)", Permanent, ErrorCode.SourceProtocolError, false },
         { "[SYS/PERM] Mailbox not available", Permanent, ErrorCode.SourceProtocolError, false },
         // Two or more rows match each of these: the earlier row wins.
-        { "[OVERQUOTA] Account exceeded command or bandwidth limits.", SlowDown, ErrorCode.SourceThrottled, true },
+        { "[OVERQUOTA] Account exceeded command or bandwidth limits.", OverLimit, ErrorCode.SourceLimitReached, true },
+        { "[THROTTLED] Request is throttled. Suggested Backoff Time: 299961 milliseconds", OverLimit, ErrorCode.SourceLimitReached, true },
         { "[UNAVAILABLE] Too many requests", SlowDown, ErrorCode.SourceThrottled, true },
         { "Too many login failures: authentication failed", SlowDown, ErrorCode.SourceThrottled, true },
         { "[AUTHENTICATIONFAILED] Application-specific password required", AppPassword, ErrorCode.SourceAppPasswordRequired, false },
@@ -225,7 +229,10 @@ public class MailErrorClassifierRulesTests
     [InlineData("[EXPUNGEISSUED] Some of the requested messages no longer exist", MailSide.Source, ErrorCode.MessageUnreadable, true)]
     [InlineData("[PARSE] Invalid header", MailSide.Destination, ErrorCode.MessageRejected, false)]
     [InlineData("[OVERQUOTA] Quota exceeded", MailSide.Destination, ErrorCode.DestinationOverQuota, false)]
-    [InlineData("[OVERQUOTA] " + GmailBandwidthLimit, MailSide.Source, ErrorCode.SourceThrottled, true)]
+    [InlineData("[OVERQUOTA] " + GmailBandwidthLimit, MailSide.Source, ErrorCode.SourceLimitReached, true)]
+    [InlineData("[OVERQUOTA] " + GmailBandwidthLimit, MailSide.Destination, ErrorCode.DestinationThrottled, true)]
+    [InlineData("[ALERT] " + GmailBandwidthLimit, MailSide.Source, ErrorCode.SourceLimitReached, true)]
+    [InlineData(OutlookThrottled, MailSide.Source, ErrorCode.SourceLimitReached, true)]
     [InlineData("[LIMIT] Too many mailboxes", MailSide.Destination, ErrorCode.MessageTooBig, false)]
     [InlineData("[TOOBIG] Message too large", MailSide.Destination, ErrorCode.MessageTooBig, false)]
     [InlineData("[CLIENTBUG] Done", MailSide.Source, ErrorCode.SourceProtocolError, false)]

@@ -25,16 +25,16 @@ public class MailErrorClassifierTextTests
     }
 
     [Theory]
-    [InlineData(OutlookThrottled, 299_961)]
-    [InlineData(GmailBackoff, 12_345)]
-    [InlineData("Too many connections, retry after 30 seconds", 30_000)]
-    [InlineData("Server busy, try again in 5 minutes", 300_000)]
-    [InlineData("Rate limit hit. Retry-After: 60", 60_000)]
-    public void Classify_ThrottleWithDelay_IsSourceThrottledWithRetryAfter(string responseText, int milliseconds)
+    [InlineData(OutlookThrottled, 299_961, ErrorCode.SourceLimitReached)]
+    [InlineData(GmailBackoff, 12_345, ErrorCode.SourceLimitReached)]
+    [InlineData("Too many connections, retry after 30 seconds", 30_000, ErrorCode.SourceThrottled)]
+    [InlineData("Server busy, try again in 5 minutes", 300_000, ErrorCode.SourceThrottled)]
+    [InlineData("Rate limit hit. Retry-After: 60", 60_000, ErrorCode.SourceThrottled)]
+    public void Classify_ThrottleWithDelay_CarriesTheDelay(string responseText, int milliseconds, ErrorCode expected)
     {
         var failure = MailErrorClassifier.Classify(ImapNo("FETCH", responseText), MailSide.Source);
 
-        Assert.Equal(ErrorCode.SourceThrottled, failure.Code);
+        Assert.Equal(expected, failure.Code);
         Assert.True(failure.IsTransient);
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), failure.RetryAfter);
     }
@@ -48,7 +48,7 @@ public class MailErrorClassifierTextTests
 
         var failure = MailErrorClassifier.Classify(exception, MailSide.Source);
 
-        Assert.Equal(ErrorCode.SourceThrottled, failure.Code);
+        Assert.Equal(ErrorCode.SourceLimitReached, failure.Code);
         Assert.True(failure.IsTransient);
         Assert.Equal(TimeSpan.FromMilliseconds(299_961), failure.RetryAfter);
     }
@@ -58,7 +58,7 @@ public class MailErrorClassifierTextTests
     {
         var failure = MailErrorClassifier.Classify(ImapNo("FETCH", GmailBandwidthLimit), MailSide.Source);
 
-        Assert.Equal(ErrorCode.SourceThrottled, failure.Code);
+        Assert.Equal(ErrorCode.SourceLimitReached, failure.Code);
         Assert.Null(failure.RetryAfter);
     }
 

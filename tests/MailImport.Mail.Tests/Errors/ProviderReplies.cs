@@ -42,6 +42,10 @@ internal static class ProviderReplies
     // Gmail's daily IMAP download limit, sent as "[OVERQUOTA] ..." (ljmerza/ha-email-sensor#16).
     internal const string GmailBandwidthLimit = "Account exceeded command or bandwidth limits.";
 
+    // Gmail's limit as an ALERT at LOGIN, the form Google Workspace Admin Help's "Gmail bandwidth limits" describes
+    // as the account being suspended for IMAP (https://support.google.com/a/answer/1071518); the words as above.
+    internal const string GmailBandwidthAlert = "[ALERT] Account exceeded command or bandwidth limits. (Failure)";
+
     // Gmail's backoff hint in milliseconds as "msec", wording as quoted in MailImport's requirements (no public recording found).
     internal const string GmailBackoff = "Account exceeded command or bandwidth limits. Suggested Backoff Time: 12345 msec";
 

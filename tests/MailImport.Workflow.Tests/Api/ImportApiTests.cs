@@ -136,6 +136,20 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
     }
 
     [Theory]
+    [InlineData(-1)]
+    [InlineData(10_000_001)]
+    public async Task Start_DownloadBudgetOutOfRange_Is400NamingTheField(int megabytes)
+    {
+        var settings = new { domain = "example.org", source = new { host = "127.0.0.1" }, options = new { downloadBudgetMegabytes = megabytes } };
+
+        using var response = await SendAsync(HttpMethod.Post, "/api/imports", Upload("ivan Secret12", settings));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = Assert.Single((await response.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web))!.Problems!);
+        Assert.Equal(("options.downloadBudgetMegabytes", "SettingsInvalidDownloadBudget"), (problem.Field, problem.Code));
+    }
+
+    [Theory]
     [InlineData("application/json", "{ \"domain\": ")]
     public async Task Start_MalformedBody_Is400WithAReason(string contentType, string body)
     {

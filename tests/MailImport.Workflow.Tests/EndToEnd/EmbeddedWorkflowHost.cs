@@ -55,12 +55,21 @@ public sealed class EmbeddedWorkflowHost(Dictionary<string, string?> settings, A
         client = EmbeddedEngine.CreateClient(engine, loggers);
     }
 
+    /// <summary>The engine as the HTTP API reads it (states and custom statuses), once started.</summary>
+    public IWorkflowEngine Engine => new TaskHubClientEngine(client!);
+
     /// <summary>Runs one batch run to its end; fails the test unless it completes.</summary>
     public async Task RunAsync(Core.Batches.BatchRunInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        await new TaskHubClientEngine(client!).StartAsync(WorkflowNames.ImportBatch, input, input.RunId, CancellationToken.None);
-        var state = await client!.WaitForOrchestrationAsync(new OrchestrationInstance { InstanceId = input.RunId }, TimeSpan.FromMinutes(3));
+        await Engine.StartAsync(WorkflowNames.ImportBatch, input, input.RunId, CancellationToken.None);
+        await WaitAsync(input.RunId);
+    }
+
+    /// <summary>Waits for a run started through <see cref="Engine"/>; fails the test unless it completes.</summary>
+    public async Task WaitAsync(string runId)
+    {
+        var state = await client!.WaitForOrchestrationAsync(new OrchestrationInstance { InstanceId = runId }, TimeSpan.FromMinutes(3));
         Assert.True(state?.OrchestrationStatus == OrchestrationStatus.Completed, $"{state?.OrchestrationStatus}: {state?.Output}");
     }
 
