@@ -19,8 +19,7 @@ public static class MailboxGroupOrchestration
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var run = input.Run;
-        var (planned, failure) = await Retrying.CallAsync<IReadOnlyList<PlannedMailbox>>(context, WorkflowNames.LoadPlanGroup,
-            new PlanGroupInput(run.BatchId, run.RunId, input.Group), run.RetryFirstDelaySeconds);
+        var (planned, failure) = await LoadAsync(context, input);
         if (failure is not null)
         {
             // Not counted: the group's mailboxes count themselves when they are copied.
@@ -75,8 +74,7 @@ public static class MailboxGroupOrchestration
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var run = input.Run;
-        var (planned, failure) = await Retrying.CallAsync<IReadOnlyList<PlannedMailbox>>(context, WorkflowNames.LoadPlanGroup,
-            new PlanGroupInput(run.BatchId, run.RunId, input.Group), run.RetryFirstDelaySeconds);
+        var (planned, failure) = await LoadAsync(context, input);
         if (failure is not null)
         {
             // Storage would not give the group: none of its mailboxes ran, and the report marks each (no outcome).
@@ -105,6 +103,11 @@ public static class MailboxGroupOrchestration
 
         return new GroupResult(results.Count, results.Count(r => r.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready));
     }
+
+    /// <summary>The group's mailboxes as the run's plan stored them, with their counts once counted.</summary>
+    private static Task<(IReadOnlyList<PlannedMailbox>? Planned, MailFailure? Failure)> LoadAsync(TaskOrchestrationContext context, MailboxGroupInput input) =>
+        Retrying.CallAsync<IReadOnlyList<PlannedMailbox>>(context, WorkflowNames.LoadPlanGroup,
+            new PlanGroupInput(input.Run.BatchId, input.Run.RunId, input.Group), input.Run.RetryFirstDelaySeconds);
 
     private static async Task<MailboxResult> CollectOneAsync(TaskOrchestrationContext context, BatchRunInput run, List<(Task<MailboxResult> Task, ManifestEntry Entry)> running)
     {
