@@ -61,9 +61,8 @@ public static class MailboxGroupOrchestration
             await CollectOneAsync();
         }
 
-        var (_, saveFailure) = await Retrying.CallAsync<bool>(context, WorkflowNames.SaveGroupCounts, new GroupCounts(run.BatchId, run.RunId, input.Group, counts), run.RetryFirstDelaySeconds);
-        // Unsaved, the totals still stand; each mailbox then counts itself again when it is copied.
-        _ = saveFailure;
+        // Unsaved (retries spent), the totals still stand; each mailbox then counts itself again when it is copied.
+        await Retrying.CallAsync<bool>(context, WorkflowNames.SaveGroupCounts, new GroupCounts(run.BatchId, run.RunId, input.Group, counts), run.RetryFirstDelaySeconds);
         var totals = counts.Aggregate(PlanTotals.Of(planned.Count), (sum, count) => sum.Add(count.Count));
         return totals with { Counted = totals.Counted + paused };
     }
