@@ -109,19 +109,8 @@ public static class ImportBatchOrchestration
         var concurrency = Math.Max(1, input.Concurrency);
         var lanes = Math.Min(groups, Math.Min(GroupsAtOnce, concurrency));
         int Share(int lane) => concurrency / lanes + (lane < concurrency % lanes ? 1 : 0);
-        var running = new List<(Task<T> Task, int Lane)>();
-        var next = 0;
-        for (var lane = 0; lane < lanes; lane++)
+        await BoundedFanOut.RunAsync(Enumerable.Range(0, groups), lanes, (group, lane) => start(group, Share(lane)), async (_, done) =>
         {
-            running.Add((start(next++, Share(lane)), lane));
-        }
-
-        while (running.Count > 0)
-        {
-            var done = await Task.WhenAny(running.Select(r => r.Task));
-            var index = running.FindIndex(r => r.Task == done);
-            var lane = running[index].Lane;
-            running.RemoveAt(index);
             try
             {
                 finished(await done);
@@ -131,12 +120,7 @@ public static class ImportBatchOrchestration
                 // The group's workflow itself broke (a bug): its mailboxes have no recorded outcome, and the report says
                 // so line by line (BatchSteps.WriteReportAsync); a group not counted leaves the totals short.
             }
-
-            if (next < groups)
-            {
-                running.Add((start(next++, Share(lane)), lane));
-            }
-        }
+        });
     }
 
     private static async Task<BatchProgress> FinishAsync(TaskOrchestrationContext context, BatchRunInput input, DateTime started, RunPlan? plan, int finished, MailFailure? problem,

@@ -28,38 +28,20 @@ public static class MailboxGroupOrchestration
 
         var counts = new List<LineCount>(planned!.Count);
         var paused = 0;
-        var running = new List<(Task<(SourceCheckResult? Result, MailFailure? Failure)> Task, int Line)>();
-        async Task CollectOneAsync()
-        {
-            var finished = await Task.WhenAny(running.Select(r => r.Task));
-            var index = running.FindIndex(r => r.Task == finished);
-            var line = running[index].Line;
-            running.RemoveAt(index);
-            var (result, checkFailure) = await finished;
-            if (result?.Paused is not null)
+        await BoundedFanOut.RunAsync(planned, input.Concurrency,
+            (mailbox, _) => Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry), run.RetryFirstDelaySeconds),
+            async (mailbox, check) =>
             {
-                // The source account is over its limit: the mailbox counts itself once its pause ends (MailboxOrchestration).
-                paused++;
-                return;
-            }
+                var (result, checkFailure) = await check;
+                if (result?.Paused is not null)
+                {
+                    // The source account is over its limit: the mailbox counts itself once its pause ends (MailboxOrchestration).
+                    paused++;
+                    return;
+                }
 
-            counts.Add(new LineCount(line, SourceCheckResult.CountOf(result, checkFailure)));
-        }
-
-        foreach (var mailbox in planned)
-        {
-            if (running.Count >= Math.Max(1, input.Concurrency))
-            {
-                await CollectOneAsync();
-            }
-
-            running.Add((Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry), run.RetryFirstDelaySeconds), mailbox.Entry.Line));
-        }
-
-        while (running.Count > 0)
-        {
-            await CollectOneAsync();
-        }
+                counts.Add(new LineCount(mailbox.Entry.Line, SourceCheckResult.CountOf(result, checkFailure)));
+            });
 
         // Unsaved (retries spent), the totals still stand; each mailbox then counts itself again when it is copied.
         await Retrying.CallAsync<bool>(context, WorkflowNames.SaveGroupCounts, new GroupCounts(run.BatchId, run.RunId, input.Group, counts), run.RetryFirstDelaySeconds);
@@ -81,24 +63,12 @@ public static class MailboxGroupOrchestration
         }
 
         var results = new List<MailboxResult>(planned!.Count);
-        var running = new List<(Task<MailboxResult> Task, ManifestEntry Entry)>();
-        foreach (var (entry, counted) in planned)
-        {
-            if (running.Count >= Math.Max(1, input.Concurrency))
-            {
-                results.Add(await CollectOneAsync(context, run, running));
-            }
-
-            var mailbox = new MailboxRunInput(run.BatchId, run.RunId, run.Mode, entry,
-                ChunksPerGeneration: run.ChunksPerGeneration, RetryFirstDelaySeconds: run.RetryFirstDelaySeconds, Counted: counted);
-            running.Add((context.CallSubOrchestratorAsync<MailboxResult>(WorkflowNames.ImportMailbox, mailbox,
-                new SubOrchestrationOptions { InstanceId = ImportBatchOrchestration.MailboxInstanceId(run.RunId, entry.Line) }), entry));
-        }
-
-        while (running.Count > 0)
-        {
-            results.Add(await CollectOneAsync(context, run, running));
-        }
+        await BoundedFanOut.RunAsync(planned, input.Concurrency,
+            (mailbox, _) => context.CallSubOrchestratorAsync<MailboxResult>(WorkflowNames.ImportMailbox,
+                new MailboxRunInput(run.BatchId, run.RunId, run.Mode, mailbox.Entry, ChunksPerGeneration: run.ChunksPerGeneration,
+                    RetryFirstDelaySeconds: run.RetryFirstDelaySeconds, Counted: mailbox.Counted),
+                new SubOrchestrationOptions { InstanceId = ImportBatchOrchestration.MailboxInstanceId(run.RunId, mailbox.Entry.Line) }),
+            async (mailbox, copy) => results.Add(await ResultOfAsync(context, run, mailbox.Entry, copy)));
 
         return new GroupResult(results.Count, results.Count(r => r.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready));
     }
@@ -108,12 +78,9 @@ public static class MailboxGroupOrchestration
         Retrying.CallAsync<IReadOnlyList<PlannedMailbox>>(context, WorkflowNames.LoadPlanGroup,
             new PlanGroupInput(input.Run.BatchId, input.Run.RunId, input.Group), input.Run.RetryFirstDelaySeconds);
 
-    private static async Task<MailboxResult> CollectOneAsync(TaskOrchestrationContext context, BatchRunInput run, List<(Task<MailboxResult> Task, ManifestEntry Entry)> running)
+    /// <summary>The mailbox's result, or Failed with InternalError recorded when its orchestration itself broke.</summary>
+    private static async Task<MailboxResult> ResultOfAsync(TaskOrchestrationContext context, BatchRunInput run, ManifestEntry entry, Task<MailboxResult> finished)
     {
-        var finished = await Task.WhenAny(running.Select(r => r.Task));
-        var index = running.FindIndex(r => r.Task == finished);
-        var entry = running[index].Entry;
-        running.RemoveAt(index);
         try
         {
             return await finished;
