@@ -50,10 +50,9 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await Expect(Row(page, 2).Locator(".badge")).ToHaveTextAsync("Failed");
         await Expect(Row(page, 2).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.SourceAuthFailed));
         await Expect(Row(page, 2).Locator(".error .fix")).ToHaveTextAsync("Fix: " + auth.Fix);
-        var rule = ErrorCatalog.Get(ErrorCode.UsernameInvalidCharacter);
         await Expect(Row(page, 3).Locator(".badge")).ToHaveTextAsync("Invalid");
         await Expect(Row(page, 3).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.UsernameInvalidCharacter));
-        await Expect(Row(page, 3).Locator(".error .fix")).ToHaveTextAsync("Fix: " + rule.Fix);
+        await Expect(Row(page, 3).Locator(".error .fix")).ToContainTextAsync("Type a New username");
         await Expect(page.Locator("#batch-state")).ToContainTextAsync("Fix the errors below");
         await PageFixture.ScreenshotAsync(page, "2-batch-with-errors");
 
@@ -113,6 +112,87 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         Assert.NotEmpty(urls);
         Assert.DoesNotContain(urls, u => u.Contains(PageFixture.Key, StringComparison.Ordinal));
         Assert.DoesNotContain(PageFixture.Key, page.Url, StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ManualEntry_FailedAndInvalidRowsCorrectedInTheTable_RerunFinishesBoth_DoneRowNotCopiedAgain()
+    {
+        // A source password with spaces: the page must quote it in the corrected file it writes.
+        var good = servers.Source.AddUser($"tg{Guid.NewGuid():N}"[..14], "Secret-tg1");
+        var wrong = servers.Source.AddUser($"tw{Guid.NewGuid():N}"[..14], "right pass 2");
+        var renamed = servers.Source.AddUser($"tr{Guid.NewGuid():N}"[..14], "Secret-tr3");
+        foreach (var account in new[] { good, wrong, renamed })
+        {
+            await MailCorpus.SeedAsync(servers.Source, account, MailCorpus.Standard());
+        }
+
+        var reruns = new List<string>();
+        var page = await servers.OpenPageAsync();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/rerun", StringComparison.Ordinal))
+            {
+                reruns.Add(request.Method);
+            }
+        };
+        await FillCustomServerAsync(page);
+        await FillRowAsync(page, 1, good.Login, "Secret-tg1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a mailbox" }).ClickAsync();
+        await FillRowAsync(page, 2, wrong.Login, "Wrong-pw9");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a mailbox" }).ClickAsync();
+        await FillRowAsync(page, 3, renamed.Login, "Secret-tr3");
+        await page.GetByLabel("New username, mailbox 3", new() { Exact = true }).FillAsync("bad_name");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await WaitForEndAsync(page);
+
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done");
+        await Expect(Row(page, 2).Locator(".badge")).ToHaveTextAsync("Failed");
+        await Expect(Row(page, 3).Locator(".badge")).ToHaveTextAsync("Invalid");
+        // The rule's hint in the page's words: the column to change, never a JSON field or the file's four-field form.
+        await Expect(Row(page, 3).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.UsernameInvalidCharacter));
+        await Expect(Row(page, 3).Locator(".error .fix")).ToContainTextAsync("Type a New username");
+        var shown = await page.Locator("#batch-section").InnerTextAsync();
+        foreach (var apiWord in new[] { "newLogin", "newPassword", "four-field", "JSON entr" })
+        {
+            Assert.DoesNotContain(apiWord, shown, StringComparison.Ordinal);
+        }
+
+        // The two rows come back in the table as typed; the done one does not.
+        var table = page.Locator("#correction-rows tr");
+        await Expect(table).ToHaveCountAsync(2);
+        await Expect(table.Nth(0).Locator("td.login")).ToHaveTextAsync(wrong.Login);
+        await Expect(page.GetByLabel("Password, line 2", new() { Exact = true })).ToHaveValueAsync("Wrong-pw9");
+        await Expect(page.GetByLabel("New username, line 3", new() { Exact = true })).ToHaveValueAsync("bad_name");
+        await Expect(page.GetByLabel("Password, line 3", new() { Exact = true })).ToHaveAttributeAsync("type", "password");
+        await PageFixture.ScreenshotAsync(page, "7-correct-in-the-table");
+
+        // The right source password (spaces and all, so the new mailbox needs a password of its own) and a good username.
+        await page.GetByLabel("Password, line 2", new() { Exact = true }).FillAsync("right pass 2");
+        await page.GetByLabel("New password, line 2", new() { Exact = true }).FillAsync("Secret-tw2");
+        await page.GetByLabel("New username, line 3", new() { Exact = true }).FillAsync("good-name" + renamed.Login[2..8]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Re-run failed mailboxes" }).ClickAsync();
+        await Expect(page.Locator("#mailbox-rows .badge")).ToHaveTextAsync(["Done", "Done", "Done"], new() { Timeout = BatchTimeout });
+        await WaitForEndAsync(page);
+        await Expect(page.Locator("#correction")).ToBeHiddenAsync();
+
+        // One re-run, whose file the page wrote from the two changed rows: unquoted, "right pass 2" would be three
+        // fields and the line refused; the new username reached the batch.
+        Assert.Single(reruns);
+        var newUsername = "good-name" + renamed.Login[2..8];
+        await Expect(Row(page, 3).Locator(".who .to")).ToHaveTextAsync(newUsername);
+
+        // The re-run copied the two corrected mailboxes only; the done one holds its mail once.
+        var perMailbox = MailCorpus.Standard().Values.Sum(f => f.Count);
+        var runRows = page.Locator("#runs-rows tr");
+        await Expect(runRows).ToHaveCountAsync(2);
+        await Expect(runRows.Nth(0).Locator("td").Nth(4)).ToHaveTextAsync((2 * perMailbox).ToString(CultureInfo.InvariantCulture));
+        foreach (var (account, username, password) in new[] { (good, good.Login, "Secret-tg1"), (wrong, wrong.Login, "Secret-tw2"), (renamed, newUsername, "Secret-tr3") })
+        {
+            MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, account),
+                await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{username}@{WorkflowSettings.Domain}", new Secret(password))));
+        }
+
         await page.Context.CloseAsync();
     }
 
