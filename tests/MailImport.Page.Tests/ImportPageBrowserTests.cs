@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using MailImport.Core;
 using MailImport.Core.Errors;
 using MailImport.Mail.Connections;
@@ -197,6 +198,127 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
     }
 
     [Fact]
+    public async Task StartPage_EachSignInKind_SendsItsFieldsAndGmailModes_AndLeavesNoSecretBehind()
+    {
+        var page = await servers.OpenPageAsync();
+        var sent = new List<JsonNode>();
+        // The start is answered here, so no run begins: what matters is the request the page built.
+        await page.RouteAsync("**/api/imports", async route =>
+        {
+            sent.Add(JsonNode.Parse(route.Request.PostData!)!);
+            await route.FulfillAsync(new RouteFulfillOptions
+            {
+                Status = 400,
+                ContentType = "application/json",
+                Body = """{"error":"The import was not started.","problems":[{"field":"source.authentication.clientId","code":"SettingsInvalidAuthentication","message":"Refused here."}]}""",
+            });
+        });
+        await FillCustomServerAsync(page);
+        await page.GetByLabel("Login at the source, mailbox 1").FillAsync("ivan@contoso.example");
+        await page.GetByLabel("New username, mailbox 1", new() { Exact = true }).FillAsync("ivan");
+        await page.GetByLabel("New password, mailbox 1", new() { Exact = true }).FillAsync("Secret-iv1");
+
+        // A Microsoft app: its three fields, and the table without the source password.
+        const string clientSecret = "Cs8Q~page.secret-7f3a9";
+        await page.GetByLabel("Microsoft 365 app (app-only)").CheckAsync();
+        await Expect(page.GetByLabel("Password, mailbox 1", new() { Exact = true })).ToBeHiddenAsync();
+        await Expect(page.Locator("#file-hint-token")).ToBeAttachedAsync();
+        await page.GetByLabel("Tenant (directory) ID or domain").FillAsync("contoso.onmicrosoft.com");
+        await page.GetByLabel("Application (client) ID").FillAsync("11111111-2222-3333-4444-555555555555");
+        await page.GetByLabel("Client secret (its Value)").FillAsync(clientSecret);
+        await page.GetByLabel("How to copy Gmail").SelectOptionAsync("per-label");
+        await page.GetByLabel("Include Spam").CheckAsync();
+        await PageFixture.ScreenshotAsync(page, "8-microsoft-app-sign-in");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        // The API's field, in the page's label.
+        await Expect(page.Locator("#start-problems")).ToContainTextAsync("Application (client) ID: Refused here.");
+
+        var microsoft = Assert.Single(sent);
+        Assert.Equal("""{"type":"microsoftAppOnly","tenantId":"contoso.onmicrosoft.com","clientId":"11111111-2222-3333-4444-555555555555","clientSecret":"Cs8Q~page.secret-7f3a9"}""",
+            microsoft["source"]!["authentication"]!.ToJsonString());
+        Assert.Equal("""[{"login":"ivan@contoso.example","newLogin":"ivan","newPassword":"Secret-iv1"}]""", microsoft["entries"]!.ToJsonString());
+        Assert.Equal(("per-label", true, false), ((string)microsoft["options"]!["gmail"]!, (bool)microsoft["options"]!["includeGmailSpam"]!, (bool)microsoft["options"]!["includeGmailTrash"]!));
+        await AssertNoSecretLeftAsync(page, clientSecret);
+
+        // A Google service account: the key file's JSON as the API takes it, whole.
+        const string keyJson = """{"type":"service_account","project_id":"p","private_key_id":"k1","private_key":"-----BEGIN PRIVATE KEY-----\nPAGEKEYpageKEY\n-----END PRIVATE KEY-----\n","client_email":"mi@p.iam.gserviceaccount.com","client_id":"1234567890"}""";
+        await page.GetByLabel("Google Workspace service account").CheckAsync();
+        await Expect(page.GetByLabel("Password, mailbox 1", new() { Exact = true })).ToBeHiddenAsync();
+        await page.GetByLabel("Service account key (JSON file)").SetInputFilesAsync(new FilePayload { Name = "key.json", MimeType = "application/json", Buffer = Encoding.UTF8.GetBytes(keyJson) });
+        await page.GetByLabel("How to copy Gmail").SelectOptionAsync("folders");
+        await Expect(page.GetByLabel("Include Spam")).ToBeDisabledAsync();
+        await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync(),
+            r => r.Url.EndsWith("/api/imports", StringComparison.Ordinal));
+        Assert.Equal(2, sent.Count);
+        var google = sent[1];
+        Assert.Equal("googleServiceAccount", (string)google["source"]!["authentication"]!["type"]!);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(keyJson), google["source"]!["authentication"]!["serviceAccountKey"]));
+        Assert.Equal(("folders", false), ((string)google["options"]!["gmail"]!, (bool)google["options"]!["includeGmailSpam"]!));
+        await Expect(page.Locator("#start-problems")).ToContainTextAsync("Refused here.");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => document.getElementById('service-account-key').files.length"));
+        await AssertNoSecretLeftAsync(page, "PAGEKEYpageKEY");
+
+        // Passwords again: the column is back and no authentication is sent.
+        await page.GetByLabel("Each mailbox's password").CheckAsync();
+        await page.GetByLabel("Password, mailbox 1", new() { Exact = true }).FillAsync("Secret-src1");
+        await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync(),
+            r => r.Url.EndsWith("/api/imports", StringComparison.Ordinal));
+        Assert.Equal(3, sent.Count);
+        Assert.Null(sent[2]["source"]!["authentication"]);
+        Assert.Equal("Secret-src1", (string)sent[2]["entries"]![0]!["password"]!);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task GoogleServiceAccount_StartedFromTheTable_CopiesTheMailbox_AndTheKeyIsNotInThePage()
+    {
+        await using var source = new PageTokenSource();
+        await source.InitializeAsync();
+        var (host, address) = await servers.StartHostAsync(("MailImport:SourceTokens:GoogleTokenUrl", source.Google.TokenUrl.AbsoluteUri));
+        await using var _ = host;
+        var account = source.Google.AddServiceAccount("https://mail.google.com/");
+        var mailbox = source.AddMailbox("pgs");
+        source.Google.AddUser(mailbox.Login);
+        await MailCorpus.SeedAsync(source.Dovecot, mailbox, MailCorpus.Standard());
+        var username = mailbox.Login.Split('@')[0];
+
+        var page = await servers.OpenPageAsync(host: address);
+        await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
+        await page.GetByLabel("My own server").CheckAsync();
+        await page.GetByLabel("Host", new() { Exact = true }).FillAsync("127.0.0.1");
+        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(source.Dovecot.ImapsPort.ToString(CultureInfo.InvariantCulture));
+        await page.GetByText("Advanced").ClickAsync();
+        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(source.Dovecot.CertificateSha256);
+        await page.GetByLabel("Google Workspace service account").CheckAsync();
+        await page.GetByLabel("Service account key (JSON file)").SetInputFilesAsync(new FilePayload { Name = "key.json", MimeType = "application/json", Buffer = Encoding.UTF8.GetBytes(account.KeyJson) });
+        await page.GetByLabel("Login at the source, mailbox 1").FillAsync(mailbox.Login);
+        await page.GetByLabel("New username, mailbox 1", new() { Exact = true }).FillAsync(username);
+        await page.GetByLabel("New password, mailbox 1", new() { Exact = true }).FillAsync("Secret-gs1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await Expect(page.Locator("#batch-state")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = BatchTimeout });
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done");
+
+        MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(source.Dovecot, mailbox),
+            await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{username}@{WorkflowSettings.Domain}", new Secret("Secret-gs1"))));
+        Assert.Contains(mailbox.Login, source.Google.Assertions.Select(a => a["sub"].GetString()));
+        var pem = JsonNode.Parse(account.KeyJson)!["private_key"]!.GetValue<string>().Split('\n')[3];
+        await AssertNoSecretLeftAsync(page, pem);
+        await AssertNoSecretLeftAsync(page, account.KeyId);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>The secret is nowhere the page keeps things: no input, no markup, no storage, no address.</summary>
+    private static async Task AssertNoSecretLeftAsync(IPage page, string secret)
+    {
+        var inputs = await page.EvaluateAsync<string>("() => [...document.querySelectorAll('input')].map((i) => i.value).join('\\n')");
+        var storage = await page.EvaluateAsync<string>("() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])");
+        foreach (var (where, text) in new[] { ("an input", inputs), ("the markup", await page.ContentAsync()), ("the storage", storage), ("the address", page.Url) })
+        {
+            Assert.False(text.Contains(secret, StringComparison.Ordinal), $"the secret is left in {where}");
+        }
+    }
+
+    [Fact]
     public async Task UploadedFile_DryRunFirst_ReportsReady_ThenTheRealTransferCopiesEverything()
     {
         var good = servers.Source.AddUser($"dr{Guid.NewGuid():N}"[..14], "Secret-dr1");
@@ -363,4 +485,10 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync());
         return await File.ReadAllTextAsync(await download.PathAsync());
     }
+}
+
+/// <summary>The page tests' token source: a Dovecot taking the Google and Entra stand-ins' tokens, on port base 17000.</summary>
+public sealed class PageTokenSource() : TokenSourceServerSet("mi-page-token-source", 17000), IAsyncDisposable
+{
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 }

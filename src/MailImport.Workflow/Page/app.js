@@ -35,6 +35,16 @@
   // The sentence the API adds to a rule's message to say where a new username or password goes in its own forms.
   const API_PLACE_HINT = / (Keep the source login and give a new username|The source password is used for the new mailbox unless you give a new one) (in newLogin|in newPassword|with the four-field form).*$/;
   const CORRECTABLE = new Set(['Failed', 'Partial', 'Invalid']);
+  const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  // The API's names of the sign-in fields, as the page labels them.
+  const FIELD_NAMES = {
+    'source.authentication.type': 'Sign-in at the source',
+    'source.authentication.serviceAccountKey': 'Service account key',
+    'source.authentication.tenantId': 'Tenant (directory) ID or domain',
+    'source.authentication.clientId': 'Application (client) ID',
+    'source.authentication.clientSecret': 'Client secret',
+    'options.gmail': 'How to copy Gmail',
+  };
 
   const $ = (id) => document.getElementById(id);
   const apiBase = apiRoot() + '/api/imports';
@@ -238,7 +248,91 @@
     remove.append(button);
     row.append(remove);
     $('entry-rows').append(row);
+    showPasswordColumn($('manual-entry'), authKind() === 'password');
     return row;
+  }
+
+  // ---------------------------------------------------------------- sign-in at the source
+
+  function authKind() {
+    return document.querySelector('input[name="auth"]:checked').value;
+  }
+
+  // A batch signed in to with tokens takes no source password: its tables lose the Password column (README "The
+  // credential file of a batch reached with tokens").
+  function showPasswordColumn(container, shown) {
+    for (const element of container.querySelectorAll('[data-column="password"], input[data-field="password"]')) {
+      const cell = element.tagName === 'INPUT' ? element.closest('td') : element;
+      cell.hidden = !shown;
+    }
+  }
+
+  function onAuthChange() {
+    const kind = authKind();
+    $('auth-google').hidden = kind !== 'googleServiceAccount';
+    $('auth-microsoft').hidden = kind !== 'microsoftAppOnly';
+    $('auth-hint').hidden = kind === 'password';
+    $('file-hint').hidden = kind !== 'password';
+    $('file-hint-token').hidden = kind === 'password';
+    showPasswordColumn($('manual-entry'), kind === 'password');
+    for (const id of ['service-account-key', 'tenant-id', 'client-id', 'client-secret']) {
+      setFieldError(id, '');
+    }
+  }
+
+  function validateAuth() {
+    const kind = authKind();
+    if (kind === 'googleServiceAccount') {
+      return setFieldError('service-account-key', $('service-account-key').files.length ? '' : 'Choose the service account\'s JSON key file.');
+    }
+    if (kind !== 'microsoftAppOnly') {
+      return true;
+    }
+    const tenant = $('tenant-id').value.trim();
+    let ok = setFieldError('tenant-id', GUID.test(tenant) || (HOST_NAME.test(tenant) && tenant.includes('.')) ? ''
+      : 'Give the Directory (tenant) ID from the app registration\'s Overview page, or a domain such as contoso.onmicrosoft.com.');
+    ok = setFieldError('client-id', GUID.test($('client-id').value.trim()) ? ''
+      : 'Give the Application (client) ID from the app registration\'s Overview page (a GUID).') && ok;
+    ok = setFieldError('client-secret', $('client-secret').value.trim() ? ''
+      : 'Give the client secret\'s Value (Certificates & secrets > Client secrets), not its Secret ID.') && ok;
+    return ok;
+  }
+
+  // source.authentication as the API takes it (README "Source authentication"); null for passwords. The key file is
+  // read only now, at submit, and never kept.
+  async function authenticationSettings() {
+    const kind = authKind();
+    if (kind === 'googleServiceAccount') {
+      let key;
+      try {
+        key = JSON.parse(await $('service-account-key').files[0].text());
+      } catch {
+        key = null;
+      }
+      if (!key || typeof key !== 'object' || Array.isArray(key)) {
+        setFieldError('service-account-key', 'This file is not a JSON key: choose the key file as downloaded.');
+        return { problem: true };
+      }
+      return { authentication: { type: kind, serviceAccountKey: key } };
+    }
+    if (kind === 'microsoftAppOnly') {
+      return { authentication: { type: kind, tenantId: $('tenant-id').value.trim(), clientId: $('client-id').value.trim(), clientSecret: $('client-secret').value } };
+    }
+    return { authentication: null };
+  }
+
+  // Once a start was sent the key file and the client secret leave the page: the service keeps them sealed.
+  function forgetSourceSecrets() {
+    $('client-secret').value = '';
+    $('service-account-key').value = '';
+  }
+
+  function onGmailModeChange() {
+    // Gmail's folders include Spam and Trash already; the two choices are for copying by message or per label.
+    const folders = $('gmail-mode').value === 'folders';
+    for (const id of ['gmail-spam', 'gmail-trash']) {
+      $(id).disabled = folders;
+    }
   }
 
   // One input of an entry table (the manual table or the correction table), labelled for screen readers.
@@ -264,7 +358,7 @@
     for (const row of $('entry-rows').children) {
       const entry = {};
       for (const input of row.querySelectorAll('input')) {
-        if (input.value !== '') {
+        if (input.value !== '' && !input.closest('td').hidden) {
           entry[input.dataset.field] = input.value;
         }
       }
@@ -332,6 +426,9 @@
   }
 
   function describeField(field) {
+    if (FIELD_NAMES[field]) {
+      return FIELD_NAMES[field];
+    }
     if (!$('batch-section').hidden && /^line \d+$/.test(field)) {
       // A problem of the corrected file the page wrote: its line stands for a mailbox of the correction table.
       const line = sentLines[Number(field.slice(5)) - 1];
@@ -347,16 +444,29 @@
     event.preventDefault();
     const problems = $('start-problems');
     showProblems(problems, null);
-    const valid = validateDomain() & validateSource();
+    const valid = validateDomain() & validateSource() & validateAuth();
     if (!valid) {
       showProblems(problems, { error: 'Fix the highlighted fields first.' });
       return;
     }
+    const auth = await authenticationSettings();
+    if (auth.problem) {
+      showProblems(problems, { error: 'Fix the highlighted fields first.' });
+      return;
+    }
+    const source = sourceSettings();
+    if (auth.authentication) {
+      source.authentication = auth.authentication;
+    }
+    const gmailFolders = $('gmail-mode').value === 'folders';
     const settings = {
       domain: $('domain').value.trim(),
-      source: sourceSettings(),
+      source,
       options: {
         dryRun: $('dry-run').checked,
+        gmail: $('gmail-mode').value,
+        includeGmailSpam: !gmailFolders && $('gmail-spam').checked,
+        includeGmailTrash: !gmailFolders && $('gmail-trash').checked,
         includeGmailAllMail: $('gmail-all-mail').checked,
         schedule: $('schedule-daily').checked ? 'default' : null,
       },
@@ -375,7 +485,7 @@
     } else {
       const entries = manualEntries();
       if (!entries.length) {
-        showProblems(problems, { error: 'Enter at least one mailbox: its login and password.' });
+        showProblems(problems, { error: authKind() === 'password' ? 'Enter at least one mailbox: its login and password.' : 'Enter at least one mailbox: its login.' });
         return;
       }
       request = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Object.assign(settings, { entries })) };
@@ -389,7 +499,7 @@
         showProblems(problems, body);
         return;
       }
-      typed = { batchId: body.batchId, rows: new Map() };
+      typed = { batchId: body.batchId, rows: new Map(), tokens: authKind() !== 'password' };
       if (entryMode() === 'manual') {
         for (const entry of manualEntries()) {
           typed.rows.set((entry.login || '').toLowerCase(), entry);
@@ -401,6 +511,9 @@
         showProblems(problems, { error: 'The service could not be reached: ' + e.message });
       }
     } finally {
+      if (auth.authentication) {
+        forgetSourceSecrets();
+      }
       $('begin').disabled = false;
     }
   }
@@ -539,7 +652,12 @@
       stale.remove();
     }
     $('correction').hidden = wanted.length === 0;
+    showPasswordColumn($('correction'), !usesTokens(status));
   }
+
+  // The batch signs in at the source with tokens (the status says so; before the first poll, what this tab started).
+  const usesTokens = (status) => (status && status.sourceAuthentication
+    ? status.sourceAuthentication !== 'Password' : typed.batchId === batchId && typed.tokens === true);
 
   function correctionRow(m) {
     const row = document.createElement('tr');
@@ -575,13 +693,23 @@
       const password = value('password');
       const newLogin = value('newLogin').trim();
       const newPassword = value('newPassword');
-      if (!password) {
+      const fields = [login];
+      if (usesTokens(lastStatus)) {
+        // login, login newlogin, or login newlogin newpassword: a new password needs the username before it.
+        if (newLogin || newPassword) {
+          fields.push(newLogin || localPart(login));
+        }
+        if (newPassword) {
+          fields.push(newPassword);
+        }
+      } else if (!password) {
         return { problem: `Mailbox ${row.dataset.line}: type its Password too; the corrected row replaces the one the batch has.` };
-      }
-      const fields = [login, password];
-      if (newLogin || newPassword) {
-        // The four-field form: a new username needs the new password beside it, and the other way round.
-        fields.push(newLogin || localPart(login), newPassword || password);
+      } else {
+        fields.push(password);
+        if (newLogin || newPassword) {
+          // The four-field form: a new username needs the new password beside it, and the other way round.
+          fields.push(newLogin || localPart(login), newPassword || password);
+        }
       }
       lines.push(fields.map(quoteField).join(' '));
       numbers.push(Number(row.dataset.line));
@@ -990,6 +1118,10 @@
     for (const radio of document.querySelectorAll('input[name="entry-mode"]')) {
       radio.addEventListener('change', onEntryModeChange);
     }
+    for (const radio of document.querySelectorAll('input[name="auth"]')) {
+      radio.addEventListener('change', onAuthChange);
+    }
+    $('gmail-mode').addEventListener('change', onGmailModeChange);
     $('protocol').addEventListener('change', onProtocolOrSecurityChange);
     $('security').addEventListener('change', onProtocolOrSecurityChange);
     for (const id of ['host', 'port', 'fingerprint']) {
@@ -1010,6 +1142,8 @@
     applyPreset();
     $('domain-error').textContent = '';
     onEntryModeChange();
+    onAuthChange();
+    onGmailModeChange();
     window.addEventListener('hashchange', route);
     route();
   }
