@@ -279,7 +279,8 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         var account = source.Google.AddServiceAccount("https://mail.google.com/");
         var mailbox = source.AddMailbox("pgs");
         source.Google.AddUser(mailbox.Login);
-        await MailCorpus.SeedAsync(source.Dovecot, mailbox, MailCorpus.Standard());
+        // Folder names without '.': this source's '.' is no separator, and the copy would rename them.
+        await MailCorpus.SeedAsync(source.Dovecot, mailbox, new() { ["INBOX"] = [Seed("inbox")], ["Work"] = [Seed("work"), Seed("work 2")] });
         var username = mailbox.Login.Split('@')[0];
 
         var page = await servers.OpenPageAsync(host: address);
@@ -306,6 +307,48 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await AssertNoSecretLeftAsync(page, account.KeyId);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task DryRun_FolderNameHoldingTheDestinationSeparator_ListsTheRename_AndTheCopyMakesTheSame()
+    {
+        // The source's separator is '/', so "Projects.2019" is one folder; the destination's '.' would make it two.
+        await using var source = new PageTokenSource();
+        await source.InitializeAsync();
+        var mailbox = source.AddMailbox("pfr");
+        await MailCorpus.SeedAsync(source.Dovecot, mailbox, new() { ["INBOX"] = [Seed("inbox")], ["Projects.2019"] = [Seed("dotted")], ["Plain"] = [Seed("plain")] });
+        var username = mailbox.Login.Split('@')[0];
+
+        var page = await servers.OpenPageAsync();
+        await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
+        await page.GetByLabel("My own server").CheckAsync();
+        await page.GetByLabel("Host", new() { Exact = true }).FillAsync("127.0.0.1");
+        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(source.Dovecot.ImapsPort.ToString(CultureInfo.InvariantCulture));
+        await page.GetByText("Advanced").ClickAsync();
+        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(source.Dovecot.CertificateSha256);
+        await FillRowAsync(page, 1, mailbox.Login, "Secret12");
+        await page.GetByLabel("New username, mailbox 1", new() { Exact = true }).FillAsync(username);
+        await page.GetByLabel("Dry run first").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await WaitForEndAsync(page);
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Ready");
+        await Expect(Row(page, 1).Locator(".renamed-heading")).ToHaveTextAsync("Folders that will be renamed:");
+        await Expect(Row(page, 1).Locator(".renamed li")).ToHaveTextAsync(["Projects.2019 → Projects_2019"]);
+        await PageFixture.ScreenshotAsync(page, "9-dry-run-renames");
+
+        // The copy learns the separator from the destination itself: it renames the same folder to the same name.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin the real transfer" }).ClickAsync();
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done", new() { Timeout = BatchTimeout });
+        await WaitForEndAsync(page);
+        await Expect(Row(page, 1).Locator(".renamed-heading")).ToHaveTextAsync("Folders renamed:");
+        await Expect(Row(page, 1).Locator(".renamed li")).ToHaveTextAsync(["Projects.2019 → Projects_2019"]);
+        var copied = await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{username}@{WorkflowSettings.Domain}", new Secret("Secret12")));
+        Assert.Single(copied["Projects_2019"]);
+        Assert.DoesNotContain("Projects.2019", copied.Keys);
+        await page.Context.CloseAsync();
+    }
+
+    private static SeedMessage Seed(string subject) =>
+        new(MailCorpus.Message(subject, $"{subject.Replace(' ', '-')}.{Guid.NewGuid():N}@old.example"), MailKit.MessageFlags.Seen, [], DateTimeOffset.UnixEpoch);
 
     /// <summary>The secret is nowhere the page keeps things: no input, no markup, no storage, no address.</summary>
     private static async Task AssertNoSecretLeftAsync(IPage page, string secret)
@@ -487,8 +530,10 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
     }
 }
 
-/// <summary>The page tests' token source: a Dovecot taking the Google and Entra stand-ins' tokens, on port base 17000.</summary>
-public sealed class PageTokenSource() : TokenSourceServerSet("mi-page-token-source", 17000), IAsyncDisposable
+/// <summary>The page tests' token source: a Dovecot taking the Google and Entra stand-ins' tokens (and the seeded
+/// passwords), on port base 17000, whose hierarchy separator is '/' where the destination's is '.', so a '.' in a folder
+/// name is a character the destination cannot keep.</summary>
+public sealed class PageTokenSource() : TokenSourceServerSet("mi-page-token-source", 17000, "--separator", "/"), IAsyncDisposable
 {
     ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 }

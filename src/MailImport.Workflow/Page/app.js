@@ -915,6 +915,23 @@
       fix.append(label, document.createTextNode(fixText));
       error.append(fix);
     }
+    // Folders whose name holds the destination's hierarchy separator get another name: the dry run says which before
+    // anything is copied, the copy says which it made.
+    const renamed = (m.folders || []).filter((f) => f.outcome === 'Renamed');
+    if (renamed.length) {
+      const heading = document.createElement('p');
+      heading.className = 'renamed-heading';
+      heading.textContent = m.status === 'Ready' ? 'Folders that will be renamed:' : 'Folders renamed:';
+      const list = document.createElement('ul');
+      list.className = 'renamed';
+      for (const f of renamed) {
+        const item = document.createElement('li');
+        item.textContent = `${f.sourceFolder} → ${f.destinationFolder}`;
+        item.title = f.reason;
+        list.append(item);
+      }
+      error.append(heading, list);
+    }
     if (m.failedMessages && m.failedMessages.length) {
       const list = document.createElement('ul');
       list.className = 'failed-messages';
