@@ -284,12 +284,7 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         var username = mailbox.Login.Split('@')[0];
 
         var page = await servers.OpenPageAsync(host: address);
-        await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
-        await page.GetByLabel("My own server").CheckAsync();
-        await page.GetByLabel("Host", new() { Exact = true }).FillAsync("127.0.0.1");
-        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(source.Dovecot.ImapsPort.ToString(CultureInfo.InvariantCulture));
-        await page.GetByText("Advanced").ClickAsync();
-        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(source.Dovecot.CertificateSha256);
+        await FillCustomServerAsync(page, source.Dovecot);
         await page.GetByLabel("Google Workspace service account").CheckAsync();
         await page.GetByLabel("Service account key (JSON file)").SetInputFilesAsync(new FilePayload { Name = "key.json", MimeType = "application/json", Buffer = Encoding.UTF8.GetBytes(account.KeyJson) });
         await page.GetByLabel("Login at the source, mailbox 1").FillAsync(mailbox.Login);
@@ -319,12 +314,7 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         var username = mailbox.Login.Split('@')[0];
 
         var page = await servers.OpenPageAsync();
-        await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
-        await page.GetByLabel("My own server").CheckAsync();
-        await page.GetByLabel("Host", new() { Exact = true }).FillAsync("127.0.0.1");
-        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(source.Dovecot.ImapsPort.ToString(CultureInfo.InvariantCulture));
-        await page.GetByText("Advanced").ClickAsync();
-        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(source.Dovecot.CertificateSha256);
+        await FillCustomServerAsync(page, source.Dovecot);
         await FillRowAsync(page, 1, mailbox.Login, "Secret12");
         await page.GetByLabel("New username, mailbox 1", new() { Exact = true }).FillAsync(username);
         await page.GetByLabel("Dry run first").CheckAsync();
@@ -499,16 +489,18 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
     private static string Shown(string time) =>
         DateTimeOffset.Parse(time, CultureInfo.InvariantCulture).ToUniversalTime().ToString("d MMMM yyyy 'at' HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
-    private async Task FillCustomServerAsync(IPage page)
+    /// <summary>The destination domain and <paramref name="source"/> (the fixture's source Dovecot when null) as "My own server".</summary>
+    private async Task FillCustomServerAsync(IPage page, DovecotServer? source = null)
     {
+        source ??= servers.Source;
         await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
         await page.GetByLabel("My own server").CheckAsync();
         await page.GetByLabel("Host", new() { Exact = true }).FillAsync("127.0.0.1");
-        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(servers.Source.ImapsPort.ToString(CultureInfo.InvariantCulture));
+        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(source.ImapsPort.ToString(CultureInfo.InvariantCulture));
         await page.GetByLabel("Security").SelectOptionAsync("ssl");
         await page.GetByText("Advanced").ClickAsync();
         // Dovecot's certificate is self-signed: the admin trusts it by its fingerprint.
-        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(servers.Source.CertificateSha256);
+        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(source.CertificateSha256);
         await Expect(page.Locator("#start-form [aria-invalid=true]")).ToHaveCountAsync(0);
     }
 
