@@ -65,6 +65,11 @@ param destinationImapHost string = 'imap.yandex.ru'
 @description('IMAP port of the destination (implicit TLS).')
 param destinationImapPort int = 993
 
+@description('IMAP hierarchy separator of the destination, for the dry run\'s folder renames: Yandex Mail lists its folders with "|".')
+@minLength(1)
+@maxLength(1)
+param destinationHierarchySeparator string = '|'
+
 @description('Durable Functions task hub name: its queues, tables and blobs in the storage account start with it.')
 param taskHubName string = 'MailImport'
 
@@ -194,6 +199,7 @@ module api 'app/api.bicep' = {
       MailImport__Yandex360__ServiceApplicationSecretName: yandex360ServiceApplicationSecretName
       MailImport__Destination__ImapHost: destinationImapHost
       MailImport__Destination__ImapPort: string(destinationImapPort)
+      MailImport__Destination__HierarchySeparator: destinationHierarchySeparator
       MailImport__TaskHub: taskHubName
       MailImport__Workflow__MaxMailboxesInFlight: string(maxMailboxesInFlight)
       MailImport__Workflow__ConnectionsPerSourceHost: string(connectionsPerSourceHost)

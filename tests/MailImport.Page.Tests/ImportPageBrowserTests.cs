@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using MailImport.Core;
 using MailImport.Core.Errors;
 using MailImport.Mail.Connections;
@@ -50,10 +51,9 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await Expect(Row(page, 2).Locator(".badge")).ToHaveTextAsync("Failed");
         await Expect(Row(page, 2).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.SourceAuthFailed));
         await Expect(Row(page, 2).Locator(".error .fix")).ToHaveTextAsync("Fix: " + auth.Fix);
-        var rule = ErrorCatalog.Get(ErrorCode.UsernameInvalidCharacter);
         await Expect(Row(page, 3).Locator(".badge")).ToHaveTextAsync("Invalid");
         await Expect(Row(page, 3).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.UsernameInvalidCharacter));
-        await Expect(Row(page, 3).Locator(".error .fix")).ToHaveTextAsync("Fix: " + rule.Fix);
+        await Expect(Row(page, 3).Locator(".error .fix")).ToContainTextAsync("Type a New username");
         await Expect(page.Locator("#batch-state")).ToContainTextAsync("Fix the errors below");
         await PageFixture.ScreenshotAsync(page, "2-batch-with-errors");
 
@@ -114,6 +114,241 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         Assert.DoesNotContain(urls, u => u.Contains(PageFixture.Key, StringComparison.Ordinal));
         Assert.DoesNotContain(PageFixture.Key, page.Url, StringComparison.Ordinal);
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ManualEntry_FailedAndInvalidRowsCorrectedInTheTable_RerunFinishesBoth_DoneRowNotCopiedAgain()
+    {
+        // A source password with spaces: the page must quote it in the corrected file it writes.
+        var good = servers.Source.AddUser($"tg{Guid.NewGuid():N}"[..14], "Secret-tg1");
+        var wrong = servers.Source.AddUser($"tw{Guid.NewGuid():N}"[..14], "right pass 2");
+        var renamed = servers.Source.AddUser($"tr{Guid.NewGuid():N}"[..14], "Secret-tr3");
+        foreach (var account in new[] { good, wrong, renamed })
+        {
+            await MailCorpus.SeedAsync(servers.Source, account, MailCorpus.Standard());
+        }
+
+        var reruns = new List<string>();
+        var page = await servers.OpenPageAsync();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/rerun", StringComparison.Ordinal))
+            {
+                reruns.Add(request.Method);
+            }
+        };
+        await FillCustomServerAsync(page);
+        await FillRowAsync(page, 1, good.Login, "Secret-tg1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a mailbox" }).ClickAsync();
+        await FillRowAsync(page, 2, wrong.Login, "Wrong-pw9");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a mailbox" }).ClickAsync();
+        await FillRowAsync(page, 3, renamed.Login, "Secret-tr3");
+        await page.GetByLabel("New username, mailbox 3", new() { Exact = true }).FillAsync("bad_name");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await WaitForEndAsync(page);
+
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done");
+        await Expect(Row(page, 2).Locator(".badge")).ToHaveTextAsync("Failed");
+        await Expect(Row(page, 3).Locator(".badge")).ToHaveTextAsync("Invalid");
+        // The rule's hint in the page's words: the column to change, never a JSON field or the file's four-field form.
+        await Expect(Row(page, 3).Locator(".error .message")).ToContainTextAsync(nameof(ErrorCode.UsernameInvalidCharacter));
+        await Expect(Row(page, 3).Locator(".error .fix")).ToContainTextAsync("Type a New username");
+        var shown = await page.Locator("#batch-section").InnerTextAsync();
+        foreach (var apiWord in new[] { "newLogin", "newPassword", "four-field", "JSON entr" })
+        {
+            Assert.DoesNotContain(apiWord, shown, StringComparison.Ordinal);
+        }
+
+        // The two rows come back in the table as typed; the done one does not.
+        var table = page.Locator("#correction-rows tr");
+        await Expect(table).ToHaveCountAsync(2);
+        await Expect(table.Nth(0).Locator("td.login")).ToHaveTextAsync(wrong.Login);
+        await Expect(page.GetByLabel("Password, line 2", new() { Exact = true })).ToHaveValueAsync("Wrong-pw9");
+        await Expect(page.GetByLabel("New username, line 3", new() { Exact = true })).ToHaveValueAsync("bad_name");
+        await Expect(page.GetByLabel("Password, line 3", new() { Exact = true })).ToHaveAttributeAsync("type", "password");
+        await PageFixture.ScreenshotAsync(page, "7-correct-in-the-table");
+
+        // The right source password (spaces and all, so the new mailbox needs a password of its own) and a good username.
+        await page.GetByLabel("Password, line 2", new() { Exact = true }).FillAsync("right pass 2");
+        await page.GetByLabel("New password, line 2", new() { Exact = true }).FillAsync("Secret-tw2");
+        await page.GetByLabel("New username, line 3", new() { Exact = true }).FillAsync("good-name" + renamed.Login[2..8]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Re-run failed mailboxes" }).ClickAsync();
+        await Expect(page.Locator("#mailbox-rows .badge")).ToHaveTextAsync(["Done", "Done", "Done"], new() { Timeout = BatchTimeout });
+        await WaitForEndAsync(page);
+        await Expect(page.Locator("#correction")).ToBeHiddenAsync();
+
+        // One re-run, whose file the page wrote from the two changed rows: unquoted, "right pass 2" would be three
+        // fields and the line refused; the new username reached the batch.
+        Assert.Single(reruns);
+        var newUsername = "good-name" + renamed.Login[2..8];
+        await Expect(Row(page, 3).Locator(".who .to")).ToHaveTextAsync(newUsername);
+
+        // The re-run copied the two corrected mailboxes only; the done one holds its mail once.
+        var perMailbox = MailCorpus.Standard().Values.Sum(f => f.Count);
+        var runRows = page.Locator("#runs-rows tr");
+        await Expect(runRows).ToHaveCountAsync(2);
+        await Expect(runRows.Nth(0).Locator("td").Nth(4)).ToHaveTextAsync((2 * perMailbox).ToString(CultureInfo.InvariantCulture));
+        foreach (var (account, username, password) in new[] { (good, good.Login, "Secret-tg1"), (wrong, wrong.Login, "Secret-tw2"), (renamed, newUsername, "Secret-tr3") })
+        {
+            MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(servers.Source, account),
+                await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{username}@{WorkflowSettings.Domain}", new Secret(password))));
+        }
+
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task StartPage_EachSignInKind_SendsItsFieldsAndGmailModes_AndLeavesNoSecretBehind()
+    {
+        var page = await servers.OpenPageAsync();
+        var sent = new List<JsonNode>();
+        // The start is answered here, so no run begins: what matters is the request the page built.
+        await page.RouteAsync("**/api/imports", async route =>
+        {
+            sent.Add(JsonNode.Parse(route.Request.PostData!)!);
+            await route.FulfillAsync(new RouteFulfillOptions
+            {
+                Status = 400,
+                ContentType = "application/json",
+                Body = """{"error":"The import was not started.","problems":[{"field":"source.authentication.clientId","code":"SettingsInvalidAuthentication","message":"Refused here."}]}""",
+            });
+        });
+        await FillCustomServerAsync(page);
+        await page.GetByLabel("Login at the source, mailbox 1").FillAsync("ivan@contoso.example");
+        await page.GetByLabel("New username, mailbox 1", new() { Exact = true }).FillAsync("ivan");
+        await page.GetByLabel("New password, mailbox 1", new() { Exact = true }).FillAsync("Secret-iv1");
+
+        // A Microsoft app: its three fields, and the table without the source password.
+        const string clientSecret = "Cs8Q~page.secret-7f3a9";
+        await page.GetByLabel("Microsoft 365 app (app-only)").CheckAsync();
+        await Expect(page.GetByLabel("Password, mailbox 1", new() { Exact = true })).ToBeHiddenAsync();
+        await Expect(page.Locator("#file-hint-token")).ToBeAttachedAsync();
+        await page.GetByLabel("Tenant (directory) ID or domain").FillAsync("contoso.onmicrosoft.com");
+        await page.GetByLabel("Application (client) ID").FillAsync("11111111-2222-3333-4444-555555555555");
+        await page.GetByLabel("Client secret (its Value)").FillAsync(clientSecret);
+        await page.GetByLabel("How to copy Gmail").SelectOptionAsync("per-label");
+        await page.GetByLabel("Include Spam").CheckAsync();
+        await PageFixture.ScreenshotAsync(page, "8-microsoft-app-sign-in");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        // The API's field, in the page's label.
+        await Expect(page.Locator("#start-problems")).ToContainTextAsync("Application (client) ID: Refused here.");
+
+        var microsoft = Assert.Single(sent);
+        Assert.Equal("""{"type":"microsoftAppOnly","tenantId":"contoso.onmicrosoft.com","clientId":"11111111-2222-3333-4444-555555555555","clientSecret":"Cs8Q~page.secret-7f3a9"}""",
+            microsoft["source"]!["authentication"]!.ToJsonString());
+        Assert.Equal("""[{"login":"ivan@contoso.example","newLogin":"ivan","newPassword":"Secret-iv1"}]""", microsoft["entries"]!.ToJsonString());
+        Assert.Equal(("per-label", true, false), ((string)microsoft["options"]!["gmail"]!, (bool)microsoft["options"]!["includeGmailSpam"]!, (bool)microsoft["options"]!["includeGmailTrash"]!));
+        await AssertNoSecretLeftAsync(page, clientSecret);
+
+        // A Google service account: the key file's JSON as the API takes it, whole.
+        const string keyJson = """{"type":"service_account","project_id":"p","private_key_id":"k1","private_key":"-----BEGIN PRIVATE KEY-----\nPAGEKEYpageKEY\n-----END PRIVATE KEY-----\n","client_email":"mi@p.iam.gserviceaccount.com","client_id":"1234567890"}""";
+        await page.GetByLabel("Google Workspace service account").CheckAsync();
+        await Expect(page.GetByLabel("Password, mailbox 1", new() { Exact = true })).ToBeHiddenAsync();
+        await page.GetByLabel("Service account key (JSON file)").SetInputFilesAsync(new FilePayload { Name = "key.json", MimeType = "application/json", Buffer = Encoding.UTF8.GetBytes(keyJson) });
+        await page.GetByLabel("How to copy Gmail").SelectOptionAsync("folders");
+        await Expect(page.GetByLabel("Include Spam")).ToBeDisabledAsync();
+        await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync(),
+            r => r.Url.EndsWith("/api/imports", StringComparison.Ordinal));
+        Assert.Equal(2, sent.Count);
+        var google = sent[1];
+        Assert.Equal("googleServiceAccount", (string)google["source"]!["authentication"]!["type"]!);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(keyJson), google["source"]!["authentication"]!["serviceAccountKey"]));
+        Assert.Equal(("folders", false), ((string)google["options"]!["gmail"]!, (bool)google["options"]!["includeGmailSpam"]!));
+        await Expect(page.Locator("#start-problems")).ToContainTextAsync("Refused here.");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => document.getElementById('service-account-key').files.length"));
+        await AssertNoSecretLeftAsync(page, "PAGEKEYpageKEY");
+
+        // Passwords again: the column is back and no authentication is sent.
+        await page.GetByLabel("Each mailbox's password").CheckAsync();
+        await page.GetByLabel("Password, mailbox 1", new() { Exact = true }).FillAsync("Secret-src1");
+        await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync(),
+            r => r.Url.EndsWith("/api/imports", StringComparison.Ordinal));
+        Assert.Equal(3, sent.Count);
+        Assert.Null(sent[2]["source"]!["authentication"]);
+        Assert.Equal("Secret-src1", (string)sent[2]["entries"]![0]!["password"]!);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task GoogleServiceAccount_StartedFromTheTable_CopiesTheMailbox_AndTheKeyIsNotInThePage()
+    {
+        await using var source = new PageTokenSource();
+        await source.InitializeAsync();
+        var (host, address) = await servers.StartHostAsync(("MailImport:SourceTokens:GoogleTokenUrl", source.Google.TokenUrl.AbsoluteUri));
+        await using var _ = host;
+        var account = source.Google.AddServiceAccount("https://mail.google.com/");
+        var mailbox = source.AddMailbox("pgs");
+        source.Google.AddUser(mailbox.Login);
+        // Folder names without '.': this source's '.' is no separator, and the copy would rename them.
+        await MailCorpus.SeedAsync(source.Dovecot, mailbox, new() { ["INBOX"] = [Seed("inbox")], ["Work"] = [Seed("work"), Seed("work 2")] });
+        var username = mailbox.Login.Split('@')[0];
+
+        var page = await servers.OpenPageAsync(host: address);
+        await FillCustomServerAsync(page, source.Dovecot);
+        await page.GetByLabel("Google Workspace service account").CheckAsync();
+        await page.GetByLabel("Service account key (JSON file)").SetInputFilesAsync(new FilePayload { Name = "key.json", MimeType = "application/json", Buffer = Encoding.UTF8.GetBytes(account.KeyJson) });
+        await page.GetByLabel("Login at the source, mailbox 1").FillAsync(mailbox.Login);
+        await page.GetByLabel("New username, mailbox 1", new() { Exact = true }).FillAsync(username);
+        await page.GetByLabel("New password, mailbox 1", new() { Exact = true }).FillAsync("Secret-gs1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await Expect(page.Locator("#batch-state")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = BatchTimeout });
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done");
+
+        MailCorpus.AssertSame(await MailCorpus.SnapshotAsync(source.Dovecot, mailbox),
+            await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{username}@{WorkflowSettings.Domain}", new Secret("Secret-gs1"))));
+        Assert.Contains(mailbox.Login, source.Google.Assertions.Select(a => a["sub"].GetString()));
+        var pem = JsonNode.Parse(account.KeyJson)!["private_key"]!.GetValue<string>().Split('\n')[3];
+        await AssertNoSecretLeftAsync(page, pem);
+        await AssertNoSecretLeftAsync(page, account.KeyId);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task DryRun_FolderNameHoldingTheDestinationSeparator_ListsTheRename_AndTheCopyMakesTheSame()
+    {
+        // The source's separator is '/', so "Projects.2019" is one folder; the destination's '.' would make it two.
+        await using var source = new PageTokenSource();
+        await source.InitializeAsync();
+        var mailbox = source.AddMailbox("pfr");
+        await MailCorpus.SeedAsync(source.Dovecot, mailbox, new() { ["INBOX"] = [Seed("inbox")], ["Projects.2019"] = [Seed("dotted")], ["Plain"] = [Seed("plain")] });
+        var username = mailbox.Login.Split('@')[0];
+
+        var page = await servers.OpenPageAsync();
+        await FillCustomServerAsync(page, source.Dovecot);
+        await FillRowAsync(page, 1, mailbox.Login, "Secret12");
+        await page.GetByLabel("New username, mailbox 1", new() { Exact = true }).FillAsync(username);
+        await page.GetByLabel("Dry run first").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync();
+        await WaitForEndAsync(page);
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Ready");
+        await Expect(Row(page, 1).Locator(".renamed-heading")).ToHaveTextAsync("Folders that will be renamed:");
+        await Expect(Row(page, 1).Locator(".renamed li")).ToHaveTextAsync(["Projects.2019 → Projects_2019"]);
+        await PageFixture.ScreenshotAsync(page, "9-dry-run-renames");
+
+        // The copy learns the separator from the destination itself: it renames the same folder to the same name.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Begin the real transfer" }).ClickAsync();
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Done", new() { Timeout = BatchTimeout });
+        await WaitForEndAsync(page);
+        await Expect(Row(page, 1).Locator(".renamed-heading")).ToHaveTextAsync("Folders renamed:");
+        await Expect(Row(page, 1).Locator(".renamed li")).ToHaveTextAsync(["Projects.2019 → Projects_2019"]);
+        var copied = await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{username}@{WorkflowSettings.Domain}", new Secret("Secret12")));
+        Assert.Single(copied["Projects_2019"]);
+        Assert.DoesNotContain("Projects.2019", copied.Keys);
+        await page.Context.CloseAsync();
+    }
+
+    private static SeedMessage Seed(string subject) =>
+        new(MailCorpus.Message(subject, $"{subject.Replace(' ', '-')}.{Guid.NewGuid():N}@old.example"), MailKit.MessageFlags.Seen, [], DateTimeOffset.UnixEpoch);
+
+    /// <summary>The secret is nowhere the page keeps things: no input, no markup, no storage, no address.</summary>
+    private static async Task AssertNoSecretLeftAsync(IPage page, string secret)
+    {
+        var inputs = await page.EvaluateAsync<string>("() => [...document.querySelectorAll('input')].map((i) => i.value).join('\\n')");
+        var storage = await page.EvaluateAsync<string>("() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])");
+        foreach (var (where, text) in new[] { ("an input", inputs), ("the markup", await page.ContentAsync()), ("the storage", storage), ("the address", page.Url) })
+        {
+            Assert.False(text.Contains(secret, StringComparison.Ordinal), $"the secret is left in {where}");
+        }
     }
 
     [Fact]
@@ -254,16 +489,18 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
     private static string Shown(string time) =>
         DateTimeOffset.Parse(time, CultureInfo.InvariantCulture).ToUniversalTime().ToString("d MMMM yyyy 'at' HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
-    private async Task FillCustomServerAsync(IPage page)
+    /// <summary>The destination domain and <paramref name="source"/> (the fixture's source Dovecot when null) as "My own server".</summary>
+    private async Task FillCustomServerAsync(IPage page, DovecotServer? source = null)
     {
+        source ??= servers.Source;
         await page.GetByLabel("Destination domain").FillAsync(WorkflowSettings.Domain);
         await page.GetByLabel("My own server").CheckAsync();
         await page.GetByLabel("Host", new() { Exact = true }).FillAsync("127.0.0.1");
-        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(servers.Source.ImapsPort.ToString(CultureInfo.InvariantCulture));
+        await page.GetByLabel("Port", new() { Exact = true }).FillAsync(source.ImapsPort.ToString(CultureInfo.InvariantCulture));
         await page.GetByLabel("Security").SelectOptionAsync("ssl");
         await page.GetByText("Advanced").ClickAsync();
         // Dovecot's certificate is self-signed: the admin trusts it by its fingerprint.
-        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(servers.Source.CertificateSha256);
+        await page.GetByLabel("Trusted certificate (SHA-256 fingerprint)").FillAsync(source.CertificateSha256);
         await Expect(page.Locator("#start-form [aria-invalid=true]")).ToHaveCountAsync(0);
     }
 
@@ -283,4 +520,12 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync());
         return await File.ReadAllTextAsync(await download.PathAsync());
     }
+}
+
+/// <summary>The page tests' token source: a Dovecot taking the Google and Entra stand-ins' tokens (and the seeded
+/// passwords), on port base 17000, whose hierarchy separator is '/' where the destination's is '.', so a '.' in a folder
+/// name is a character the destination cannot keep.</summary>
+public sealed class PageTokenSource() : TokenSourceServerSet("mi-page-token-source", 17000, "--separator", "/"), IAsyncDisposable
+{
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 }

@@ -36,14 +36,7 @@ public sealed class PageFixture() : ServerSet("mi-page", 11000), IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = LocalHost.Build([], configuration => configuration.AddInMemoryCollection(WorkflowSettings.For(Destination, Azurite,
-            ("MailImport:Local:Urls", "http://127.0.0.1:0"),
-            ("MailImport:TaskHub", "PageTest" + Guid.NewGuid().ToString("N")[..8]),
-            ("MailImport:Api:Key", Key),
-            ("Logging:LogLevel:Default", "Warning"))));
-        await LocalHost.PrepareAsync(app, CancellationToken.None);
-        await app.StartAsync();
-        BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+        (app, BaseAddress) = await StartHostAsync();
 
         if (!File.Exists(Chromium))
         {
@@ -59,6 +52,20 @@ public sealed class PageFixture() : ServerSet("mi-page", 11000), IAsyncLifetime
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
         });
         Directory.CreateDirectory(ScreenshotDirectory);
+    }
+
+    /// <summary>A local host on the fixture's destination and Azurite (its own task hub), with <paramref name="extra"/>
+    /// settings, at a free loopback port.</summary>
+    public async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(params (string Name, string Value)[] extra)
+    {
+        var host = LocalHost.Build([], configuration => configuration.AddInMemoryCollection(WorkflowSettings.For(Destination, Azurite,
+            [("MailImport:Local:Urls", "http://127.0.0.1:0"),
+            ("MailImport:TaskHub", "PageTest" + Guid.NewGuid().ToString("N")[..8]),
+            ("MailImport:Api:Key", Key),
+            ("Logging:LogLevel:Default", "Warning"), .. extra])));
+        await LocalHost.PrepareAsync(host, CancellationToken.None);
+        await host.StartAsync();
+        return (host, new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/"));
     }
 
     public async Task DisposeAsync()
@@ -77,7 +84,7 @@ public sealed class PageFixture() : ServerSet("mi-page", 11000), IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own sessionStorage) on the page, past the key form.</summary>
-    public async Task<IPage> OpenPageAsync(List<string>? requestedUrls = null)
+    public async Task<IPage> OpenPageAsync(List<string>? requestedUrls = null, Uri? host = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -93,7 +100,7 @@ public sealed class PageFixture() : ServerSet("mi-page", 11000), IAsyncLifetime
             page.Request += (_, request) => requestedUrls.Add(request.Url);
         }
 
-        await page.GotoAsync(BaseAddress.ToString());
+        await page.GotoAsync((host ?? BaseAddress).ToString());
         await page.GetByLabel("API key", new() { Exact = true }).FillAsync(Key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New import" })).ToBeVisibleAsync();

@@ -11,7 +11,10 @@ namespace MailImport.Testing;
 /// <remarks>The introspection endpoint sits at base+500, clear of Dovecot's base+110..995 under every offset; its URL is
 /// part of the Dovecot instance's configuration, so it is fixed.</remarks>
 [SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the fields through IAsyncLifetime.DisposeAsync.")]
-public class TokenSourceServerSet(string name, int portBase) : IAsyncLifetime
+/// <param name="name">The Dovecot instance's name.</param>
+/// <param name="portBase">Its port base.</param>
+/// <param name="dovecotOptions">More options of scripts/dovecot start, such as --separator /.</param>
+public class TokenSourceServerSet(string name, int portBase, params string[] dovecotOptions) : IAsyncLifetime
 {
     /// <summary>The mailboxes' domain.</summary>
     public const string Domain = "contoso.example";
@@ -36,7 +39,7 @@ public class TokenSourceServerSet(string name, int portBase) : IAsyncLifetime
         EntraHttp = PinnedHttpClient.Trusting(Entra.CertificateSha256);
         DovecotServer.Install();
         // An app-only token names the app, not the mailbox: the Dovecot compares the domain of the introspection's email.
-        Dovecot = DovecotServer.Start(name, portBase, "--oauth2-introspection", Introspection.Url, "--oauth2-match", "domain");
+        Dovecot = DovecotServer.Start(name, portBase, ["--oauth2-introspection", Introspection.Url, "--oauth2-match", "domain", .. dovecotOptions]);
     }
 
     public async Task DisposeAsync()

@@ -25,6 +25,8 @@ public static class WorkflowSettings
             ["MailImport:Destination:ImapHost"] = "127.0.0.1",
             ["MailImport:Destination:ImapPort"] = destination.ImapsPort.ToString(CultureInfo.InvariantCulture),
             ["MailImport:Destination:TrustedCertificateSha256"] = destination.CertificateSha256,
+            // The test destinations are Dovecot with its default separator (scripts/dovecot --separator).
+            ["MailImport:Destination:HierarchySeparator"] = ".",
             // The sources are Dovecot on loopback at test ports, which only the operator's allow-list re-opens.
             ["MailImport:SourceAccess:Allow:0"] = TestSourceAccess.Loopback,
         };

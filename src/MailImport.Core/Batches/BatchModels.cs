@@ -247,7 +247,9 @@ public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode,
 /// <param name="Bytes">Their bytes; null where the source does not say cheaply (an IMAP server without STATUS=SIZE).</param>
 /// <param name="Tally">Where the mailbox stood before the run (its cursor's cumulative counters).</param>
 /// <param name="Failure">Why the source could not be counted (login refused, ...); the mailbox fails with it.</param>
-public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null);
+/// <param name="Renamed">The folders the copy would rename (the destination's hierarchy separator in a name), as the
+/// dry run reports them; null when none.</param>
+public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null, IReadOnlyList<Reports.FolderNote>? Renamed = null);
 
 /// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
 /// <param name="Line">The credential line.</param>

@@ -28,6 +28,14 @@ public sealed class DestinationOptions
     /// <summary>Whether the certificate's revocation is checked (on by default, as in MailKit).</summary>
     public bool CheckCertificateRevocation { get; set; } = true;
 
+    /// <summary>The destination's IMAP hierarchy separator, for the dry run, which runs before any destination mailbox
+    /// exists to ask; a copy reads it from the server (NAMESPACE). Yandex Mail lists its folders with "|"
+    /// (<c>* LIST (\HasNoChildren) "|" "Archives|2017"</c>, https://github.com/Eden-PHP/Mail/issues/63); Dovecot's
+    /// default is ".".</summary>
+    [Required(AllowEmptyStrings = false)]
+    [RegularExpression(@"^[!-~]$", ErrorMessage = "MailImport:Destination:HierarchySeparator is the destination's IMAP hierarchy separator: one printable ASCII character, such as | (Yandex Mail) or . (Dovecot).")]
+    public string HierarchySeparator { get; set; } = "|";
+
     /// <summary>The endpoint these settings describe.</summary>
     public ServerEndpoint Endpoint => new(ImapHost, ImapPort, Security, TrustedCertificateSha256?.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant())
     {

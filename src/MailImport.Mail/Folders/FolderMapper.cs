@@ -1,3 +1,4 @@
+using MailImport.Core.Reports;
 using MailImport.Core.Sources;
 using MailKit;
 
@@ -226,6 +227,28 @@ public static class FolderMapper
         }
 
         return names;
+    }
+
+    /// <summary>The planned folders whose destination name is not the source's, as the report lists them (old -> new,
+    /// and why); a folder that <paramref name="landsInRoleFolder"/> (INBOX, or the destination's own Sent, Drafts, ...)
+    /// takes that folder's name and is not listed. The copy and the dry run both list renames through here.</summary>
+    public static IReadOnlyList<FolderNote> Renames(IReadOnlyList<FolderPlan> plans, IReadOnlyDictionary<string, DestinationFolderName> names, Func<FolderPlan, bool> landsInRoleFolder)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(landsInRoleFolder);
+        return plans
+            .Where(p => names[p.SourceFullName].Renamed is not null && !landsInRoleFolder(p))
+            .Select(p => new FolderNote(p.SourceFullName, names[p.SourceFullName].FullName, FolderOutcome.Renamed, null, names[p.SourceFullName].Renamed!))
+            .ToList();
+    }
+
+    /// <summary>Whether a planned folder lands in a folder of its role (a top-level INBOX, or a special-use folder) when
+    /// the destination has every special-use folder, as the dry run assumes before any destination mailbox exists.</summary>
+    public static bool LandsInRoleFolder(FolderPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.Role == FolderRole.Inbox ? plan.Path.Count == 1 : plan.Role != FolderRole.None;
     }
 
     private static string Joined(IReadOnlyList<string> path, char separator) =>

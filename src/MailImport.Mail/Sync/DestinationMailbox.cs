@@ -60,10 +60,7 @@ internal sealed class DestinationMailbox(ImapClient client)
     {
         ArgumentNullException.ThrowIfNull(plans);
         names = FolderMapper.DestinationNames(plans, Separator, pinned);
-        return plans
-            .Where(p => names[p.SourceFullName].Renamed is not null && RoleFolderOf(p) is null)
-            .Select(p => new FolderNote(p.SourceFullName, names[p.SourceFullName].FullName, FolderOutcome.Renamed, null, names[p.SourceFullName].Renamed!))
-            .ToList();
+        return FolderMapper.Renames(plans, names, p => RoleFolderOf(p) is not null);
     }
 
     /// <summary>Opens the folder a source folder lands in, creating it when needed, and subscribes to it when the

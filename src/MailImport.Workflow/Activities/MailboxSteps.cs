@@ -101,7 +101,11 @@ public sealed class MailboxSteps(
             // STATUS SIZE (RFC 8438) is the only cheap size an IMAP server gives: without it the size stays unknown.
             var bytesKnown = (imap.Capabilities & ImapCapabilities.StatusSize) != 0;
             await imap.DisconnectAsync(true, cancellationToken);
-            return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes, BytesKnown: bytesKnown);
+            // No destination mailbox exists yet to ask for its separator: the configured one names the folders the copy
+            // will rename, with the copy's own rule.
+            var renamed = FolderMapper.Renames(plan.Plans, FolderMapper.DestinationNames(plan.Plans, destination.Value.HierarchySeparator[0]), FolderMapper.LandsInRoleFolder);
+            return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes, BytesKnown: bytesKnown,
+                Renamed: renamed.Count > 0 ? renamed : null);
         }
         catch (MailFailureException e) when (e.Failure.Code == ErrorCode.SourceLimitReached)
         {

@@ -59,6 +59,10 @@ public sealed record BatchStatus(
     /// <summary>The CRON schedule (UTC) of incremental re-runs; null when none.</summary>
     public string? Schedule { get; init; }
 
+    /// <summary>How the batch signs in at the source (Password, GoogleServiceAccount, MicrosoftAppOnly): it decides the
+    /// grammar of a corrected file. The kind only; the key or secret is never in an answer.</summary>
+    public Core.Sources.SourceAuthenticationType SourceAuthentication { get; init; }
+
     /// <summary>What each run did, oldest first: the report's summaries of the runs that ended, and the going run's
     /// summed from its mailboxes' live figures.</summary>
     public IReadOnlyList<RunSummary> RunSummaries { get; init; } = [];

@@ -88,6 +88,7 @@ public sealed partial class ImportApi
         return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
         {
             Schedule = batch.Options.Schedule,
+            SourceAuthentication = batch.Authentication.Type,
             RunSummaries = summaries,
             Progress = progress,
             ClosesAt = BatchRetention.ClosesAt(batch, workflow.Value.BatchIdleClose),

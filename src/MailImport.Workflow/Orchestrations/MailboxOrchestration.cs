@@ -82,6 +82,8 @@ public static class MailboxOrchestration
             {
                 var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step, input.RetryFirstDelaySeconds);
                 var problem = usernameFailure ?? username!.Failure;
+                // The folders the copy would rename, by the configured destination separator (README "How a mailbox is copied").
+                folders = source.Renamed;
                 return problem is null
                     ? Outcome(MailboxStatus.Ready, note: username!.Note)
                     : Outcome(MailboxStatus.Failed, problem);

@@ -17,6 +17,34 @@
   const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
   const IPV6 = /^[0-9a-f:.]+$/i;
   const FINGERPRINT = /^[0-9a-f]{64}$/i;
+  // The destination rules' fixes in the words of the page's tables (the API's name JSON fields and the file's
+  // four-field form, which the admin here never sees).
+  const PAGE_FIXES = {
+    UsernameEmpty: 'Give a login with a name before the @, or type a New username.',
+    UsernameTooLong: 'Type a New username of at most 30 characters; the login at the source stays as it is.',
+    UsernameInvalidCharacter: "Type a New username of Latin letters, digits, '-' and '.' only; the login at the source stays as it is.",
+    UsernameMustStartWithLetter: 'Type a New username that starts with a Latin letter; the login at the source stays as it is.',
+    UsernameMustEndWithLetterOrDigit: 'Type a New username that ends with a Latin letter or digit; the login at the source stays as it is.',
+    PasswordTooShort: 'Type a New password of 6–20 characters; the Password stays the source\'s.',
+    PasswordTooLong: 'Type a New password of 6–20 characters; the Password stays the source\'s.',
+    PasswordInvalidCharacter: 'Type a New password of Latin letters, digits and ! @ # $ % ^ & * ( ) _ - + : ; , . only; the Password stays the source\'s.',
+    PasswordEqualsUsername: 'Type a New password that differs from the username.',
+    LineDuplicateDestination: 'Remove the repeated mailbox, or type another New username for one of them.',
+    DestinationPasswordMissing: 'Type a New password for the new mailbox.',
+  };
+  // The sentence the API adds to a rule's message to say where a new username or password goes in its own forms.
+  const API_PLACE_HINT = / (Keep the source login and give a new username|The source password is used for the new mailbox unless you give a new one) (in newLogin|in newPassword|with the four-field form).*$/;
+  const CORRECTABLE = new Set(['Failed', 'Partial', 'Invalid']);
+  const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  // The API's names of the sign-in fields, as the page labels them.
+  const FIELD_NAMES = {
+    'source.authentication.type': 'Sign-in at the source',
+    'source.authentication.serviceAccountKey': 'Service account key',
+    'source.authentication.tenantId': 'Tenant (directory) ID or domain',
+    'source.authentication.clientId': 'Application (client) ID',
+    'source.authentication.clientSecret': 'Client secret',
+    'options.gmail': 'How to copy Gmail',
+  };
 
   const $ = (id) => document.getElementById(id);
   const apiBase = apiRoot() + '/api/imports';
@@ -26,6 +54,11 @@
   let lastStatus = null;
   let announced = '';
   let samples = [];
+  // What the admin typed into the manual table for the batch started from this tab, by source login, so its failed
+  // rows come back in the correction table as they were typed. Kept in memory only, like the table's own inputs.
+  let typed = { batchId: null, rows: new Map() };
+  // The batch lines of the corrected file the page last sent, by the file's line number, to name its problems.
+  let sentLines = [];
 
   // The page is served at / (local host) or under /api/page/ (Functions app): the API sits at the same root.
   function apiRoot() {
@@ -196,20 +229,7 @@
       ['newPassword', 'password', 'New password'],
     ];
     for (const [name, type, title] of cells) {
-      const cell = document.createElement('td');
-      const label = document.createElement('label');
-      label.className = 'visually-hidden';
-      label.htmlFor = `entry-${n}-${name}`;
-      label.textContent = `${title}, mailbox ${n}`;
-      const input = document.createElement('input');
-      input.id = `entry-${n}-${name}`;
-      input.type = type;
-      input.dataset.field = name;
-      input.autocomplete = type === 'password' ? 'new-password' : 'off';
-      input.spellcheck = false;
-      input.value = values[name] || '';
-      cell.append(label, input);
-      row.append(cell);
+      row.append(entryCell(`entry-${n}-${name}`, name, type, `${title}, mailbox ${n}`, values[name]));
     }
     const remove = document.createElement('td');
     const button = document.createElement('button');
@@ -228,7 +248,109 @@
     remove.append(button);
     row.append(remove);
     $('entry-rows').append(row);
+    showPasswordColumn($('manual-entry'), authKind() === 'password');
     return row;
+  }
+
+  // ---------------------------------------------------------------- sign-in at the source
+
+  function authKind() {
+    return document.querySelector('input[name="auth"]:checked').value;
+  }
+
+  // A batch signed in to with tokens takes no source password: its tables lose the Password column (README "The
+  // credential file of a batch reached with tokens").
+  function showPasswordColumn(container, shown) {
+    for (const element of container.querySelectorAll('[data-column="password"], input[data-field="password"]')) {
+      const cell = element.tagName === 'INPUT' ? element.closest('td') : element;
+      cell.hidden = !shown;
+    }
+  }
+
+  function onAuthChange() {
+    const kind = authKind();
+    $('auth-google').hidden = kind !== 'googleServiceAccount';
+    $('auth-microsoft').hidden = kind !== 'microsoftAppOnly';
+    $('auth-hint').hidden = kind === 'password';
+    $('file-hint').hidden = kind !== 'password';
+    $('file-hint-token').hidden = kind === 'password';
+    showPasswordColumn($('manual-entry'), kind === 'password');
+    for (const id of ['service-account-key', 'tenant-id', 'client-id', 'client-secret']) {
+      setFieldError(id, '');
+    }
+  }
+
+  function validateAuth() {
+    const kind = authKind();
+    if (kind === 'googleServiceAccount') {
+      return setFieldError('service-account-key', $('service-account-key').files.length ? '' : 'Choose the service account\'s JSON key file.');
+    }
+    if (kind !== 'microsoftAppOnly') {
+      return true;
+    }
+    const tenant = $('tenant-id').value.trim();
+    let ok = setFieldError('tenant-id', GUID.test(tenant) || (HOST_NAME.test(tenant) && tenant.includes('.')) ? ''
+      : 'Give the Directory (tenant) ID from the app registration\'s Overview page, or a domain such as contoso.onmicrosoft.com.');
+    ok = setFieldError('client-id', GUID.test($('client-id').value.trim()) ? ''
+      : 'Give the Application (client) ID from the app registration\'s Overview page (a GUID).') && ok;
+    ok = setFieldError('client-secret', $('client-secret').value.trim() ? ''
+      : 'Give the client secret\'s Value (Certificates & secrets > Client secrets), not its Secret ID.') && ok;
+    return ok;
+  }
+
+  // source.authentication as the API takes it (README "Source authentication"); null for passwords. The key file is
+  // read only now, at submit, and never kept.
+  async function authenticationSettings() {
+    const kind = authKind();
+    if (kind === 'googleServiceAccount') {
+      let key;
+      try {
+        key = JSON.parse(await $('service-account-key').files[0].text());
+      } catch {
+        key = null;
+      }
+      if (!key || typeof key !== 'object' || Array.isArray(key)) {
+        setFieldError('service-account-key', 'This file is not a JSON key: choose the key file as downloaded.');
+        return { problem: true };
+      }
+      return { authentication: { type: kind, serviceAccountKey: key } };
+    }
+    if (kind === 'microsoftAppOnly') {
+      return { authentication: { type: kind, tenantId: $('tenant-id').value.trim(), clientId: $('client-id').value.trim(), clientSecret: $('client-secret').value } };
+    }
+    return { authentication: null };
+  }
+
+  // Once a start was sent the key file and the client secret leave the page: the service keeps them sealed.
+  function forgetSourceSecrets() {
+    $('client-secret').value = '';
+    $('service-account-key').value = '';
+  }
+
+  function onGmailModeChange() {
+    // Gmail's folders include Spam and Trash already; the two choices are for copying by message or per label.
+    const folders = $('gmail-mode').value === 'folders';
+    for (const id of ['gmail-spam', 'gmail-trash']) {
+      $(id).disabled = folders;
+    }
+  }
+
+  // One input of an entry table (the manual table or the correction table), labelled for screen readers.
+  function entryCell(id, name, type, labelText, value) {
+    const cell = document.createElement('td');
+    const label = document.createElement('label');
+    label.className = 'visually-hidden';
+    label.htmlFor = id;
+    label.textContent = labelText;
+    const input = document.createElement('input');
+    input.id = id;
+    input.type = type;
+    input.dataset.field = name;
+    input.autocomplete = type === 'password' ? 'new-password' : 'off';
+    input.spellcheck = false;
+    input.value = value || '';
+    cell.append(label, input);
+    return cell;
   }
 
   function manualEntries() {
@@ -236,7 +358,7 @@
     for (const row of $('entry-rows').children) {
       const entry = {};
       for (const input of row.querySelectorAll('input')) {
-        if (input.value !== '') {
+        if (input.value !== '' && !input.closest('td').hidden) {
           entry[input.dataset.field] = input.value;
         }
       }
@@ -292,7 +414,7 @@
         const item = document.createElement('li');
         const where = document.createElement('strong');
         where.textContent = describeField(p.field) + ': ';
-        item.append(where, document.createTextNode(p.message + ' '));
+        item.append(where, document.createTextNode(pageMessage(p.message) + ' '));
         const code = document.createElement('code');
         code.textContent = p.code;
         item.append(code);
@@ -304,6 +426,14 @@
   }
 
   function describeField(field) {
+    if (FIELD_NAMES[field]) {
+      return FIELD_NAMES[field];
+    }
+    if (!$('batch-section').hidden && /^line \d+$/.test(field)) {
+      // A problem of the corrected file the page wrote: its line stands for a mailbox of the correction table.
+      const line = sentLines[Number(field.slice(5)) - 1];
+      return line ? 'Mailbox ' + line : field;
+    }
     if (entryMode() === 'manual' && /^line \d+$/.test(field)) {
       return 'Mailbox ' + field.slice(5);
     }
@@ -314,16 +444,29 @@
     event.preventDefault();
     const problems = $('start-problems');
     showProblems(problems, null);
-    const valid = validateDomain() & validateSource();
+    const valid = validateDomain() & validateSource() & validateAuth();
     if (!valid) {
       showProblems(problems, { error: 'Fix the highlighted fields first.' });
       return;
     }
+    const auth = await authenticationSettings();
+    if (auth.problem) {
+      showProblems(problems, { error: 'Fix the highlighted fields first.' });
+      return;
+    }
+    const source = sourceSettings();
+    if (auth.authentication) {
+      source.authentication = auth.authentication;
+    }
+    const gmailFolders = $('gmail-mode').value === 'folders';
     const settings = {
       domain: $('domain').value.trim(),
-      source: sourceSettings(),
+      source,
       options: {
         dryRun: $('dry-run').checked,
+        gmail: $('gmail-mode').value,
+        includeGmailSpam: !gmailFolders && $('gmail-spam').checked,
+        includeGmailTrash: !gmailFolders && $('gmail-trash').checked,
         includeGmailAllMail: $('gmail-all-mail').checked,
         schedule: $('schedule-daily').checked ? 'default' : null,
       },
@@ -342,7 +485,7 @@
     } else {
       const entries = manualEntries();
       if (!entries.length) {
-        showProblems(problems, { error: 'Enter at least one mailbox: its login and password.' });
+        showProblems(problems, { error: authKind() === 'password' ? 'Enter at least one mailbox: its login and password.' : 'Enter at least one mailbox: its login.' });
         return;
       }
       request = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Object.assign(settings, { entries })) };
@@ -356,12 +499,21 @@
         showProblems(problems, body);
         return;
       }
+      typed = { batchId: body.batchId, rows: new Map(), tokens: authKind() !== 'password' };
+      if (entryMode() === 'manual') {
+        for (const entry of manualEntries()) {
+          typed.rows.set((entry.login || '').toLowerCase(), entry);
+        }
+      }
       openBatch(body.batchId);
     } catch (e) {
       if (getKey()) {
         showProblems(problems, { error: 'The service could not be reached: ' + e.message });
       }
     } finally {
+      if (auth.authentication) {
+        forgetSourceSecrets();
+      }
       $('begin').disabled = false;
     }
   }
@@ -376,6 +528,7 @@
     history.replaceState(null, '', '#batch=' + id);
     $('batch-id').textContent = id;
     $('mailbox-rows').replaceChildren();
+    $('correction-rows').replaceChildren();
     $('batch-problems').replaceChildren();
     $('sum-rate').textContent = '—';
     show('batch-section');
@@ -477,8 +630,101 @@
     renderRuns(status.runSummaries || [], dryRun);
     renderRows(status.mailboxes);
     renderActions(status, ended, dryRun);
+    renderCorrection(status, ended && !status.closed);
     renderRetention(status);
   }
+
+  // The correction table: each failed, partial or invalid mailbox as a row of the manual table, its login fixed, its
+  // other fields as typed in this tab (or empty after a reload: the service never gives a password back). Rows the
+  // admin is editing survive the polls; a mailbox that has since finished leaves the table.
+  function renderCorrection(status, open) {
+    const body = $('correction-rows');
+    const rows = new Map([...body.children].map((r) => [r.dataset.line, r]));
+    const wanted = open ? status.mailboxes.filter((m) => CORRECTABLE.has(m.status) && m.sourceLogin) : [];
+    for (const m of wanted) {
+      const key = String(m.lineNumber);
+      if (!rows.has(key)) {
+        body.append(correctionRow(m));
+      }
+      rows.delete(key);
+    }
+    for (const stale of rows.values()) {
+      stale.remove();
+    }
+    $('correction').hidden = wanted.length === 0;
+    showPasswordColumn($('correction'), !usesTokens(status));
+  }
+
+  // The batch signs in at the source with tokens (the status says so; before the first poll, what this tab started).
+  const usesTokens = (status) => (status && status.sourceAuthentication
+    ? status.sourceAuthentication !== 'Password' : typed.batchId === batchId && typed.tokens === true);
+
+  function correctionRow(m) {
+    const row = document.createElement('tr');
+    row.dataset.line = String(m.lineNumber);
+    row.dataset.login = m.sourceLogin;
+    const line = document.createElement('td');
+    line.textContent = String(m.lineNumber);
+    const login = document.createElement('td');
+    login.className = 'login';
+    login.textContent = m.sourceLogin;
+    row.append(line, login);
+    const known = typed.batchId === batchId ? typed.rows.get(m.sourceLogin.toLowerCase()) || {} : {};
+    const cells = [['password', 'password', 'Password'], ['newLogin', 'text', 'New username'], ['newPassword', 'password', 'New password']];
+    for (const [name, type, title] of cells) {
+      row.append(entryCell(`fix-${m.lineNumber}-${name}`, name, type, `${title}, line ${m.lineNumber}`, known[name]));
+    }
+    row.addEventListener('input', () => { row.dataset.edited = 'true'; });
+    return row;
+  }
+
+  // The corrected file from the rows the admin changed, in the credential file's grammar: fields split by a space,
+  // a field with a space, a tab or a leading quote written in quotes with "" for a quote (README "The credential
+  // file"). Its text is null when no row was changed; a problem says why a row cannot be written.
+  function correctedFile() {
+    const lines = [];
+    const numbers = [];
+    for (const row of $('correction-rows').children) {
+      if (row.dataset.edited !== 'true') {
+        continue;
+      }
+      const value = (field) => row.querySelector(`input[data-field="${field}"]`).value;
+      const login = row.dataset.login;
+      const password = value('password');
+      const newLogin = value('newLogin').trim();
+      const newPassword = value('newPassword');
+      const fields = [login];
+      if (usesTokens(lastStatus)) {
+        // login, login newlogin, or login newlogin newpassword: a new password needs the username before it.
+        if (newLogin || newPassword) {
+          fields.push(newLogin || localPart(login));
+        }
+        if (newPassword) {
+          fields.push(newPassword);
+        }
+      } else if (!password) {
+        return { problem: `Mailbox ${row.dataset.line}: type its Password too; the corrected row replaces the one the batch has.` };
+      } else {
+        fields.push(password);
+        if (newLogin || newPassword) {
+          // The four-field form: a new username needs the new password beside it, and the other way round.
+          fields.push(newLogin || localPart(login), newPassword || password);
+        }
+      }
+      lines.push(fields.map(quoteField).join(' '));
+      numbers.push(Number(row.dataset.line));
+    }
+    sentLines = numbers;
+    return { text: lines.length ? lines.join('\n') + '\n' : null };
+  }
+
+  const localPart = (login) => (login.lastIndexOf('@') < 0 ? login : login.slice(0, login.lastIndexOf('@')));
+
+  const quoteField = (field) => (field === '' || /[ \t]/.test(field) || field.startsWith('"')
+    ? '"' + field.replace(/"/g, '""') + '"' : field);
+
+  // A rule's message without the API's sentence on where its own forms take a new username or password.
+  const pageMessage = (message) => (message || '').replace(API_PLACE_HINT, '');
 
   // The totals come from the run's count at the source, made before its first chunk, so the bar's share is of the
   // whole run; until every mailbox is counted the page says so instead of showing a share of a part.
@@ -657,16 +903,34 @@
         code.textContent = m.code;
         message.append(code, document.createTextNode(' '));
       }
-      message.append(document.createTextNode(m.message || ''));
+      message.append(document.createTextNode(pageMessage(m.message)));
       error.append(message);
     }
-    if (m.fix) {
+    const fixText = PAGE_FIXES[m.code] || m.fix;
+    if (fixText) {
       const fix = document.createElement('p');
       fix.className = 'fix';
       const label = document.createElement('strong');
       label.textContent = 'Fix: ';
-      fix.append(label, document.createTextNode(m.fix));
+      fix.append(label, document.createTextNode(fixText));
       error.append(fix);
+    }
+    // Folders whose name holds the destination's hierarchy separator get another name: the dry run says which before
+    // anything is copied, the copy says which it made.
+    const renamed = (m.folders || []).filter((f) => f.outcome === 'Renamed');
+    if (renamed.length) {
+      const heading = document.createElement('p');
+      heading.className = 'renamed-heading';
+      heading.textContent = m.status === 'Ready' ? 'Folders that will be renamed:' : 'Folders renamed:';
+      const list = document.createElement('ul');
+      list.className = 'renamed';
+      for (const f of renamed) {
+        const item = document.createElement('li');
+        item.textContent = `${f.sourceFolder} → ${f.destinationFolder}`;
+        item.title = f.reason;
+        list.append(item);
+      }
+      error.append(heading, list);
     }
     if (m.failedMessages && m.failedMessages.length) {
       const list = document.createElement('ul');
@@ -721,8 +985,23 @@
     const problems = $('batch-problems');
     showProblems(problems, null);
     const file = withFile ? $('corrected-file').files[0] : null;
+    const corrected = withFile ? correctedFile() : { text: null };
+    if (corrected.problem) {
+      showProblems(problems, { error: corrected.problem });
+      return;
+    }
+    const written = corrected.text;
+    if (file && written) {
+      showProblems(problems, { error: 'Either correct the mailboxes in the table or choose a corrected file, not both.' });
+      return;
+    }
     let request;
-    if (file) {
+    if (written) {
+      const form = new FormData();
+      form.append('file', new Blob([written], { type: 'text/plain' }), 'corrections.txt');
+      form.append('mode', mode);
+      request = { method: 'POST', body: form };
+    } else if (file) {
       const form = new FormData();
       form.append('file', file, file.name);
       form.append('mode', mode);
@@ -737,10 +1016,26 @@
         return;
       }
       $('corrected-file').value = '';
+      rememberCorrections();
       samples = [];
       announced = '';
       poll();
     });
+  }
+
+  // The rows sent become what the tab knows of those mailboxes; the table empties until the re-run ends.
+  function rememberCorrections() {
+    for (const row of $('correction-rows').children) {
+      if (row.dataset.edited === 'true' && typed.batchId === batchId) {
+        const entry = { login: row.dataset.login };
+        for (const input of row.querySelectorAll('input')) {
+          entry[input.dataset.field] = input.value;
+        }
+        typed.rows.set(row.dataset.login.toLowerCase(), entry);
+      }
+    }
+    $('correction-rows').replaceChildren();
+    $('correction').hidden = true;
   }
 
   async function toggleSchedule() {
@@ -840,6 +1135,10 @@
     for (const radio of document.querySelectorAll('input[name="entry-mode"]')) {
       radio.addEventListener('change', onEntryModeChange);
     }
+    for (const radio of document.querySelectorAll('input[name="auth"]')) {
+      radio.addEventListener('change', onAuthChange);
+    }
+    $('gmail-mode').addEventListener('change', onGmailModeChange);
     $('protocol').addEventListener('change', onProtocolOrSecurityChange);
     $('security').addEventListener('change', onProtocolOrSecurityChange);
     for (const id of ['host', 'port', 'fingerprint']) {
@@ -860,6 +1159,8 @@
     applyPreset();
     $('domain-error').textContent = '';
     onEntryModeChange();
+    onAuthChange();
+    onGmailModeChange();
     window.addEventListener('hashchange', route);
     route();
   }
