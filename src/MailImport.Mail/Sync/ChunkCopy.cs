@@ -130,9 +130,11 @@ internal sealed class ChunkCopy(
                 return false;
             }
 
-            progress.FlagsUpdated += await folder.SyncFlagsAsync(target, cancellationToken);
+            var (updated, done) = await folder.SyncFlagsAsync(target, () => progress.BudgetSpent, cancellationToken);
+            progress.FlagsUpdated += updated;
             await steps.ReachedAsync(CopyStep.FlagsSynced);
             await store.SaveAsync(cursor, cancellationToken);
+            return done;
         }
 
         return true;
@@ -186,37 +188,49 @@ internal sealed class ChunkCopy(
             await store.SaveAsync(cursor, cancellationToken);
             await steps.ReachedAsync(CopyStep.Journaled);
 
-            var outgoing = await folder.FetchAsync(sending, cancellationToken);
-            progress.Downloaded(outgoing.Sum(m => (long)m.Raw.Length));
-            await steps.ReachedAsync(CopyStep.Fetched);
-            if (!options.CopyDuplicates && start.ForeignBelow > 1)
+            var fetched = await folder.FetchAsync(sending, cancellationToken);
+            try
             {
-                outgoing = await WithoutForeignCopiesAsync(folder, target, start, outgoing, cancellationToken);
-            }
-
-            var outcome = await OnDestination(() => target.AppendAsync(outgoing, steps.AppendProgress(), cancellationToken));
-            await steps.ReachedAsync(CopyStep.Appended);
-
-            var dated = outgoing.Where(m => m.DateSource is not null).ToDictionary(m => m.Tag, m => m.DateSource!.Value);
-            foreach (var (key, uid, size) in outcome.Appended)
-            {
-                folder.Appended(key, uid);
-                progress.Copied(size);
-                if (dated.TryGetValue(key, out var dateSource))
+                var outgoing = fetched;
+                progress.Downloaded(outgoing.Sum(m => (long)m.Raw.Length));
+                await steps.ReachedAsync(CopyStep.Fetched);
+                if (!options.CopyDuplicates && start.ForeignBelow > 1)
                 {
-                    progress.Dated(dateSource);
+                    outgoing = await WithoutForeignCopiesAsync(folder, target, start, outgoing, cancellationToken);
+                }
+
+                var outcome = await OnDestination(() => target.AppendAsync(outgoing, steps.AppendProgress(), cancellationToken));
+                await steps.ReachedAsync(CopyStep.Appended);
+
+                var dated = outgoing.Where(m => m.DateSource is not null).ToDictionary(m => m.Tag, m => m.DateSource!.Value);
+                foreach (var (key, uid, size) in outcome.Appended)
+                {
+                    folder.Appended(key, uid);
+                    progress.Copied(size);
+                    if (dated.TryGetValue(key, out var dateSource))
+                    {
+                        progress.Dated(dateSource);
+                    }
+                }
+
+                foreach (var (key, size, failure) in outcome.Refused)
+                {
+                    folder.Refused(key);
+                    progress.Fail(folder.Name, key, size, failure);
+                }
+
+                foreach (var (key, size, reason) in outcome.NotExact)
+                {
+                    progress.NotExact(folder.Name, key, size, reason);
                 }
             }
-
-            foreach (var (key, size, failure) in outcome.Refused)
+            finally
             {
-                folder.Refused(key);
-                progress.Fail(folder.Name, key, size, failure);
-            }
-
-            foreach (var (key, size, reason) in outcome.NotExact)
-            {
-                progress.NotExact(folder.Name, key, size, reason);
+                // The bytes are at the destination or will be fetched again: their memory or spool file goes now.
+                foreach (var message in fetched)
+                {
+                    message.Dispose();
+                }
             }
         }
 
@@ -270,7 +284,7 @@ internal sealed class ChunkCopy(
         var sending = new List<OutgoingMessage>(outgoing.Count);
         foreach (var message in outgoing)
         {
-            if (foreign.TryTake(MessageIdentity.FromRaw(message.Raw), out var uid))
+            if (foreign.TryTake(MessageIdentity.FromBody(message.Raw), out var uid))
             {
                 folder.Appended(message.Tag, new MailKit.UniqueId(target.UidValidity, uid));
                 progress.AlreadyAtDestination(message.Raw.Length);
