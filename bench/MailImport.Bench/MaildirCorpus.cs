@@ -19,7 +19,7 @@ internal sealed record CorpusSummary(long Messages, long Bytes, IReadOnlyDiction
 /// tmp/ and renamed into cur/, named "time.Mn.host,S=size,W=vsize:2,FLAGS" (flags in ASCII order). Dovecot takes a
 /// maildir message's INTERNALDATE from the file's mtime, so each file's mtime is its message's date.
 /// </remarks>
-internal sealed class MaildirCorpus(int count, int seed)
+internal sealed class MaildirCorpus(int count, int seed, int giantMegabytes = 0)
 {
     /// <summary>Messages that carry a 2-5 MB attachment: exactly ten, so large messages are in every run yet few.</summary>
     public const int BigMessages = 10;
@@ -86,8 +86,9 @@ internal sealed class MaildirCorpus(int count, int seed)
         for (var i = 0; i < count; i++)
         {
             var (folder, directory) = PickFolder(random);
-            var kind = big.Contains(i) ? Kind.Attachment : random.NextDouble() < 0.25 ? Kind.Html : Kind.Plain;
-            var message = Compose(random, i, folder, kind);
+            var giant = giantMegabytes > 0 && i == count / 2;
+            var kind = giant || big.Contains(i) ? Kind.Attachment : random.NextDouble() < 0.25 ? Kind.Html : Kind.Plain;
+            var message = Compose(random, i, folder, kind, giant ? giantMegabytes * 1_000_000 : 0);
             var raw = Encoding.UTF8.GetBytes(message.Text);
             var virtualSize = raw.Length + raw.Count(b => b == (byte)'\n');
             var name = FormattableString.Invariant(
@@ -147,7 +148,8 @@ internal sealed class MaildirCorpus(int count, int seed)
         return (FolderShares[0].Name, FolderShares[0].Directory);
     }
 
-    private static Composed Compose(Random random, int index, string folder, Kind kind)
+    /// <param name="attachmentBytes">For an attachment message, its size; 0 for a random 2 to 5 MB.</param>
+    private static Composed Compose(Random random, int index, string folder, Kind kind, int attachmentBytes = 0)
     {
         var date = Start.AddSeconds(random.NextInt64(SpanSeconds)).ToOffset(Zones[random.Next(Zones.Length)]);
         var other = Person(random);
@@ -157,7 +159,7 @@ internal sealed class MaildirCorpus(int count, int seed)
         var messageId = FormattableString.Invariant($"<{date.ToUnixTimeSeconds():x}.{index}.{random.Next():x8}@{Domains[random.Next(Domains.Length)]}>");
         var relay = random.Next(1, 9);
 
-        var text = new StringBuilder(kind == Kind.Attachment ? 5_200_000 : kind == Kind.Html ? 64_000 : 4_000);
+        var text = new StringBuilder(kind == Kind.Attachment ? Math.Max(5_200_000, attachmentBytes + 200_000) : kind == Kind.Html ? 64_000 : 4_000);
         text.Append(CultureInfo.InvariantCulture,
             $"Return-Path: <{Address(from)}>\nReceived: from mx{relay}.partner.example (mx{relay}.partner.example [192.0.2.{relay}])\n")
             .Append(CultureInfo.InvariantCulture, $"\tby mail.old-company.example with ESMTPS id {random.NextInt64():x16}\n")
@@ -181,6 +183,7 @@ internal sealed class MaildirCorpus(int count, int seed)
             default:
                 var boundary = FormattableString.Invariant($"=_bench_{index}_{random.Next():x8}");
                 var target = random.Next(2_000_000, 5_000_001);
+                target = attachmentBytes > 0 ? attachmentBytes : target;
                 text.Append(CultureInfo.InvariantCulture, $"Content-Type: multipart/mixed; boundary=\"{boundary}\"\n\nThis is a multi-part message in MIME format.\n\n--{boundary}\n")
                     .Append("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 7bit\n\n");
                 Paragraphs(random, text, 600, html: false);

@@ -12,9 +12,10 @@ internal static class SeedCommand
         var maildir = line.Required("--maildir");
         var messages = line.Number("--messages", 5_000, 1, 1_000_000);
         var seed = line.Number("--seed", 42, 0, int.MaxValue);
+        var giant = line.Number("--giant-megabytes", 0, 0, 2_000);
         line.RejectUnread();
 
-        var summary = await new MaildirCorpus(messages, seed).WriteAsync(maildir, CancellationToken.None);
+        var summary = await new MaildirCorpus(messages, seed, giant).WriteAsync(maildir, CancellationToken.None);
         Console.WriteLine(JsonSerializer.Serialize(summary, BenchJson.Default.CorpusSummary));
         return 0;
     }

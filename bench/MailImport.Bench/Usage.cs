@@ -6,12 +6,13 @@ internal static class Usage
     private const string Text = """
         MailImport.Bench - the copy benchmark's tool (scripts/bench copy runs it end to end).
 
-        seed --maildir DIR [--messages 5000] [--seed 42]
+        seed --maildir DIR [--messages 5000] [--seed 42] [--giant-megabytes N]
             Write a deterministic Maildir++ corpus into DIR (a user's maildir): INBOX plus the
             folders .Sent and .Archive; about 75% ~2 KB text/plain, 25% ~50 KB text/html, and
             exactly 10 messages of 2-5 MB with a base64 attachment. LF line ends, as Maildir
-            stores them; file mtimes are the messages' dates (Dovecot's INTERNALDATE). Prints
-            one JSON line: messages, bytes (RFC822.SIZE, CRLF), per-folder counts.
+            stores them; file mtimes are the messages' dates (Dovecot's INTERNALDATE). With
+            --giant-megabytes N the middle message is one of about N million bytes (a base64
+            attachment). Prints one JSON line: messages, bytes (RFC822.SIZE, CRLF), per-folder counts.
 
         copy --source-host H --source-port P (--source-ssl | --source-plain)
              --source-user U --source-password-env VAR [--source-cert-sha256 HEX]

@@ -11,11 +11,12 @@ mail_corpus_build() {
         -p:PublishReadyToRun=true -o "$MAIL_CORPUS_TOOL_DIR" -nologo -v:quiet -clp:NoSummary >&2
 }
 
-# mail_corpus_seed INSTANCE USER MESSAGES SEED: writes the corpus, prints its summary (JSON) and makes Dovecot see it.
+# mail_corpus_seed INSTANCE USER MESSAGES SEED [SEED-OPTIONS...]: writes the corpus, prints its summary (JSON) and makes
+# Dovecot see it; further options go to the tool's "seed" (e.g. --giant-megabytes 100).
 mail_corpus_seed() {
     local maildir owner=${MAILIMPORT_DOVECOT_MAIL_USER:-mail}
     maildir=$("$REPO/scripts/dovecot" maildir "$1" "$2") || return 1
-    dotnet "$MAIL_CORPUS_TOOL" seed --maildir "$maildir" --messages "$3" --seed "$4" || return 1
+    dotnet "$MAIL_CORPUS_TOOL" seed --maildir "$maildir" --messages "$3" --seed "$4" "${@:5}" || return 1
     # As root Dovecot keeps mail as the mail user: files written here must be handed to it.
     [[ $EUID -ne 0 ]] || chown -R "$owner:$owner" "$maildir"
     "$REPO/scripts/dovecot" resync "$1" "$2" >&2

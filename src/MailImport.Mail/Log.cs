@@ -44,4 +44,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Message {Message} of folder {Folder} copied, but not byte for byte")]
     public static partial void MessageNotExact(ILogger logger, string folder, string message);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Information,
+        Message = "Chunk of run {RunId} reached its time budget of {BudgetMs} ms in the middle of a server call, which was cancelled; the cursor is saved and the next chunk goes on from it")]
+    public static partial void ChunkDeadline(ILogger logger, string runId, long budgetMs);
 }

@@ -15,6 +15,12 @@ public sealed class ConnectorOptions
     [Range(1, 1000)]
     public int ConnectionsPerSourceAccount { get; init; } = 10;
 
+    /// <summary>Megabytes (MiB) of message bytes the whole process holds in memory at once, across every copy it
+    /// runs: messages beyond it, and every message over 1 MiB, wait for their APPEND in encrypted spool files instead
+    /// (<see cref="Sync.MessageSpool"/>).</summary>
+    [Range(1, 4096)]
+    public int InFlightMegabytes { get; init; } = 32;
+
     /// <summary>Folder for protocol logs (secrets redacted); null or empty for none.</summary>
     public string? ProtocolLogDirectory { get; init; }
 }

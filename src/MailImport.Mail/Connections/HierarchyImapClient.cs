@@ -14,6 +14,10 @@ public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapCl
     /// <summary>The source connection slot this connection holds (<see cref="SourceConnectionSlots"/>), if any.</summary>
     internal IDisposable? Slot { get; set; }
 
+    /// <summary>Where this connection's FETCH literals are written (<see cref="Sync.MessageSpool"/>); null keeps MailKit's
+    /// own memory streams.</summary>
+    internal Sync.MessageSpool? Spool { get; set; }
+
     /// <summary>The text of the last [ALERT] the server sent (RFC 3501 section 7.1). MailKit keeps an ALERT's text out
     /// of the refused command's exception (it is no error code), and Gmail says its bandwidth limit only so:
     /// "NO [ALERT] Account exceeded command or bandwidth limits. (Failure)".</summary>
@@ -40,8 +44,21 @@ public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapCl
     protected override ImapFolder CreateImapFolder(ImapFolderConstructorArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        return args.FullName.Length == 0 ? new NamespaceRootFolder(args) : base.CreateImapFolder(args);
+        return args.FullName.Length == 0 ? new NamespaceRootFolder(args)
+            : Spool is { } spool ? new SpooledImapFolder(args, spool)
+            : base.CreateImapFolder(args);
     }
+}
+
+/// <summary>A folder whose fetched literals go straight into a <see cref="Sync.MessageSpool"/>.</summary>
+/// <remarks>MailKit reads a FETCH literal whole into the stream its folder's CreateStream returns, a MemoryBlockStream
+/// by default (ImapFolderFetch.cs); its documentation names this override as the way to put large message data
+/// elsewhere, such as temporary files. The literal's length is known before its first byte, so a large message never
+/// touches memory beyond a buffer.</remarks>
+internal sealed class SpooledImapFolder(ImapFolderConstructorArgs args, Sync.MessageSpool spool) : ImapFolder(args)
+{
+    /// <inheritdoc/>
+    protected override Stream CreateStream(UniqueId? uid, string section, int offset, int length) => spool.CreateWriter(length);
 }
 
 /// <summary>The root of a namespace without a prefix (full name ""), the parent of every top-level folder.</summary>

@@ -29,9 +29,13 @@ public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy s
 
     private readonly SourceConnectionSlots slots = new();
 
+    /// <summary>Where the messages this process copies wait between FETCH and APPEND, within
+    /// <see cref="ConnectorOptions.InFlightMegabytes"/>.</summary>
+    public Sync.MessageSpool Spool { get; } = new((options ?? throw new ArgumentNullException(nameof(options))).InFlightMegabytes * 1024L * 1024);
+
     /// <summary>Connects and logs in to an IMAP server.</summary>
     public Task<ImapClient> OpenImapAsync(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
-        OpenAsync<ImapClient>((logger, slot) => new HierarchyImapClient(logger) { Slot = slot }, "imap", endpoint, account, side, cancellationToken);
+        OpenAsync<ImapClient>((logger, slot) => new HierarchyImapClient(logger) { Slot = slot, Spool = side == MailSide.Source ? Spool : null }, "imap", endpoint, account, side, cancellationToken);
 
     /// <summary>Connects and logs in to a POP3 server.</summary>
     public Task<Pop3Client> OpenPop3Async(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>

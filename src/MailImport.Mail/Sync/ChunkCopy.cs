@@ -28,6 +28,9 @@ internal sealed class ChunkCopy(
     /// batch, once per folder per chunk, and only when the destination folder held messages before this cursor.</summary>
     private IdentityPool<uint>? foreign;
 
+    /// <summary>Messages counted as on their way to the destination while the next batch is cut.</summary>
+    private int aheadOf;
+
     /// <summary>Copies what the budget allows and returns where the mailbox stands.</summary>
     public async Task<ChunkResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -107,16 +110,9 @@ internal sealed class ChunkCopy(
 
         await foreach (var slice in folder.NewMessagesAsync(cancellationToken))
         {
-            foreach (var batch in Batches(slice.Messages))
+            if (!await CopySliceAsync(folder, target, start, slice, cancellationToken))
             {
-                // A batch that would cross the download allowance waits for a later chunk, unless it is the chunk's first
-                // (a single message then, cut so by Batches): every chunk moves on, overshooting by one message at most.
-                if (progress.BudgetSpent || (progress.DownloadedThisChunk > 0 && progress.CrossesDownloads(batch.Sum(m => m.Size))))
-                {
-                    return false;
-                }
-
-                await CopyBatchAsync(folder, target, start, batch, cancellationToken);
+                return false;
             }
 
             // Messages that vanished between listing and fetching are simply not there to copy.
@@ -130,16 +126,85 @@ internal sealed class ChunkCopy(
                 return false;
             }
 
-            progress.FlagsUpdated += await folder.SyncFlagsAsync(target, cancellationToken);
+            var (updated, done) = await folder.SyncFlagsAsync(target, () => progress.BudgetSpent, cancellationToken);
+            progress.FlagsUpdated += updated;
             await steps.ReachedAsync(CopyStep.FlagsSynced);
             await store.SaveAsync(cursor, cancellationToken);
+            return done;
         }
 
         return true;
     }
 
+    /// <summary>Copies one page of new messages batch by batch, each batch's FETCH running on the source connection
+    /// while the batch before it is appended on the destination's (<see cref="PendingFetch"/>), so neither side waits
+    /// for the other: over TLS each connection's encryption then has a core of its own.</summary>
+    /// <returns>False when the budget ran out before the page was finished.</returns>
+    private async Task<bool> CopySliceAsync(ISourceFolder folder, DestinationFolder target, DestinationStart start, MessageSlice slice, CancellationToken cancellationToken)
+    {
+        using var batches = Batches(slice.Messages).GetEnumerator();
+        PendingBatch? ahead = null;
+        try
+        {
+            while (ahead is not null || batches.MoveNext())
+            {
+                var batch = ahead ?? new PendingBatch(batches.Current, null);
+                ahead = null;
+                // A batch that would cross the download allowance waits for a later chunk, unless it is the chunk's first
+                // (a single message then, cut so by Batches): every chunk moves on, overshooting by one message at most.
+                // A batch fetched ahead was checked against the allowance when its FETCH began.
+                if (progress.BudgetSpent || (batch.Fetch is null && progress.DownloadedThisChunk > 0 && progress.CrossesDownloads(batch.Messages.Sum(m => m.Size))))
+                {
+                    if (batch.Fetch is { } unused)
+                    {
+                        await unused.DisposeAsync();
+                    }
+
+                    return false;
+                }
+
+                await CopyBatchAsync(folder, target, start, batch, sending => ahead = Ahead(folder, batches, sending, cancellationToken), cancellationToken);
+            }
+
+            return true;
+        }
+        finally
+        {
+            if (ahead?.Fetch is { } abandoned)
+            {
+                await abandoned.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Cuts the batch after the one about to be appended and, when the budget will still have room for it,
+    /// starts its FETCH; null when the page has no more.</summary>
+    private PendingBatch? Ahead(ISourceFolder folder, IEnumerator<List<SourceMessage>> batches, IReadOnlyList<SourceMessage> appending, CancellationToken cancellationToken)
+    {
+        // The batch being appended is not counted as copied yet: the cut counts it, so the next batch ends where the
+        // budget will then end.
+        aheadOf = appending.Count;
+        try
+        {
+            if (!batches.MoveNext())
+            {
+                return null;
+            }
+        }
+        finally
+        {
+            aheadOf = 0;
+        }
+
+        var next = batches.Current;
+        var room = !progress.SpentAfter(appending.Count, appending.Sum(m => m.Size))
+            && !(progress.DownloadedThisChunk > 0 && progress.CrossesDownloads(next.Sum(m => m.Size)));
+        return new PendingBatch(next, room ? new PendingFetch(folder, Sendable(next), cancellationToken) : null);
+    }
+
     /// <summary>Cuts messages into APPEND batches by count and bytes, ending a batch where the chunk's message budget
-    /// or download allowance ends. Lazy: each batch is cut after the one before it was copied, against the budget as it then stands.</summary>
+    /// or download allowance ends. Lazy: each batch is cut after the one before it was fetched, against the budget as
+    /// it then stands (with the batch being appended counted, <see cref="aheadOf"/>).</summary>
     private IEnumerable<List<SourceMessage>> Batches(IEnumerable<SourceMessage> messages)
     {
         var batch = new List<SourceMessage>();
@@ -147,7 +212,7 @@ internal sealed class ChunkCopy(
         foreach (var message in messages)
         {
             if (batch.Count > 0 && (batch.Count >= options.BatchMessages || bytes + message.Size > options.BatchBytes
-                || progress.BatchReachesBudget(batch.Count) || progress.CrossesDownloads(bytes + message.Size)))
+                || progress.BatchReachesBudget(batch.Count + aheadOf) || progress.CrossesDownloads(bytes + message.Size)))
             {
                 yield return batch;
                 batch = [];
@@ -164,59 +229,84 @@ internal sealed class ChunkCopy(
         }
     }
 
-    /// <summary>Copies one batch exactly once: journal, fetch, APPEND, record, save.</summary>
-    private async Task CopyBatchAsync(ISourceFolder folder, DestinationFolder target, DestinationStart start, List<SourceMessage> batch, CancellationToken cancellationToken)
+    /// <summary>The messages of a batch that the destination can take (APPENDLIMIT, RFC 7889); the rest are refused.</summary>
+    private List<SourceMessage> Sendable(List<SourceMessage> batch) =>
+        destination.AppendLimit is { } limit ? batch.Where(m => m.Size <= limit).ToList() : batch;
+
+    /// <summary>Copies one batch exactly once: journal, fetch (or take the FETCH started ahead), APPEND, record, save.
+    /// <paramref name="appending"/> is called with the messages about to be appended, once their bytes are here.</summary>
+    private async Task CopyBatchAsync(ISourceFolder folder, DestinationFolder target, DestinationStart start, PendingBatch pending,
+        Action<IReadOnlyList<SourceMessage>> appending, CancellationToken cancellationToken)
     {
+        var batch = pending.Messages;
         var limit = destination.AppendLimit;
-        var tooBig = batch.Where(m => limit is { } l && m.Size > l).ToList();
+        var sending = Sendable(batch);
+        var tooBig = batch.Except(sending).ToList();
         foreach (var message in tooBig)
         {
             progress.Fail(folder.Name, message.Key, message.Size,
                 new MailFailure(ErrorCode.MessageTooBig, $"The message is {message.Size:N0} bytes; the destination takes at most {limit:N0}.", false));
         }
 
-        var sending = batch.Except(tooBig).ToList();
         if (sending.Count > 0)
         {
-            var journal = folder.Journal(sending);
-            journal.DestinationFolder = target.Folder.FullName;
-            journal.DestinationUidValidity = target.UidValidity;
-            journal.DestinationUidNext = target.UidNextLowerBound;
-            cursor.InFlight = journal;
-            await store.SaveAsync(cursor, cancellationToken);
-            await steps.ReachedAsync(CopyStep.Journaled);
-
-            var outgoing = await folder.FetchAsync(sending, cancellationToken);
-            progress.Downloaded(outgoing.Sum(m => (long)m.Raw.Length));
-            await steps.ReachedAsync(CopyStep.Fetched);
-            if (!options.CopyDuplicates && start.ForeignBelow > 1)
+            IReadOnlyList<OutgoingMessage> fetched;
+            await using (var fetch = pending.Fetch)
             {
-                outgoing = await WithoutForeignCopiesAsync(folder, target, start, outgoing, cancellationToken);
+                var journal = folder.Journal(sending);
+                journal.DestinationFolder = target.Folder.FullName;
+                journal.DestinationUidValidity = target.UidValidity;
+                journal.DestinationUidNext = target.UidNextLowerBound;
+                cursor.InFlight = journal;
+                // The journal is saved before the APPEND (a FETCH started ahead changes nothing at the destination).
+                await store.SaveAsync(cursor, cancellationToken);
+                await steps.ReachedAsync(CopyStep.Journaled);
+                fetched = fetch is not null ? await fetch.TakeAsync() : await folder.FetchAsync(sending, cancellationToken);
             }
 
-            var outcome = await OnDestination(() => target.AppendAsync(outgoing, steps.AppendProgress(), cancellationToken));
-            await steps.ReachedAsync(CopyStep.Appended);
-
-            var dated = outgoing.Where(m => m.DateSource is not null).ToDictionary(m => m.Tag, m => m.DateSource!.Value);
-            foreach (var (key, uid, size) in outcome.Appended)
+            try
             {
-                folder.Appended(key, uid);
-                progress.Copied(size);
-                if (dated.TryGetValue(key, out var dateSource))
+                var outgoing = fetched;
+                progress.Downloaded(outgoing.Sum(m => (long)m.Raw.Length));
+                await steps.ReachedAsync(CopyStep.Fetched);
+                appending(sending);
+                if (!options.CopyDuplicates && start.ForeignBelow > 1)
                 {
-                    progress.Dated(dateSource);
+                    outgoing = await WithoutForeignCopiesAsync(folder, target, start, outgoing, cancellationToken);
+                }
+
+                var outcome = await OnDestination(() => target.AppendAsync(outgoing, steps.AppendProgress(), cancellationToken));
+                await steps.ReachedAsync(CopyStep.Appended);
+
+                var dated = outgoing.Where(m => m.DateSource is not null).ToDictionary(m => m.Tag, m => m.DateSource!.Value);
+                foreach (var (key, uid, size) in outcome.Appended)
+                {
+                    folder.Appended(key, uid);
+                    progress.Copied(size);
+                    if (dated.TryGetValue(key, out var dateSource))
+                    {
+                        progress.Dated(dateSource);
+                    }
+                }
+
+                foreach (var (key, size, failure) in outcome.Refused)
+                {
+                    folder.Refused(key);
+                    progress.Fail(folder.Name, key, size, failure);
+                }
+
+                foreach (var (key, size, reason) in outcome.NotExact)
+                {
+                    progress.NotExact(folder.Name, key, size, reason);
                 }
             }
-
-            foreach (var (key, size, failure) in outcome.Refused)
+            finally
             {
-                folder.Refused(key);
-                progress.Fail(folder.Name, key, size, failure);
-            }
-
-            foreach (var (key, size, reason) in outcome.NotExact)
-            {
-                progress.NotExact(folder.Name, key, size, reason);
+                // The bytes are at the destination or will be fetched again: their memory or spool file goes now.
+                foreach (var message in fetched)
+                {
+                    message.Dispose();
+                }
             }
         }
 
@@ -270,7 +360,7 @@ internal sealed class ChunkCopy(
         var sending = new List<OutgoingMessage>(outgoing.Count);
         foreach (var message in outgoing)
         {
-            if (foreign.TryTake(MessageIdentity.FromRaw(message.Raw), out var uid))
+            if (foreign.TryTake(MessageIdentity.FromBody(message.Raw), out var uid))
             {
                 folder.Appended(message.Tag, new MailKit.UniqueId(target.UidValidity, uid));
                 progress.AlreadyAtDestination(message.Raw.Length);

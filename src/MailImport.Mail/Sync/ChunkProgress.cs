@@ -38,6 +38,11 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
         CopiedThisChunk >= budget.MaxMessages || BytesThisChunk >= budget.MaxBytes || clock.Elapsed >= budget.MaxDuration
         || DownloadedThisChunk >= budget.MaxDownloadBytes;
 
+    /// <summary>True when the budget will be spent once a batch of <paramref name="messages"/> messages and
+    /// <paramref name="bytes"/> bytes, now being appended, is recorded: the next batch is then not fetched ahead.</summary>
+    public bool SpentAfter(int messages, long bytes) =>
+        BudgetSpent || CopiedThisChunk + messages >= budget.MaxMessages || BytesThisChunk + bytes >= budget.MaxBytes;
+
     /// <summary>Counts bytes fetched from the source.</summary>
     public void Downloaded(long bytes) => DownloadedThisChunk += bytes;
 

@@ -10,14 +10,18 @@ namespace MailImport.Mail.Sync;
 
 /// <summary>One message on its way to the destination.</summary>
 /// <param name="Tag">The source's name for it: an IMAP UID or a POP3 UIDL.</param>
-/// <param name="Raw">The bytes exactly as the source sent them.</param>
+/// <param name="Raw">The bytes exactly as the source sent them, where they wait; disposing the message frees them.</param>
 /// <param name="Flags">System flags to set (never \Recent).</param>
 /// <param name="Keywords">Keywords to set, where the destination folder allows them.</param>
 /// <param name="InternalDate">The INTERNALDATE to keep; null lets the server choose.</param>
 /// <param name="DateSource">Where <paramref name="InternalDate"/> was read from, for a source that has no INTERNALDATE
 /// (POP3); null when the source gave it.</param>
-internal sealed record OutgoingMessage(SourceKey Tag, byte[] Raw, MessageFlags Flags, IReadOnlySet<string> Keywords, DateTimeOffset? InternalDate,
-    ArrivalDateSource? DateSource = null);
+internal sealed record OutgoingMessage(SourceKey Tag, MessageBody Raw, MessageFlags Flags, IReadOnlySet<string> Keywords, DateTimeOffset? InternalDate,
+    ArrivalDateSource? DateSource = null) : IDisposable
+{
+    /// <summary>Frees the message's bytes (memory back to the spool, or the spool file deleted).</summary>
+    public void Dispose() => Raw.Dispose();
+}
 
 /// <summary>What one batch's APPEND achieved.</summary>
 internal sealed class AppendOutcome
@@ -284,7 +288,7 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
         var candidates = await ImapIdentities.UidsFromAsync(Folder, UidNextLowerBound, cancellationToken);
         var found = await ImapIdentities.FetchAsync(Folder, candidates, cancellationToken);
         return IdentityMatcher.Match(
-                messages.Select(m => (m.Tag, MessageIdentity.FromRaw(m.Raw))),
+                messages.Select(m => (m.Tag, MessageIdentity.FromBody(m.Raw))),
                 found.Select(f => (f.Uid, f.Identity)))
             .ToDictionary(p => p.Source, p => p.Destination);
     }

@@ -10,37 +10,60 @@ internal static class FlagSync
 {
     private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
 
-    /// <summary>Compares and corrects the flags of every mapped message. With CONDSTORE only what changed since the last
-    /// sync is fetched (nothing at all when HIGHESTMODSEQ has not moved); without it every message is compared.</summary>
+    /// <summary>Messages whose flags one page compares: a folder of 100,000 messages must not be one FETCH of flags
+    /// held in memory, nor one step that a chunk's time budget cannot stop between.</summary>
+    internal const int PageSize = 2_000;
+
+    /// <summary>Compares and corrects the flags of every mapped message, a page of <see cref="PageSize"/> at a time in
+    /// source UID order, from where this run's sync of the folder stopped (<see cref="FolderCursor.FlagsSyncedUpTo"/>).
+    /// With CONDSTORE only what changed since the last sync is fetched (nothing at all when HIGHESTMODSEQ has not
+    /// moved); without it every message is compared.</summary>
     /// <param name="source">The source folder, open.</param>
-    /// <param name="state">Its cursor: the UID map and the HIGHESTMODSEQ of the last sync.</param>
+    /// <param name="state">Its cursor: the UID map, the HIGHESTMODSEQ of the last sync, and where this run's sync stands.</param>
     /// <param name="target">The destination folder, open.</param>
     /// <param name="modSeqAtOpen">The source's HIGHESTMODSEQ when the folder was opened for this chunk.</param>
+    /// <param name="budgetSpent">Asked before every page but the first: true stops the sync there, to go on next chunk.</param>
     /// <param name="cancellationToken">Cancels the sync.</param>
     /// <param name="keywordsOf">The keywords a source message should have at the destination, from its UID and its own
     /// keywords (a Gmail view adds the message's other labels); null for its own.</param>
-    /// <returns>How many destination messages had their flags changed.</returns>
-    public static async Task<long> SyncAsync(IMailFolder source, FolderCursor state, DestinationFolder target, ulong modSeqAtOpen, CancellationToken cancellationToken,
-        Func<uint, IReadOnlySet<string>, IReadOnlySet<string>>? keywordsOf = null)
+    /// <returns>How many destination messages had their flags changed, and whether every page is done.</returns>
+    public static async Task<(long Updated, bool Done)> SyncAsync(IMailFolder source, FolderCursor state, DestinationFolder target, ulong modSeqAtOpen,
+        Func<bool> budgetSpent, CancellationToken cancellationToken, Func<uint, IReadOnlySet<string>, IReadOnlySet<string>>? keywordsOf = null)
     {
         var incremental = state.FlagsModSeq > 0 && modSeqAtOpen > 0;
         if (incremental && modSeqAtOpen == state.FlagsModSeq)
         {
-            return 0;
+            return (0, true);
         }
 
-        var pairs = state.Map.Pairs().ToList();
-        if (pairs.Count == 0)
+        var from = state.FlagsSyncedUpTo ?? 0;
+        long updated = 0;
+        var first = true;
+        foreach (var page in state.Map.Pairs().Where(p => p.Source > from).Chunk(PageSize))
         {
-            return 0;
+            if (!first && budgetSpent())
+            {
+                return (updated, false);
+            }
+
+            first = false;
+            updated += await SyncPageAsync(source, state, target, incremental, page, keywordsOf, cancellationToken);
+            // Done up to here for this run: a chunk that stops after this page leaves the next one to go on from it.
+            state.FlagsSyncedUpTo = page[^1].Source;
         }
 
-        var sourceUids = pairs.Select(p => new UniqueId(source.UidValidity, p.Source)).ToList();
+        return (updated, true);
+    }
+
+    private static async Task<long> SyncPageAsync(IMailFolder source, FolderCursor state, DestinationFolder target, bool incremental,
+        IReadOnlyList<(uint Source, uint Destination)> page, Func<uint, IReadOnlySet<string>, IReadOnlySet<string>>? keywordsOf, CancellationToken cancellationToken)
+    {
+        var sourceUids = page.Select(p => new UniqueId(source.UidValidity, p.Source)).ToList();
         // CHANGEDSINCE (RFC 7162 section 3.1.4.1): the server returns only messages whose flags changed since then.
         var sourceRequest = incremental ? new FetchRequest(FlagsRequest.Items) { ChangedSince = state.FlagsModSeq } : FlagsRequest;
         var sourceFlags = (await OnSource(() => source.FetchAsync(sourceUids, sourceRequest, cancellationToken)))
             .ToDictionary(s => s.UniqueId.Id);
-        pairs = pairs.Where(p => sourceFlags.ContainsKey(p.Source)).ToList();
+        var pairs = page.Where(p => sourceFlags.ContainsKey(p.Source)).ToList();
         if (pairs.Count == 0)
         {
             return 0;

@@ -68,6 +68,8 @@ internal interface ISourceFolder
     /// <summary>Records that every one of these messages is handled: copied, refused, or gone.</summary>
     void Advance(IEnumerable<SourceKey> handled);
 
-    /// <summary>Brings the destination's flags up to the source's for this run; returns how many messages changed.</summary>
-    Task<long> SyncFlagsAsync(DestinationFolder target, CancellationToken cancellationToken);
+    /// <summary>Brings the destination's flags up to the source's for this run, page by page while
+    /// <paramref name="budgetSpent"/> says false; returns how many messages changed and whether the folder is done (when
+    /// not, the cursor says where the next chunk goes on).</summary>
+    Task<(long Updated, bool Done)> SyncFlagsAsync(DestinationFolder target, Func<bool> budgetSpent, CancellationToken cancellationToken);
 }

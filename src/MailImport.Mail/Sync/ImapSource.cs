@@ -8,7 +8,7 @@ namespace MailImport.Mail.Sync;
 
 /// <summary>An IMAP source: every planned folder, messages named by UID under the folder's UIDVALIDITY, flags,
 /// keywords and INTERNALDATE carried over.</summary>
-internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCursor cursor, ILogger logger) : IMailSource
+internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCursor cursor, ILogger logger, MessageSpool spool) : IMailSource
 {
     private IReadOnlyDictionary<string, IMailFolder>? folders;
     private GmailLabelViews? views;
@@ -82,7 +82,7 @@ internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCurso
         }
 
         await OnSource(() => folder.OpenAsync(FolderAccess.ReadOnly, cancellationToken));
-        return new ImapSourceFolder(plan.SourceFullName, folder, state, cursor, job.RunId, logger, views?.ViewOf(plan.SourceFullName));
+        return new ImapSourceFolder(plan.SourceFullName, folder, state, cursor, job.RunId, logger, spool, views?.ViewOf(plan.SourceFullName));
     }
 
     /// <inheritdoc/>

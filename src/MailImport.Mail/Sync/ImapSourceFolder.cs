@@ -27,12 +27,14 @@ internal sealed class ImapSourceFolder : ISourceFolder
     private readonly ILogger logger;
     private readonly ulong modSeqAtOpen;
     private readonly GmailFolderView? view;
+    private readonly MessageSpool spool;
     private bool keywordsKept;
 
     /// <summary>Takes a folder just opened; with a <paramref name="view"/>, the folder is Gmail's All Mail and only the
     /// view's messages are copied, with the view's keywords.</summary>
-    public ImapSourceFolder(string name, IImapFolder folder, FolderCursor state, MailboxCursor cursor, string runId, ILogger logger, GmailFolderView? view = null)
+    public ImapSourceFolder(string name, IImapFolder folder, FolderCursor state, MailboxCursor cursor, string runId, ILogger logger, MessageSpool spool, GmailFolderView? view = null)
     {
+        this.spool = spool;
         this.view = view;
         Name = name;
         this.folder = folder;
@@ -115,14 +117,32 @@ internal sealed class ImapSourceFolder : ISourceFolder
     public async Task<IReadOnlyList<OutgoingMessage>> FetchAsync(IReadOnlyList<SourceMessage> batch, CancellationToken cancellationToken)
     {
         var uids = batch.Select(m => new UniqueId(folder.UidValidity, UidOf(m.Key))).ToList();
-        var bodies = new Dictionary<uint, byte[]>(uids.Count);
-        // GetStreams fetches BODY.PEEK[] for the whole batch in one command: the source's \Seen is never set.
-        await OnSource(() => folder.GetStreamsAsync(uids, async (_, _, uid, stream, ct) =>
+        var bodies = new Dictionary<uint, MessageBody>(uids.Count);
+        try
         {
-            using var buffer = new MemoryStream(stream.CanSeek ? (int)stream.Length : 0);
-            await stream.CopyToAsync(buffer, ct);
-            bodies[uid.Id] = buffer.ToArray();
-        }, cancellationToken));
+            // GetStreams fetches BODY.PEEK[] for the whole batch in one command: the source's \Seen is never set. Each
+            // literal is written into the spool as it arrives (SpooledImapFolder) and taken over here without a copy.
+            await OnSource(() => folder.GetStreamsAsync(uids, async (_, _, uid, stream, ct) =>
+            {
+                var body = await MessageBody.TakeAsync(stream, spool, ct);
+                if (bodies.Remove(uid.Id, out var repeated))
+                {
+                    repeated.Dispose();
+                }
+
+                bodies[uid.Id] = body;
+            }, cancellationToken));
+        }
+        catch
+        {
+            foreach (var body in bodies.Values)
+            {
+                body.Dispose();
+            }
+
+            throw;
+        }
+
         return batch.Where(m => bodies.ContainsKey(UidOf(m.Key)))
             .Select(m => new OutgoingMessage(m.Key, bodies[UidOf(m.Key)], m.Flags, m.Keywords, m.InternalDate))
             .ToList();
@@ -160,12 +180,19 @@ internal sealed class ImapSourceFolder : ISourceFolder
     }
 
     /// <inheritdoc/>
-    public async Task<long> SyncFlagsAsync(DestinationFolder target, CancellationToken cancellationToken)
+    public async Task<(long Updated, bool Done)> SyncFlagsAsync(DestinationFolder target, Func<bool> budgetSpent, CancellationToken cancellationToken)
     {
-        var updated = await FlagSync.SyncAsync(folder, state, target, modSeqAtOpen, cancellationToken, view is null ? null : KeywordsOf);
-        state.FlagsSyncedRun = runId;
-        state.FlagsModSeq = modSeqAtOpen;
-        return updated;
+        state.FlagsSyncFromModSeq ??= modSeqAtOpen;
+        var (updated, done) = await FlagSync.SyncAsync(folder, state, target, modSeqAtOpen, budgetSpent, cancellationToken, view is null ? null : KeywordsOf);
+        if (done)
+        {
+            state.FlagsSyncedRun = runId;
+            state.FlagsModSeq = state.FlagsSyncFromModSeq.Value;
+            state.FlagsSyncedUpTo = null;
+            state.FlagsSyncFromModSeq = null;
+        }
+
+        return (updated, done);
     }
 
     /// <summary>The keywords a message carries to the destination: its own, and in a Gmail view its other labels.</summary>

@@ -30,10 +30,14 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
         ArgumentNullException.ThrowIfNull(budget);
         await using var hold = await store.TryLockAsync(cancellationToken)
             ?? throw new MailFailureException(Busy("Another copy of this mailbox's chunk is running; this one will retry after it."));
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hold.Lost);
+        // The chunk's time budget as a deadline: every server call of the chunk (connect and greeting included) is
+        // cancelled when it passes, so a server that trickles bytes cannot hold a chunk past its budget by more than
+        // the round trip that saves the cursor. The budget is also checked between batches, where stopping costs nothing.
+        using var deadline = new CancellationTokenSource(budget.MaxDuration);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hold.Lost, deadline.Token);
         try
         {
-            return await CopyHeldChunkAsync(job, store, budget, linked.Token);
+            return await CopyHeldChunkAsync(job, store, budget, new ChunkTokens(linked.Token, deadline.Token, cancellationToken));
         }
         catch (OperationCanceledException) when (hold.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -44,15 +48,24 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
 
     private static MailFailure Busy(string message) => new(ErrorCode.MailboxBusy, message, IsTransient: true, TimeSpan.FromSeconds(15));
 
-    private async Task<ChunkResult> CopyHeldChunkAsync(MailboxJob job, ICursorStore store, ChunkBudget budget, CancellationToken cancellationToken)
+    /// <summary>The tokens of one chunk: <paramref name="Chunk"/> for every call (caller, hold and deadline together),
+    /// <paramref name="Deadline"/> the time budget alone, <paramref name="Caller"/> the caller's alone.</summary>
+    private readonly record struct ChunkTokens(CancellationToken Chunk, CancellationToken Deadline, CancellationToken Caller)
     {
+        /// <summary>True when it was the time budget that cancelled, not the caller.</summary>
+        public bool DeadlinePassed => Deadline.IsCancellationRequested && !Caller.IsCancellationRequested;
+    }
+
+    private async Task<ChunkResult> CopyHeldChunkAsync(MailboxJob job, ICursorStore store, ChunkBudget budget, ChunkTokens tokens)
+    {
+        var cancellationToken = tokens.Chunk;
         var cursor = await store.LoadAsync(cancellationToken) ?? new MailboxCursor();
         StartRun(cursor, job.RunId);
         var progress = new ChunkProgress(cursor, budget, job.Options.MaxMessageFailures, logger);
         Log.ChunkStarted(logger, job.RunId, job.Source.Protocol, cursor.MessagesCopied, cursor.InFlight is not null);
         try
         {
-            var result = await CopyAsync(job, cursor, store, progress, cancellationToken);
+            var result = await CopyAsync(job, cursor, store, progress, tokens, budget);
             Log.ChunkEnded(logger, job.RunId, result.Completed, result.CopiedThisChunk, result.BytesThisChunk, result.FlagsUpdated,
                 progress.FailedThisChunk, (long)progress.Elapsed.TotalMilliseconds);
             return result;
@@ -65,13 +78,36 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
         }
     }
 
-    private async Task<ChunkResult> CopyAsync(MailboxJob job, MailboxCursor cursor, ICursorStore store, ChunkProgress progress, CancellationToken cancellationToken)
+    private async Task<ChunkResult> CopyAsync(MailboxJob job, MailboxCursor cursor, ICursorStore store, ChunkProgress progress, ChunkTokens tokens, ChunkBudget budget)
+    {
+        DestinationMailbox? destination = null;
+        try
+        {
+            return await CopyConnectedAsync(job, cursor, store, progress, mailbox => destination = mailbox, tokens.Chunk);
+        }
+        catch (Exception e) when (tokens.DeadlinePassed && e is OperationCanceledException or MailFailureException)
+        {
+            // A call cut by the deadline (MailKit drops a connection whose command was cancelled, which may also surface as
+            // a classified I/O failure). Everything the cursor holds is consistent at any await: a batch cut before its
+            // record stays journaled and the next chunk reconciles it, so saving now loses nothing and doubles nothing.
+            Log.ChunkDeadline(logger, job.RunId, (long)budget.MaxDuration.TotalMilliseconds);
+            using var save = CancellationTokenSource.CreateLinkedTokenSource(tokens.Caller);
+            save.CancelAfter(connector.Options.Timeout);
+            await store.SaveAsync(cursor, save.Token);
+            return progress.Result(completed: false, destination?.FoldersCreated ?? 0);
+        }
+    }
+
+    private async Task<ChunkResult> CopyConnectedAsync(MailboxJob job, MailboxCursor cursor, ICursorStore store, ChunkProgress progress,
+        Action<DestinationMailbox> opened, CancellationToken cancellationToken)
     {
         using var destinationClient = await connector.OpenImapAsync(job.Destination, job.DestinationAccount, MailSide.Destination, cancellationToken);
         try
         {
             using var source = await OpenSourceAsync(job, cursor, cancellationToken);
-            var chunk = new ChunkCopy(job.Options, cursor, store, progress, source, new DestinationMailbox(destinationClient), new CopySteps(StepHook), logger);
+            var destination = new DestinationMailbox(destinationClient);
+            opened(destination);
+            var chunk = new ChunkCopy(job.Options, cursor, store, progress, source, destination, new CopySteps(StepHook), logger);
             try
             {
                 return await chunk.RunAsync(cancellationToken);
@@ -94,8 +130,8 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
     {
         var endpoint = ServerEndpoint.Of(job.Source);
         return job.Source.Protocol == MailProtocol.Pop3
-            ? new Pop3Source(await connector.OpenPop3Async(endpoint, job.SourceAccount, MailSide.Source, cancellationToken), cursor)
-            : new ImapSource(await connector.OpenImapAsync(endpoint, job.SourceAccount, MailSide.Source, cancellationToken), job, cursor, logger);
+            ? new Pop3Source(await connector.OpenPop3Async(endpoint, job.SourceAccount, MailSide.Source, cancellationToken), cursor, connector.Spool)
+            : new ImapSource(await connector.OpenImapAsync(endpoint, job.SourceAccount, MailSide.Source, cancellationToken), job, cursor, logger, connector.Spool);
     }
 
     /// <summary>A new run retries the messages that failed in the last one and brings flags up to date.</summary>
@@ -117,6 +153,12 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
 
         cursor.Failures.Clear();
         cursor.FailedFolders.Clear();
+        foreach (var folder in cursor.Folders.Values)
+        {
+            // A flag sync the last run left half done starts over: this run compares every message again.
+            folder.FlagsSyncedUpTo = null;
+            folder.FlagsSyncFromModSeq = null;
+        }
     }
 
     private static async Task QuietlyDisconnectAsync(IMailService client)

@@ -168,6 +168,14 @@ public sealed class FolderCursor
     /// <summary>The source's HIGHESTMODSEQ (CONDSTORE, RFC 7162) up to which the destination has the source's flags;
     /// 0 when the source has no CONDSTORE or it is not known yet, and then flags are compared message by message.</summary>
     public ulong FlagsModSeq { get; set; }
+
+    /// <summary>This run's flag sync of the folder, while it spans chunks: the highest source UID whose flags it has
+    /// brought up to date; null when it has not started or is done.</summary>
+    public uint? FlagsSyncedUpTo { get; set; }
+
+    /// <summary>The source's HIGHESTMODSEQ when this run's flag sync of the folder began, while it spans chunks: what
+    /// <see cref="FlagsModSeq"/> becomes when it is done, so a flag changed meanwhile is synced by the next run.</summary>
+    public ulong? FlagsSyncFromModSeq { get; set; }
 }
 
 /// <summary>What a destination folder held when this cursor first opened it: every UID below

@@ -31,6 +31,14 @@ public readonly record struct MessageIdentity(string Key, long Size)
         return MessageIdOf(header) is { } id ? FromMessageId(id, raw.Length) : FromHeaderBlock(header, raw.Length);
     }
 
+    /// <summary>The identity of a message on its way (in memory or spooled), read from its header block alone.</summary>
+    public static MessageIdentity FromBody(MessageBody raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        var header = raw.HeaderBlock();
+        return MessageIdOf(header) is { } id ? FromMessageId(id, raw.Length) : FromHeaderBlock(header, raw.Length);
+    }
+
     /// <summary>The largest header block read with MimeKit's header parser (256 KB): it slows down faster than
     /// linearly on a header folded over many lines (1 MB takes seconds, 4 MB minutes), so a larger block, which no
     /// mail program writes, is read with the linear <see cref="HeaderFields"/> instead.</summary>

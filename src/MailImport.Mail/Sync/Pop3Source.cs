@@ -11,7 +11,7 @@ namespace MailImport.Mail.Sync;
 /// <summary>A POP3 source: one folder, INBOX, its messages named by UIDL (RFC 1939 section 7) and read with RETR;
 /// nothing is ever deleted. POP3 has no flags, keywords or INTERNALDATE to carry over.</summary>
 /// <remarks>The maildrop is its own and only folder, so this type is both the source and that folder.</remarks>
-internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMailSource, ISourceFolder
+internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor, MessageSpool spool) : IMailSource, ISourceFolder
 {
     private const string Inbox = "INBOX";
 
@@ -51,8 +51,8 @@ internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMai
         var identities = new List<(SourceKey, MessageIdentity)>();
         foreach (var uidl in journal.Uidls.Where(index.ContainsKey))
         {
-            var raw = await OnSource(() => DownloadAsync(index[uidl], cancellationToken));
-            identities.Add((SourceKey.OfUidl(uidl), MessageIdentity.FromRaw(raw)));
+            using var raw = await OnSource(() => DownloadAsync(index[uidl], cancellationToken));
+            identities.Add((SourceKey.OfUidl(uidl), MessageIdentity.FromBody(raw)));
         }
 
         return identities;
@@ -97,11 +97,19 @@ internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMai
     {
         var index = Listed();
         var outgoing = new List<OutgoingMessage>(batch.Count);
-        foreach (var message in batch)
+        try
         {
-            var raw = await OnSource(() => DownloadAsync(index[UidlOf(message.Key)], cancellationToken));
-            var (date, source) = ArrivalDate.Of(raw);
-            outgoing.Add(new OutgoingMessage(message.Key, raw, MessageFlags.None, new HashSet<string>(), date, source));
+            foreach (var message in batch)
+            {
+                var raw = await OnSource(() => DownloadAsync(index[UidlOf(message.Key)], cancellationToken));
+                var (date, source) = ArrivalDate.Of(raw.HeaderBlock());
+                outgoing.Add(new OutgoingMessage(message.Key, raw, MessageFlags.None, new HashSet<string>(), date, source));
+            }
+        }
+        catch
+        {
+            outgoing.ForEach(m => m.Dispose());
+            throw;
         }
 
         return outgoing;
@@ -123,7 +131,8 @@ internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMai
     }
 
     /// <inheritdoc/>
-    public Task<long> SyncFlagsAsync(DestinationFolder target, CancellationToken cancellationToken) => Task.FromResult(0L);
+    public Task<(long Updated, bool Done)> SyncFlagsAsync(DestinationFolder target, Func<bool> budgetSpent, CancellationToken cancellationToken) =>
+        Task.FromResult((0L, true));
 
     /// <inheritdoc/>
     public void Dispose() => client.Dispose();
@@ -134,13 +143,53 @@ internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMai
     private Dictionary<string, int> Listed() =>
         indexOf ?? throw new InvalidOperationException("The maildrop is not listed yet.");
 
-    private async Task<byte[]> DownloadAsync(int index, CancellationToken cancellationToken)
+    private async Task<MessageBody> DownloadAsync(int index, CancellationToken cancellationToken)
     {
-        // RETR, never DELE: the source keeps every message.
+        // RETR, never DELE: the source keeps every message. MailKit hands the content over whole in memory (POP3 has
+        // no literal to spool as it arrives); it is moved into the spool here and MailKit's copy dropped.
         await using var stream = await client.GetStreamAsync(index, headersOnly: false, cancellationToken);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken);
-        return WithoutAddedLineBreak(buffer.ToArray(), sizes[index]);
+        var listed = sizes[index];
+        await using var writer = spool.CreateWriter(listed);
+        var tail = new byte[2];
+        var tailLength = 0;
+        if (stream.CanSeek && stream.Length == listed + 2L)
+        {
+            // Only the last two bytes are in question: copy the rest, then keep those two unless they are the added CRLF.
+            await CopyAsync(stream, writer, listed, cancellationToken);
+            tailLength = await stream.ReadAtLeastAsync(tail, 2, throwOnEndOfStream: false, cancellationToken);
+            if (!IsAddedLineBreak(stream.Length, tail.AsSpan(0, tailLength), listed))
+            {
+                writer.Write(tail, 0, tailLength);
+            }
+        }
+        else if (!stream.CanSeek)
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken);
+            writer.Write(WithoutAddedLineBreak(buffer.ToArray(), listed));
+        }
+        else
+        {
+            await stream.CopyToAsync(writer, cancellationToken);
+        }
+
+        return writer.Detach();
+    }
+
+    private static async Task CopyAsync(Stream from, Stream to, long count, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        while (count > 0)
+        {
+            var n = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken);
+            if (n == 0)
+            {
+                return;
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+            count -= n;
+        }
     }
 
     /// <summary>RETR's content less the line break the server added to end a message that has none.</summary>
@@ -149,5 +198,9 @@ internal sealed class Pop3Source(Pop3Client client, MailboxCursor cursor) : IMai
     /// did not have. LIST gives the message's exact size in octets (RFC 1939 section 5): when the content is just
     /// that CRLF longer, the CRLF is the server's and is dropped. Anything else is kept as RETR gave it.</remarks>
     internal static byte[] WithoutAddedLineBreak(byte[] content, long listedSize) =>
-        content.Length == listedSize + 2 && content.AsSpan().EndsWith("\r\n"u8) ? content[..^2] : content;
+        content.Length >= 2 && IsAddedLineBreak(content.Length, content.AsSpan(content.Length - 2), listedSize) ? content[..^2] : content;
+
+    /// <summary>True when the last two bytes of RETR's content are the CRLF the server added (see <see cref="WithoutAddedLineBreak"/>).</summary>
+    private static bool IsAddedLineBreak(long contentLength, ReadOnlySpan<byte> lastTwo, long listedSize) =>
+        contentLength == listedSize + 2 && lastTwo.SequenceEqual("\r\n"u8);
 }

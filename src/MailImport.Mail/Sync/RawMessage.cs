@@ -52,6 +52,16 @@ public sealed class RawMessage
     public static RawMessage Create(byte[] raw, bool international = false)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        return Create(MessageBody.Of(raw), international);
+    }
+
+    /// <summary>Wraps one message's bytes where they wait (memory or a spool file), without copying them: APPEND
+    /// reads them from there as it writes, and the exactness check reads them once more alongside.</summary>
+    /// <param name="raw">The message exactly as the source sent it; it must stay undisposed until the APPEND is done.</param>
+    /// <param name="international">As for the array overload (no default, so a null argument names one overload).</param>
+    public static RawMessage Create(MessageBody raw, bool international)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
         var format = AppendFormat(international);
         MimeMessage message;
         using (var template = new MemoryStream(Template, writable: false))
@@ -86,7 +96,11 @@ public sealed class RawMessage
     }
 
     /// <summary>True when <paramref name="message"/> written with <paramref name="format"/> is exactly <paramref name="expected"/>.</summary>
-    internal static bool Serialises(MimeMessage message, FormatOptions format, byte[] expected)
+    internal static bool Serialises(MimeMessage message, FormatOptions format, byte[] expected) =>
+        Serialises(message, format, MessageBody.Of(expected));
+
+    /// <summary>True when <paramref name="message"/> written with <paramref name="format"/> is exactly <paramref name="expected"/>.</summary>
+    internal static bool Serialises(MimeMessage message, FormatOptions format, MessageBody expected)
     {
         using var compare = new ComparingStream(expected);
         message.WriteTo(format, compare);
@@ -105,7 +119,7 @@ public sealed class RawMessage
         }
 
         /// <summary>The bytes to write.</summary>
-        public byte[] Raw { get; set; } = [];
+        public MessageBody Raw { get; set; } = MessageBody.Of([]);
 
         /// <inheritdoc/>
         public override void Prepare(EncodingConstraint constraint, int maxLineLength = 78)
@@ -117,20 +131,22 @@ public sealed class RawMessage
         {
             ArgumentNullException.ThrowIfNull(stream);
             cancellationToken.ThrowIfCancellationRequested();
-            stream.Write(Raw, 0, Raw.Length);
+            Raw.WriteTo(stream, cancellationToken);
         }
 
         /// <inheritdoc/>
         public override Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(stream);
-            return stream.WriteAsync(Raw.AsMemory(), cancellationToken).AsTask();
+            return Raw.WriteToAsync(stream, cancellationToken);
         }
     }
 
-    /// <summary>Compares what is written with the expected bytes without keeping a copy.</summary>
-    private sealed class ComparingStream(byte[] expected) : Stream
+    /// <summary>Compares what is written with the expected bytes as they are read alongside, without keeping a copy.</summary>
+    private sealed class ComparingStream(MessageBody expected) : Stream
     {
+        private readonly Stream reader = expected.OpenRead();
+        private readonly byte[] buffer = new byte[16 * 1024];
         private long position;
         private bool differs;
 
@@ -152,15 +168,26 @@ public sealed class RawMessage
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-        public override void Write(ReadOnlySpan<byte> buffer)
+        public override void Write(ReadOnlySpan<byte> written)
         {
-            if (!differs)
+            position += written.Length;
+            if (differs || position > expected.Length)
             {
-                differs = position + buffer.Length > expected.Length
-                    || !buffer.SequenceEqual(expected.AsSpan((int)position, buffer.Length));
+                differs = true;
+                return;
             }
 
-            position += buffer.Length;
+            while (written.Length > 0)
+            {
+                var n = reader.Read(buffer.AsSpan(0, Math.Min(buffer.Length, written.Length)));
+                if (n == 0 || !written[..n].SequenceEqual(buffer.AsSpan(0, n)))
+                {
+                    differs = true;
+                    return;
+                }
+
+                written = written[n..];
+            }
         }
 
         public override void Flush()
@@ -172,5 +199,15 @@ public sealed class RawMessage
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
         public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                reader.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

@@ -81,6 +81,13 @@ public sealed class MailboxSteps(
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         SourceLogin? login = null;
+        // The check keeps a chunk's time budget as a deadline on every server call, as a chunk does: a source that
+        // trickles its greeting or its LIST cannot hold the activity (MailKit's Timeout counts between reads only).
+        var budget = workflow.Value.Budget.MaxDuration;
+        using var deadline = new CancellationTokenSource(budget);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var callerToken = cancellationToken;
+        cancellationToken = linked.Token;
         try
         {
             // A dry run of a token batch asks for each line's token here, so a missing delegation or consent shows per line.
@@ -106,6 +113,12 @@ public sealed class MailboxSteps(
             var renamed = FolderMapper.Renames(plan.Plans, FolderMapper.DestinationNames(plan.Plans, destination.Value.HierarchySeparator[0]), FolderMapper.LandsInRoleFolder);
             return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes, BytesKnown: bytesKnown,
                 Renamed: renamed.Count > 0 ? renamed : null);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !callerToken.IsCancellationRequested && e is OperationCanceledException or MailFailureException)
+        {
+            var failure = MailFailure.Transient(ErrorCode.SourceTimeout, FormattableString.Invariant(
+                $"The source did not finish answering within the check's time budget of {budget.TotalSeconds:0} s; the check is tried again later."));
+            return new SourceCheckResult(StepResult.Failed(FailureBoundary.AsData(failure, e)), [], 0, 0);
         }
         catch (MailFailureException e) when (e.Failure.Code == ErrorCode.SourceLimitReached)
         {

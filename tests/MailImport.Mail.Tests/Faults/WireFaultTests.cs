@@ -120,6 +120,61 @@ public sealed class WireFaultTests(FaultServersFixture servers, ITestOutputHelpe
             $"{string.Join(", ", outcome.Retried.Select(f => f.Code))}; {clock.Elapsed.TotalSeconds:0} s");
     }
 
+    /// <summary>A chunk may outlive its time budget by one server round trip at most (the cursor's save), however slowly
+    /// a server answers; here generous, for a loaded machine: without the deadline the trickled call takes minutes.</summary>
+    private static readonly TimeSpan Overrun = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Chunk_GreetingTrickledAtOneBytePerSecond_EndsAtItsBudget()
+    {
+        var mailbox = await NewMailboxAsync("greeting", BaseSeed, Corpus(BaseSeed + 9, 4), plaintext: true);
+        await using var _ = new Mailboxes([mailbox]);
+        // The source's greeting, and all after it, comes a byte a second: every read succeeds, so MailKit's 5 s read
+        // timeout never fires, and a greeting of ~100 bytes would take ~100 s.
+        mailbox.SourceProxy.Plans = c => c.Number == 1 ? new FaultPlan { TrickleServerToClientAfter = 0 } : FaultPlan.None;
+        var budget = new ChunkBudget(1_000, long.MaxValue, TimeSpan.FromSeconds(2));
+        var clock = Stopwatch.StartNew();
+
+        var first = await Copier().CopyChunkAsync(mailbox.Job("run-1"), mailbox.Store, budget, CancellationToken.None).WaitAsync(Guard);
+        var took = clock.Elapsed;
+        output.WriteLine($"first chunk: completed {first.Completed}, {first.CopiedThisChunk} copied, {took.TotalSeconds:0.0} s against a budget of {budget.MaxDuration.TotalSeconds:0} s");
+
+        Assert.False(first.Completed);
+        Assert.Equal(0, first.CopiedThisChunk);
+        Assert.True(took < budget.MaxDuration + Overrun, $"the chunk took {took.TotalSeconds:0.0} s, its budget is {budget.MaxDuration.TotalSeconds:0} s");
+        var outcome = await Driver().RunAsync(mailbox.Name, mailbox.Job("run-1"), mailbox.Store, SmallChunks).WaitAsync(Guard);
+        Assert.True(outcome.Completed, $"stopped: {outcome.Stopped}");
+        await RecordAsync("greeting at 1 B/s (2 s chunk budget)", [mailbox], [outcome], $"first chunk ended after {took.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task Chunk_FetchTrickledMidChunk_EndsInTimeWithItsCursor_NextChunkCopiesTheRestExactlyOnce()
+    {
+        var mailbox = await NewMailboxAsync("trickle", BaseSeed, Corpus(BaseSeed + 10, 24), plaintext: true);
+        await using var _ = new Mailboxes([mailbox]);
+        // 60 KB in, past the login, the listing and the first bodies, the source slows to a byte a second, in the
+        // middle of a FETCH; only the chunk's deadline can end that call.
+        mailbox.SourceProxy.Plans = c => c.Number == 1 ? new FaultPlan { TrickleServerToClientAfter = 60_000 } : FaultPlan.None;
+        var budget = new ChunkBudget(1_000, long.MaxValue, TimeSpan.FromSeconds(4));
+        var clock = Stopwatch.StartNew();
+
+        var first = await Copier().CopyChunkAsync(mailbox.Job("run-1"), mailbox.Store, budget, CancellationToken.None).WaitAsync(Guard);
+        var took = clock.Elapsed;
+        var saved = mailbox.Store.Current;
+        output.WriteLine($"first chunk: completed {first.Completed}, {first.CopiedThisChunk} copied, {took.TotalSeconds:0.0} s against a budget of "
+            + $"{budget.MaxDuration.TotalSeconds:0} s; saved cursor: {saved?.MessagesCopied} copied, journal {(saved?.InFlight is { } j ? $"{j.SourceFolder} {string.Join(",", j.Uids)}" : "none")}");
+
+        Assert.False(first.Completed);
+        Assert.True(took < budget.MaxDuration + Overrun, $"the chunk took {took.TotalSeconds:0.0} s, its budget is {budget.MaxDuration.TotalSeconds:0} s");
+        Assert.NotNull(saved);
+        Assert.Equal(first.MessagesCopied, saved.MessagesCopied);
+        Assert.Equal(1, mailbox.SourceProxy.Counters[FaultKind.SlowLink]);
+        var outcome = await Driver().RunAsync(mailbox.Name, mailbox.Job("run-1"), mailbox.Store, SmallChunks).WaitAsync(Guard);
+        Assert.True(outcome.Completed, $"stopped: {outcome.Stopped}");
+        await RecordAsync("FETCH trickled at 1 B/s mid-chunk (4 s budget)", [mailbox], [outcome],
+            $"first chunk ended after {took.TotalSeconds:0.0} s with {first.CopiedThisChunk} copied");
+    }
+
     [Fact]
     public async Task Copy_LoginAnsweredThrottled_RetriedAfterTheHintedDelay()
     {

@@ -51,7 +51,7 @@ internal sealed class MemorySource(IReadOnlyList<byte[]> messages, List<string> 
     {
         trace.Add($"fetch {string.Join(", ", batch.Select(m => m.Key))}");
         return Task.FromResult<IReadOnlyList<OutgoingMessage>>(batch
-            .Select(m => new OutgoingMessage(m.Key, messages[(int)m.Key.Uid!.Value - 1], m.Flags, m.Keywords, m.InternalDate)).ToList());
+            .Select(m => new OutgoingMessage(m.Key, MessageBody.Of(messages[(int)m.Key.Uid!.Value - 1]), m.Flags, m.Keywords, m.InternalDate)).ToList());
     }
 
     public void Appended(SourceKey key, UniqueId? destinationUid)
@@ -64,7 +64,8 @@ internal sealed class MemorySource(IReadOnlyList<byte[]> messages, List<string> 
 
     public void Advance(IEnumerable<SourceKey> handled) => trace.Add($"advance {string.Join(", ", handled)}");
 
-    public Task<long> SyncFlagsAsync(DestinationFolder target, CancellationToken cancellationToken) => Task.FromResult(0L);
+    public Task<(long Updated, bool Done)> SyncFlagsAsync(DestinationFolder target, Func<bool> budgetSpent, CancellationToken cancellationToken) =>
+        Task.FromResult((0L, true));
 
     public void Dispose()
     {

@@ -55,6 +55,10 @@ public sealed record FaultPlan
     /// <summary>The link's speed in bytes per second each way; null for full speed.</summary>
     public int? BytesPerSecond { get; init; }
 
+    /// <summary>Once this many server bytes have gone to the engine (0: from the greeting on), forward the rest one
+    /// byte at a time, a second apart: a server that is alive but too slow to matter, which no read timeout catches.</summary>
+    public long? TrickleServerToClientAfter { get; init; }
+
     /// <summary>Line-level IMAP rewriting (plaintext only).</summary>
     public ImapFaults? Imap { get; init; }
 
@@ -83,6 +87,7 @@ public sealed record FaultPlan
             Abort ? "with a reset" : null,
             StallServerToClientAfter is { } t ? $"stall server->engine at {t} for {StallFor.TotalSeconds:0.#}s" : null,
             BytesPerSecond is { } b ? $"{b} B/s" : null,
+            TrickleServerToClientAfter is { } r ? $"trickle server->engine from byte {r} at 1 B/s" : null,
             Imap is null ? null : "imap rewrite",
         }.Where(p => p is not null));
 }

@@ -168,6 +168,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
         private int isCut;
         private long toClient;
         private int isClosed;
+        private bool trickling;
         private ImapCommand? current;
 
         public string Name { get; } = name;
@@ -339,6 +340,27 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
                 Cut(abort: true);
                 return false;
+            }
+
+            if (!toward && plan.TrickleServerToClientAfter is { } trickle && sent + data.Length > trickle)
+            {
+                var before = (int)Math.Max(0, trickle - sent);
+                await WriteAsync(direction, data[..before]);
+                Sent(direction, before);
+                if (!trickling)
+                {
+                    trickling = true;
+                    Injected(FaultKind.SlowLink, $"trickle server->engine from byte {trickle} at 1 B/s");
+                }
+
+                for (var i = before; i < data.Length; i++)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), closed.Token);
+                    await WriteNowAsync(direction, data.Slice(i, 1));
+                    Sent(direction, 1);
+                }
+
+                return true;
             }
 
             if (cutAt is { } cut && sent + data.Length >= cut)
