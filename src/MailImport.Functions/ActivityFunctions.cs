@@ -34,6 +34,11 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     public Task<bool> RecordOutcome([ActivityTrigger] OutcomeRecord record, CancellationToken cancellationToken) =>
         batch.RecordOutcomeAsync(record, cancellationToken);
 
+    /// <summary>Shows a running mailbox's state in the run's progress documents.</summary>
+    [Function(WorkflowNames.ShowProgress)]
+    public Task<bool> ShowProgress([ActivityTrigger] OutcomeRecord record, CancellationToken cancellationToken) =>
+        batch.ShowProgressAsync(record, cancellationToken);
+
     /// <summary>Whether the destination domain is confirmed.</summary>
     [Function(WorkflowNames.CheckDomain)]
     public Task<StepResult> CheckDomain([ActivityTrigger] string domain, CancellationToken cancellationToken) =>

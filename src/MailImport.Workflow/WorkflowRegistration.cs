@@ -36,6 +36,7 @@ public static class WorkflowRegistration
         registry.Activity<BatchSteps, PlanGroupInput, IReadOnlyList<PlannedMailbox>>(WorkflowNames.LoadPlanGroup, (a, input, ct) => a.LoadPlanGroupAsync(input, ct));
         registry.Activity<BatchSteps, GroupCounts, bool>(WorkflowNames.SaveGroupCounts, (a, counts, ct) => a.SaveGroupCountsAsync(counts, ct));
         registry.Activity<BatchSteps, OutcomeRecord, bool>(WorkflowNames.RecordOutcome, (a, record, ct) => a.RecordOutcomeAsync(record, ct));
+        registry.Activity<BatchSteps, OutcomeRecord, bool>(WorkflowNames.ShowProgress, (a, record, ct) => a.ShowProgressAsync(record, ct));
         registry.Activity<BatchSteps, string, StepResult>(WorkflowNames.CheckDomain, (a, domain, ct) => a.CheckDomainAsync(domain, ct));
         registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));
         registry.Activity<BatchSteps, ReportInput, int>(WorkflowNames.WriteReport, (a, input, ct) => a.WriteReportAsync(input, ct));

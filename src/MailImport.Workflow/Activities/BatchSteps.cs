@@ -80,11 +80,21 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
         return true;
     }
 
-    /// <summary>Keeps a mailbox's outcome until the run's report is written from it.</summary>
+    /// <summary>Keeps a mailbox's outcome until the run's report is written from it, and shows it in the run's progress.</summary>
     public async Task<bool> RecordOutcomeAsync(OutcomeRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         await storage.SaveOutcomeAsync(record, cancellationToken);
+        await storage.SaveProgressAsync(record, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Puts a running mailbox's state (running with its counters, paused, waiting) into the run's progress
+    /// documents, which the status reads instead of asking the engine about every line.</summary>
+    public async Task<bool> ShowProgressAsync(OutcomeRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await storage.SaveProgressAsync(record, cancellationToken);
         return true;
     }
 

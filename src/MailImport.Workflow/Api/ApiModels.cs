@@ -45,7 +45,8 @@ public sealed record StartedImport(string BatchId, string RunId, string StatusUr
 /// <param name="Closed">True once closed.</param>
 /// <param name="Runs">Every run, oldest first.</param>
 /// <param name="Status">The latest run's state: Pending, Running, Completed, Failed, Terminated.</param>
-/// <param name="Mailboxes">Per mailbox: live progress while running, the report line once finished.</param>
+/// <param name="Mailboxes">Per mailbox: live progress while running, the report line once finished; only the lines
+/// the call's filter and page chose (<see cref="StatusQuery"/>), all of them when it named none.</param>
 /// <param name="Totals">All mailboxes' counters added up.</param>
 public sealed record BatchStatus(
     string BatchId,
@@ -58,6 +59,12 @@ public sealed record BatchStatus(
 {
     /// <summary>The CRON schedule (UTC) of incremental re-runs; null when none.</summary>
     public string? Schedule { get; init; }
+
+    /// <summary>How many of the batch's lines are in each state, every state named, whatever the filter and page.</summary>
+    public IReadOnlyDictionary<MailboxStatus, int> Counts { get; init; } = new Dictionary<MailboxStatus, int>();
+
+    /// <summary>Where <see cref="Mailboxes"/> stands among the lines the filter matches.</summary>
+    public StatusPageInfo? Page { get; init; }
 
     /// <summary>What each run did, oldest first: the report's summaries of the runs that ended, and the going run's
     /// summed from its mailboxes' live figures.</summary>

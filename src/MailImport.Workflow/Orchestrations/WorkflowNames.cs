@@ -30,6 +30,9 @@ public static class WorkflowNames
     /// <summary>Keep a mailbox's outcome for the run's report.</summary>
     public const string RecordOutcome = nameof(RecordOutcome);
 
+    /// <summary>Show a running mailbox's state in the run's progress documents.</summary>
+    public const string ShowProgress = nameof(ShowProgress);
+
     /// <summary>Is the domain confirmed?</summary>
     public const string CheckDomain = nameof(CheckDomain);
 
