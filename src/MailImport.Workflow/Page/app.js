@@ -6,6 +6,10 @@
 (() => {
   const KEY_STORAGE = 'mailimport.apiKey';
   const POLL_MS = 1500;
+  // The batch view shows one page of lines at a time, read as such from the status (offset, limit, state), so a
+  // 20,000-line batch costs the browser as many rows as a 100-line one.
+  const PAGE_SIZE = 100;
+  const ROW_FILTERS = { all: '', failed: 'Failed', running: 'Running,Paused' };
   const ENDED = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
   const PRESETS = {
     gmail: { imap: 'imap.gmail.com', pop3: 'pop.gmail.com' },
@@ -26,6 +30,8 @@
   let lastStatus = null;
   let announced = '';
   let samples = [];
+  let pageOffset = 0;
+  let rowFilter = 'all';
 
   // The page is served at / (local host) or under /api/page/ (Functions app): the API sits at the same root.
   function apiRoot() {
@@ -376,6 +382,9 @@
     history.replaceState(null, '', '#batch=' + id);
     $('batch-id').textContent = id;
     $('mailbox-rows').replaceChildren();
+    pageOffset = 0;
+    rowFilter = 'all';
+    $('row-filter').value = 'all';
     $('batch-problems').replaceChildren();
     $('sum-rate').textContent = '—';
     show('batch-section');
@@ -393,7 +402,7 @@
     const id = batchId;
     let status;
     try {
-      const response = await api('/' + id);
+      const response = await api('/' + id + statusQuery());
       if (response.status === 404) {
         showProblems($('batch-problems'), { error: 'There is no import with that id.' });
         return;
@@ -413,6 +422,34 @@
     if (!ENDED.has(status.status)) {
       pollTimer = setTimeout(poll, POLL_MS);
     }
+  }
+
+  function statusQuery() {
+    const state = ROW_FILTERS[rowFilter];
+    return `?offset=${pageOffset}&limit=${PAGE_SIZE}` + (state ? '&state=' + encodeURIComponent(state) : '');
+  }
+
+  // A page or filter change reads the status at once; a run that goes on keeps being polled from there.
+  function showPage(offset) {
+    pageOffset = Math.max(0, offset);
+    poll();
+  }
+
+  function onRowFilterChange() {
+    rowFilter = $('row-filter').value;
+    showPage(0);
+  }
+
+  function renderPager(page) {
+    const matched = page ? page.matched : 0;
+    const first = matched ? pageOffset + 1 : 0;
+    const last = Math.min(pageOffset + PAGE_SIZE, matched);
+    $('page-info').textContent = matched ? `Lines ${formatCount(first)}–${formatCount(last)} of ${formatCount(matched)}` : 'No line to show';
+    $('page-first').disabled = pageOffset === 0;
+    $('page-prev').disabled = pageOffset === 0;
+    $('page-next').disabled = !page || page.nextOffset == null;
+    $('page-last').disabled = !page || page.nextOffset == null;
+    $('page-last').dataset.offset = String(Math.max(0, Math.floor((matched - 1) / PAGE_SIZE) * PAGE_SIZE));
   }
 
   const percent = (part, whole) => (whole > 0 ? Math.floor((100 * part) / whole) : 0);
@@ -452,13 +489,12 @@
     $('batch-run').textContent = describeRun(run);
     $('batch-heading').textContent = dryRun ? 'Dry run (pre-flight report)' : 'Import';
 
-    const counts = {};
-    for (const m of status.mailboxes) {
-      counts[m.status] = (counts[m.status] || 0) + 1;
-    }
+    // The counts are the whole batch's, whatever page and filter the rows show.
+    const counts = status.counts || {};
     const order = ['Done', 'Ready', 'Running', 'Paused', 'Pending', 'Partial', 'Failed', 'Invalid'];
-    $('sum-mailboxes').textContent = `${status.mailboxes.length}: ` +
-      order.filter((s) => counts[s]).map((s) => `${counts[s]} ${s.toLowerCase()}`).join(', ');
+    const lines = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    $('sum-mailboxes').textContent = `${formatCount(lines)}: ` +
+      order.filter((s) => counts[s]).map((s) => `${formatCount(counts[s])} ${s.toLowerCase()}`).join(', ');
     const t = status.totals;
     renderTotals(t, status.progress);
     renderRate(t, ended);
@@ -476,6 +512,7 @@
 
     renderRuns(status.runSummaries || [], dryRun);
     renderRows(status.mailboxes);
+    renderPager(status.page);
     renderActions(status, ended, dryRun);
     renderRetention(status);
   }
@@ -698,7 +735,8 @@
 
   function renderActions(status, ended, dryRun) {
     const open = ended && !status.closed;
-    const retryable = status.mailboxes.some((m) => ['Failed', 'Partial', 'Invalid', 'Pending'].includes(m.status));
+    const counts = status.counts || {};
+    const retryable = ['Failed', 'Partial', 'Invalid', 'Pending'].some((s) => counts[s] > 0);
     $('begin-real').hidden = !(open && dryRun);
     $('rerun-failed').disabled = !open || !retryable;
     $('corrected-file').disabled = !open || !retryable;
@@ -855,6 +893,11 @@
     $('download-csv').addEventListener('click', () => download('csv'));
     $('download-json').addEventListener('click', () => download('json'));
     $('new-import').addEventListener('click', newImport);
+    $('row-filter').addEventListener('change', onRowFilterChange);
+    $('page-first').addEventListener('click', () => showPage(0));
+    $('page-prev').addEventListener('click', () => showPage(pageOffset - PAGE_SIZE));
+    $('page-next').addEventListener('click', () => showPage(pageOffset + PAGE_SIZE));
+    $('page-last').addEventListener('click', () => showPage(Number($('page-last').dataset.offset)));
     $('batch-heading').tabIndex = -1;
     addRow();
     applyPreset();
