@@ -23,6 +23,7 @@ public static class WorkflowRegistration
         registry.AddOrchestratorFunc<MailboxGroupInput, PlanTotals>(WorkflowNames.CountMailboxGroup, MailboxGroupOrchestration.CountAsync);
         registry.AddOrchestratorFunc<MailboxGroupInput, GroupResult>(WorkflowNames.ImportMailboxGroup, MailboxGroupOrchestration.RunAsync);
         registry.AddOrchestratorFunc<MailboxRunInput, MailboxResult>(WorkflowNames.ImportMailbox, MailboxOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<string, int>(WorkflowNames.CloseImportBatch, CloseBatchOrchestration.RunAsync);
         return registry;
     }
 
@@ -41,6 +42,8 @@ public static class WorkflowRegistration
         registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));
         registry.Activity<BatchSteps, ReportInput, int>(WorkflowNames.WriteReport, (a, input, ct) => a.WriteReportAsync(input, ct));
         registry.Activity<BatchSteps, string, int>(WorkflowNames.CloseBatch, (a, batchId, ct) => a.CloseAsync(batchId, ct));
+        registry.Activity<BatchSteps, string, int>(WorkflowNames.FinishClose, (a, batchId, ct) => a.FinishCloseAsync(batchId, ct));
+        registry.Activity<BatchCloseSteps, string, bool>(WorkflowNames.StopBatchRun, (a, batchId, ct) => a.StopRunAsync(batchId, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, SourceCheckResult>(WorkflowNames.CheckSource, (a, input, ct) => a.CheckSourceAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.CheckUsername, (a, input, ct) => a.CheckUsernameAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.EnsureAccount, (a, input, ct) => a.EnsureAccountAsync(input, ct));

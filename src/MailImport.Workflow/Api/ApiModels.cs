@@ -86,7 +86,26 @@ public sealed record BatchStatus(
 
     /// <summary>When the close finished deleting the upload and every password; null until then.</summary>
     public DateTimeOffset? SecretsDeletedAt { get; init; }
+
+    /// <summary>Closing once the batch is marked closed, Closed once its secrets are deleted; null while open.</summary>
+    public BatchCloseState? CloseState => !Closed ? null : SecretsDeletedAt is null ? BatchCloseState.Closing : BatchCloseState.Closed;
 }
+
+/// <summary>How far a batch's close is.</summary>
+public enum BatchCloseState
+{
+    /// <summary>Marked closed (no run starts any more); its run is being ended and its secrets deleted.</summary>
+    Closing,
+    /// <summary>Its run ended and its upload and every password deleted.</summary>
+    Closed,
+}
+
+/// <summary>The answer to a close: accepted, and where to follow it.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="Closed">True: the batch takes no more runs from now on.</param>
+/// <param name="CloseState">Closing until the close has ended the run and deleted the secrets.</param>
+/// <param name="StatusUrl">The status to poll until its closeState is Closed.</param>
+public sealed record ClosingBatch(string BatchId, bool Closed, BatchCloseState CloseState, string StatusUrl);
 
 /// <summary>The answer to a schedule change.</summary>
 /// <param name="BatchId">The batch.</param>

@@ -419,7 +419,8 @@
       return;
     }
     render(status);
-    if (!ENDED.has(status.status)) {
+    // A close is accepted at once and finishes in the background: follow it until its secrets are deleted.
+    if (!ENDED.has(status.status) || status.closeState === 'Closing') {
       pollTimer = setTimeout(poll, POLL_MS);
     }
   }

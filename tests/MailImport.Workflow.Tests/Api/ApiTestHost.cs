@@ -127,6 +127,27 @@ internal sealed class ApiTestHost : IAsyncDisposable
         throw new TimeoutException("The import did not finish in two minutes.");
     }
 
+    /// <summary>Polls the batch's status until its close has ended the run and deleted the secrets (closeState Closed);
+    /// two minutes at most.</summary>
+    public async Task<JsonElement> WaitForClosedAsync(string batchId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        JsonElement status = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"/api/imports/{batchId}");
+            status = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (status.TryGetProperty("closeState", out var state) && state.GetString() == "Closed")
+            {
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"The close did not finish in two minutes; last status: {status}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
