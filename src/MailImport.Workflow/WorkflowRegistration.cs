@@ -11,6 +11,11 @@ namespace MailImport.Workflow;
 /// Functions app's [Function] wrappers call the same methods under the same names.</summary>
 public static class WorkflowRegistration
 {
+    /// <summary>The activities whose class reaches the engine (<see cref="BatchCloseSteps"/>): the local host resolves
+    /// them from its container, where the engine is a service; the Functions app builds them over the invocation's
+    /// Durable client instead (MailImport.Functions.WorkflowClients), as it does the HTTP API's handlers.</summary>
+    public static IReadOnlySet<string> EngineActivities { get; } = new HashSet<string>(StringComparer.Ordinal) { WorkflowNames.StopBatchRun };
+
     /// <summary>Adds every orchestration and activity of MailImport to <paramref name="registry"/>.</summary>
     public static DurableTaskRegistry AddMailImportWorkflow(this DurableTaskRegistry registry) =>
         registry.AddMailImportOrchestrations().AddMailImportActivities();

@@ -137,6 +137,14 @@ public sealed partial class ReadmeCurlExamplesTests(LocalServersFixture servers)
             Assert.Equal("RetryFailed", runs[runs.GetArrayLength() - 1].GetProperty("mode").GetString());
             Assert.Equal(["Done", "Done"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
         }),
+        _ when example.Contains("$API/$BATCH?state=failed&limit=100", StringComparison.Ordinal) => new(200, run =>
+        {
+            var answer = run.Answer.Json;
+            var failed = answer.GetProperty("counts").EnumerateObject().Single(p => string.Equals(p.Name, "Failed", StringComparison.OrdinalIgnoreCase)).Value.GetInt32();
+            Assert.Equal((failed, 100), (answer.GetProperty("page").GetProperty("matched").GetInt32(), answer.GetProperty("page").GetProperty("limit").GetInt32()));
+            Assert.All(answer.GetProperty("mailboxes").EnumerateArray(), m => Assert.Equal("Failed", m.GetProperty("status").GetString()));
+            return Task.CompletedTask;
+        }),
         _ when example.Contains("$API/$BATCH/close", StringComparison.Ordinal) => new(202, async run =>
         {
             Assert.True(run.Answer.Json.GetProperty("closed").GetBoolean());
