@@ -2,12 +2,13 @@ using MailImport.Core.Batches;
 using MailImport.Workflow.Activities;
 using MailImport.Workflow.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace MailImport.Functions;
 
 /// <summary>The activity triggers: each calls the method the embedded engine registers under the same name
 /// (WorkflowRegistration.AddMailImportActivities).</summary>
-public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps batch, MailboxSteps mailbox)
+public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps batch, MailboxSteps mailbox, IServiceProvider services)
 {
     /// <summary>Parses the run's uploaded file, seals the passwords, writes the manifest, deletes the file.</summary>
     [Function(WorkflowNames.IngestCredentials)]
@@ -34,6 +35,11 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     public Task<bool> RecordOutcome([ActivityTrigger] OutcomeRecord record, CancellationToken cancellationToken) =>
         batch.RecordOutcomeAsync(record, cancellationToken);
 
+    /// <summary>Shows a running mailbox's state in the run's progress documents.</summary>
+    [Function(WorkflowNames.ShowProgress)]
+    public Task<bool> ShowProgress([ActivityTrigger] OutcomeRecord record, CancellationToken cancellationToken) =>
+        batch.ShowProgressAsync(record, cancellationToken);
+
     /// <summary>Whether the destination domain is confirmed.</summary>
     [Function(WorkflowNames.CheckDomain)]
     public Task<StepResult> CheckDomain([ActivityTrigger] string domain, CancellationToken cancellationToken) =>
@@ -53,6 +59,16 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     [Function(WorkflowNames.CloseBatch)]
     public Task<int> CloseBatch([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
         batch.CloseAsync(batchId, cancellationToken);
+
+    /// <summary>Deletes a closed batch's upload and secrets and records when.</summary>
+    [Function(WorkflowNames.FinishClose)]
+    public Task<int> FinishClose([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
+        batch.FinishCloseAsync(batchId, cancellationToken);
+
+    /// <summary>Ends a closed batch's run and its groups, through the invocation's Durable client.</summary>
+    [Function(WorkflowNames.StopBatchRun)]
+    public Task<bool> StopBatchRun([ActivityTrigger] string batchId, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+        WorkflowClients.Create<BatchCloseSteps>(services, client).StopRunAsync(batchId, cancellationToken);
 
     /// <summary>Logs in at the source (and, on a dry run, lists its folders).</summary>
     [Function(WorkflowNames.CheckSource)]

@@ -41,4 +41,12 @@ public static class OrchestrationFunctions
         ArgumentNullException.ThrowIfNull(context);
         return MailboxOrchestration.RunAsync(context, context.GetInput<MailboxRunInput>()!);
     }
+
+    /// <summary>A batch's close after its mark: its run ended, its upload and secrets deleted.</summary>
+    [Function(WorkflowNames.CloseImportBatch)]
+    public static Task<int> CloseImportBatch([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return CloseBatchOrchestration.RunAsync(context, context.GetInput<string>()!);
+    }
 }

@@ -13,11 +13,21 @@ internal static class WorkflowClients
     public static T Create<T>(IServiceProvider services, DurableTaskClient client)
     {
         var engine = new DurableTaskClientEngine(client);
-        // A handler that starts runs takes the one run starter, built over the same engine.
-        var startsRuns = typeof(T).GetConstructors().Any(c => c.GetParameters().Any(p => p.ParameterType == typeof(BatchRuns)));
-        return startsRuns
-            ? ActivatorUtilities.CreateInstance<T>(services, engine, ActivatorUtilities.CreateInstance<BatchRuns>(services, engine))
-            : ActivatorUtilities.CreateInstance<T>(services, engine);
+        // A handler that starts or ends runs takes the one run starter, built over the same engine; each gets only
+        // what its constructor takes.
+        var takes = typeof(T).GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.ParameterType).ToHashSet();
+        var given = new List<object>();
+        if (takes.Contains(typeof(IWorkflowEngine)))
+        {
+            given.Add(engine);
+        }
+
+        if (takes.Contains(typeof(BatchRuns)))
+        {
+            given.Add(ActivatorUtilities.CreateInstance<BatchRuns>(services, engine));
+        }
+
+        return ActivatorUtilities.CreateInstance<T>(services, [.. given]);
     }
 }
 

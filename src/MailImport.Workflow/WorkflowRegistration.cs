@@ -11,6 +11,11 @@ namespace MailImport.Workflow;
 /// Functions app's [Function] wrappers call the same methods under the same names.</summary>
 public static class WorkflowRegistration
 {
+    /// <summary>The activities whose class reaches the engine (<see cref="BatchCloseSteps"/>): the local host resolves
+    /// them from its container, where the engine is a service; the Functions app builds them over the invocation's
+    /// Durable client instead (MailImport.Functions.WorkflowClients), as it does the HTTP API's handlers.</summary>
+    public static IReadOnlySet<string> EngineActivities { get; } = new HashSet<string>(StringComparer.Ordinal) { WorkflowNames.StopBatchRun };
+
     /// <summary>Adds every orchestration and activity of MailImport to <paramref name="registry"/>.</summary>
     public static DurableTaskRegistry AddMailImportWorkflow(this DurableTaskRegistry registry) =>
         registry.AddMailImportOrchestrations().AddMailImportActivities();
@@ -23,6 +28,7 @@ public static class WorkflowRegistration
         registry.AddOrchestratorFunc<MailboxGroupInput, PlanTotals>(WorkflowNames.CountMailboxGroup, MailboxGroupOrchestration.CountAsync);
         registry.AddOrchestratorFunc<MailboxGroupInput, GroupResult>(WorkflowNames.ImportMailboxGroup, MailboxGroupOrchestration.RunAsync);
         registry.AddOrchestratorFunc<MailboxRunInput, MailboxResult>(WorkflowNames.ImportMailbox, MailboxOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<string, int>(WorkflowNames.CloseImportBatch, CloseBatchOrchestration.RunAsync);
         return registry;
     }
 
@@ -36,10 +42,13 @@ public static class WorkflowRegistration
         registry.Activity<BatchSteps, PlanGroupInput, IReadOnlyList<PlannedMailbox>>(WorkflowNames.LoadPlanGroup, (a, input, ct) => a.LoadPlanGroupAsync(input, ct));
         registry.Activity<BatchSteps, GroupCounts, bool>(WorkflowNames.SaveGroupCounts, (a, counts, ct) => a.SaveGroupCountsAsync(counts, ct));
         registry.Activity<BatchSteps, OutcomeRecord, bool>(WorkflowNames.RecordOutcome, (a, record, ct) => a.RecordOutcomeAsync(record, ct));
+        registry.Activity<BatchSteps, OutcomeRecord, bool>(WorkflowNames.ShowProgress, (a, record, ct) => a.ShowProgressAsync(record, ct));
         registry.Activity<BatchSteps, string, StepResult>(WorkflowNames.CheckDomain, (a, domain, ct) => a.CheckDomainAsync(domain, ct));
         registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));
         registry.Activity<BatchSteps, ReportInput, int>(WorkflowNames.WriteReport, (a, input, ct) => a.WriteReportAsync(input, ct));
         registry.Activity<BatchSteps, string, int>(WorkflowNames.CloseBatch, (a, batchId, ct) => a.CloseAsync(batchId, ct));
+        registry.Activity<BatchSteps, string, int>(WorkflowNames.FinishClose, (a, batchId, ct) => a.FinishCloseAsync(batchId, ct));
+        registry.Activity<BatchCloseSteps, string, bool>(WorkflowNames.StopBatchRun, (a, batchId, ct) => a.StopRunAsync(batchId, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, SourceCheckResult>(WorkflowNames.CheckSource, (a, input, ct) => a.CheckSourceAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.CheckUsername, (a, input, ct) => a.CheckUsernameAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.EnsureAccount, (a, input, ct) => a.EnsureAccountAsync(input, ct));

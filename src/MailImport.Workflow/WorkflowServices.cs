@@ -128,6 +128,7 @@ public static class WorkflowServices
         services.AddTransient<BatchRuns>();
         services.AddTransient<ImportApi>();
         services.AddTransient<ScheduledReruns>();
+        services.AddTransient<BatchCloseSteps>();
         return services;
     }
 

@@ -56,9 +56,10 @@ public class FunctionsHostCompositionTests
         await using var scope = host.Services.CreateAsyncScope();
         var activities = new DurableTaskRegistry().AddMailImportWorkflow().GetActivities();
 
-        // The registry names every activity the activity triggers call (functions.metadata is checked against it).
+        // The registry names every activity the activity triggers call (functions.metadata is checked against it);
+        // those that reach the engine are built over the Durable client, as the next test builds the handlers.
         Assert.NotEmpty(activities);
-        Assert.All(activities, a => Assert.NotNull(a.Value(scope.ServiceProvider)));
+        Assert.All(activities.Where(a => !WorkflowRegistration.EngineActivities.Contains(a.Key.ToString())), a => Assert.NotNull(a.Value(scope.ServiceProvider)));
     }
 
     [Theory]

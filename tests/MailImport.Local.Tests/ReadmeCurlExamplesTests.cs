@@ -137,10 +137,25 @@ public sealed partial class ReadmeCurlExamplesTests(LocalServersFixture servers)
             Assert.Equal("RetryFailed", runs[runs.GetArrayLength() - 1].GetProperty("mode").GetString());
             Assert.Equal(["Done", "Done"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
         }),
-        _ when example.Contains("$API/$BATCH/close", StringComparison.Ordinal) => new(200, async run =>
+        _ when example.Contains("$API/$BATCH?state=failed&limit=100", StringComparison.Ordinal) => new(200, run =>
+        {
+            var answer = run.Answer.Json;
+            var failed = answer.GetProperty("counts").EnumerateObject().Single(p => string.Equals(p.Name, "Failed", StringComparison.OrdinalIgnoreCase)).Value.GetInt32();
+            Assert.Equal((failed, 100), (answer.GetProperty("page").GetProperty("matched").GetInt32(), answer.GetProperty("page").GetProperty("limit").GetInt32()));
+            Assert.All(answer.GetProperty("mailboxes").EnumerateArray(), m => Assert.Equal("Failed", m.GetProperty("status").GetString()));
+            return Task.CompletedTask;
+        }),
+        _ when example.Contains("$API/$BATCH/close", StringComparison.Ordinal) => new(202, async run =>
         {
             Assert.True(run.Answer.Json.GetProperty("closed").GetBoolean());
-            Assert.True((await run.Http.GetFromJsonAsync<JsonElement>($"/api/imports/{run.Session.Batch}")).GetProperty("closed").GetBoolean());
+            Assert.Equal("Closing", run.Answer.Json.GetProperty("closeState").GetString());
+            // Marked at once; the run's end and the secrets' deletion follow: the status says Closed once done.
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while ((await run.Http.GetFromJsonAsync<JsonElement>($"/api/imports/{run.Session.Batch}")).GetProperty("closeState").GetString() != "Closed")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The close never finished.");
+                await Task.Delay(200);
+            }
         }),
         _ when example.EndsWith("$API/$BATCH", StringComparison.Ordinal) || example.Contains("$API/$BATCH  ", StringComparison.Ordinal) || example.Contains("$API/$BATCH #", StringComparison.Ordinal) => new(200, run =>
         {

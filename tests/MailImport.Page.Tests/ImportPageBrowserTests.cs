@@ -476,6 +476,60 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task BatchView_TwentyThousandLines_PagesThroughThemWithABoundedNumberOfRows_AndFiltersTheFailedOne()
+    {
+        // One login the source refuses and 19,999 lines the destination rules refuse: 20,000 rows, one mailbox to try.
+        var file = new StringBuilder($"nobody{Guid.NewGuid():N}"[..14] + " Secret-no1\n");
+        for (var line = 2; line <= 20_000; line++)
+        {
+            file.Append(CultureInfo.InvariantCulture, $"bad_{line} Secret12\n");
+        }
+
+        using var http = new HttpClient { BaseAddress = servers.BaseAddress };
+        http.DefaultRequestHeaders.Add("x-functions-key", PageFixture.Key);
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(file.ToString())), "file", "credentials.txt");
+        form.Add(new StringContent(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            domain = WorkflowSettings.Domain,
+            source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 },
+        })), "settings");
+        using var started = await http.PostAsync("api/imports", form);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
+        var batchId = System.Text.Json.JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("batchId").GetString()!;
+
+        // Each page is a status call over the 20,000-line report: on this slow shared machine it takes seconds.
+        var slow = new LocatorAssertionsToHaveTextOptions { Timeout = 60_000 };
+        var page = await servers.OpenPageAsync();
+        await page.GotoAsync(servers.BaseAddress + "#batch=" + batchId);
+        await WaitForEndAsync(page);
+        await Expect(page.Locator("#sum-mailboxes")).ToHaveTextAsync("20,000: 1 failed, 19,999 invalid", slow);
+        await Expect(page.Locator("#page-info")).ToHaveTextAsync("Lines 1–100 of 20,000", slow);
+        await Expect(page.Locator("#mailbox-rows tr")).ToHaveCountAsync(100);
+        // The correction table lists the whole batch's correctable lines, up to the status's largest page, not the page on show.
+        await Expect(page.Locator("#correction-rows tr")).ToHaveCountAsync(1000, new() { Timeout = 60_000 });
+        await Expect(page.Locator("#correction-more")).ToHaveTextAsync("The first 1,000 of 20,000 are listed; fix the others with a corrected file.");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Last page" }).ClickAsync();
+        await Expect(page.Locator("#page-info")).ToHaveTextAsync("Lines 19,901–20,000 of 20,000", slow);
+        await Expect(Row(page, 19_999).Locator(".badge")).ToHaveTextAsync("Invalid");
+        await Expect(Row(page, 19_999).Locator(".who")).ToHaveTextAsync("bad_19999");
+        await Expect(page.Locator("#mailbox-rows tr")).ToHaveCountAsync(100);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Previous page" }).ClickAsync();
+        await Expect(page.Locator("#page-info")).ToHaveTextAsync("Lines 19,801–19,900 of 20,000", slow);
+        await Expect(Row(page, 19_801)).ToBeVisibleAsync();
+
+        await page.GetByLabel("Show").SelectOptionAsync("failed");
+        await Expect(page.Locator("#page-info")).ToHaveTextAsync("Lines 1–1 of 1", slow);
+        await Expect(page.Locator("#mailbox-rows tr")).ToHaveCountAsync(1);
+        await Expect(Row(page, 1).Locator(".badge")).ToHaveTextAsync("Failed");
+        // The totals stay the batch's.
+        await Expect(page.Locator("#sum-mailboxes")).ToHaveTextAsync("20,000: 1 failed, 19,999 invalid", slow);
+        await PageFixture.ScreenshotAsync(page, "7-twenty-thousand-lines-failed-only");
+        await page.Context.CloseAsync();
+    }
+
     /// <summary>One field of the batch's status as the API answers it.</summary>
     private async Task<string> StatusAsync(string batchId, string field)
     {

@@ -203,6 +203,8 @@ public static class ErrorCatalog
             "Start a new import.", false),
         new(ErrorCode.MailboxBusy, ErrorCategory.Batch, "Another copy of this mailbox's step was still running, so this one waited.",
             "Nothing to do: MailImport retries once the other has finished (or its hold has lapsed after a crash).", true),
+        new(ErrorCode.StatusQueryInvalid, ErrorCategory.Batch, "The status's filter or page is not one it takes.",
+            "Give state as mailbox states separated by commas (Pending, Running, Paused, Done, Partial, Failed, Invalid, Ready), offset as a whole number from 0, and limit from 1 to 1,000; leave them out for every line.", false),
         new(ErrorCode.InternalError, ErrorCategory.Internal, "MailImport met an unexpected fault.",
             "Re-run; if it persists, send the batch id to support.", true),
     }.ToFrozenDictionary(e => e.Code);

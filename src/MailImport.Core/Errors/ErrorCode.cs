@@ -169,6 +169,8 @@ public enum ErrorCode
     BatchClosed = 800,
     /// <summary>Another execution of this mailbox's chunk holds its cursor; this one waits and retries.</summary>
     MailboxBusy = 801,
+    /// <summary>A status call's filter or page (state, offset, limit) is not one the status takes.</summary>
+    StatusQueryInvalid = 802,
     /// <summary>A fault inside MailImport.</summary>
     InternalError = 900,
 }

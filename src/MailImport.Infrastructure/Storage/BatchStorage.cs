@@ -210,6 +210,63 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public Task<MailboxOutcome?> LoadOutcomeAsync(string batchId, string runId, int line, CancellationToken cancellationToken) =>
         LoadAsync<MailboxOutcome>(OutcomeName(batchId, runId, line), cancellationToken);
 
+    /// <summary>How many lines one progress document of a run holds: lines 1-250 share the first, 251-500 the second, and
+    /// so on, so a mailbox's step finds its document by its line alone and a status reads one blob per 250 lines.</summary>
+    public const int LinesPerProgressDocument = 250;
+
+    /// <summary>Puts one mailbox's live state (its orchestration's custom status, or its outcome) into the run's progress
+    /// document for its line, read-modify-write under <c>If-Match</c> (or <c>If-None-Match: *</c> for a new one,
+    /// https://learn.microsoft.com/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations):
+    /// the mailboxes of a document write it concurrently, and none loses another's line.</summary>
+    public async Task SaveProgressAsync(OutcomeRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var blob = Batches.GetBlobClient(ProgressName(record.BatchId, record.RunId, (record.Outcome.Line - 1) / LinesPerProgressDocument));
+        while (true)
+        {
+            SortedDictionary<int, MailboxOutcome> lines;
+            BlobRequestConditions conditions;
+            try
+            {
+                var download = await blob.DownloadContentAsync(cancellationToken);
+                lines = JsonSerializer.Deserialize<SortedDictionary<int, MailboxOutcome>>(download.Value.Content.ToMemory().Span, Json)!;
+                conditions = new BlobRequestConditions { IfMatch = download.Value.Details.ETag };
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                lines = [];
+                conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+            }
+
+            lines[record.Outcome.Line] = record.Outcome;
+            try
+            {
+                await blob.UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(lines, Json)), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Another mailbox of the document wrote first: put this line into what it wrote.
+            }
+        }
+    }
+
+    /// <summary>Every line a run's progress documents hold, read <see cref="ParallelRequests"/> at a time: one listing
+    /// and one read per <see cref="LinesPerProgressDocument"/> lines, however many mailboxes run.</summary>
+    public async Task<IReadOnlyDictionary<int, MailboxOutcome>> LoadProgressAsync(string batchId, string runId, CancellationToken cancellationToken)
+    {
+        var documents = new System.Collections.Concurrent.ConcurrentBag<SortedDictionary<int, MailboxOutcome>>();
+        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, ProgressPrefix(batchId, runId), cancellationToken).Select(b => b.Name);
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
+        {
+            if (await LoadAsync<SortedDictionary<int, MailboxOutcome>>(name, ct) is { } document)
+            {
+                documents.Add(document);
+            }
+        });
+        return documents.SelectMany(d => d).ToDictionary(l => l.Key, l => l.Value);
+    }
+
     /// <summary>Every outcome a run has recorded, read <see cref="ParallelRequests"/> at a time.</summary>
     public async Task<IReadOnlyList<MailboxOutcome>> LoadOutcomesAsync(string batchId, string runId, CancellationToken cancellationToken)
     {
@@ -486,6 +543,11 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         FormattableString.Invariant($"{batchId}/runs/{runId}/counts/{group:D5}.json");
 
     private static string OutcomesPrefix(string batchId, string runId) => $"{batchId}/runs/{runId}/outcomes/";
+
+    private static string ProgressPrefix(string batchId, string runId) => $"{batchId}/runs/{runId}/progress/";
+
+    private static string ProgressName(string batchId, string runId, int document) =>
+        FormattableString.Invariant($"{ProgressPrefix(batchId, runId)}{document:D5}.json");
 
     private static string OutcomeName(string batchId, string runId, int line) =>
         FormattableString.Invariant($"{OutcomesPrefix(batchId, runId)}{line:D6}.json");

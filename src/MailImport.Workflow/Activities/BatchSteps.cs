@@ -80,11 +80,21 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
         return true;
     }
 
-    /// <summary>Keeps a mailbox's outcome until the run's report is written from it.</summary>
+    /// <summary>Keeps a mailbox's outcome until the run's report is written from it, and shows it in the run's progress.</summary>
     public async Task<bool> RecordOutcomeAsync(OutcomeRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         await storage.SaveOutcomeAsync(record, cancellationToken);
+        await storage.SaveProgressAsync(record, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Puts a running mailbox's state (running with its counters, paused, waiting) into the run's progress
+    /// documents, which the status reads instead of asking the engine about every line.</summary>
+    public async Task<bool> ShowProgressAsync(OutcomeRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await storage.SaveProgressAsync(record, cancellationToken);
         return true;
     }
 
@@ -230,6 +240,16 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
         return await CloseAsync(batchId, BatchCloseReason.Requested, static _ => true, cancellationToken) ?? 0;
     }
 
+    /// <summary>Marks a batch closed at the admin's request, at once: from then on no run is recorded (BatchRuns refuses
+    /// a closed batch under If-Match) and an ingestion still running deletes what it writes. Its run is ended and its
+    /// upload and secrets deleted afterwards, by the close orchestration (<see cref="CloseBatchOrchestration"/>).</summary>
+    /// <returns>False for an unknown batch.</returns>
+    public async Task<bool> MarkClosedAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        using var scope = logger.BeginBatchScope(batchId);
+        return await MarkAsync(batchId, BatchCloseReason.Requested, static _ => true, cancellationToken) is { Batch.Closed: true };
+    }
+
     /// <summary>Closes a batch for idleness, unless the record as written no longer is idle at <paramref name="now"/>
     /// (a run was recorded since <paramref name="seen"/> was read, the schedule changed) or is closed already.</summary>
     /// <remarks>The caller has made sure <paramref name="seen"/>'s last run has ended: a run starting after that
@@ -258,10 +278,7 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
     /// <returns>The secrets deleted; null when the batch is unknown or was not closed by this call.</returns>
     private async Task<int?> CloseAsync(string batchId, BatchCloseReason reason, Func<BatchDefinition, bool> closeIf, CancellationToken cancellationToken)
     {
-        var marked = clock.GetUtcNow();
-        // Closed first: an ingestion still running sees it and deletes what it wrote after this (CredentialIngestion).
-        var update = await storage.UpdateBatchAsync(batchId,
-            batch => batch.Closed || !closeIf(batch) ? null : batch with { Closed = true, ClosedAt = marked, ClosedFor = reason }, cancellationToken);
+        var update = await MarkAsync(batchId, reason, closeIf, cancellationToken);
         if (update is not { Batch.Closed: true } || (reason == BatchCloseReason.Idle && !update.Value.Changed))
         {
             return null;
@@ -274,6 +291,14 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
         }
 
         return await DeleteSecretsAsync(batchId, cancellationToken);
+    }
+
+    private Task<(BatchDefinition Batch, bool Changed)?> MarkAsync(string batchId, BatchCloseReason reason, Func<BatchDefinition, bool> closeIf, CancellationToken cancellationToken)
+    {
+        var marked = clock.GetUtcNow();
+        // Closed first: an ingestion still running sees it and deletes what it wrote after this (CredentialIngestion).
+        return storage.UpdateBatchAsync(batchId,
+            batch => batch.Closed || !closeIf(batch) ? null : batch with { Closed = true, ClosedAt = marked, ClosedFor = reason }, cancellationToken);
     }
 
     private async Task<int> DeleteSecretsAsync(string batchId, CancellationToken cancellationToken)

@@ -45,7 +45,8 @@ public sealed record StartedImport(string BatchId, string RunId, string StatusUr
 /// <param name="Closed">True once closed.</param>
 /// <param name="Runs">Every run, oldest first.</param>
 /// <param name="Status">The latest run's state: Pending, Running, Completed, Failed, Terminated.</param>
-/// <param name="Mailboxes">Per mailbox: live progress while running, the report line once finished.</param>
+/// <param name="Mailboxes">Per mailbox: live progress while running, the report line once finished; only the lines
+/// the call's filter and page chose (<see cref="StatusQuery"/>), all of them when it named none.</param>
 /// <param name="Totals">All mailboxes' counters added up.</param>
 public sealed record BatchStatus(
     string BatchId,
@@ -62,6 +63,12 @@ public sealed record BatchStatus(
     /// <summary>How the batch signs in at the source (Password, GoogleServiceAccount, MicrosoftAppOnly): it decides the
     /// grammar of a corrected file. The kind only; the key or secret is never in an answer.</summary>
     public Core.Sources.SourceAuthenticationType SourceAuthentication { get; init; }
+
+    /// <summary>How many of the batch's lines are in each state, every state named, whatever the filter and page.</summary>
+    public IReadOnlyDictionary<MailboxStatus, int> Counts { get; init; } = new Dictionary<MailboxStatus, int>();
+
+    /// <summary>Where <see cref="Mailboxes"/> stands among the lines the filter matches.</summary>
+    public StatusPageInfo? Page { get; init; }
 
     /// <summary>What each run did, oldest first: the report's summaries of the runs that ended, and the going run's
     /// summed from its mailboxes' live figures.</summary>
@@ -83,7 +90,26 @@ public sealed record BatchStatus(
 
     /// <summary>When the close finished deleting the upload and every password; null until then.</summary>
     public DateTimeOffset? SecretsDeletedAt { get; init; }
+
+    /// <summary>Closing once the batch is marked closed, Closed once its secrets are deleted; null while open.</summary>
+    public BatchCloseState? CloseState => !Closed ? null : SecretsDeletedAt is null ? BatchCloseState.Closing : BatchCloseState.Closed;
 }
+
+/// <summary>How far a batch's close is.</summary>
+public enum BatchCloseState
+{
+    /// <summary>Marked closed (no run starts any more); its run is being ended and its secrets deleted.</summary>
+    Closing,
+    /// <summary>Its run ended and its upload and every password deleted.</summary>
+    Closed,
+}
+
+/// <summary>The answer to a close: accepted, and where to follow it.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="Closed">True: the batch takes no more runs from now on.</param>
+/// <param name="CloseState">Closing until the close has ended the run and deleted the secrets.</param>
+/// <param name="StatusUrl">The status to poll until its closeState is Closed.</param>
+public sealed record ClosingBatch(string BatchId, bool Closed, BatchCloseState CloseState, string StatusUrl);
 
 /// <summary>The answer to a schedule change.</summary>
 /// <param name="BatchId">The batch.</param>

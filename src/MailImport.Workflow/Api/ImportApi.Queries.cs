@@ -12,11 +12,18 @@ namespace MailImport.Workflow.Api;
 /// <summary>The handlers that only read: a batch's status with every mailbox's progress, and its report.</summary>
 public sealed partial class ImportApi
 {
-    /// <summary>GET /api/imports/{id}: the batch and every mailbox's progress.</summary>
-    private async Task<IResult> GetStatusAsync(string id, CancellationToken cancellationToken) =>
-        await LoadAsync(id, cancellationToken) is { } batch
-            ? Results.Json(await StatusOfAsync(batch, cancellationToken), Json)
-            : ApiAnswers.NotFound();
+    /// <summary>GET /api/imports/{id}: the batch, its lines' counts per state, and the mailboxes' progress, filtered
+    /// by state and paged (<see cref="StatusQuery"/>).</summary>
+    private async Task<IResult> GetStatusAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(id, cancellationToken) is not { } batch)
+        {
+            return ApiAnswers.NotFound();
+        }
+
+        var (query, refusal) = StatusQuery.Read(request);
+        return refusal ?? Results.Json(await StatusOfAsync(batch, query!, cancellationToken), Json);
+    }
 
     /// <summary>GET /api/imports/{id}/report: JSON, or CSV by Accept: text/csv or ?format=csv.</summary>
     private async Task<IResult> GetReportAsync(HttpRequest request, string id, CancellationToken cancellationToken)
@@ -39,7 +46,7 @@ public sealed partial class ImportApi
     }
 
     /// <summary>The last report's lines; while a run goes on, each of its mailboxes' live progress over them.</summary>
-    private async Task<BatchStatus> StatusOfAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    private async Task<BatchStatus> StatusOfAsync(BatchDefinition batch, StatusQuery query, CancellationToken cancellationToken)
     {
         var run = batch.Runs[^1];
         var state = await engine.GetStateAsync(run.RunId, cancellationToken);
@@ -85,8 +92,11 @@ public sealed partial class ImportApi
             ? RunProgress.Of(plan, summaries.LastOrDefault(r => r.RunId == run.RunId), counted.Finished, !BatchRuns.IsGoing(state))
             : null;
 
-        return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
+        var (counts, page, shown) = query.Apply(mailboxes);
+        return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), shown, totals)
         {
+            Counts = counts,
+            Page = page,
             Schedule = batch.Options.Schedule,
             SourceAuthentication = batch.Authentication.Type,
             RunSummaries = summaries,
@@ -111,18 +121,17 @@ public sealed partial class ImportApi
         return parsed.FileProblem is null ? ManifestMerge.Merge(manifest, parsed).Manifest : manifest;
     }
 
-    /// <summary>While the run goes on, each mailbox's live progress is its orchestration's custom status (its recorded
-    /// outcome once it completed); a mailbox without either keeps its last report line, or is pending.</summary>
+    /// <summary>While the run goes on, each mailbox's live progress is what its own steps last put into the run's
+    /// progress documents (running with its counters, paused, waiting, its outcome once it ended): a read per 250
+    /// lines, no engine lookup per line. A mailbox not there yet keeps its last report line, or is pending.</summary>
     private async Task AddLiveProgressAsync(SortedDictionary<int, MailboxReport> lines, string batchId, string runId, IReadOnlyList<ManifestEntry> entries, CancellationToken cancellationToken)
     {
+        var progress = await storage.LoadProgressAsync(batchId, runId, cancellationToken);
         foreach (var entry in entries)
         {
-            var mailbox = await engine.GetStateAsync(ImportBatchOrchestration.MailboxInstanceId(runId, entry.Line), cancellationToken);
-            if (mailbox?.CustomStatus is { } json && JsonSerializer.Deserialize<MailboxOutcome>(json, Json) is { } outcome)
+            if (progress.TryGetValue(entry.Line, out var outcome))
             {
-                lines[entry.Line] = (mailbox.Status == WorkflowRuntimeStatus.Completed
-                    ? await storage.LoadOutcomeAsync(batchId, runId, entry.Line, cancellationToken) ?? outcome
-                    : outcome).ToReport();
+                lines[entry.Line] = outcome.ToReport();
             }
             else if (!lines.ContainsKey(entry.Line))
             {

@@ -1,3 +1,5 @@
+using MailImport.Infrastructure.Storage;
+using MailImport.Workflow.Orchestrations;
 using Microsoft.AspNetCore.Http;
 
 namespace MailImport.Workflow.Api;
@@ -73,30 +75,30 @@ public sealed partial class ImportApi
             : ApiAnswers.BatchClosed();
     }
 
-    /// <summary>POST /api/imports/{id}/close: stop any run, take no more, delete the batch's secrets.</summary>
-    private async Task<IResult> CloseAsync(string id, CancellationToken cancellationToken)
+    /// <summary>POST /api/imports/{id}/close: marks the batch closed at once (no run is started from then on), then
+    /// starts the close orchestration that ends any run and deletes the batch's secrets; 202 with the status to follow
+    /// (closeState Closing, then Closed).</summary>
+    private async Task<IResult> CloseAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        if (await LoadAsync(id, cancellationToken) is not { } batch)
+        if (!BatchStorage.IsBatchId(id) || !await batchSteps.MarkClosedAsync(id, cancellationToken))
         {
             return ApiAnswers.NotFound();
         }
 
-        await runs.StopAsync(batch, "The batch was closed.", cancellationToken);
-        var deleted = await batchSteps.CloseAsync(id, cancellationToken);
-        // A run recorded between the load and the close's mark (the schedule's) is stopped too; after the mark no run
-        // can be recorded (BatchRuns refuses a closed batch under If-Match).
-        if (await LoadAsync(id, cancellationToken) is { } closed && closed.Runs.Count > batch.Runs.Count)
-        {
-            await runs.StopAsync(closed, "The batch was closed.", cancellationToken);
-        }
-
-        return Results.Json(new { batchId = id, closed = true, secretsDeleted = deleted }, Json);
+        // The run it ends is the record's last after the mark: a run recorded before the mark (the schedule's) is
+        // ended too, and none can be recorded after it (BatchRuns refuses a closed batch under If-Match).
+        await engine.StartAsync(WorkflowNames.CloseImportBatch, id, CloseBatchOrchestration.InstanceId(id, Guid.NewGuid()), cancellationToken);
+        var status = StatusUrl(request, id);
+        request.HttpContext.Response.Headers.Location = status;
+        return Results.Json(new ClosingBatch(id, true, BatchCloseState.Closing, status), Json, statusCode: StatusCodes.Status202Accepted);
     }
+
+    private static string StatusUrl(HttpRequest request, string batchId) => $"{request.Scheme}://{request.Host}{request.PathBase}/api/imports/{batchId}";
 
     /// <summary>202 with the batch, the run and where to follow them.</summary>
     private static IResult Accepted(HttpRequest request, StartedRun run)
     {
-        var status = $"{request.Scheme}://{request.Host}{request.PathBase}/api/imports/{run.BatchId}";
+        var status = StatusUrl(request, run.BatchId);
         return Results.Json(new StartedImport(run.BatchId, run.RunId, status, status + "/report", run.Mailboxes, run.InvalidLines), Json, statusCode: StatusCodes.Status202Accepted);
     }
 }

@@ -77,8 +77,8 @@ public sealed partial class ImportApi(
         ApiAction.Start => StartAsync(request, caller, cancellationToken),
         ApiAction.Rerun => RerunAsync(request, id, caller, cancellationToken),
         ApiAction.Schedule => SetScheduleAsync(request, id, cancellationToken),
-        ApiAction.Close => CloseAsync(id, cancellationToken),
-        ApiAction.Status => GetStatusAsync(id, cancellationToken),
+        ApiAction.Close => CloseAsync(request, id, cancellationToken),
+        ApiAction.Status => GetStatusAsync(request, id, cancellationToken),
         ApiAction.Report => GetReportAsync(request, id, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };

@@ -69,13 +69,19 @@ public static class ImportApiDescription
             };
         }
 
+        var parameters = route.Route.Contains("{id}", StringComparison.Ordinal)
+            ? new JsonArray(new JsonObject { ["name"] = "id", ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string", ["pattern"] = "^[0-9a-f]{32}$" } })
+            : [];
+        foreach (var query in route.Query ?? [])
+        {
+            parameters.Add(new JsonObject { ["name"] = query.Name, ["in"] = "query", ["required"] = false, ["description"] = query.Description, ["schema"] = new JsonObject { ["type"] = query.Type } });
+        }
+
         var operation = new JsonObject
         {
             ["operationId"] = route.Action.ToString(),
             ["summary"] = route.Summary,
-            ["parameters"] = route.Route.Contains("{id}", StringComparison.Ordinal)
-                ? new JsonArray(new JsonObject { ["name"] = "id", ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string", ["pattern"] = "^[0-9a-f]{32}$" } })
-                : [],
+            ["parameters"] = parameters,
             ["responses"] = responses,
         };
         if (route.BodyTypes.Count > 0)
@@ -100,6 +106,11 @@ public static class ImportApiDescription
             yield return ("400", "The body cannot be used: the answer names each field and line.");
             yield return ("413", "The body is too large.");
             yield return ("415", "The body's Content-Type is not one this call takes: the answer names those it takes.");
+        }
+
+        if (route.Query is { Count: > 0 })
+        {
+            yield return ("400", "A query parameter cannot be used: the answer names it.");
         }
 
         yield return ("401", "No or a bad key or token.");

@@ -30,6 +30,9 @@ public static class WorkflowNames
     /// <summary>Keep a mailbox's outcome for the run's report.</summary>
     public const string RecordOutcome = nameof(RecordOutcome);
 
+    /// <summary>Show a running mailbox's state in the run's progress documents.</summary>
+    public const string ShowProgress = nameof(ShowProgress);
+
     /// <summary>Is the domain confirmed?</summary>
     public const string CheckDomain = nameof(CheckDomain);
 
@@ -56,4 +59,13 @@ public static class WorkflowNames
 
     /// <summary>Close the batch and delete its secrets.</summary>
     public const string CloseBatch = nameof(CloseBatch);
+
+    /// <summary>A batch's close after its mark: end its run, then delete its upload and secrets.</summary>
+    public const string CloseImportBatch = nameof(CloseImportBatch);
+
+    /// <summary>End a closed batch's run and its groups.</summary>
+    public const string StopBatchRun = nameof(StopBatchRun);
+
+    /// <summary>Delete a closed batch's upload and secrets and record when.</summary>
+    public const string FinishClose = nameof(FinishClose);
 }

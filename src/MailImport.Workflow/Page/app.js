@@ -6,6 +6,10 @@
 (() => {
   const KEY_STORAGE = 'mailimport.apiKey';
   const POLL_MS = 1500;
+  // The batch view shows one page of lines at a time, read as such from the status (offset, limit, state), so a
+  // 20,000-line batch costs the browser as many rows as a 100-line one.
+  const PAGE_SIZE = 100;
+  const ROW_FILTERS = { all: '', failed: 'Failed', running: 'Running,Paused' };
   const ENDED = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
   const PRESETS = {
     gmail: { imap: 'imap.gmail.com', pop3: 'pop.gmail.com' },
@@ -34,7 +38,10 @@
   };
   // The sentence the API adds to a rule's message to say where a new username or password goes in its own forms.
   const API_PLACE_HINT = / (Keep the source login and give a new username|The source password is used for the new mailbox unless you give a new one) (in newLogin|in newPassword|with the four-field form).*$/;
-  const CORRECTABLE = new Set(['Failed', 'Partial', 'Invalid']);
+  const CORRECTABLE_STATES = ['Failed', 'Partial', 'Invalid'];
+  const CORRECTABLE = new Set(CORRECTABLE_STATES);
+  // The most rows the correction table shows, the status's largest page: more failures than that are fixed with a file.
+  const CORRECTION_LIMIT = 1000;
   const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   // The API's names of the sign-in fields, as the page labels them.
   const FIELD_NAMES = {
@@ -59,6 +66,8 @@
   let typed = { batchId: null, rows: new Map() };
   // The batch lines of the corrected file the page last sent, by the file's line number, to name its problems.
   let sentLines = [];
+  let pageOffset = 0;
+  let rowFilter = 'all';
 
   // The page is served at / (local host) or under /api/page/ (Functions app): the API sits at the same root.
   function apiRoot() {
@@ -529,6 +538,9 @@
     $('batch-id').textContent = id;
     $('mailbox-rows').replaceChildren();
     $('correction-rows').replaceChildren();
+    pageOffset = 0;
+    rowFilter = 'all';
+    $('row-filter').value = 'all';
     $('batch-problems').replaceChildren();
     $('sum-rate').textContent = '—';
     show('batch-section');
@@ -546,7 +558,7 @@
     const id = batchId;
     let status;
     try {
-      const response = await api('/' + id);
+      const response = await api('/' + id + statusQuery());
       if (response.status === 404) {
         showProblems($('batch-problems'), { error: 'There is no import with that id.' });
         return;
@@ -563,9 +575,39 @@
       return;
     }
     render(status);
-    if (!ENDED.has(status.status)) {
+    await renderCorrectionOf(id, status);
+    // A close is accepted at once and finishes in the background: follow it until its secrets are deleted.
+    if (!ENDED.has(status.status) || status.closeState === 'Closing') {
       pollTimer = setTimeout(poll, POLL_MS);
     }
+  }
+
+  function statusQuery() {
+    const state = ROW_FILTERS[rowFilter];
+    return `?offset=${pageOffset}&limit=${PAGE_SIZE}` + (state ? '&state=' + encodeURIComponent(state) : '');
+  }
+
+  // A page or filter change reads the status at once; a run that goes on keeps being polled from there.
+  function showPage(offset) {
+    pageOffset = Math.max(0, offset);
+    poll();
+  }
+
+  function onRowFilterChange() {
+    rowFilter = $('row-filter').value;
+    showPage(0);
+  }
+
+  function renderPager(page) {
+    const matched = page ? page.matched : 0;
+    const first = matched ? pageOffset + 1 : 0;
+    const last = Math.min(pageOffset + PAGE_SIZE, matched);
+    $('page-info').textContent = matched ? `Lines ${formatCount(first)}–${formatCount(last)} of ${formatCount(matched)}` : 'No line to show';
+    $('page-first').disabled = pageOffset === 0;
+    $('page-prev').disabled = pageOffset === 0;
+    $('page-next').disabled = !page || page.nextOffset == null;
+    $('page-last').disabled = !page || page.nextOffset == null;
+    $('page-last').dataset.offset = String(Math.max(0, Math.floor((matched - 1) / PAGE_SIZE) * PAGE_SIZE));
   }
 
   const percent = (part, whole) => (whole > 0 ? Math.floor((100 * part) / whole) : 0);
@@ -605,13 +647,12 @@
     $('batch-run').textContent = describeRun(run);
     $('batch-heading').textContent = dryRun ? 'Dry run (pre-flight report)' : 'Import';
 
-    const counts = {};
-    for (const m of status.mailboxes) {
-      counts[m.status] = (counts[m.status] || 0) + 1;
-    }
+    // The counts are the whole batch's, whatever page and filter the rows show.
+    const counts = status.counts || {};
     const order = ['Done', 'Ready', 'Running', 'Paused', 'Pending', 'Partial', 'Failed', 'Invalid'];
-    $('sum-mailboxes').textContent = `${status.mailboxes.length}: ` +
-      order.filter((s) => counts[s]).map((s) => `${counts[s]} ${s.toLowerCase()}`).join(', ');
+    const lines = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    $('sum-mailboxes').textContent = `${formatCount(lines)}: ` +
+      order.filter((s) => counts[s]).map((s) => `${formatCount(counts[s])} ${s.toLowerCase()}`).join(', ');
     const t = status.totals;
     renderTotals(t, status.progress);
     renderRate(t, ended);
@@ -629,18 +670,35 @@
 
     renderRuns(status.runSummaries || [], dryRun);
     renderRows(status.mailboxes);
+    renderPager(status.page);
     renderActions(status, ended, dryRun);
-    renderCorrection(status, ended && !status.closed);
     renderRetention(status);
   }
 
   // The correction table: each failed, partial or invalid mailbox as a row of the manual table, its login fixed, its
   // other fields as typed in this tab (or empty after a reload: the service never gives a password back). Rows the
   // admin is editing survive the polls; a mailbox that has since finished leaves the table.
-  function renderCorrection(status, open) {
+  // The rows come from the whole batch, not from the page of lines on show: their own read of the status, filtered to the
+  // states a correction can fix, so paging through the lines never drops a row the admin is editing.
+  async function renderCorrectionOf(id, status) {
+    let mailboxes = [];
+    if (ENDED.has(status.status) && !status.closed && CORRECTABLE_STATES.some((s) => (status.counts || {})[s])) {
+      try {
+        const response = await api('/' + id + `?state=${CORRECTABLE_STATES.join(',')}&limit=${CORRECTION_LIMIT}`);
+        mailboxes = (await readJson(response)).mailboxes || [];
+      } catch (e) {
+        return; // the rows stay as they were; the next read of the status tries again
+      }
+    }
+    if (id === batchId) {
+      renderCorrection(status, mailboxes);
+    }
+  }
+
+  function renderCorrection(status, mailboxes) {
     const body = $('correction-rows');
     const rows = new Map([...body.children].map((r) => [r.dataset.line, r]));
-    const wanted = open ? status.mailboxes.filter((m) => CORRECTABLE.has(m.status) && m.sourceLogin) : [];
+    const wanted = mailboxes.filter((m) => CORRECTABLE.has(m.status) && m.sourceLogin);
     for (const m of wanted) {
       const key = String(m.lineNumber);
       if (!rows.has(key)) {
@@ -652,6 +710,11 @@
       stale.remove();
     }
     $('correction').hidden = wanted.length === 0;
+    const counts = status.counts || {};
+    const correctable = CORRECTABLE_STATES.reduce((sum, s) => sum + (counts[s] || 0), 0);
+    $('correction-more').hidden = correctable <= CORRECTION_LIMIT;
+    $('correction-more').textContent = `The first ${formatCount(CORRECTION_LIMIT)} of ${formatCount(correctable)} are listed; ` +
+      'fix the others with a corrected file.';
     showPasswordColumn($('correction'), !usesTokens(status));
   }
 
@@ -962,7 +1025,8 @@
 
   function renderActions(status, ended, dryRun) {
     const open = ended && !status.closed;
-    const retryable = status.mailboxes.some((m) => ['Failed', 'Partial', 'Invalid', 'Pending'].includes(m.status));
+    const counts = status.counts || {};
+    const retryable = ['Failed', 'Partial', 'Invalid', 'Pending'].some((s) => counts[s] > 0);
     $('begin-real').hidden = !(open && dryRun);
     $('rerun-failed').disabled = !open || !retryable;
     $('corrected-file').disabled = !open || !retryable;
@@ -1154,6 +1218,11 @@
     $('download-csv').addEventListener('click', () => download('csv'));
     $('download-json').addEventListener('click', () => download('json'));
     $('new-import').addEventListener('click', newImport);
+    $('row-filter').addEventListener('change', onRowFilterChange);
+    $('page-first').addEventListener('click', () => showPage(0));
+    $('page-prev').addEventListener('click', () => showPage(pageOffset - PAGE_SIZE));
+    $('page-next').addEventListener('click', () => showPage(pageOffset + PAGE_SIZE));
+    $('page-last').addEventListener('click', () => showPage(Number($('page-last').dataset.offset)));
     $('batch-heading').tabIndex = -1;
     addRow();
     applyPreset();

@@ -43,6 +43,9 @@ internal sealed class ApiTestHost : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
+    /// <summary>How many instance lookups (<see cref="IWorkflowEngine.GetStateAsync"/>) the host's handlers have made.</summary>
+    public int EngineLookups => Services.GetRequiredService<CountingEngine>().Lookups;
+
     public static Task<ApiTestHost> StartAsync(ServerSet servers, string key, params (string Key, string? Value)[] extra) =>
         StartAsync(servers, key, runWorkflows: true, null, extra);
 
@@ -65,7 +68,8 @@ internal sealed class ApiTestHost : IAsyncDisposable
         var engine = new InMemoryOrchestrationService(loggers);
         var client = EmbeddedEngine.CreateClient(engine, loggers);
         before?.Invoke(builder.Services);
-        builder.Services.AddMailImportWorkflow().AddMailImportApi().AddSingleton<IWorkflowEngine>(new TaskHubClientEngine(client));
+        var counting = new CountingEngine(new TaskHubClientEngine(client));
+        builder.Services.AddMailImportWorkflow().AddMailImportApi().AddSingleton<IWorkflowEngine>(counting).AddSingleton(counting);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         app.MapImportApi();
@@ -123,6 +127,27 @@ internal sealed class ApiTestHost : IAsyncDisposable
         throw new TimeoutException("The import did not finish in two minutes.");
     }
 
+    /// <summary>Polls the batch's status until its close has ended the run and deleted the secrets (closeState Closed);
+    /// two minutes at most.</summary>
+    public async Task<JsonElement> WaitForClosedAsync(string batchId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        JsonElement status = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"/api/imports/{batchId}");
+            status = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (status.TryGetProperty("closeState", out var state) && state.GetString() == "Closed")
+            {
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"The close did not finish in two minutes; last status: {status}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
@@ -134,4 +159,25 @@ internal sealed class ApiTestHost : IAsyncDisposable
 
         await app.DisposeAsync();
     }
+}
+
+/// <summary>The engine as the handlers reach it, counting their instance lookups: the status's cost in lookups must
+/// not grow with the batch's lines.</summary>
+internal sealed class CountingEngine(IWorkflowEngine inner) : IWorkflowEngine
+{
+    private int lookups;
+
+    public int Lookups => Volatile.Read(ref lookups);
+
+    public Task StartAsync(string orchestration, object input, string instanceId, CancellationToken cancellationToken) =>
+        inner.StartAsync(orchestration, input, instanceId, cancellationToken);
+
+    public Task<WorkflowState?> GetStateAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref lookups);
+        return inner.GetStateAsync(instanceId, cancellationToken);
+    }
+
+    public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
+        inner.TerminateAsync(instanceId, reason, cancellationToken);
 }

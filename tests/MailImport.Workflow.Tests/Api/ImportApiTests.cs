@@ -222,10 +222,16 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         Assert.Contains($",{import.BatchId}-r2,1,", await rerunCsv.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var close = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close");
-        Assert.Equal(HttpStatusCode.OK, close.StatusCode);
-        Assert.Equal(2, (await close.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secretsDeleted").GetInt32());
+        Assert.Equal(HttpStatusCode.Accepted, close.StatusCode);
+        Assert.Equal(new Uri(host.Http.BaseAddress!, $"/api/imports/{import.BatchId}"), close.Headers.Location);
+        Assert.Equal("Closing", (await close.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("closeState").GetString());
+        // The close's mark comes before its answer: a re-run is refused at once, before the close has finished.
         using var afterClose = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/rerun");
         Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
+        var closed = await host.WaitForClosedAsync(import.BatchId);
+        Assert.True(closed.GetProperty("closed").GetBoolean());
+        Assert.Null(await host.Services.GetRequiredService<BatchStorage>().LoadLineSecretsAsync(import.BatchId, 1, CancellationToken.None));
+        Assert.True(closed.GetProperty("secretsDeletedAt").GetDateTimeOffset() >= closed.GetProperty("closedAt").GetDateTimeOffset());
     }
 
     [Fact]
@@ -422,7 +428,8 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
             }
 
             using var close = await grouped.SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close", key: Key);
-            Assert.Equal(HttpStatusCode.OK, close.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, close.StatusCode);
+            await grouped.WaitForClosedAsync(import.BatchId);
 
             // Ending the run's orchestration does not end its sub-orchestrations: the close ends the groups itself.
             foreach (var group in new[] { 0, 1 })
@@ -513,7 +520,7 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         using var unknown = await SendAsync(HttpMethod.Post, $"/api/imports/{Guid.NewGuid():N}/schedule", JsonContent.Create(new { schedule = "default" }));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         using var close = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close");
-        Assert.Equal(HttpStatusCode.OK, close.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, close.StatusCode);
         using var afterClose = await SendAsync(HttpMethod.Post, path, JsonContent.Create(new { schedule = "default" }));
         Assert.Equal(HttpStatusCode.Conflict, afterClose.StatusCode);
     }
@@ -544,8 +551,8 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
 
         var before = DateTimeOffset.UtcNow;
         using var close = await SendAsync(HttpMethod.Post, $"/api/imports/{import.BatchId}/close");
-        Assert.Equal(HttpStatusCode.OK, close.StatusCode);
-        status = await host.WaitForAsync(import.BatchId);
+        Assert.Equal(HttpStatusCode.Accepted, close.StatusCode);
+        status = await host.WaitForClosedAsync(import.BatchId);
         Assert.False(status.TryGetProperty("closesAt", out _));
         Assert.InRange(status.GetProperty("closedAt").GetDateTimeOffset(), before, DateTimeOffset.UtcNow);
         Assert.Equal("Requested", status.GetProperty("closedFor").GetString());

@@ -88,7 +88,8 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
         var store = host.Services.GetRequiredService<ISecretStore>();
         var dataKey = Convert.FromBase64String((await store.GetAsync(SecretNames.BatchKey(batch), CancellationToken.None)).Reveal());
         using var closed = await CallAsync(HttpMethod.Post, $"/api/imports/{batch}/close");
-        Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, closed.StatusCode);
+        await host.WaitForClosedAsync(batch);
 
         var temporaryFiles = TemporaryFilesSince(started);
         var places = answers.Concat(states).Concat(blobs).Concat(temporaryFiles).Concat(host.Logs.Lines.Select(l => (Where: "log", Text: l))).ToList();

@@ -240,8 +240,10 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
         Assert.Contains(blobs, b => b.Where.EndsWith($"/{batchId}/secrets/{BatchSecrets.SourceCredentialLine}", StringComparison.Ordinal));
         using (var closed = await CallAsync(HttpMethod.Post, $"/api/imports/{batchId}/close"))
         {
-            Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, closed.StatusCode);
         }
+
+        await host.WaitForClosedAsync(batchId);
 
         var engine = host.Services.GetRequiredService<IWorkflowEngine>();
         var states = new List<(string Where, string Text)>();

@@ -51,6 +51,9 @@ public sealed class ScriptedSteps
     /// <summary>Every outcome recorded, by run and line.</summary>
     public ConcurrentDictionary<(string RunId, int Line), MailboxOutcome> Outcomes { get; } = new();
 
+    /// <summary>The latest state each mailbox showed in its run's progress (ShowProgress), before its outcome.</summary>
+    public ConcurrentDictionary<(string RunId, int Line), MailboxOutcome> Progress { get; } = new();
+
     /// <summary>Each mailbox's count as its group saved it, by run and line.</summary>
     public ConcurrentDictionary<(string RunId, int Line), SourceCount> GroupCounts { get; } = new();
 
@@ -100,6 +103,11 @@ public sealed class ScriptedSteps
         Add<OutcomeRecord, bool>(registry, WorkflowNames.RecordOutcome, record =>
         {
             Outcomes[(record.RunId, record.Outcome.Line)] = record.Outcome;
+            return true;
+        });
+        Add<OutcomeRecord, bool>(registry, WorkflowNames.ShowProgress, record =>
+        {
+            Progress[(record.RunId, record.Outcome.Line)] = record.Outcome;
             return true;
         });
         Add<string, StepResult>(registry, WorkflowNames.CheckDomain, _ => DomainConfirmed ? StepResult.Success : StepResult.Failed(ErrorCode.DomainNotConfirmed, "not confirmed"));
