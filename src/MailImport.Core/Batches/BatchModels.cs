@@ -247,7 +247,8 @@ public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode,
 /// <param name="Bytes">Their bytes; null where the source does not say cheaply (an IMAP server without STATUS=SIZE).</param>
 /// <param name="Tally">Where the mailbox stood before the run (its cursor's cumulative counters).</param>
 /// <param name="Failure">Why the source could not be counted (login refused, ...); the mailbox fails with it.</param>
-public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null);
+/// <param name="GmailLabels">A dry run of a Gmail source: what the chosen mode would do with its labels.</param>
+public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null, Reports.GmailLabelCounts? GmailLabels = null);
 
 /// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
 /// <param name="Line">The credential line.</param>

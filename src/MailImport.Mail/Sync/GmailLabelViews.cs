@@ -213,6 +213,38 @@ internal sealed class GmailLabelViews
     }
 }
 
+/// <summary>The dry run of a Gmail source (<see cref="GmailLabelViews"/>).</summary>
+public static class GmailDryRun
+{
+    /// <summary>A dry run's view of a Gmail source: what the chosen mode would copy, into which destination folders, and
+    /// what would become of the labels (as keywords where the destination takes new ones, as Dovecot's folders do);
+    /// null for a source copied folder by folder. Reads All Mail's labels as a copy's first chunk does.</summary>
+    public static async Task<GmailDryRunPlan?> PlanAsync(ImapClient client, SourceFolderPlan folders, CopyOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (await GmailLabelViews.PlanAsync(client, folders, options, new MailboxCursor(), "dry-run", cancellationToken) is not { } planned)
+        {
+            return null;
+        }
+
+        var (views, plan, _) = planned;
+        var tally = new GmailLabelTally();
+        var counts = plan.Folders.Select(p => new Core.Reports.GmailFolderCount(
+            p.Role == FolderRole.None ? string.Join('/', p.Path) : p.Role == FolderRole.Inbox ? "INBOX" : p.Role.ToString(),
+            views.ViewOf(p.SourceFullName) is { } view ? view.Tally(tally) : folders.ByName[p.SourceFullName].Count)).ToList();
+        var labels = new Core.Reports.GmailLabelCounts(tally.Labelled, tally.Labelless, tally.LabelsAsKeywords, tally.LabelsNotKept,
+            plan.GmailNotCopied?.Spam ?? 0, plan.GmailNotCopied?.Trash ?? 0, counts);
+        return new GmailDryRunPlan(counts.Select(c => c.Folder).ToList(), plan.Messages, plan.Bytes, labels);
+    }
+}
+
+/// <summary>What a dry run finds a Gmail source's copy would do.</summary>
+/// <param name="Folders">The destination folders, in copy order: INBOX, Sent, Drafts, Archive or a label's name.</param>
+/// <param name="Messages">Messages the copy would take.</param>
+/// <param name="Bytes">Their bytes.</param>
+/// <param name="Labels">The label counts, with each destination folder's messages.</param>
+public sealed record GmailDryRunPlan(IReadOnlyList<string> Folders, long Messages, long Bytes, Core.Reports.GmailLabelCounts Labels);
+
 /// <summary>One destination folder's share of All Mail: which UIDs land there and with which keywords.</summary>
 /// <param name="members">All Mail UID to its placement here, and whether this copy is the one the message is counted by.</param>
 /// <param name="heldElsewhere">Whether an All Mail UID is at the destination already through another view.</param>
@@ -230,6 +262,17 @@ internal sealed class GmailFolderView(IReadOnlyDictionary<uint, (GmailPlacement 
 
     /// <summary>The keywords the message carries here, from its other labels.</summary>
     public IReadOnlySet<string> KeywordsOf(uint uid) => members[uid].Placement.Keywords;
+
+    /// <summary>Counts every message of the view as a copy would (keywords kept); returns how many it takes.</summary>
+    public long Tally(GmailLabelTally tally)
+    {
+        foreach (var uid in members.Keys)
+        {
+            Count(tally, uid, keywordsKept: true);
+        }
+
+        return members.Count;
+    }
 
     /// <summary>Counts one copied message's labels, <paramref name="keywordsKept"/> telling whether the destination folder takes new keywords.</summary>
     public void Count(GmailLabelTally tally, uint uid, bool keywordsKept)

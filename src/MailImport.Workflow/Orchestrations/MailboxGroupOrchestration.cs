@@ -53,7 +53,7 @@ public static class MailboxGroupOrchestration
                 await CollectOneAsync();
             }
 
-            running.Add((Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry), run.RetryFirstDelaySeconds), mailbox.Entry.Line));
+            running.Add((Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry, run.Mode == RunMode.DryRun), run.RetryFirstDelaySeconds), mailbox.Entry.Line));
         }
 
         while (running.Count > 0)
