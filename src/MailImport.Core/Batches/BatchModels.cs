@@ -249,7 +249,9 @@ public sealed record MailboxRunInput(string BatchId, string RunId, RunMode Mode,
 /// <param name="Failure">Why the source could not be counted (login refused, ...); the mailbox fails with it.</param>
 /// <param name="Renamed">The folders the copy would rename (the destination's hierarchy separator in a name), as the
 /// dry run reports them; null when none.</param>
-public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null, IReadOnlyList<Reports.FolderNote>? Renamed = null);
+/// <param name="GmailLabels">A dry run of a Gmail source: what the chosen mode would do with its labels.</param>
+public sealed record SourceCount(int Folders, long Messages, long? Bytes, RunTally? Tally, MailFailure? Failure = null, IReadOnlyList<Reports.FolderNote>? Renamed = null,
+    Reports.GmailLabelCounts? GmailLabels = null);
 
 /// <summary>Where one mailbox stands: the sub-orchestration's custom status while it runs, its output at the end.</summary>
 /// <param name="Line">The credential line.</param>

@@ -20,6 +20,7 @@ public static class BatchReportFormats
         "already_at_destination", "run_id", "run_messages_copied", "run_bytes_copied", "run_flags_updated",
         "run_already_at_destination", "run_not_exact", "run_messages_failed", "run_duration_s",
         "run_folders_created",
+        "gmail_labelled", "gmail_labelless", "gmail_labels_as_keywords", "gmail_labels_not_kept", "gmail_spam_not_copied", "gmail_trash_not_copied",
     ];
 
     /// <summary>The report as indented UTF-8 JSON.</summary>
@@ -52,6 +53,7 @@ public static class BatchReportFormats
                 m.Counters.ArrivalDates is { } import ? Number(import.ImportTime) : "",
                 Number(m.Counters.AlreadyAtDestination), m.LastRun?.RunId ?? "",
                 .. RunCells(m.LastRun),
+                .. GmailCells(m.Counters.GmailLabels),
             ];
             csv.AppendJoin(',', cells.Select(Cell)).Append("\r\n");
         }
@@ -64,6 +66,11 @@ public static class BatchReportFormats
         ? ["", "", "", "", "", "", "", ""]
         : [Number(run.MessagesCopied), Number(run.BytesCopied), Number(run.FlagsUpdated), Number(run.AlreadyAtDestination),
             Number(run.NotExact), Number(run.MessagesFailed), run.Duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture), Number(run.FoldersCreated)];
+
+    /// <summary>A Gmail source's label counts; empty, not 0, for any other source.</summary>
+    private static string[] GmailCells(GmailLabelCounts? gmail) => gmail is null
+        ? ["", "", "", "", "", ""]
+        : [Number(gmail.Labelled), Number(gmail.Labelless), Number(gmail.LabelsAsKeywords), Number(gmail.LabelsNotKept), Number(gmail.SpamNotCopied), Number(gmail.TrashNotCopied)];
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -76,7 +76,22 @@ public sealed record ArrivalDateCounts(long DateHeader = 0, long Received = 0, l
 /// PERMANENTFLAGS), or the label has no keyword form, or it names a second system folder (Inbox on a sent message).</param>
 /// <param name="SpamNotCopied">Messages in Gmail's Spam, not copied (Spam was not asked for).</param>
 /// <param name="TrashNotCopied">Messages in Gmail's Trash, not copied (Trash was not asked for).</param>
-public sealed record GmailLabelCounts(long Labelled = 0, long Labelless = 0, long LabelsAsKeywords = 0, long LabelsNotKept = 0, long SpamNotCopied = 0, long TrashNotCopied = 0);
+/// <param name="Folders">A dry run's plan: how many messages each destination folder would take (by the label's name, or
+/// INBOX, Sent, Drafts, Archive); null after a copy.</param>
+public sealed record GmailLabelCounts(long Labelled = 0, long Labelless = 0, long LabelsAsKeywords = 0, long LabelsNotKept = 0, long SpamNotCopied = 0, long TrashNotCopied = 0,
+    IReadOnlyList<GmailFolderCount>? Folders = null)
+{
+    /// <summary>Both counts added up, without the dry run's folders; null and null give null.</summary>
+    public static GmailLabelCounts? Add(GmailLabelCounts? a, GmailLabelCounts? b) =>
+        a is null ? b is null ? null : b with { Folders = null } : b is null ? a with { Folders = null }
+        : new(a.Labelled + b.Labelled, a.Labelless + b.Labelless, a.LabelsAsKeywords + b.LabelsAsKeywords, a.LabelsNotKept + b.LabelsNotKept,
+            a.SpamNotCopied + b.SpamNotCopied, a.TrashNotCopied + b.TrashNotCopied);
+}
+
+/// <summary>One destination folder of a Gmail dry run's plan.</summary>
+/// <param name="Folder">The folder: INBOX, Sent, Drafts, Archive (the destination's folders of those uses), or a label's name ("Projects/Alpha").</param>
+/// <param name="Messages">Messages it would take.</param>
+public sealed record GmailFolderCount(string Folder, long Messages);
 
 /// <summary>One message copied, but not byte for byte as the source had it, and why.</summary>
 /// <param name="Folder">The source folder (INBOX for POP3).</param>
@@ -217,7 +232,8 @@ public sealed record BatchReport(
         sum.Folders + m.Counters.Folders,
         sum.AlreadyAtDestination + m.Counters.AlreadyAtDestination,
         sum.NotExact + m.Counters.NotExact,
-        ArrivalDateCounts.Add(sum.ArrivalDates, m.Counters.ArrivalDates)));
+        ArrivalDateCounts.Add(sum.ArrivalDates, m.Counters.ArrivalDates),
+        GmailLabelCounts.Add(sum.GmailLabels, m.Counters.GmailLabels)));
 }
 
 /// <summary>What one run did for one mailbox. The copied figures count, as the cumulative ones do, messages found

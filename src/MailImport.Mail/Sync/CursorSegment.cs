@@ -13,11 +13,13 @@ namespace MailImport.Mail.Sync;
 /// gap from the previous run's end on both sides and its length (varints, zigzag where a gap can be negative); then the
 /// UIDLs sorted, their lengths, and their bytes column by column: UIDLs of one server share a shape (Dovecot's is the
 /// UID and UIDVALIDITY in hex), so a column is mostly one repeated byte or a slow counter, which compresses to almost
-/// nothing. The whole is Brotli-compressed (RFC 7932), behind its uncompressed length.
+/// nothing. Format 2 adds a Gmail part (<see cref="GmailCursor"/>): the run's All Mail table, column by column (UID
+/// gaps, X-GM-MSGID differences, label set numbers), and the copied All Mail UIDs as runs; a segment of format 1
+/// has none and still reads. The whole is Brotli-compressed (RFC 7932), behind its uncompressed length.
 /// </remarks>
 internal sealed class CursorSegment
 {
-    private const byte Format = 1;
+    private const byte Format = 2;
 
     // Quality 5 of 11: the ratio on this data is close to the best at a small part of the CPU.
     private const int BrotliQuality = 5;
@@ -35,12 +37,21 @@ internal sealed class CursorSegment
     /// <summary>POP3 UIDLs copied.</summary>
     public HashSet<string> Uidls { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>A Gmail source's All Mail table, replacing the one before; null when this segment has none.</summary>
+    public GmailMessageTable? GmailTable { get; set; }
+
+    /// <summary>Whether <see cref="GmailCopied"/> replaces the set the segments before held.</summary>
+    public bool GmailCopiedReplace { get; set; }
+
+    /// <summary>All Mail UIDs of Gmail messages at the destination.</summary>
+    public SortedSet<uint> GmailCopied { get; } = [];
+
     /// <summary>Runs and UIDLs it holds, at least 1: what merging it costs, which its compressed size does not tell
     /// (a map of regular gaps compresses to a few bytes however long it is).</summary>
-    public long Entries => 1 + Uidls.Count + Folders.Values.Sum(f => (long)f.Map.RunCount);
+    public long Entries => 1 + Uidls.Count + Folders.Values.Sum(f => (long)f.Map.RunCount) + (GmailTable?.Messages.Count ?? 0) + GmailCopied.Count;
 
     /// <summary>Whether the segment would change nothing.</summary>
-    public bool IsEmpty => Folders.Count == 0 && Uidls.Count == 0 && !UidlsReplace;
+    public bool IsEmpty => Folders.Count == 0 && Uidls.Count == 0 && !UidlsReplace && GmailTable is null && GmailCopied.Count == 0 && !GmailCopiedReplace;
 
     /// <summary>What the cursor holds that its store does not: maps and sets the store never held in whole, and what
     /// was added to the others since the last save.</summary>
@@ -70,6 +81,13 @@ internal sealed class CursorSegment
             segment.Uidls.UnionWith(cursor.Pop3Done.Unsaved);
         }
 
+        if (cursor.Gmail is { } gmail)
+        {
+            segment.GmailTable = gmail.Table is { Stored: false } table ? table : null;
+            segment.GmailCopiedReplace = !gmail.CopiedStored;
+            segment.GmailCopied.UnionWith(gmail.CopiedStored ? gmail.Unsaved : gmail.Copied);
+        }
+
         return segment;
     }
 
@@ -97,6 +115,14 @@ internal sealed class CursorSegment
         }
 
         Uidls.UnionWith(later.Uidls);
+        GmailTable = later.GmailTable ?? GmailTable;
+        if (later.GmailCopiedReplace)
+        {
+            GmailCopiedReplace = true;
+            GmailCopied.Clear();
+        }
+
+        GmailCopied.UnionWith(later.GmailCopied);
     }
 
     /// <summary>Applies the segment to a cursor read from its head; runs of a folder the head no longer has are dropped.</summary>
@@ -128,6 +154,18 @@ internal sealed class CursorSegment
         foreach (var uidl in Uidls)
         {
             cursor.Pop3Done.Absorb(uidl);
+        }
+
+        if (GmailTable is not null || GmailCopied.Count > 0 || GmailCopiedReplace)
+        {
+            var gmail = cursor.Gmail ??= new GmailCursor();
+            gmail.Table = GmailTable ?? gmail.Table;
+            if (GmailCopiedReplace)
+            {
+                gmail.Copied.Clear();
+            }
+
+            gmail.Absorb(GmailCopied);
         }
     }
 
@@ -176,6 +214,7 @@ internal sealed class CursorSegment
             }
         }
 
+        EncodeGmail(body);
         var raw = body.Written;
         var stored = new byte[4 + BrotliEncoder.GetMaxCompressedLength(raw.Length)];
         BinaryPrimitives.WriteInt32LittleEndian(stored, raw.Length);
@@ -209,7 +248,8 @@ internal sealed class CursorSegment
         }
 
         var body = new VarintReader(raw);
-        if (body.Byte() != Format)
+        var format = body.Byte();
+        if (format is not (1 or Format))
         {
             throw new InvalidDataException("A cursor segment of an unknown format.");
         }
@@ -264,7 +304,152 @@ internal sealed class CursorSegment
             segment.Uidls.Add(Encoding.UTF8.GetString(uidl));
         }
 
+        if (format >= 2)
+        {
+            DecodeGmail(ref body, segment);
+        }
+
         return segment;
+    }
+
+    private void EncodeGmail(VarintWriter body)
+    {
+        body.Byte((byte)((GmailTable is null ? 0 : 1) | (GmailCopiedReplace ? 2 : 0)));
+        if (GmailTable is { } table)
+        {
+            body.Number(table.UidValidity);
+            body.Text(table.RunId);
+            body.Number((ulong)table.LabelSets.Count);
+            foreach (var (set, bytes) in table.LabelSets.Zip(table.LabelSetBytes))
+            {
+                body.Number((ulong)bytes);
+                body.Number((ulong)set.Length);
+                foreach (var label in set)
+                {
+                    body.Text(label);
+                }
+            }
+
+            // Column by column: UID gaps are mostly 1 and label set numbers repeat, so each column compresses on its own.
+            var messages = table.Messages;
+            body.Number((ulong)messages.Count);
+            uint uid = 0;
+            foreach (var m in messages)
+            {
+                body.Number(m.Uid - uid);
+                uid = m.Uid;
+            }
+
+            ulong id = 0;
+            foreach (var m in messages)
+            {
+                body.Signed((long)(m.MessageId - id));
+                id = m.MessageId;
+            }
+
+            foreach (var m in messages)
+            {
+                body.Number((ulong)m.LabelSet);
+            }
+        }
+
+        var runs = Runs(GmailCopied).ToList();
+        body.Number((ulong)runs.Count);
+        uint end = 0;
+        foreach (var (start, count) in runs)
+        {
+            body.Number(start - end);
+            body.Number(count);
+            end = start + count;
+        }
+    }
+
+    private static void DecodeGmail(ref VarintReader body, CursorSegment segment)
+    {
+        var flags = body.Byte();
+        segment.GmailCopiedReplace = (flags & 2) != 0;
+        if ((flags & 1) != 0)
+        {
+            var uidValidity = (uint)body.Number();
+            var runId = body.Text();
+            var sets = new List<string[]>();
+            var setBytes = new List<long>();
+            for (var n = body.Count(); n > 0; n--)
+            {
+                setBytes.Add((long)body.Number());
+                var labels = new string[body.Count()];
+                for (var i = 0; i < labels.Length; i++)
+                {
+                    labels[i] = body.Text();
+                }
+
+                sets.Add(labels);
+            }
+
+            var count = body.Count();
+            var uids = new uint[count];
+            var ids = new ulong[count];
+            uint uid = 0;
+            for (var i = 0; i < count; i++)
+            {
+                uids[i] = uid += (uint)body.Number();
+            }
+
+            ulong id = 0;
+            for (var i = 0; i < count; i++)
+            {
+                ids[i] = id += (ulong)body.Signed();
+            }
+
+            var messages = new List<GmailMessageEntry>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var set = body.Number();
+                messages.Add(set < (ulong)sets.Count ? new GmailMessageEntry(uids[i], ids[i], (int)set)
+                    : throw new InvalidDataException("A cursor segment names a label set it does not hold."));
+            }
+
+            segment.GmailTable = new GmailMessageTable { UidValidity = uidValidity, RunId = runId, LabelSets = sets, LabelSetBytes = setBytes, Messages = messages, Stored = true };
+        }
+
+        uint end = 0;
+        for (var runs = body.Count(); runs > 0; runs--)
+        {
+            var start = end + (uint)body.Number();
+            var length = (uint)body.Number();
+            for (uint i = 0; i < length; i++)
+            {
+                segment.GmailCopied.Add(start + i);
+            }
+
+            end = start + length;
+        }
+    }
+
+    /// <summary>Consecutive UIDs as (first, count) runs.</summary>
+    private static IEnumerable<(uint Start, uint Count)> Runs(SortedSet<uint> uids)
+    {
+        uint start = 0, count = 0;
+        foreach (var uid in uids)
+        {
+            if (count > 0 && uid == start + count)
+            {
+                count++;
+                continue;
+            }
+
+            if (count > 0)
+            {
+                yield return (start, count);
+            }
+
+            (start, count) = (uid, 1);
+        }
+
+        if (count > 0)
+        {
+            yield return (start, count);
+        }
     }
 
     /// <summary>One folder's runs in a segment.</summary>

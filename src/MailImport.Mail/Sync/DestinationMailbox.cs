@@ -227,6 +227,10 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
         {
             var uids = await Folder.AppendAsync(format, requests, cancellationToken);
             Record(outcome, batch, uids);
+            if (uids.Count != batch.Count)
+            {
+                await FindCopiesAsync(outcome, batch, cancellationToken);
+            }
         }
         catch (ImapCommandException e)
         {
@@ -279,6 +283,28 @@ internal sealed class DestinationFolder(IMailFolder folder, bool utf8Only)
 
                 outcome.Refused.Add((message.Tag, (long)message.Raw.Length, failure));
             }
+        }
+    }
+
+    /// <summary>A destination without UIDPLUS (RFC 4315) said no APPENDUID: the copies' UIDs are found by their
+    /// identities (Message-ID and size, or the header fingerprint) among the messages above the UIDNEXT seen before the
+    /// batch, so the cursor maps them as it would with APPENDUID and their flags and keywords are kept up to date.</summary>
+    private async Task FindCopiesAsync(AppendOutcome outcome, IReadOnlyList<OutgoingMessage> batch, CancellationToken cancellationToken)
+    {
+        // The server need not have said EXISTS for the new messages yet; any command's answer may (RFC 3501 section 7.3.1).
+        await Folder.CheckAsync(cancellationToken);
+        var found = await AlreadyAppendedAsync(batch, cancellationToken);
+        for (var i = 0; i < outcome.Appended.Count; i++)
+        {
+            if (outcome.Appended[i] is { Uid: null } unknown && found.TryGetValue(unknown.Tag, out var uid))
+            {
+                outcome.Appended[i] = unknown with { Uid = uid };
+            }
+        }
+
+        if (found.Count > 0)
+        {
+            UidNextLowerBound = Math.Max(UidNextLowerBound, found.Values.Max(u => u.Id) + 1);
         }
     }
 

@@ -42,7 +42,7 @@ internal sealed class GmailLabelViews
     /// <summary>Plans a Gmail source's copy, or returns null for a source to copy folder by folder: no X-GM-EXT-1, no \All
     /// folder, or All Mail asked for whole.</summary>
     public static async Task<(GmailLabelViews Views, SourcePlan Plan, IReadOnlyDictionary<string, IMailFolder> ByName)?> PlanAsync(
-        ImapClient client, SourceFolderPlan folders, CopyOptions options, MailboxCursor cursor, CancellationToken cancellationToken)
+        ImapClient client, SourceFolderPlan folders, CopyOptions options, MailboxCursor cursor, string runId, CancellationToken cancellationToken)
     {
         if ((client.Capabilities & ImapCapabilities.GMailExt1) == 0 || options.IncludeGmailAllMail
             || folders.ByName.Values.FirstOrDefault(f => (f.Attributes & FolderAttributes.All) != 0) is not { } allMail)
@@ -51,39 +51,42 @@ internal sealed class GmailLabelViews
         }
 
         await OnSource(() => allMail.OpenAsync(FolderAccess.ReadOnly, cancellationToken));
-        var uids = await OnSource(() => ImapIdentities.UidsFromAsync(allMail, 1, cancellationToken));
+        var byMessage = options.GmailMode == GmailCopyMode.Labels;
+        var table = await TableAsync(allMail, cursor, runId, byMessage, cancellationToken);
         var placed = new Dictionary<string, (GmailPlacement Placement, Dictionary<uint, (GmailPlacement, bool)> Members, long Bytes)>(StringComparer.Ordinal);
-        for (var offset = 0; offset < uids.Count; offset += PageSize)
+        var placements = table.LabelSets.Select(labels => options.GmailMode switch
         {
-            var page = uids.Skip(offset).Take(PageSize).ToList();
-            foreach (var summary in await OnSource(() => allMail.FetchAsync(page, LabelRequest, cancellationToken)))
+            GmailCopyMode.Labels => [GmailLabelPlanner.PlaceOnce(labels)],
+            GmailCopyMode.CopyPerLabel => GmailLabelPlanner.PlacePerLabel(labels),
+            // Folders as they are: only what no label folder shows comes from All Mail.
+            _ => GmailLabelPlanner.IsLabelless(labels) ? [GmailLabelPlanner.PlaceOnce(labels)] : Array.Empty<GmailPlacement>(),
+        }).ToList();
+        foreach (var message in table.Messages)
+        {
+            foreach (var (placement, index) in placements[message.LabelSet].Select((p, i) => (p, i)))
             {
-                var labels = summary.GMailLabels ?? [];
-                var placements = options.GmailMode switch
+                var name = $"{allMail.FullName} \u2192 {placement.Name}";
+                if (!placed.TryGetValue(name, out var view))
                 {
-                    GmailCopyMode.Labels => [GmailLabelPlanner.PlaceOnce(labels)],
-                    GmailCopyMode.CopyPerLabel => GmailLabelPlanner.PlacePerLabel(labels),
-                    // Folders as they are: only what no label folder shows comes from All Mail.
-                    _ => GmailLabelPlanner.IsLabelless(labels) ? [GmailLabelPlanner.PlaceOnce(labels)] : [],
-                };
-                foreach (var (placement, index) in placements.Select((p, i) => (p, i)))
-                {
-                    var name = $"{allMail.FullName} \u2192 {placement.Name}";
-                    if (!placed.TryGetValue(name, out var view))
-                    {
-                        placed[name] = view = (placement, [], 0);
-                    }
-
-                    // A message copied per label is counted once, by its first copy.
-                    view.Members[summary.UniqueId.Id] = (placement, index == 0);
-                    placed[name] = view with { Bytes = view.Bytes + (long)(summary.Size ?? 0) };
+                    placed[name] = view = (placement, [], 0);
                 }
+
+                // A message copied per label is counted once, by its first copy.
+                view.Members[message.Uid] = (placement, index == 0);
             }
         }
 
-        var byMessage = options.GmailMode == GmailCopyMode.Labels;
+        foreach (var (set, index) in placements.Select((p, i) => (p, i)))
+        {
+            foreach (var name in set.Select(p => $"{allMail.FullName} \u2192 {p.Name}").Where(placed.ContainsKey))
+            {
+                placed[name] = placed[name] with { Bytes = placed[name].Bytes + table.LabelSetBytes[index] };
+            }
+        }
+
         var views = placed.ToDictionary(p => p.Key, p => new GmailFolderView(p.Value.Members,
-            byMessage ? uid => HeldByAnotherView(cursor, allMail.FullName, p.Key, uid) : _ => false), StringComparer.Ordinal);
+            byMessage ? uid => cursor.Gmail!.Copied.Contains(uid) || HeldByAnotherView(cursor, allMail.FullName, p.Key, uid) : _ => false,
+            byMessage ? cursor.Gmail : null), StringComparer.Ordinal);
 
         // Folders as they are keeps every folder FolderMapper planned (All Mail and Important are already left out);
         // by message or per label, only Spam and Trash when asked for: every other folder is a view of All Mail.
@@ -113,6 +116,76 @@ internal sealed class GmailLabelViews
         return (new GmailLabelViews(allMail, views), plan, byName);
     }
 
+    /// <summary>All Mail's table for this run: the one an earlier chunk of the run read, or read now (X-GM-MSGID,
+    /// X-GM-LABELS and size of every message, in pages). By message, a table read under another UIDVALIDITY than the
+    /// last one moves the cursor's All Mail UIDs to the new ones by X-GM-MSGID, which Gmail never changes.</summary>
+    private static async Task<GmailMessageTable> TableAsync(IMailFolder allMail, MailboxCursor cursor, string runId, bool byMessage, CancellationToken cancellationToken)
+    {
+        if (cursor.Gmail?.Table is { } known && known.RunId == runId && known.UidValidity == allMail.UidValidity)
+        {
+            return known;
+        }
+
+        var uids = await OnSource(() => ImapIdentities.UidsFromAsync(allMail, 1, cancellationToken));
+        var read = new List<(uint, ulong, IEnumerable<string>, uint)>(uids.Count);
+        for (var offset = 0; offset < uids.Count; offset += PageSize)
+        {
+            var page = uids.Skip(offset).Take(PageSize).ToList();
+            foreach (var summary in await OnSource(() => allMail.FetchAsync(page, LabelRequest, cancellationToken)))
+            {
+                read.Add((summary.UniqueId.Id, summary.GMailMessageId ?? 0, summary.GMailLabels ?? [], summary.Size ?? 0));
+            }
+        }
+
+        var table = GmailMessageTable.Of(allMail.UidValidity, runId, read);
+        var gmail = cursor.Gmail ??= new GmailCursor();
+        if (byMessage && gmail.Table is { } previous && previous.UidValidity != table.UidValidity)
+        {
+            Renumber(cursor, allMail, previous, table);
+        }
+        else if (byMessage && gmail.Table is null)
+        {
+            // A cursor of a release that kept no table: what its views hold seeds the copied set.
+            foreach (var held in table.Messages.Where(m => HeldByAnotherView(cursor, allMail.FullName, "", m.Uid)))
+            {
+                gmail.MarkCopied(held.Uid);
+            }
+        }
+
+        gmail.Table = table;
+        return table;
+    }
+
+    /// <summary>All Mail's UIDVALIDITY changed: every UID the cursor holds for it, in the copied set and in each view's
+    /// folder cursor, becomes the new UID of the same X-GM-MSGID (a message gone since is dropped), and the views'
+    /// cursors take the new UIDVALIDITY, so none is re-matched by Message-ID, which a relabelled message, copied into
+    /// another folder than its view's, would fail.</summary>
+    private static void Renumber(MailboxCursor cursor, IMailFolder allMail, GmailMessageTable previous, GmailMessageTable table)
+    {
+        var byId = table.Messages.Where(m => m.MessageId != 0).GroupBy(m => m.MessageId).ToDictionary(g => g.Key, g => g.First().Uid);
+        var oldIds = previous.Messages.ToDictionary(m => m.Uid, m => m.MessageId);
+        uint? NewUid(uint old) => oldIds.TryGetValue(old, out var id) && id != 0 && byId.TryGetValue(id, out var uid) ? uid : null;
+
+        var gmail = cursor.Gmail!;
+        gmail.ReplaceCopied(gmail.Copied.Select(NewUid).OfType<uint>());
+        foreach (var (_, state) in cursor.Folders.Where(f => f.Key.StartsWith(allMail.FullName + " \u2192 ", StringComparison.Ordinal) && f.Value.UidValidity == previous.UidValidity))
+        {
+            var map = new UidMap();
+            foreach (var (source, destination) in state.Map.Pairs().Select(p => (NewUid(p.Source), p.Destination)).Where(p => p.Item1 is not null).OrderBy(p => p.Item1))
+            {
+                map.Add(source!.Value, destination);
+            }
+
+            state.Map = map;
+            state.Retry = [.. state.Retry.Select(NewUid).OfType<uint>()];
+            // The copied set says what is at the destination; the views list the rest from the start.
+            state.HighestCopiedUid = 0;
+            state.CopiedAbove.Clear();
+            state.FlagsModSeq = 0;
+            state.UidValidity = table.UidValidity;
+        }
+    }
+
     /// <summary>Where a placement lands: INBOX, or a role folder's usual name for a destination without SPECIAL-USE, or the label's levels.</summary>
     private static IReadOnlyList<string> PathOf(GmailPlacement placement) => placement.Role switch
     {
@@ -140,11 +213,47 @@ internal sealed class GmailLabelViews
     }
 }
 
+/// <summary>The dry run of a Gmail source (<see cref="GmailLabelViews"/>).</summary>
+public static class GmailDryRun
+{
+    /// <summary>A dry run's view of a Gmail source: what the chosen mode would copy, into which destination folders, and
+    /// what would become of the labels (as keywords where the destination takes new ones, as Dovecot's folders do);
+    /// null for a source copied folder by folder. Reads All Mail's labels as a copy's first chunk does.</summary>
+    public static async Task<GmailDryRunPlan?> PlanAsync(ImapClient client, SourceFolderPlan folders, CopyOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (await GmailLabelViews.PlanAsync(client, folders, options, new MailboxCursor(), "dry-run", cancellationToken) is not { } planned)
+        {
+            return null;
+        }
+
+        var (views, plan, _) = planned;
+        var tally = new GmailLabelTally();
+        var counts = plan.Folders.Select(p => new Core.Reports.GmailFolderCount(
+            p.Role == FolderRole.None ? string.Join('/', p.Path) : p.Role == FolderRole.Inbox ? "INBOX" : p.Role.ToString(),
+            views.ViewOf(p.SourceFullName) is { } view ? view.Tally(tally) : folders.ByName[p.SourceFullName].Count)).ToList();
+        var labels = new Core.Reports.GmailLabelCounts(tally.Labelled, tally.Labelless, tally.LabelsAsKeywords, tally.LabelsNotKept,
+            plan.GmailNotCopied?.Spam ?? 0, plan.GmailNotCopied?.Trash ?? 0, counts);
+        return new GmailDryRunPlan(counts.Select(c => c.Folder).ToList(), plan.Messages, plan.Bytes, labels);
+    }
+}
+
+/// <summary>What a dry run finds a Gmail source's copy would do.</summary>
+/// <param name="Folders">The destination folders, in copy order: INBOX, Sent, Drafts, Archive or a label's name.</param>
+/// <param name="Messages">Messages the copy would take.</param>
+/// <param name="Bytes">Their bytes.</param>
+/// <param name="Labels">The label counts, with each destination folder's messages.</param>
+public sealed record GmailDryRunPlan(IReadOnlyList<string> Folders, long Messages, long Bytes, Core.Reports.GmailLabelCounts Labels);
+
 /// <summary>One destination folder's share of All Mail: which UIDs land there and with which keywords.</summary>
 /// <param name="members">All Mail UID to its placement here, and whether this copy is the one the message is counted by.</param>
 /// <param name="heldElsewhere">Whether an All Mail UID is at the destination already through another view.</param>
-internal sealed class GmailFolderView(IReadOnlyDictionary<uint, (GmailPlacement Placement, bool Counted)> members, Func<uint, bool> heldElsewhere)
+/// <param name="copied">By message, where each copy is recorded by its All Mail UID whichever view made it; null otherwise.</param>
+internal sealed class GmailFolderView(IReadOnlyDictionary<uint, (GmailPlacement Placement, bool Counted)> members, Func<uint, bool> heldElsewhere, GmailCursor? copied = null)
 {
+    /// <summary>Records that the message of this All Mail UID is at the destination, so no view copies it again.</summary>
+    public void MarkCopied(uint uid) => copied?.MarkCopied(uid);
+
     /// <summary>The All Mail UIDs this folder takes, ascending, leaving out those another view already copied.</summary>
     public IEnumerable<uint> Uids => members.Keys.Order().Where(uid => !heldElsewhere(uid));
 
@@ -153,6 +262,17 @@ internal sealed class GmailFolderView(IReadOnlyDictionary<uint, (GmailPlacement 
 
     /// <summary>The keywords the message carries here, from its other labels.</summary>
     public IReadOnlySet<string> KeywordsOf(uint uid) => members[uid].Placement.Keywords;
+
+    /// <summary>Counts every message of the view as a copy would (keywords kept); returns how many it takes.</summary>
+    public long Tally(GmailLabelTally tally)
+    {
+        foreach (var uid in members.Keys)
+        {
+            Count(tally, uid, keywordsKept: true);
+        }
+
+        return members.Count;
+    }
 
     /// <summary>Counts one copied message's labels, <paramref name="keywordsKept"/> telling whether the destination folder takes new keywords.</summary>
     public void Count(GmailLabelTally tally, uint uid, bool keywordsKept)

@@ -17,7 +17,7 @@ internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCurso
     public async Task<SourcePlan> PlanAsync(CancellationToken cancellationToken)
     {
         var plan = await OnSource(() => SourceFolders.PlanAsync(client, job.Source.Provider, job.Options.IncludeGmailAllMail, cancellationToken));
-        if (job.Source.Protocol == Core.Sources.MailProtocol.Imap && await GmailLabelViews.PlanAsync(client, plan, job.Options, cursor, cancellationToken) is { } gmail)
+        if (job.Source.Protocol == Core.Sources.MailProtocol.Imap && await GmailLabelViews.PlanAsync(client, plan, job.Options, cursor, job.RunId, cancellationToken) is { } gmail)
         {
             // A Gmail source: its folders are views of All Mail, each message read from there.
             views = gmail.Views;
@@ -64,6 +64,7 @@ internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCurso
         }
 
         state.Retry.Remove(uid);
+        views?.ViewOf(journal.SourceFolder)?.MarkCopied(uid);
         if (target.UidValidity == state.DestinationUidValidity)
         {
             state.Map.Add(uid, destinationUid);

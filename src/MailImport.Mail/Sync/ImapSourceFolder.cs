@@ -159,6 +159,7 @@ internal sealed class ImapSourceFolder : ISourceFolder
         }
 
         view?.Count(cursor.GmailLabels ??= new GmailLabelTally(), uid, keywordsKept);
+        view?.MarkCopied(uid);
     }
 
     /// <inheritdoc/>

@@ -84,6 +84,11 @@ public sealed class MailboxCursor
     /// <summary>A Gmail source copied by message or per label: what became of the copied messages' labels; null otherwise.</summary>
     public GmailLabelTally? GmailLabels { get; set; }
 
+    /// <summary>A Gmail source: All Mail's table as this run read it and which of its messages are at the destination.
+    /// Stored in the segments, not in the head.</summary>
+    [JsonIgnore]
+    internal GmailCursor? Gmail { get; set; }
+
     /// <summary>Per destination folder (full name), what it held before this cursor's first APPEND into it.</summary>
     public Dictionary<string, DestinationStart> Destinations { get; set; } = new(StringComparer.Ordinal);
 
@@ -96,6 +101,7 @@ public sealed class MailboxCursor
         }
 
         Pop3Done.MarkStored();
+        Gmail?.MarkStored();
     }
 
     /// <summary>The cursor's head as UTF-8 JSON: everything but the maps and UIDLs, which live in <see cref="Parts"/>.</summary>

@@ -23,7 +23,8 @@ namespace MailImport.Workflow.Activities;
 /// <param name="BatchId">The batch.</param>
 /// <param name="RunId">The run.</param>
 /// <param name="Entry">The mailbox.</param>
-public sealed record MailboxStepInput(string BatchId, string RunId, ManifestEntry Entry);
+/// <param name="DryRun">The run is a dry run: the source check plans a Gmail source's copy too.</param>
+public sealed record MailboxStepInput(string BatchId, string RunId, ManifestEntry Entry, bool DryRun = false);
 
 /// <summary>The steps of one mailbox: log in at the source, make sure the destination mailbox exists, copy a chunk.</summary>
 /// <remarks>Expected failures come back as data; a failure a retry may cure throws <see cref="MailFailureException"/>
@@ -105,6 +106,14 @@ public sealed class MailboxSteps(
             using var imap = await connector.OpenImapAsync(endpoint, account, MailSide.Source, cancellationToken);
             // The dry run lists exactly what a copy would take (Gmail's All Mail left out unless asked for).
             var plan = await SourceFolders.PlanAsync(imap, batch.Source.Provider, batch.Options.IncludeGmailAllMail, cancellationToken);
+            // Gmail (X-GM-EXT-1): what the chosen mode would put in each destination folder, read from All Mail's labels.
+            // Only a dry run: a copy's first chunk reads the labels anyway, and once per run is enough.
+            if (input.DryRun && await GmailDryRun.PlanAsync(imap, plan, CopyOptionsOf(batch), cancellationToken) is { } gmail)
+            {
+                await imap.DisconnectAsync(true, cancellationToken);
+                return new SourceCheckResult(StepResult.Success, gmail.Folders, gmail.Messages, gmail.Bytes, GmailLabels: gmail.Labels);
+            }
+
             // STATUS SIZE (RFC 8438) is the only cheap size an IMAP server gives: without it the size stays unknown.
             var bytesKnown = (imap.Capabilities & ImapCapabilities.StatusSize) != 0;
             await imap.DisconnectAsync(true, cancellationToken);
@@ -311,11 +320,7 @@ public sealed class MailboxSteps(
                 source.Account,
                 server,
                 await destinationAccounts.ForAsync(batch, input.Entry, cancellationToken),
-                new CopyOptions
-                {
-                    IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates,
-                    GmailMode = CopyOptions.GmailModeOf(batch.Options.Gmail), IncludeGmailSpam = batch.Options.IncludeGmailSpam, IncludeGmailTrash = batch.Options.IncludeGmailTrash,
-                });
+                CopyOptionsOf(batch));
             var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget with { MaxDownloadBytes = downloads.Granted }, cancellationToken);
             await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, result.DownloadedThisChunk);
             if (result.Completed)
@@ -402,6 +407,12 @@ public sealed class MailboxSteps(
     }
 
     /// <summary>Where a mailbox stands by its saved cursor, for a chunk that copied nothing.</summary>
+    private static CopyOptions CopyOptionsOf(BatchDefinition batch) => new()
+    {
+        IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates,
+        GmailMode = CopyOptions.GmailModeOf(batch.Options.Gmail), IncludeGmailSpam = batch.Options.IncludeGmailSpam, IncludeGmailTrash = batch.Options.IncludeGmailTrash,
+    };
+
     private static MailboxCounters CountersOf(MailboxCursor? cursor) =>
         new(0, cursor?.MessagesCopied ?? 0, cursor?.Failures.Count ?? 0, 0, cursor?.BytesCopied ?? 0,
             AlreadyAtDestination: cursor?.AlreadyAtDestination ?? 0, NotExact: cursor?.NotExactCount ?? 0, ArrivalDates: ArrivalDatesOf(cursor));

@@ -40,11 +40,13 @@ public sealed record IngestResult(int Entries, int Invalid, MailFailure? FilePro
 /// <param name="Paused">Set when the source account is over its download budget or its provider's limit: nothing was
 /// checked, and the step is tried again once the pause ends.</param>
 /// <param name="Renamed">The folders a copy would rename by the configured destination separator; null when none.</param>
+/// <param name="GmailLabels">A Gmail source: what the chosen mode would do with its labels, each destination folder's
+/// messages with them; <paramref name="Folders"/> then names the destination folders.</param>
 public sealed record SourceCheckResult(StepResult Result, IReadOnlyList<string> Folders, long Messages, long Bytes, RunTally? Tally = null, bool BytesKnown = true,
-    SourcePause? Paused = null, IReadOnlyList<FolderNote>? Renamed = null)
+    SourcePause? Paused = null, IReadOnlyList<FolderNote>? Renamed = null, GmailLabelCounts? GmailLabels = null)
 {
     /// <summary>The counts alone, as a mailbox's orchestration input carries them.</summary>
-    public SourceCount Count() => new(Folders.Count, Messages, BytesKnown ? Bytes : null, Tally, Result.Failure, Renamed);
+    public SourceCount Count() => new(Folders.Count, Messages, BytesKnown ? Bytes : null, Tally, Result.Failure, Renamed, GmailLabels);
 
     /// <summary>The counts of a CheckSource call: its result's, or nothing counted and the failure its retries ended with.</summary>
     public static SourceCount CountOf(SourceCheckResult? result, MailFailure? failure) =>

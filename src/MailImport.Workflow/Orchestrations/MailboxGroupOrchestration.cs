@@ -29,7 +29,8 @@ public static class MailboxGroupOrchestration
         var counts = new List<LineCount>(planned!.Count);
         var paused = 0;
         await BoundedFanOut.RunAsync(planned, input.Concurrency,
-            (mailbox, _) => Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry), run.RetryFirstDelaySeconds),
+            (mailbox, _) => Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry, run.Mode == RunMode.DryRun),
+                run.RetryFirstDelaySeconds),
             async (mailbox, check) =>
             {
                 var (result, checkFailure) = await check;

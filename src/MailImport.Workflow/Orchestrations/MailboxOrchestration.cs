@@ -32,7 +32,7 @@ public static class MailboxOrchestration
     private static async Task<MailboxOutcome?> DecideAsync(TaskOrchestrationContext context, MailboxRunInput input)
     {
         var started = input.StartedAt ?? context.CurrentUtcDateTime;
-        var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry);
+        var step = new MailboxStepInput(input.BatchId, input.RunId, input.Entry, input.Mode == RunMode.DryRun);
         var counters = MailboxCounters.Zero;
         var tally = input.Tally;
         IReadOnlyList<NotExactMessage>? notExact = null;
@@ -83,7 +83,9 @@ public static class MailboxOrchestration
             }
 
             tally = source.Tally;
-            counters = new MailboxCounters(source.Messages, tally?.CopiedBefore ?? 0, 0, source.Bytes ?? 0, tally?.BytesBefore ?? 0, source.Folders, tally?.AlreadyBefore ?? 0, tally?.NotExactBefore ?? 0);
+            counters = new MailboxCounters(source.Messages, tally?.CopiedBefore ?? 0, 0, source.Bytes ?? 0, tally?.BytesBefore ?? 0, source.Folders, tally?.AlreadyBefore ?? 0, tally?.NotExactBefore ?? 0,
+                // A dry run reports what the Gmail plan would do; a copy reports what it did, from its first chunk on.
+                GmailLabels: input.Mode == RunMode.DryRun ? source.GmailLabels : null);
             // The mailbox's totals show from its first status on, before its first chunk.
             await ShowAsync(Outcome(MailboxStatus.Running));
             if (input.Mode == RunMode.DryRun)

@@ -35,11 +35,24 @@ public class BatchReportFormatsTests
         Assert.StartsWith("line,source_login,destination_username,status,error_code", lines[0], StringComparison.Ordinal);
         Assert.Contains(",failed_messages,folders,messages_not_exact,not_exact_messages,dates_from_date_header,dates_from_received,dates_from_import_time,already_at_destination,run_id,", lines[0], StringComparison.Ordinal);
         Assert.Equal("1,ivan@old.example,ivan,Partial,MessageTooBig,\"1 message too big, \"\"big\"\" one.\",Forward it.,10,9,1,1000,900,12.5,INBOX UID 7: MessageTooBig over APPENDLIMIT,"
-            + "Projects.2019 -> Projects_2019: Renamed '.' is the destination's separator.; Old: NotCopied SourceFolderUnavailable SELECT refused.,0,,,,,3,b1-r2,2,200,5,1,0,1,4,3", lines[1]);
-        Assert.Equal("3,olga@old.example,olga,Done,,,,4,4,0,400,400,1,,,2,INBOX u-1 (120 bytes): why one; INBOX u-2 (130 bytes): why two,1,2,1,0,,,,,,,,,", lines[2]);
+            + "Projects.2019 -> Projects_2019: Renamed '.' is the destination's separator.; Old: NotCopied SourceFolderUnavailable SELECT refused.,0,,,,,3,b1-r2,2,200,5,1,0,1,4,3,,,,,,", lines[1]);
+        Assert.Equal("3,olga@old.example,olga,Done,,,,4,4,0,400,400,1,,,2,INBOX u-1 (120 bytes): why one; INBOX u-2 (130 bytes): why two,1,2,1,0,,,,,,,,,,,,,,,", lines[2]);
         Assert.StartsWith("2,\"'=HYPERLINK(\"\"http://x\"\")\",,Invalid,", lines[3], StringComparison.Ordinal);
-        Assert.EndsWith(",0,,,,,,,,,", lines[3], StringComparison.Ordinal);
+        Assert.EndsWith(",0,,,,,,,,,,,,,,,", lines[3], StringComparison.Ordinal);
         Assert.Equal(lines[0].Split(',').Length, lines[3].Split(',').Length);
+    }
+
+    [Fact]
+    public void ToCsv_GmailSource_LabelCountsInTheLastColumns()
+    {
+        var gmail = new GmailLabelCounts(22, 5, 10, 1, 2, 1, [new GmailFolderCount("INBOX", 12)]);
+        var report = Report with { Mailboxes = [Report.Mailboxes[1] with { Counters = Report.Mailboxes[1].Counters with { GmailLabels = gmail } }] };
+
+        var lines = Encoding.UTF8.GetString(BatchReportFormats.ToCsv(report)[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.EndsWith(",run_folders_created,gmail_labelled,gmail_labelless,gmail_labels_as_keywords,gmail_labels_not_kept,gmail_spam_not_copied,gmail_trash_not_copied", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",22,5,10,1,2,1", lines[1], StringComparison.Ordinal);
+        Assert.Equal(lines[0].Split(',').Length, lines[1].Split(',').Length);
     }
 
     [Fact]

@@ -33,11 +33,13 @@ public class MailboxReportTests
         var a = Line(1, new MailboxCounters(10, 8, 2, 1000, 800, 3, NotExact: 1), MailboxStatus.Partial);
         var b = Line(2, new MailboxCounters(5, 5, 0, 500, 500, 1, NotExact: 2, ArrivalDates: new(3, 1, 1)), MailboxStatus.Done);
         var c = Line(3, new MailboxCounters(1, 1, 0, 10, 10, 1, ArrivalDates: new(1, 0, 0)), MailboxStatus.Done);
-        var report = new BatchReport("b1", "example.org", false, DateTimeOffset.UnixEpoch, null, [a, b, c]);
+        var d = Line(4, new MailboxCounters(GmailLabels: new(22, 5, 10, 1, 2, 1, [new GmailFolderCount("INBOX", 12)])), MailboxStatus.Done);
+        var e = Line(5, new MailboxCounters(GmailLabels: new(3, 1, 0, 2, 0, 4)), MailboxStatus.Done);
+        var report = new BatchReport("b1", "example.org", false, DateTimeOffset.UnixEpoch, null, [a, b, c, d, e]);
 
-        Assert.Equal(new MailboxCounters(16, 14, 2, 1510, 1310, 5, NotExact: 3, ArrivalDates: new(4, 1, 1)), report.Totals);
+        Assert.Equal(new MailboxCounters(16, 14, 2, 1510, 1310, 5, NotExact: 3, ArrivalDates: new(4, 1, 1), GmailLabels: new(25, 6, 10, 3, 2, 5)), report.Totals);
         Assert.Equal(1, report.CountByStatus[MailboxStatus.Partial]);
-        Assert.Equal(2, report.CountByStatus[MailboxStatus.Done]);
+        Assert.Equal(4, report.CountByStatus[MailboxStatus.Done]);
     }
 
     private static MailboxReport Line(int line, MailboxCounters counters, MailboxStatus status) =>

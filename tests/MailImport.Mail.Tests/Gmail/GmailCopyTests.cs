@@ -35,6 +35,9 @@ public sealed class GmailCopyTests(DovecotFixture servers, GmailStandInFixture g
         var (result, snapshot, copies) = await CopyAsync(Job(account, destination, new CopyOptions { BatchMessages = 4 }), new InMemoryCursorStore(),
             new ChunkBudget(7, long.MaxValue, TimeSpan.FromHours(1)));
 
+        // Five chunks of one run: All Mail's labels are read by the first (one page of FETCH), the others plan from the cursor.
+        Assert.Equal(1, gmail.Gmail.LabelFetches(account.Login));
+
         var bySeed = CopiesBySeed(copies);
         Assert.True(bySeed.Take(27).All(c => c == 1), string.Join(",", bySeed));
         Assert.True(bySeed.Skip(27).All(c => c == 0), string.Join(",", bySeed));
@@ -141,6 +144,35 @@ public sealed class GmailCopyTests(DovecotFixture servers, GmailStandInFixture g
         // The second run's flag sync keeps the labels a first copy carried as keywords.
         Assert.Contains(snapshot["INBOX"], l => l.StartsWith(GmailCorpus.Hash(GmailCorpus.Seeds()[7]), StringComparison.Ordinal) && l.Contains("[Projects/Alpha,Work]", StringComparison.Ordinal));
         Assert.Equal(1, result.CopiedThisChunk);
+        Assert.Equal(28, result.MessagesCopied);
+    }
+
+    [Fact]
+    public async Task CopyChunkAsync_RerunAfterRelabellingAndAllMailRenumbered_FindsEveryCopyByMessageIdAndCopiesOnlyTheNewMessage()
+    {
+        var (mailbox, account, ids) = gmail.AddCorpusAccount();
+        var destination = servers.Destination.AddUniqueUser("gm");
+        var store = new InMemoryCursorStore();
+        await CopyAsync(Job(account, destination, new CopyOptions()), store);
+
+        // Relabelled messages are in other folders than their labels now name, and every All Mail UID is another one:
+        // only X-GM-MSGID says which message is which.
+        mailbox.Relabel(ids[11], "Family");
+        mailbox.Relabel(ids[0]);
+        mailbox.Relabel(ids[5], "Brand new");
+        mailbox.Renumber("[Gmail]/All Mail");
+        var extra = new StandIns.Gmail.GmailSeed(System.Text.Encoding.UTF8.GetBytes(MailCorpus.Message("Arrived after the renumbering", "gmail-renumbered@corpus.example")),
+            [@"\Inbox"], [@"\Seen"], DateTimeOffset.UnixEpoch);
+        mailbox.Add(extra);
+
+        var (result, snapshot, copies) = await CopyAsync(Job(account, destination, new CopyOptions(), run: "run-2"), store);
+
+        var bySeed = CopiesBySeed(copies);
+        Assert.True(bySeed.Take(27).All(c => c == 1), string.Join(",", bySeed));
+        Assert.Equal(28, snapshot.Values.Sum(v => v.Count));
+        Assert.Contains(snapshot["INBOX"], l => l.StartsWith(GmailCorpus.Hash(extra), StringComparison.Ordinal));
+        Assert.Equal(1, result.CopiedThisChunk);
+        Assert.Equal(0, result.AlreadyAtDestination);
         Assert.Equal(28, result.MessagesCopied);
     }
 

@@ -81,4 +81,23 @@ public sealed class GmailStandInTests(GmailStandInFixture fixture) : IClassFixtu
             }
         }
     }
+
+    [Fact]
+    public async Task GmailDryRunPlanAsync_ByMessage_CountsEachDestinationFolderAndTheLabelsNotTheSourcesFolders()
+    {
+        var (_, account, _) = fixture.AddCorpusAccount();
+        using var client = await ConnectAsync(account);
+        var folders = await Folders.SourceFolders.PlanAsync(client, Core.Sources.SourceProvider.Custom, false, CancellationToken.None);
+
+        var plan = await MailImport.Mail.Sync.GmailDryRun.PlanAsync(client, folders, new MailImport.Mail.Sync.CopyOptions(), CancellationToken.None);
+
+        // The same figures the copy of this corpus gives (GmailCopyTests), read without copying anything.
+        Assert.NotNull(plan);
+        Assert.Equal(27, plan.Messages);
+        Assert.Equal(["INBOX", "Archive", "Drafts", "Sent", "Family", "Projects/Alpha", "Receipts 2024", "Work"], plan.Folders);
+        Assert.Equal([12L, 5, 1, 3, 2, 1, 2, 1], plan.Labels.Folders!.Select(f => f.Messages));
+        Assert.Equal(new Core.Reports.GmailLabelCounts(Labelled: 22, Labelless: 5, LabelsAsKeywords: 10, LabelsNotKept: 1, SpamNotCopied: 2, TrashNotCopied: 1),
+            plan.Labels with { Folders = null });
+        Assert.DoesNotContain(plan.Folders, f => f.Contains("[Gmail]", StringComparison.Ordinal));
+    }
 }

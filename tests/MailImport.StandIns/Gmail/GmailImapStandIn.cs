@@ -35,6 +35,7 @@ public sealed partial class GmailImapStandIn
     private readonly ConcurrentDictionary<string, GmailMailbox> accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> transcript = new();
+    private readonly ConcurrentDictionary<string, int> labelFetches = new(StringComparer.Ordinal);
 
     private GmailImapStandIn(TcpListener listener)
     {
@@ -55,6 +56,10 @@ public sealed partial class GmailImapStandIn
 
     /// <summary>Adds an account with an empty store.</summary>
     public GmailMailbox AddAccount(string login, string password) => accounts[login] = new GmailMailbox(login, password);
+
+    /// <summary>How many FETCH commands of this login asked for X-GM-LABELS: a test's measure of how often a copy reads
+    /// every message's labels.</summary>
+    public int LabelFetches(string login) => labelFetches.GetValueOrDefault(login);
 
     /// <summary>The last commands and answers' first lines, credentials left out, for a failing test's message.</summary>
     public string Transcript => string.Join('\n', transcript.TakeLast(200));
@@ -86,6 +91,11 @@ public sealed partial class GmailImapStandIn
 
                 var tag = tokens[0].Text;
                 var command = tokens[1].Text.ToUpperInvariant();
+                if (session.Account is { } reader && line.Contains("X-GM-LABELS", StringComparison.OrdinalIgnoreCase) && line.Contains("FETCH", StringComparison.OrdinalIgnoreCase))
+                {
+                    labelFetches.AddOrUpdate(reader.Login, 1, (_, n) => n + 1);
+                }
+
                 Note(command is "LOGIN" or "AUTHENTICATE" ? $"{tag} {command} ***" : line.Length > 300 ? line[..300] : line);
                 if (!await AnswerAsync(session, tag, command, tokens.Skip(2).ToList()))
                 {
@@ -259,7 +269,7 @@ public sealed partial class GmailImapStandIn
         {
             "MESSAGES" => $"MESSAGES {view.Count}",
             "UIDNEXT" => $"UIDNEXT {mailbox.UidNext(folder)}",
-            "UIDVALIDITY" => $"UIDVALIDITY {GmailMailbox.UidValidity(folder)}",
+            "UIDVALIDITY" => $"UIDVALIDITY {mailbox.UidValidity(folder)}",
             "UNSEEN" => $"UNSEEN {view.Count(v => !v.Message.Flags.Contains(@"\Seen"))}",
             "RECENT" => "RECENT 0",
             _ => null,
@@ -280,7 +290,7 @@ public sealed partial class GmailImapStandIn
         session.Selected = folder;
         await session.SendAsync(@"* FLAGS (\Answered \Flagged \Draft \Deleted \Seen $NotPhishing $Phishing)");
         await session.SendAsync(@"* OK [PERMANENTFLAGS (\Answered \Flagged \Draft \Deleted \Seen $NotPhishing $Phishing \*)] Flags permitted.");
-        await session.SendAsync($"* OK [UIDVALIDITY {GmailMailbox.UidValidity(folder)}] UIDs valid.");
+        await session.SendAsync($"* OK [UIDVALIDITY {mailbox.UidValidity(folder)}] UIDs valid.");
         await session.SendAsync($"* {view.Count} EXISTS");
         await session.SendAsync("* 0 RECENT");
         await session.SendAsync($"* OK [UIDNEXT {mailbox.UidNext(folder)}] Predicted next UID.");

@@ -37,6 +37,7 @@ public sealed class GmailMailbox
     private readonly object gate = new();
     private readonly List<StoredMessage> messages = [];
     private readonly Dictionary<string, uint> uidNext = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, uint> renumbered = new(StringComparer.Ordinal);
     private ulong nextMessageId = 1_278_455_344_230_334_865;
 
     internal GmailMailbox(string login, string password)
@@ -138,8 +139,34 @@ public sealed class GmailMailbox
         }
     }
 
-    /// <summary>Each folder's UIDVALIDITY: fixed per name, as nothing here re-creates a folder.</summary>
-    internal static uint UidValidity(string folder) => 600_000u + (uint)(StringComparer.Ordinal.GetHashCode(folder) & 0xFFFF) % 1000u;
+    /// <summary>Each folder's UIDVALIDITY: fixed per name until <see cref="Renumber"/>.</summary>
+    internal uint UidValidity(string folder)
+    {
+        lock (gate)
+        {
+            return 600_000u + (uint)(StringComparer.Ordinal.GetHashCode(folder) & 0xFFFF) % 1000u + renumbered.GetValueOrDefault(folder) * 1000u;
+        }
+    }
+
+    /// <summary>Gives the folder's messages new UIDs, newest first from its UIDNEXT (so no old UID names a message any
+    /// more), under a new UIDVALIDITY: what RFC 3501 section
+    /// 2.3.1.1 requires of a server that cannot keep a folder's UIDs. X-GM-MSGID stays, as Google's IMAP Extensions page
+    /// says of it ("Access to the Gmail unique message ID: X-GM-MSGID").</summary>
+    public void Renumber(string folder)
+    {
+        View(folder);
+        lock (gate)
+        {
+            renumbered[folder] = renumbered.GetValueOrDefault(folder) + 1;
+            var next = uidNext.GetValueOrDefault(folder, 1u);
+            foreach (var message in Enumerable.Reverse(messages).Where(m => m.Uids.ContainsKey(folder)))
+            {
+                message.Uids[folder] = next++;
+            }
+
+            uidNext[folder] = next;
+        }
+    }
 
     private static bool Shows(string folder, StoredMessage message)
     {

@@ -145,6 +145,10 @@ public sealed record ImapFaults
     /// <summary>Given a response and the command in progress, text to send instead of the response, after which the
     /// connection closes (a "* BYE" in the middle of a FETCH).</summary>
     public Func<ImapResponse, ImapCommand?, string?>? Response { get; init; }
+
+    /// <summary>Given a response and the command in progress, text to send instead of the response, the connection
+    /// going on after it (a response code a server sends though it does not announce its extension, taken out).</summary>
+    public Func<ImapResponse, ImapCommand?, string?>? Rewrite { get; init; }
 }
 
 /// <summary>What a proxy did: connections, and faults by kind.</summary>

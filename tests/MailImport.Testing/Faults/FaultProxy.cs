@@ -547,6 +547,11 @@ public sealed partial class FaultProxy : IAsyncDisposable
                     return;
                 }
 
+                if (faults.Rewrite?.Invoke(response, command) is { } rewritten)
+                {
+                    response = response with { Bytes = Encoding.Latin1.GetBytes(rewritten) };
+                }
+
                 if (!await SendAsync(Direction.ServerToClient, response.Bytes))
                 {
                     await DrainAsync(serverStream);
