@@ -11,7 +11,7 @@ namespace MailImport.Core.Rules;
 /// <see cref="Length"/> characters from the 79 the rules allow carry about 100 bits. A draw without a lower-case
 /// letter, an upper-case letter, a digit and a punctuation mark is drawn again rather than patched, so every accepted
 /// password stays uniform among those that have all four: a person may have to type it, and services that ask for
-/// character classes take it as it is.</para>
+/// character classes take it as it is. It starts with a letter or a digit, so it goes into a CSV cell as it is.</para>
 /// </remarks>
 public static class GeneratedPasswords
 {
@@ -35,7 +35,9 @@ public static class GeneratedPasswords
         {
             var candidate = new Secret(RandomNumberGenerator.GetString(Alphabet, Length));
             var text = candidate.Reveal();
-            if (Classes.All(c => text.AsSpan().ContainsAny(c))
+            // A first letter or digit: a spreadsheet reads a cell that starts with = + - @ as a formula, and the CSV
+            // writer would defuse it with a quote, changing the password (BatchReportFormats.Cell).
+            if (char.IsAsciiLetterOrDigit(text[0]) && Classes.All(c => text.AsSpan().ContainsAny(c))
                 // Logins are case-insensitive at the destination, as DestinationRules.CheckPassword compares them.
                 && !text.Equals(username, StringComparison.OrdinalIgnoreCase))
             {

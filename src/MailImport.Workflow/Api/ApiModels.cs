@@ -79,6 +79,10 @@ public sealed record BatchStatus(
 
     /// <summary>When the close finished deleting the upload and every password; null until then.</summary>
     public DateTimeOffset? SecretsDeletedAt { get; init; }
+
+    /// <summary>How many generated destination passwords wait to be downloaded once from
+    /// <c>/api/imports/{id}/passwords</c>; null when none do. The count only: no password is ever in the status.</summary>
+    public int? GeneratedPasswords { get; init; }
 }
 
 /// <summary>The answer to a schedule change.</summary>

@@ -85,6 +85,7 @@ public sealed partial class ImportApi
             ? RunProgress.Of(plan, summaries.LastOrDefault(r => r.RunId == run.RunId), counted.Finished, !BatchRuns.IsGoing(state))
             : null;
 
+        var generated = batch.Closed ? 0 : await secrets.CountGeneratedAsync(batch.BatchId, cancellationToken);
         return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), mailboxes, totals)
         {
             Schedule = batch.Options.Schedule,
@@ -94,6 +95,7 @@ public sealed partial class ImportApi
             ClosedAt = batch.ClosedAt,
             ClosedFor = batch.ClosedFor,
             SecretsDeletedAt = batch.SecretsDeletedAt,
+            GeneratedPasswords = generated > 0 ? generated : null,
         };
     }
 

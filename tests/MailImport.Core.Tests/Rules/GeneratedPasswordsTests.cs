@@ -24,11 +24,12 @@ public class GeneratedPasswordsTests
     }
 
     [Fact]
-    public void For_EachHasALowerAndUpperLetter_ADigit_AndAPunctuationMark()
+    public void For_EachStartsWithALetterOrDigit_AndHasALowerAndUpperLetter_ADigit_AndAPunctuationMark()
     {
         for (var i = 0; i < 2_000; i++)
         {
             var text = GeneratedPasswords.For("maria").Reveal();
+            Assert.True(char.IsAsciiLetterOrDigit(text[0]), "starts with a punctuation mark");
             Assert.Contains(text, char.IsAsciiLetterLower);
             Assert.Contains(text, char.IsAsciiLetterUpper);
             Assert.Contains(text, char.IsAsciiDigit);
