@@ -133,7 +133,7 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
         var password = new Core.Secret(cells[2].Trim('"'));
         Assert.Empty(Core.Rules.DestinationRules.CheckPassword(password, login.Split('@')[0]));
         // The destination's login works with it (Dovecot checks the passwd-file the directory wrote).
-        Assert.Empty(await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount(login, password)) is var empty ? empty.Where(m => m.Value.Count > 0) : []);
+        Assert.All((await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount(login, password))).Values, Assert.Empty);
 
         using (var again = await CallAsync(HttpMethod.Get, $"/api/imports/{batchId}/passwords"))
         {
