@@ -75,6 +75,15 @@ public sealed class ApiFunctions(IServiceProvider services)
         CancellationToken cancellationToken) =>
         new HandlerResult(await Api(client).HandleAsync(ApiAction.Schedule, request, id, cancellationToken));
 
+    /// <summary>GET /api/imports/{id}/passwords.</summary>
+    [Function("TakeGeneratedPasswords")]
+    public async Task<IActionResult> TakeGeneratedPasswords(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "imports/{id}/passwords")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        new HandlerResult(await Api(client).HandleAsync(ApiAction.Passwords, request, id, cancellationToken));
+
     /// <summary>GET /api/openapi.json: the API's OpenAPI description, from the route table both hosts bind.</summary>
     [Function("OpenApiDescription")]
     public static IActionResult OpenApi(

@@ -44,11 +44,13 @@ public sealed class OpenApiDescriptionTests(LocalServersFixture servers) : IClas
             .SelectMany(p => p.Value.EnumerateObject().Select(o => $"{o.Name.ToUpperInvariant()} {p.Name}"))
             .Order().ToList();
         Assert.Equal("3.1.0", document.GetProperty("openapi").GetString());
-        Assert.Equal(6, table.Count);
+        Assert.Equal(7, table.Count);
         Assert.Equal(table, described);
         Assert.Equal(table, bound.Order().ToList());
         var rerun = document.GetProperty("paths").GetProperty("/api/imports/{id}/rerun").GetProperty("post");
         Assert.False(rerun.GetProperty("requestBody").GetProperty("required").GetBoolean());
         Assert.True(rerun.GetProperty("responses").TryGetProperty("415", out _));
+        var passwords = document.GetProperty("paths").GetProperty("/api/imports/{id}/passwords").GetProperty("get");
+        Assert.True(passwords.GetProperty("responses").TryGetProperty("410", out _));
     }
 }

@@ -137,6 +137,12 @@ public sealed partial class ReadmeCurlExamplesTests(LocalServersFixture servers)
             Assert.Equal("RetryFailed", runs[runs.GetArrayLength() - 1].GetProperty("mode").GetString());
             Assert.Equal(["Done", "Done"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
         }),
+        // The README's batch logs in with passwords: MailImport generated none, so there is nothing to hand out (yet).
+        _ when example.Contains("$API/$BATCH/passwords", StringComparison.Ordinal) => new(404, run =>
+        {
+            Assert.Contains("generated no password", run.Answer.Json.GetProperty("error").GetString(), StringComparison.Ordinal);
+            return Task.CompletedTask;
+        }),
         _ when example.Contains("$API/$BATCH?state=failed&limit=100", StringComparison.Ordinal) => new(200, run =>
         {
             var answer = run.Answer.Json;

@@ -78,8 +78,9 @@ public static class BatchReportFormats
 
     /// <summary>Quotes a cell, and defuses text a spreadsheet would run as a formula (OWASP CSV injection):
     /// logins and server messages come from outside.</summary>
-    internal static string Cell(string value)
+    public static string Cell(string value)
     {
+        ArgumentNullException.ThrowIfNull(value);
         if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
         {
             value = "'" + value;

@@ -20,6 +20,9 @@ public enum LinePassword
 
     /// <summary>The password of the destination mailbox.</summary>
     Destination,
+
+    /// <summary>A destination password MailImport made for a line that gave none, kept for the admin to download once.</summary>
+    Generated,
 }
 
 /// <summary>The passwords of a batch, envelope-encrypted: one random 256-bit data key per batch is the only secret in
@@ -40,7 +43,7 @@ public enum LinePassword
 /// <para>The unwrapped key is kept in this process's memory for <see cref="KeyCacheLifetime"/> at most, so a batch's
 /// thousands of steps do not each read the vault; it is held in a type that never serialises or prints itself.</para>
 /// </remarks>
-public sealed class BatchSecrets(BatchStorage storage, ISecretStore store, IOptions<WorkflowOptions> workflow, TimeProvider clock)
+public sealed partial class BatchSecrets(BatchStorage storage, ISecretStore store, IOptions<WorkflowOptions> workflow, TimeProvider clock)
 {
     /// <summary>How long after a batch's idle time its data key still lives: a run or a close that starts just before
     /// the idle time ends still finds it.</summary>
@@ -98,6 +101,8 @@ public sealed class BatchSecrets(BatchStorage storage, ISecretStore store, IOpti
     /// <exception cref="CryptographicException">The sealed password was altered or moved from elsewhere.</exception>
     public async Task<Secret> GetAsync(string batchId, int line, LinePassword which, CancellationToken cancellationToken)
     {
+        // A generated password has its own record (BatchSecrets.Handouts.cs), not a place in the line's blob.
+        ArgumentOutOfRangeException.ThrowIfEqual(which, LinePassword.Generated);
         var key = await GetKeyAsync(batchId, cancellationToken);
         var blob = await storage.LoadLineSecretsAsync(batchId, line, cancellationToken);
         var sealedLine = blob is null ? null : JsonSerializer.Deserialize<SealedLine>(blob.Value.Content.ToMemory().Span, Json);
@@ -116,6 +121,25 @@ public sealed class BatchSecrets(BatchStorage storage, ISecretStore store, IOpti
             var sealedLine = JsonSerializer.Deserialize<SealedLine>(blob.Content.ToMemory().Span, Json)!;
             if (sealedLine.Dst is null
                 || await storage.SaveLineSecretsAsync(batchId, line, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(sealedLine with { Dst = null }, Json)), blob.ETag, cancellationToken))
+            {
+                return;
+            }
+
+            // Written again since it was read (a corrected file's line): read it again.
+        }
+    }
+
+    /// <summary>Seals <paramref name="password"/> as a line's destination password, its source password kept.</summary>
+    public async Task SetDestinationPasswordAsync(string batchId, int line, Secret password, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        var key = await GetKeyAsync(batchId, cancellationToken);
+        while (true)
+        {
+            var blob = await storage.LoadLineSecretsAsync(batchId, line, cancellationToken);
+            var sealedLine = blob is { } found ? JsonSerializer.Deserialize<SealedLine>(found.Content.ToMemory().Span, Json)! : new SealedLine(null, null);
+            var content = new BinaryData(JsonSerializer.SerializeToUtf8Bytes(sealedLine with { Dst = Seal(key, batchId, line, LinePassword.Destination, password) }, Json));
+            if (await storage.SaveLineSecretsAsync(batchId, line, content, blob?.ETag, cancellationToken))
             {
                 return;
             }
@@ -229,7 +253,7 @@ public sealed class BatchSecrets(BatchStorage storage, ISecretStore store, IOpti
     }
 
     private static byte[] AssociatedData(string batchId, int line, LinePassword which) =>
-        Encoding.UTF8.GetBytes($"mailimport/line-password/v1/{batchId}/{line}/{(which == LinePassword.Source ? "src" : "dst")}");
+        Encoding.UTF8.GetBytes($"mailimport/line-password/v1/{batchId}/{line}/{which switch { LinePassword.Source => "src", LinePassword.Destination => "dst", _ => "gen" }}");
 
     /// <summary>The blob of one line: its two sealed passwords (nonce | tag | ciphertext, base64); the source's is null for a
     /// source reached with tokens, the destination's null once deleted (or never given).</summary>

@@ -441,19 +441,36 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>Deletes a record, if it is still the version read.</summary>
-    public async Task DeleteRecordAsync(string name, ETag ifMatch, CancellationToken cancellationToken)
+    /// <summary>Deletes a record, if it is still the version read; true when this call deleted it.</summary>
+    public async Task<bool> DeleteRecordAsync(string name, ETag ifMatch, CancellationToken cancellationToken)
     {
         try
         {
-            await Batches.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.None,
+            return await Batches.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.None,
                 new BlobRequestConditions { IfMatch = ifMatch }, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
             // Someone else's version now: theirs to keep.
+            return false;
         }
     }
+
+    /// <summary>The names of the records under <paramref name="prefix"/>, such as <see cref="GeneratedPasswordsPrefix"/>.</summary>
+    public IAsyncEnumerable<string> ListRecordNamesAsync(string prefix, CancellationToken cancellationToken) =>
+        Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).Select(b => b.Name);
+
+    /// <summary>Where a batch's generated destination passwords are (<see cref="Secrets.BatchSecrets"/>): under its sealed
+    /// passwords, so a close deletes them with those.</summary>
+    public static string GeneratedPasswordsPrefix(string batchId) => $"{LineSecretsPrefix(batchId)}generated/";
+
+    /// <summary>The generated password of one line: <paramref name="handedOut"/> false while the mailbox it was made for
+    /// is being created, true once the mailbox has it and the admin may download it.</summary>
+    public static string GeneratedPasswordName(string batchId, int line, bool handedOut) =>
+        FormattableString.Invariant($"{GeneratedPasswordsPrefix(batchId)}{line}.{(handedOut ? "ready" : "pending")}");
+
+    /// <summary>When the batch's generated passwords were last downloaded: no secret, so it is not under the sealed ones.</summary>
+    public static string GeneratedPasswordsFetchedName(string batchId) => $"{batchId}/generated-passwords-fetched.json";
 
     /// <summary>Where the records of Idempotency-Keys are.</summary>
     public const string IdempotencyRecords = "idempotency/";

@@ -1,3 +1,5 @@
+using MailImport.Core.Errors;
+using MailImport.Mail.Errors;
 using MailKit;
 using MailKit.Net.Imap;
 
@@ -22,6 +24,15 @@ public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapCl
     /// of the refused command's exception (it is no error code), and Gmail says its bandwidth limit only so:
     /// "NO [ALERT] Account exceeded command or bandwidth limits. (Failure)".</summary>
     public string? LastAlert { get; private set; }
+
+    /// <summary>The account's limit, when the last [ALERT] said the source account is over it (Gmail's bandwidth or
+    /// command limit, https://support.google.com/a/answer/1071518); null otherwise. A command refused after such an
+    /// ALERT was refused for the limit, whatever its own NO says.</summary>
+    public static MailFailure? SourceLimitAlert(ImapClient client) =>
+        client is HierarchyImapClient { LastAlert: { } alert }
+        && MailErrorClassifier.ClassifyResponseText(alert, MailSide.Source) is { Code: ErrorCode.SourceLimitReached } limit
+            ? limit
+            : null;
 
     /// <inheritdoc/>
     protected override void OnAlert(string message)

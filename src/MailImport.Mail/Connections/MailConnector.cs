@@ -66,6 +66,13 @@ public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy s
             }
 
             await LogInOnceAsync(client, account, cancellationToken);
+            // MailKit follows a login with LIST "" "INBOX" and takes a NO to it quietly: Gmail's over-limit ALERT on that
+            // LIST would go unseen until a later command failed for it without a word.
+            if (side == MailSide.Source && client is HierarchyImapClient imap && HierarchyImapClient.SourceLimitAlert(imap) is { } limit)
+            {
+                throw new MailFailureException(limit);
+            }
+
             replies.Stop();
             return client;
         }

@@ -22,16 +22,40 @@ public sealed record SourceFolderPlan(IReadOnlyList<FolderPlan> Plans, IReadOnly
 /// <summary>Lists and plans an IMAP source's folders: the same answer for a copy and for a dry run.</summary>
 public static class SourceFolders
 {
-    /// <summary>Lists every folder of the personal namespaces with its subscription and STATUS, and plans the copy.</summary>
+    /// <summary>Lists every folder of the personal namespaces with its subscription and STATUS, and plans the copy; a
+    /// failure of the source comes as <see cref="MailFailureException"/> with its code, for the copy and the source check
+    /// alike.</summary>
     public static Task<SourceFolderPlan> PlanAsync(ImapClient source, SourceProvider provider, bool includeGmailAllMail, CancellationToken cancellationToken) =>
-        PlanAsync(source, provider, includeGmailAllMail, source is not null && (source.Capabilities & ImapCapabilities.ListStatus) != 0, null, cancellationToken);
+        Sync.Classified.OnSource(() => PlanAsync(source, provider, includeGmailAllMail, source is not null && (source.Capabilities & ImapCapabilities.ListStatus) != 0, null, cancellationToken));
 
     /// <summary>Plans the copy; <paramref name="listStatus"/> false asks STATUS folder by folder even where the server
     /// has LIST-STATUS, and <paramref name="afterList"/> runs between LIST and those STATUS commands (tests).</summary>
+    /// <remarks>A LIST, LSUB or STATUS refused for the account's limit pauses the whole mailbox
+    /// (<see cref="MailFailureException"/> with <see cref="ErrorCode.SourceLimitReached"/>), never only one folder:
+    /// Gmail says it in an [ALERT] before the NO ("NO [ALERT] Account exceeded command or bandwidth limits. (Failure)"),
+    /// Exchange Online in the NO itself ("Request is throttled. Suggested Backoff Time: ... milliseconds").</remarks>
     internal static async Task<SourceFolderPlan> PlanAsync(ImapClient source, SourceProvider provider, bool includeGmailAllMail, bool listStatus,
         Func<Task>? afterList, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
+        try
+        {
+            return await PlanFoldersAsync(source, provider, includeGmailAllMail, listStatus, afterList, cancellationToken);
+        }
+        catch (ImapCommandException e) when (LimitIn(source, e) is { } limit)
+        {
+            throw new MailFailureException(limit, e);
+        }
+    }
+
+    /// <summary>The account's limit, when the source refused a command for it; null for any other refusal.</summary>
+    private static MailFailure? LimitIn(ImapClient source, ImapCommandException e) =>
+        Connections.HierarchyImapClient.SourceLimitAlert(source)
+        ?? (MailErrorClassifier.Classify(e, MailSide.Source) is { Code: ErrorCode.SourceLimitReached } limit ? limit : null);
+
+    private static async Task<SourceFolderPlan> PlanFoldersAsync(ImapClient source, SourceProvider provider, bool includeGmailAllMail, bool listStatus,
+        Func<Task>? afterList, CancellationToken cancellationToken)
+    {
         var items = StatusItems.Count | ((source.Capabilities & ImapCapabilities.StatusSize) != 0 ? StatusItems.Size : StatusItems.None);
         var folders = new Dictionary<SourceFolder, IMailFolder>();
         foreach (var ns in source.PersonalNamespaces)
@@ -76,7 +100,7 @@ public static class SourceFolders
             {
                 await byName[plan.SourceFullName].StatusAsync(items, cancellationToken);
             }
-            catch (ImapCommandException e)
+            catch (ImapCommandException e) when (LimitIn(source, e) is null)
             {
                 refused.Add((plan.SourceFullName, MailErrorClassifier.Classify(e, MailSide.Source)));
             }

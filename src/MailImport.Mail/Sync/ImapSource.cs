@@ -89,8 +89,8 @@ internal sealed class ImapSource(ImapClient client, MailboxJob job, MailboxCurso
     /// <inheritdoc/>
     public void Dispose() => client.Dispose();
 
-    /// <summary>The last [ALERT] the source sent on this connection, if any.</summary>
-    public string? Alert => (client as Connections.HierarchyImapClient)?.LastAlert;
+    /// <summary>The account's limit when the last [ALERT] the source sent on this connection said it is over it.</summary>
+    public Core.Errors.MailFailure? LimitAlert => Connections.HierarchyImapClient.SourceLimitAlert(client);
 
     private IReadOnlyDictionary<string, IMailFolder> Planned() =>
         folders ?? throw new InvalidOperationException("The source's folders are not planned yet.");

@@ -112,8 +112,7 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
             {
                 return await chunk.RunAsync(cancellationToken);
             }
-            catch (MailFailureException e) when (source is ImapSource { Alert: { } alert }
-                && MailErrorClassifier.ClassifyResponseText(alert, MailSide.Source) is { Code: ErrorCode.SourceLimitReached } limit)
+            catch (MailFailureException e) when (source is ImapSource { LimitAlert: { } limit })
             {
                 // The command failed for want of the account's limit, which the server said only in an ALERT.
                 throw new MailFailureException(limit, e);

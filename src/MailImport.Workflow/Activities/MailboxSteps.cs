@@ -199,6 +199,12 @@ public sealed class MailboxSteps(
                 result = await CreateAsync(input, batch, externalId, cancellationToken);
             }
 
+            if (result.Outcome != ProvisioningOutcome.Refused)
+            {
+                // Before the password below may go: a generated one is the admin's to download once the mailbox has it.
+                await destinationAccounts.HandOutGeneratedAsync(batch, input.Entry, cancellationToken);
+            }
+
             if (result.Outcome != ProvisioningOutcome.Refused && destinationAccounts.UsesTokens)
             {
                 // The copy writes with the service application's token: the mailbox's password is needed no more.
@@ -224,18 +230,8 @@ public sealed class MailboxSteps(
     private async Task<ProvisioningResult> CreateAsync(MailboxStepInput input, BatchDefinition batch, string externalId, CancellationToken cancellationToken)
     {
         var domain = batch.Domain;
-        Core.Secret password;
-        try
-        {
-            password = await secrets.GetAsync(input.BatchId, input.Entry.Line, LinePassword.Destination, cancellationToken);
-        }
-        catch (KeyNotFoundException) when (batch.Authentication.Type.UsesTokens())
-        {
-            // A token line gives no source password to fall back on: without a new password there is none to create with.
-            var missing = DestinationAccounts.PasswordMissing(DestinationAccounts.LoginOf(input.Entry, domain));
-            return ProvisioningResult.Refused(missing.Code, missing.Message);
-        }
-        catch (KeyNotFoundException)
+        // A token line that gave no password gets a generated one (the destination's create needs one).
+        if (await destinationAccounts.PasswordToCreateAsync(batch, input.Entry, cancellationToken) is not { } password)
         {
             // Deleted once an earlier run found the mailbox there (tokens need none); someone has removed it since.
             return ProvisioningResult.Refused(ErrorCode.DestinationAccountRefused,

@@ -26,6 +26,10 @@ public enum ApiAction
 
     /// <summary>GET /api/imports/{id}/report.</summary>
     Report,
+
+    /// <summary>GET /api/imports/{id}/passwords: the generated passwords, once. It deletes them, and they open mailboxes,
+    /// so it needs <see cref="ApiRoles.Run"/>.</summary>
+    Passwords,
 }
 
 /// <summary>The app roles of the API's app registration, as tokens carry them in their <c>roles</c> claim

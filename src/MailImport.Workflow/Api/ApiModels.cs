@@ -93,6 +93,10 @@ public sealed record BatchStatus(
 
     /// <summary>Closing once the batch is marked closed, Closed once its secrets are deleted; null while open.</summary>
     public BatchCloseState? CloseState => !Closed ? null : SecretsDeletedAt is null ? BatchCloseState.Closing : BatchCloseState.Closed;
+
+    /// <summary>How many generated destination passwords wait to be downloaded once from
+    /// <c>/api/imports/{id}/passwords</c>; null when none do. The count only: no password is ever in the status.</summary>
+    public int? GeneratedPasswords { get; init; }
 }
 
 /// <summary>How far a batch's close is.</summary>

@@ -92,6 +92,7 @@ public sealed partial class ImportApi
             ? RunProgress.Of(plan, summaries.LastOrDefault(r => r.RunId == run.RunId), counted.Finished, !BatchRuns.IsGoing(state))
             : null;
 
+        var generated = batch.Closed ? 0 : await secrets.CountGeneratedAsync(batch.BatchId, cancellationToken);
         var (counts, page, shown) = query.Apply(mailboxes);
         return new BatchStatus(batch.BatchId, batch.Domain, batch.Closed, batch.Runs, (state?.Status ?? WorkflowRuntimeStatus.Pending).ToString(), shown, totals)
         {
@@ -105,6 +106,7 @@ public sealed partial class ImportApi
             ClosedAt = batch.ClosedAt,
             ClosedFor = batch.ClosedFor,
             SecretsDeletedAt = batch.SecretsDeletedAt,
+            GeneratedPasswords = generated > 0 ? generated : null,
         };
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
+using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
 using MailImport.Mail.Connections;
@@ -20,7 +21,7 @@ namespace MailImport.Workflow.Api;
 /// <remarks>
 /// POST /api/imports (multipart: file + settings JSON; or JSON with entries), GET /api/imports/{id},
 /// GET /api/imports/{id}/report (JSON, or CSV by Accept or ?format=csv), POST /api/imports/{id}/rerun,
-/// POST /api/imports/{id}/schedule, POST /api/imports/{id}/close. File-level problems answer 400 at once; nothing is stored for them.
+/// POST /api/imports/{id}/schedule, POST /api/imports/{id}/close, GET /api/imports/{id}/passwords. File-level problems answer 400 at once; nothing is stored for them.
 /// Every call comes in through <see cref="HandleAsync"/>: it tells who called (<see cref="ApiCallers"/>), checks their
 /// app role, runs the handler and writes the audit line.
 /// </remarks>
@@ -29,6 +30,7 @@ public sealed partial class ImportApi(
     IWorkflowEngine engine,
     BatchRuns runs,
     BatchSteps batchSteps,
+    BatchSecrets secrets,
     IOptions<WorkflowOptions> workflow,
     ApiCallers callers,
     ApiRateLimits limits,
@@ -80,6 +82,7 @@ public sealed partial class ImportApi(
         ApiAction.Close => CloseAsync(request, id, cancellationToken),
         ApiAction.Status => GetStatusAsync(request, id, cancellationToken),
         ApiAction.Report => GetReportAsync(request, id, cancellationToken),
+        ApiAction.Passwords => TakePasswordsAsync(request, id, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 

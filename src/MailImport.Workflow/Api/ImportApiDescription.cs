@@ -120,6 +120,11 @@ public static class ImportApiDescription
             yield return ("404", "There is no import with that id.");
         }
 
+        if (route.Action == ApiAction.Passwords)
+        {
+            yield return ("410", "The generated passwords were downloaded already, or the batch is closed: the answer says which.");
+        }
+
         if (route.Action is ApiAction.Start or ApiAction.Rerun)
         {
             yield return ("429", "Too many runs from this caller; see Retry-After.");

@@ -36,6 +36,7 @@ public static class ImportApiRoutes
         new(ApiAction.Rerun, "POST", "imports/{id}/rerun", "Re-run failed mailboxes (retryFailed, also with no body) or all incrementally, with optional corrections.", StatusCodes.Status202Accepted, ["application/json", "multipart/form-data", "application/x-www-form-urlencoded"]),
         new(ApiAction.Schedule, "POST", "imports/{id}/schedule", "Set or clear the schedule of incremental re-runs.", StatusCodes.Status200OK, ["application/json"]),
         new(ApiAction.Close, "POST", "imports/{id}/close", "Close the batch: no more runs from now on; its run ended and its secrets deleted in the background (follow closeState in the status).", StatusCodes.Status202Accepted, []),
+        new(ApiAction.Passwords, "GET", "imports/{id}/passwords", "The destination passwords MailImport generated (CSV line,login,password), once: deleted as they are answered; 410 after that.", StatusCodes.Status200OK, []),
     ];
 
     /// <summary>Maps every route of <see cref="Table"/> under /api, and the OpenAPI description;

@@ -1038,6 +1038,8 @@
     const hasReport = ended || status.runs.length > 1;
     $('download-csv').disabled = !hasReport;
     $('download-json').disabled = !hasReport;
+    // Handed out once: the download deletes them, and the status stops counting them.
+    $('download-passwords').hidden = !status.generatedPasswords;
     $('close-batch').hidden = status.closed;
     if (status.closed) {
       $('batch-state').textContent = 'This batch is closed: it takes no more runs.';
@@ -1130,8 +1132,12 @@
 
   // The report comes with the key in a header, so it is fetched and handed to the browser as a file.
   async function download(format) {
+    await save(`/${batchId}/report` + (format === 'csv' ? '?format=csv' : ''), `mailimport-${batchId}.${format}`);
+  }
+
+  async function save(path, name) {
     await act(async () => {
-      const response = await api(`/${batchId}/report` + (format === 'csv' ? '?format=csv' : ''));
+      const response = await api(path);
       if (!response.ok) {
         showProblems($('batch-problems'), await readJson(response));
         return;
@@ -1140,7 +1146,7 @@
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
-      link.download = `mailimport-${batchId}.${format}`;
+      link.download = name;
       document.body.append(link);
       link.click();
       link.remove();
@@ -1217,6 +1223,10 @@
     $('close-confirm').addEventListener('click', closeBatch);
     $('download-csv').addEventListener('click', () => download('csv'));
     $('download-json').addEventListener('click', () => download('json'));
+    $('download-passwords').addEventListener('click', async () => {
+      await save(`/${batchId}/passwords`, `mailimport-${batchId}-passwords.csv`);
+      poll();
+    });
     $('new-import').addEventListener('click', newImport);
     $('row-filter').addEventListener('change', onRowFilterChange);
     $('page-first').addEventListener('click', () => showPage(0));

@@ -121,6 +121,62 @@ public sealed partial class SourceLimitEndToEndTests(WorkflowServersFixture serv
         await AssertExactlyOnceAsync(source);
     }
 
+    [Fact]
+    public async Task Import_SourceSaysItsLimitAfterLogin_InTheCountAndTheSourceCheck_PausesInsteadOfFailing_ThenEndsDone()
+    {
+        // After a good login: the LIST "" "INBOX" MailKit sends itself gets Gmail's ALERT, then the folder listing
+        // (LIST "" "*") of the next step gets Exchange Online's throttling answer. Each pauses the mailbox, neither fails
+        // it nor leaves a folder out.
+        var source = servers.Source.AddUniqueUser("listlimit");
+        await MailCorpus.SeedAsync(servers.Source, source, MailCorpus.Standard());
+        await using var proxy = new FaultProxy("src", servers.Source.ImapPort, seed: 2);
+        string[] refusals =
+        [
+            "{tag} NO [ALERT] Account exceeded command or bandwidth limits. (Failure)\r\n",
+            "{tag} NO Request is throttled. Suggested Backoff Time: 1500 milliseconds\r\n",
+        ];
+        var lists = 0;
+        var answered = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        proxy.Plans = c => new FaultPlan
+        {
+            Imap = new ImapFaults
+            {
+                Command = command =>
+                {
+                    var refused = Volatile.Read(ref lists) switch
+                    {
+                        0 => command.Name == "LIST" && command.Text.Contains("\"INBOX\"", StringComparison.Ordinal),
+                        // Not MailKit's own LIST (SPECIAL-USE) after the login: the listing of the folders to copy.
+                        1 => command.Name == "LIST" && command.Text.Contains("\"*\" RETURN", StringComparison.Ordinal) && !command.Text.Contains("(SPECIAL-USE)", StringComparison.Ordinal),
+                        _ => false,
+                    };
+                    if (refused && Interlocked.Increment(ref lists) is var n)
+                    {
+                        answered.Enqueue($"connection {c.Number} #{n} {command.Text.Trim()}");
+                        return refusals[n - 1];
+                    }
+
+                    return null;
+                },
+            },
+        };
+        var through = proxy.Source(servers.Source.ImapSource with { Port = servers.Source.ImapPort, Security = TransportSecurity.None, TrustedCertificateSha256 = null });
+        var (batchId, runId) = await StartAsync(through, new ImportOptions(), source);
+
+        var pauses = await WatchPausesAsync(runId);
+
+        var report = (await host.Services.GetRequiredService<BatchStorage>().LoadReportAsync(batchId, CancellationToken.None))!;
+        var mailbox = Assert.Single(report.Mailboxes);
+        Assert.Equal((MailboxStatus.Done, (ErrorCode?)null, 14L), (mailbox.Status, mailbox.Code, mailbox.Counters.MessagesCopied));
+        var logged = host.Logs.Entries.Where(l => l.EventId.Id is 6050 or 6019 or 6020 or 6021).Select(l => l.Message).ToList();
+        // One pause for each refused listing, at its own time.
+        var pausedUntil = logged.Select(m => PausedUntil().Match(m)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.True(answered.Count == 2 && pausedUntil.Count >= 2, $"answered: {string.Join("; ", answered)}. logged: {string.Join("; ", logged)}");
+        Assert.NotEmpty(pauses);
+        Assert.All(pauses, p => Assert.Equal(ErrorCode.SourceLimitReached, p.Code));
+        await AssertExactlyOnceAsync(source);
+    }
+
     private async Task<(string BatchId, string RunId)> StartAsync(SourceServer source, ImportOptions options, MailAccount account)
     {
         var storage = host.Services.GetRequiredService<BatchStorage>();
