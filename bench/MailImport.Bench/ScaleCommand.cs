@@ -25,7 +25,8 @@ internal static class ScaleCommand
     private static readonly string[] Subjects = ["Quarterly figures", "Lunch on Friday", "Contract draft", "Re: delivery dates", "Minutes"];
 
     /// <summary>"scale-seed": N source users in a Dovecot passwd-file, each with a maildir of M small messages, and the
-    /// credential file that names them (login and password a line, the format README's credential file describes).</summary>
+    /// credential file that names them (login and password a line, the format README's credential file describes); with
+    /// --existing-destination DOMAIN each also as LOGIN@DOMAIN, the destination mailbox already there.</summary>
     public static async Task<int> SeedAsync(CommandLine line)
     {
         var passwd = line.Required("--passwd");
@@ -33,6 +34,7 @@ internal static class ScaleCommand
         var credentials = line.Required("--credentials");
         var mailboxes = line.Number("--mailboxes", 500, 1, 20_000);
         var messages = line.Number("--messages", 3, 1, 1_000);
+        var destinationDomain = line.Optional("--existing-destination");
         line.RejectUnread();
 
         var users = new StringBuilder();
@@ -43,7 +45,15 @@ internal static class ScaleCommand
             var login = Login(box);
             var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             // The format scripts/dovecot and DovecotDirectory write: base64 keeps any character of a password safe.
-            users.Append(CultureInfo.InvariantCulture, $"{login}:{{PLAIN.B64}}{Convert.ToBase64String(Encoding.UTF8.GetBytes(password))}::::::\n");
+            var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(password));
+            users.Append(CultureInfo.InvariantCulture, $"{login}:{{PLAIN.B64}}{encoded}::::::\n");
+            if (destinationDomain is not null)
+            {
+                // The destination mailbox exists already, with the file's password (a two-field line's new mailbox
+                // gets the source's): the run's directory read finds it and EnsureAccount creates nothing.
+                users.Append(CultureInfo.InvariantCulture, $"{login}@{destinationDomain}:{{PLAIN.B64}}{encoded}::::::\n");
+            }
+
             file.Append(CultureInfo.InvariantCulture, $"{login} {password}\n");
             bytes += await WriteMaildirAsync(Path.Combine(mailRoot, login), box, messages);
         }

@@ -40,9 +40,12 @@ internal static class Usage
             copy does; prints one JSON line: loadMs, saveMs, messages mapped.
 
         scale-seed --passwd FILE --mail-dir DIR --credentials FILE [--mailboxes 500] [--messages 3]
+                   [--existing-destination DOMAIN]
             Append N source users (s00001 ...) with random passwords to a Dovecot passwd-file, write
             each an INBOX maildir of M messages of about 400 bytes under DIR/LOGIN, and write the
-            credential file (login password a line; make it mode 600 first, it keeps its mode). Prints one JSON line.
+            credential file (login password a line; make it mode 600 first, it keeps its mode). With
+            --existing-destination each user is also in the file as LOGIN@DOMAIN, with the same password:
+            the destination mailboxes exist before the run. Prints one JSON line.
 
         scale-poll --url URL --key-file FILE --batch ID --pid PID [--timeout 7200]
             GET the batch's status about once a second until the run ends, timing every call, and

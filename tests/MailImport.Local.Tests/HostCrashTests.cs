@@ -139,17 +139,8 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
             {
                 var pair = (await MailCorpus.SnapshotAsync(servers.Source, account),
                     await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{account.Login}@{WorkflowSettings.Domain}", new Secret(Password))));
-                foreach (var (folder, messages) in pair.Item1)
-                {
-                    // Counted as multisets: a message copied twice has the same line twice.
-                    var there = (pair.Item2.GetValueOrDefault(folder) ?? []).CountBy(m => m).ToDictionary();
-                    foreach (var (message, count) in messages.CountBy(m => m))
-                    {
-                        var found = there.GetValueOrDefault(message);
-                        lost += Math.Max(0, count - found);
-                        doubled += Math.Max(0, found - count);
-                    }
-                }
+                var (mailboxLost, mailboxDoubled) = MailCorpus.LostAndDoubled(pair.Item1, pair.Item2);
+                (lost, doubled) = (lost + mailboxLost, doubled + mailboxDoubled);
 
                 pairs.Add(pair);
             }

@@ -126,6 +126,27 @@ public static class MailCorpus
     public static async Task<ImapClient> Connect(DovecotServer server, MailAccount account) =>
         await new MailConnector(new ConnectorOptions(), TestSourceAccess.LoopbackPolicy).OpenImapAsync(server.Imaps, account, MailSide.Source, CancellationToken.None);
 
+    /// <summary>Messages of <paramref name="source"/> missing at <paramref name="destination"/> and messages there more
+    /// often than at the source, folder by folder, counted as multisets: a message copied twice has its line twice.</summary>
+    public static (int Lost, int Doubled) LostAndDoubled(SortedDictionary<string, List<string>> source, SortedDictionary<string, List<string>> destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var (lost, doubled) = (0, 0);
+        foreach (var (folder, messages) in source)
+        {
+            var there = (destination.GetValueOrDefault(folder) ?? []).CountBy(m => m).ToDictionary();
+            foreach (var (message, count) in messages.CountBy(m => m))
+            {
+                var found = there.GetValueOrDefault(message);
+                lost += Math.Max(0, count - found);
+                doubled += Math.Max(0, found - count);
+            }
+        }
+
+        return (lost, doubled);
+    }
+
     /// <summary>Asserts two snapshots are equal, naming every folder and line that differs.</summary>
     public static void AssertSame(SortedDictionary<string, List<string>> expected, SortedDictionary<string, List<string>> actual)
     {
