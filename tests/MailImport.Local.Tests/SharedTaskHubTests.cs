@@ -115,21 +115,7 @@ public sealed partial class SharedTaskHubTests(SharedTaskHubServersFixture serve
 
             output.WriteLine($"partitions {moved.Elapsed.TotalSeconds:0.0} s after the kill: " + string.Join("; ", survivors.Select(s => $"{s.Name} {string.Join(",", s.Owned())}")));
 
-            JsonElement status = default;
-            var waiting = Stopwatch.StartNew();
-            while (status.ValueKind == JsonValueKind.Undefined)
-            {
-                var current = await http.GetFromJsonAsync<JsonElement>($"/api/imports/{import.BatchId}");
-                if (current.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
-                {
-                    status = current;
-                }
-                else
-                {
-                    Assert.True(waiting.Elapsed < TimeSpan.FromMinutes(10), $"the batch did not end within 10 minutes of the kill; its status: {current}");
-                    await Task.Delay(200);
-                }
-            }
+            var status = await BatchEnd.WaitAsync(http, import.BatchId, TimeSpan.FromMinutes(10));
 
             // The split: which host copied chunks of which mailbox (a chunk is an activity: any host's engine may take it
             // from the hub's one work-item queue), and whose partitions ran the orchestrations.
@@ -137,7 +123,7 @@ public sealed partial class SharedTaskHubTests(SharedTaskHubServersFixture serve
             {
                 var lines = log.Chunks.Select(c => c.Line).Distinct().Order().ToList();
                 output.WriteLine($"{log.Name}: {log.Chunks.Count} chunks of mailboxes (lines) {string.Join(",", lines)}; " +
-                    $"after the kill {log.Chunks.Count(c => c.At > killedAt)}; partitions now {string.Join(",", log.Owned())}");
+                    $"after the kill {log.Chunks.Count(c => c.At > killedAt)}; partitions {(log == victimLog ? "when killed" : "at the end")} {string.Join(",", log.Owned())}");
             }
 
             Assert.Equal("Completed", status.GetProperty("status").GetString());
@@ -197,13 +183,7 @@ public sealed partial class SharedTaskHubTests(SharedTaskHubServersFixture serve
     }
 
     /// <summary>The standard corpus and 20 more in the inbox: chunks of two messages, some fifteen a mailbox.</summary>
-    private static Dictionary<string, List<SeedMessage>> Corpus()
-    {
-        var corpus = MailCorpus.Standard();
-        corpus["INBOX"].AddRange(Enumerable.Range(0, 20).Select(i =>
-            new SeedMessage(MailCorpus.Message($"shared {i}", $"shared{i}@old.example", $"body {i}\r\n"), MailKit.MessageFlags.Seen, [], new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(i))));
-        return corpus;
-    }
+    private static Dictionary<string, List<SeedMessage>> Corpus() => MailCorpus.StandardAndMore(20, "shared");
 
     /// <summary>What one host's console says of its chunks and partition leases, as the lines come.</summary>
     private sealed partial class HostLog(string name)

@@ -126,6 +126,16 @@ public static class MailCorpus
     public static async Task<ImapClient> Connect(DovecotServer server, MailAccount account) =>
         await new MailConnector(new ConnectorOptions(), TestSourceAccess.LoopbackPolicy).OpenImapAsync(server.Imaps, account, MailSide.Source, CancellationToken.None);
 
+    /// <summary>The standard corpus with <paramref name="more"/> plain messages more in the inbox (subjects "TAG n"),
+    /// so that a batch of a few mailboxes runs through many small chunks for a test to interrupt.</summary>
+    public static Dictionary<string, List<SeedMessage>> StandardAndMore(int more, string tag)
+    {
+        var corpus = Standard();
+        corpus["INBOX"].AddRange(Enumerable.Range(0, more).Select(i =>
+            new SeedMessage(Message($"{tag} {i}", $"{tag}{i}@old.example", $"body {i}\r\n"), MessageFlags.Seen, [], new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(i))));
+        return corpus;
+    }
+
     /// <summary>Messages of <paramref name="source"/> missing at <paramref name="destination"/> and messages there more
     /// often than at the source, folder by folder, counted as multisets: a message copied twice has its line twice.</summary>
     public static (int Lost, int Doubled) LostAndDoubled(SortedDictionary<string, List<string>> source, SortedDictionary<string, List<string>> destination)
