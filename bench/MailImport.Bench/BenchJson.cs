@@ -9,4 +9,7 @@ namespace MailImport.Bench;
 [JsonSerializable(typeof(CorpusSummary))]
 [JsonSerializable(typeof(CursorReport))]
 [JsonSerializable(typeof(NoopReport))]
+[JsonSerializable(typeof(ScaleSeedReport))]
+[JsonSerializable(typeof(ScalePollReport))]
+[JsonSerializable(typeof(ScaleHistoryReport))]
 internal sealed partial class BenchJson : JsonSerializerContext;

@@ -1,7 +1,8 @@
 using MailImport.Bench;
 
 // The benchmarks' tool, run by scripts/bench: "seed" writes the corpus, "copy" runs the engine, "cursor" and
-// "cursor-noop" measure the cursor at a mailbox's scale (see Usage).
+// "cursor-noop" measure the cursor at a mailbox's scale,
+// the "scale-*" commands are the orchestration scale benchmark's seeding, status poll and history read (see Usage).
 try
 {
     return args switch
@@ -11,6 +12,9 @@ try
         ["copy", .. var rest] => await CopyCommand.RunAsync(new CommandLine(rest, CopyCommand.Flags)),
         ["cursor", .. var rest] => await CursorCommand.RunAsync(new CommandLine(rest, CursorCommand.Flags)),
         ["cursor-noop", .. var rest] => await CursorCommand.NoopAsync(new CommandLine(rest, CursorCommand.Flags)),
+        ["scale-seed", .. var rest] => await ScaleCommand.SeedAsync(new CommandLine(rest, ScaleCommand.Flags)),
+        ["scale-poll", .. var rest] => await ScaleCommand.PollAsync(new CommandLine(rest, ScaleCommand.Flags)),
+        ["scale-history", .. var rest] => await ScaleCommand.HistoryAsync(new CommandLine(rest, ScaleCommand.Flags)),
         ["help"] => Usage.Print(Console.Out, 0),
         _ => Usage.Print(Console.Error, 64),
     };

@@ -39,6 +39,24 @@ internal static class Usage
         cursor-noop --cursor FILE [--run-id ID]
             Load the cursor, give it a new run id and save it, as a chunk of a re-run with nothing to
             copy does; prints one JSON line: loadMs, saveMs, messages mapped.
+
+        scale-seed --passwd FILE --mail-dir DIR --credentials FILE [--mailboxes 500] [--messages 3]
+                   [--existing-destination DOMAIN]
+            Append N source users (s00001 ...) with random passwords to a Dovecot passwd-file, write
+            each an INBOX maildir of M messages of about 400 bytes under DIR/LOGIN, and write the
+            credential file (login password a line; make it mode 600 first, it keeps its mode). With
+            --existing-destination each user is also in the file as LOGIN@DOMAIN, with the same password:
+            the destination mailboxes exist before the run. Prints one JSON line.
+
+        scale-poll --url URL --key-file FILE --batch ID --pid PID [--timeout 7200]
+            GET the batch's status about once a second until the run ends, timing every call, and
+            sample the host's peak RSS (VmHWM of PID). Prints one JSON line: the final status, the
+            calls made while the run went on with their p50/p95/max ms, the last answer's bytes,
+            peakRssMb.
+
+        scale-history --connection-string-env VAR --task-hub NAME
+            Read the task hub's history table ({NAME}History) and sum its rows per instance. Prints
+            one JSON line: instances, rows, bytes, and the largest instance with its rows and bytes.
         """;
 
     public static int Print(TextWriter writer, int exitCode)

@@ -13,10 +13,11 @@ namespace MailImport.Local;
 /// <remarks>
 /// Polling at most every 0.5 s keeps an idle local engine responsive (the default backs off to 30 s), and a 30 s
 /// visibility timeout brings a killed host's work back in half a minute instead of five (measured here: 300 s with
-/// the defaults, 20 s with 20 s). The worker id stays the same across restarts, so the restarted host takes its
-/// partitions back at once instead of waiting for the old leases to expire.
+/// the defaults, 20 s with 20 s). The worker id (<see cref="LocalEngineOptions.WorkerId"/>) stays the same across
+/// restarts, so the restarted host takes its partitions back at once instead of waiting for the old leases to expire;
+/// hosts that share one task hub each have their own, and share its partitions as Durable Functions' instances do.
 /// </remarks>
-public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOptions> platform, ILoggerFactory loggers)
+public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOptions> platform, IOptions<LocalEngineOptions> local, ILoggerFactory loggers)
     : IHostedService, IAsyncDisposable
 {
     private readonly DurableAzureStorage.AzureStorageOrchestrationService service = new(new DurableAzureStorage.AzureStorageOrchestrationServiceSettings
@@ -28,7 +29,7 @@ public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOpti
         MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
         ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(platform.Value.VisibilitySeconds),
         WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(platform.Value.VisibilitySeconds),
-        WorkerId = "mailimport-local",
+        WorkerId = local.Value.WorkerId,
     });
 
     private TaskHubWorker? worker;

@@ -92,6 +92,7 @@ public static class LocalHost
     public static IServiceCollection AddLocalHostServices(this IServiceCollection services)
     {
         services.AddMailImportWorkflow().AddMailImportApi();
+        services.AddValidatedOptions<LocalEngineOptions>(LocalEngineOptions.SectionName);
         services.AddSingleton<LocalEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<LocalEngine>());
         services.AddSingleton<IWorkflowEngine>(sp => sp.GetRequiredService<LocalEngine>().Engine);

@@ -35,27 +35,9 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
         ("MailImport:Workflow:ChunksPerGeneration", "2"),
         ("Logging:LogLevel:Default", "Warning")).Select(s => (s.Key, s.Value!)));
 
-    private static async Task<JsonElement?> TryStatusAsync(HttpClient http, string batchId)
-    {
-        try
-        {
-            return await http.GetFromJsonAsync<JsonElement>($"/api/imports/{batchId}");
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Every mailbox: the standard corpus (folders, flags, dates, odd MIME) and 30 more in the inbox, so that
     /// the batch runs through some ninety chunks of two messages and the kills land all over it.</summary>
-    private static Dictionary<string, List<SeedMessage>> Corpus()
-    {
-        var corpus = MailCorpus.Standard();
-        corpus["INBOX"].AddRange(Enumerable.Range(0, 30).Select(i =>
-            new SeedMessage(MailCorpus.Message($"more {i}", $"more{i}@old.example", $"body {i}\r\n"), MailKit.MessageFlags.Seen, [], new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(i))));
-        return corpus;
-    }
+    private static Dictionary<string, List<SeedMessage>> Corpus() => MailCorpus.StandardAndMore(30, "more");
 
     [Fact]
     public async Task Batch_HostKilledTwentyTimesAtRandomMoments_FinishesEqualToTheSourceWithEveryMessageOnce()
@@ -101,7 +83,7 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
                 var ahead = lastCopied > (long)total * (kills.Count + 1) / (Kills + 1);
                 var delay = TimeSpan.FromMilliseconds(random.Next(0, ahead ? 400 : 4_000));
                 await Task.Delay(delay);
-                var before = await TryStatusAsync(http, import.BatchId);
+                var before = await BatchEnd.TryStatusAsync(http, import.BatchId);
                 Assert.False(before?.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated",
                     $"the batch ended after {kills.Count} kills; give it more mail so that {Kills} kills fit in");
                 host.Kill();
@@ -111,22 +93,7 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
                 host.Start();
             }
 
-            // The batch's end is what is waited for; the limit only stops a batch that never ends from hanging the suite.
-            JsonElement status = default;
-            var waiting = Stopwatch.StartNew();
-            while (status.ValueKind == JsonValueKind.Undefined)
-            {
-                var current = await TryStatusAsync(http, import.BatchId);
-                if (current?.GetProperty("status").GetString() is "Completed" or "Failed" or "Terminated")
-                {
-                    status = current.Value;
-                }
-                else
-                {
-                    Assert.True(waiting.Elapsed < TimeSpan.FromMinutes(10), $"the batch did not end within 10 minutes of the last start; its status: {current}");
-                    await Task.Delay(200);
-                }
-            }
+            var status = await BatchEnd.WaitAsync(http, import.BatchId, TimeSpan.FromMinutes(10));
 
             output.WriteLine(string.Join("\n", kills));
             output.WriteLine($"seed {seed}: {kills.Count} kills, {midCopy} of them with the mail part-copied; {total} messages in {accounts.Count} mailboxes; finished at {clock.Elapsed.TotalSeconds:0}s");
@@ -139,17 +106,8 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
             {
                 var pair = (await MailCorpus.SnapshotAsync(servers.Source, account),
                     await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{account.Login}@{WorkflowSettings.Domain}", new Secret(Password))));
-                foreach (var (folder, messages) in pair.Item1)
-                {
-                    // Counted as multisets: a message copied twice has the same line twice.
-                    var there = (pair.Item2.GetValueOrDefault(folder) ?? []).CountBy(m => m).ToDictionary();
-                    foreach (var (message, count) in messages.CountBy(m => m))
-                    {
-                        var found = there.GetValueOrDefault(message);
-                        lost += Math.Max(0, count - found);
-                        doubled += Math.Max(0, found - count);
-                    }
-                }
+                var (mailboxLost, mailboxDoubled) = MailCorpus.LostAndDoubled(pair.Item1, pair.Item2);
+                (lost, doubled) = (lost + mailboxLost, doubled + mailboxDoubled);
 
                 pairs.Add(pair);
             }

@@ -11,12 +11,18 @@ public sealed class LocalHostProcess : IDisposable
 
     private readonly Queue<string> lines = new();
     private readonly IReadOnlyList<(string Name, string Value)> settings;
+    private readonly Action<string>? onLine;
     private Process? process;
     private TaskCompletionSource ready = NewReady();
     private int starts;
 
     /// <param name="settings">The host's settings, by their configuration names; they reach it as environment variables.</param>
-    public LocalHostProcess(IEnumerable<(string Name, string Value)> settings) => this.settings = settings.ToList();
+    /// <param name="onLine">Sees every line of standard output as it comes, beyond the kept ones.</param>
+    public LocalHostProcess(IEnumerable<(string Name, string Value)> settings, Action<string>? onLine = null)
+    {
+        this.settings = settings.ToList();
+        this.onLine = onLine;
+    }
 
     /// <summary>Starts the host; a running one is killed first.</summary>
     public void Start()
@@ -41,6 +47,7 @@ public sealed class LocalHostProcess : IDisposable
             }
 
             Keep(generation, e.Data);
+            onLine?.Invoke(e.Data);
             // LocalHost prints this line from ApplicationStarted: the engine and every hosted service have started and
             // Kestrel listens (https://learn.microsoft.com/aspnet/core/fundamentals/host/generic-host#ihostapplicationlifetime).
             if (e.Data.StartsWith("MailImport local host on ", StringComparison.Ordinal))

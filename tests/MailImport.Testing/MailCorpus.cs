@@ -126,6 +126,37 @@ public static class MailCorpus
     public static async Task<ImapClient> Connect(DovecotServer server, MailAccount account) =>
         await new MailConnector(new ConnectorOptions(), TestSourceAccess.LoopbackPolicy).OpenImapAsync(server.Imaps, account, MailSide.Source, CancellationToken.None);
 
+    /// <summary>The standard corpus with <paramref name="more"/> plain messages more in the inbox (subjects "TAG n"),
+    /// so that a batch of a few mailboxes runs through many small chunks for a test to interrupt.</summary>
+    public static Dictionary<string, List<SeedMessage>> StandardAndMore(int more, string tag)
+    {
+        var corpus = Standard();
+        corpus["INBOX"].AddRange(Enumerable.Range(0, more).Select(i =>
+            new SeedMessage(Message($"{tag} {i}", $"{tag}{i}@old.example", $"body {i}\r\n"), MessageFlags.Seen, [], new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(i))));
+        return corpus;
+    }
+
+    /// <summary>Messages of <paramref name="source"/> missing at <paramref name="destination"/> and messages there more
+    /// often than at the source, folder by folder, counted as multisets: a message copied twice has its line twice.</summary>
+    public static (int Lost, int Doubled) LostAndDoubled(SortedDictionary<string, List<string>> source, SortedDictionary<string, List<string>> destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var (lost, doubled) = (0, 0);
+        foreach (var (folder, messages) in source)
+        {
+            var there = (destination.GetValueOrDefault(folder) ?? []).CountBy(m => m).ToDictionary();
+            foreach (var (message, count) in messages.CountBy(m => m))
+            {
+                var found = there.GetValueOrDefault(message);
+                lost += Math.Max(0, count - found);
+                doubled += Math.Max(0, found - count);
+            }
+        }
+
+        return (lost, doubled);
+    }
+
     /// <summary>Asserts two snapshots are equal, naming every folder and line that differs.</summary>
     public static void AssertSame(SortedDictionary<string, List<string>> expected, SortedDictionary<string, List<string>> actual)
     {
