@@ -75,9 +75,16 @@ public class LocalHostCompositionTests
     [Fact]
     public void AddMailImportApi_RegistersEveryClassThatNeedsAnEngine()
     {
-        var needsEngine = typeof(WorkflowServices).Assembly.GetExportedTypes()
-            .Where(t => t is { IsClass: true, IsAbstract: false } && t.GetConstructors().Any(c => c.GetParameters().Any(p => p.ParameterType == typeof(IWorkflowEngine))))
-            .Select(t => t.FullName!).Order(StringComparer.Ordinal).ToList();
+        // Needing one: an engine among its constructor's parameters, or a class that needs one (BatchCloseSteps over
+        // BatchRuns), however deep.
+        var classes = typeof(WorkflowServices).Assembly.GetExportedTypes().Where(t => t is { IsClass: true, IsAbstract: false }).ToList();
+        var needing = new HashSet<Type> { typeof(IWorkflowEngine) };
+        while (classes.Where(t => !needing.Contains(t) && t.GetConstructors().Any(c => c.GetParameters().Any(p => needing.Contains(p.ParameterType)))).ToList() is { Count: > 0 } more)
+        {
+            needing.UnionWith(more);
+        }
+
+        var needsEngine = needing.Where(t => t != typeof(IWorkflowEngine)).Select(t => t.FullName!).Order(StringComparer.Ordinal).ToList();
 
         Assert.NotEmpty(needsEngine);
         Assert.Equal(needsEngine, new ServiceCollection().AddMailImportApi().Select(d => d.ServiceType.FullName!).Order(StringComparer.Ordinal));
