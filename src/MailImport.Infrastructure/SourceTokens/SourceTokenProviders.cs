@@ -53,7 +53,10 @@ public sealed class SourceTokenProviders(SourceTokenOptions options, ILoggerFact
                 GoogleServiceAccountKey.Parse(credential.Reveal(), out var problem) ?? throw new ArgumentException($"The batch's service account key does not parse: {problem}", nameof(credential)),
                 options.GoogleTokenUrl, logger),
             SourceAuthenticationType.MicrosoftAppOnly => new MicrosoftAppOnlyTokens(
-                new MicrosoftApp(authentication.TenantId!, authentication.ClientId!, credential), options.MicrosoftAuthorityHost, logger, microsoftHttp),
+                authentication.CertificateThumbprint is null
+                    ? new MicrosoftApp(authentication.TenantId!, authentication.ClientId!, credential)
+                    : new MicrosoftApp(authentication.TenantId!, authentication.ClientId!, null, MicrosoftAppCertificate.Open(credential)),
+                options.MicrosoftAuthorityHost, logger, microsoftHttp),
             _ => throw new ArgumentException("A batch that logs in with passwords has no token provider.", nameof(authentication)),
         };
     }
