@@ -35,7 +35,7 @@ public static class MicrosoftAppCertificate
             pfx = [];
         }
 
-        if (pfx.Length == 0 || X509Certificate2.GetCertContentType(pfx) != X509ContentType.Pkcs12)
+        if (pfx.Length == 0 || ContentType(pfx) != X509ContentType.Pkcs12)
         {
             problem = ("clientCertificate", "Give the certificate with its private key as a PFX (PKCS#12) file in base64, such as the output of base64 -w0 app.pfx.");
             return null;
@@ -64,6 +64,19 @@ public static class MicrosoftAppCertificate
         }
 
         return certificate;
+    }
+
+    /// <summary>What the bytes are; on Linux, bytes that are no certificate format at all throw instead of answering Unknown.</summary>
+    private static X509ContentType ContentType(byte[] data)
+    {
+        try
+        {
+            return X509Certificate2.GetCertContentType(data);
+        }
+        catch (CryptographicException)
+        {
+            return X509ContentType.Unknown;
+        }
     }
 
     /// <summary>The one secret a batch seals for the certificate: the file and its password together.</summary>
