@@ -43,7 +43,8 @@ public sealed record EntraClient(string ClientId, string ObjectId, Secret Secret
 /// <item><c>GET /{tenant}/discovery/v2.0/keys</c>: <c>{"keys": [{kty, use: "sig", kid, x5t, n, e}]}</c>, the key that
 /// signs the tokens (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#validate-the-signature).</item>
 /// <item><c>POST /{tenant}/oauth2/v2.0/token</c>: a form with <c>client_id, client_secret, scope = {resource}/.default,
-/// grant_type = client_credentials</c>; 200 <c>{token_type: "Bearer", expires_in, ext_expires_in, access_token}</c>;
+/// grant_type = client_credentials</c>, or instead of the secret a client assertion signed with a certificate registered
+/// with <see cref="RegisterCertificate"/> (<see cref="CheckAssertion"/>); 200 <c>{token_type: "Bearer", expires_in, ext_expires_in, access_token}</c>;
 /// refusals <c>{error, error_description, error_codes, timestamp, trace_id, correlation_id}</c> with AADSTS codes
 /// (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow#get-a-token).</item>
 /// </list>

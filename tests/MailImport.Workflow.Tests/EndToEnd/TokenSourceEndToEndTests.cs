@@ -25,7 +25,7 @@ public sealed class WorkflowTokenSource() : TokenSourceServerSet("mi-wf-token-so
 
 /// <summary>Batches that log in to the source with a Google service account or a Microsoft app, through the HTTP API and
 /// the real workflow, from a Dovecot whose oauth2 passdb asks the token stand-ins about each token, into the Dovecot
-/// directory; the key and the client secret are nowhere but sealed in the batch's secrets.</summary>
+/// directory; the key, the client secret and the certificate are nowhere but sealed in the batch's secrets.</summary>
 [Collection(WorkflowServers.Name)]
 public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, WorkflowTokenSource source) : IClassFixture<WorkflowTokenSource>, IAsyncLifetime
 {
