@@ -241,6 +241,27 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         Assert.Equal(("per-label", true, false), ((string)microsoft["options"]!["gmail"]!, (bool)microsoft["options"]!["includeGmailSpam"]!, (bool)microsoft["options"]!["includeGmailTrash"]!));
         await AssertNoSecretLeftAsync(page, clientSecret);
 
+        // The same app with a certificate: the .pfx file's bytes in base64 (more than one 32 KB slice of the page's
+        // encoder) and its password, and no secret.
+        const string pfxPassword = "Pfx~page.password-2c71";
+        var pfx = new byte[70_000];
+        new Random(7).NextBytes(pfx);
+        await page.GetByLabel("Certificate (.pfx)").CheckAsync();
+        await Expect(page.GetByLabel("Client secret (its Value)")).ToBeHiddenAsync();
+        await page.GetByLabel("Certificate with its private key (.pfx file)").SetInputFilesAsync(new FilePayload { Name = "app.pfx", MimeType = "application/x-pkcs12", Buffer = pfx });
+        await page.GetByLabel("The .pfx file's password").FillAsync(pfxPassword);
+        await PageFixture.ScreenshotAsync(page, "8b-microsoft-app-certificate");
+        await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync(),
+            r => r.Url.EndsWith("/api/imports", StringComparison.Ordinal));
+        Assert.Equal(2, sent.Count);
+        var withCertificate = sent[1]["source"]!["authentication"]!.AsObject();
+        Assert.Equal(["type", "tenantId", "clientId", "clientCertificate", "clientCertificatePassword"], withCertificate.Select(p => p.Key));
+        Assert.Equal((Convert.ToBase64String(pfx), pfxPassword), ((string)withCertificate["clientCertificate"]!, (string)withCertificate["clientCertificatePassword"]!));
+        await Expect(page.Locator("#start-problems")).ToContainTextAsync("Refused here.");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => document.getElementById('client-certificate').files.length"));
+        await AssertNoSecretLeftAsync(page, pfxPassword);
+        await page.GetByLabel("Client secret", new() { Exact = true }).CheckAsync();
+
         // A Google service account: the key file's JSON as the API takes it, whole.
         const string keyJson = """{"type":"service_account","project_id":"p","private_key_id":"k1","private_key":"-----BEGIN PRIVATE KEY-----\nPAGEKEYpageKEY\n-----END PRIVATE KEY-----\n","client_email":"mi@p.iam.gserviceaccount.com","client_id":"1234567890"}""";
         await page.GetByLabel("Google Workspace service account").CheckAsync();
@@ -250,8 +271,8 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await Expect(page.GetByLabel("Include Spam")).ToBeDisabledAsync();
         await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync(),
             r => r.Url.EndsWith("/api/imports", StringComparison.Ordinal));
-        Assert.Equal(2, sent.Count);
-        var google = sent[1];
+        Assert.Equal(3, sent.Count);
+        var google = sent[2];
         Assert.Equal("googleServiceAccount", (string)google["source"]!["authentication"]!["type"]!);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(keyJson), google["source"]!["authentication"]!["serviceAccountKey"]));
         Assert.Equal(("folders", false), ((string)google["options"]!["gmail"]!, (bool)google["options"]!["includeGmailSpam"]!));
@@ -264,9 +285,9 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         await page.GetByLabel("Password, mailbox 1", new() { Exact = true }).FillAsync("Secret-src1");
         await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Begin transfer" }).ClickAsync(),
             r => r.Url.EndsWith("/api/imports", StringComparison.Ordinal));
-        Assert.Equal(3, sent.Count);
-        Assert.Null(sent[2]["source"]!["authentication"]);
-        Assert.Equal("Secret-src1", (string)sent[2]["entries"]![0]!["password"]!);
+        Assert.Equal(4, sent.Count);
+        Assert.Null(sent[3]["source"]!["authentication"]);
+        Assert.Equal("Secret-src1", (string)sent[3]["entries"]![0]!["password"]!);
         await page.Context.CloseAsync();
     }
 

@@ -115,7 +115,7 @@ public enum ErrorCode
     SourceAppConsentMissing = 512,
     /// <summary>Microsoft Entra ID does not know the app's client id in the tenant (AADSTS700016).</summary>
     SourceAppNotFound = 513,
-    /// <summary>Microsoft Entra ID refused the app's client secret (AADSTS7000215).</summary>
+    /// <summary>Microsoft Entra ID refused the app's client secret (AADSTS7000215) or certificate (AADSTS700027).</summary>
     SourceAppSecretInvalid = 514,
     /// <summary>Exchange Online refused a valid app token: the app's service principal is not registered there or has no access to the mailbox.</summary>
     SourceAppNotInExchange = 515,

@@ -5,7 +5,8 @@ namespace MailImport.Core.Sources;
 
 /// <summary>The source authentication as the API's <c>source.authentication</c> carries it:
 /// <c>{"type":"password"}</c>, <c>{"type":"googleServiceAccount","serviceAccountKey":{...}}</c> or
-/// <c>{"type":"microsoftAppOnly","tenantId":...,"clientId":...,"clientSecret":...}</c>.</summary>
+/// <c>{"type":"microsoftAppOnly","tenantId":...,"clientId":...,"clientSecret":...}</c> (or, instead of the secret,
+/// <c>"clientCertificate"</c> and <c>"clientCertificatePassword"</c>).</summary>
 /// <remarks>A class, not a record: a record's generated <c>ToString()</c> would print the key and the secret into any
 /// log line or exception that mentions the request. This one names the type and the ids only.</remarks>
 public sealed class SourceAuthenticationRequest
@@ -25,8 +26,17 @@ public sealed class SourceAuthenticationRequest
     /// <summary>A client secret's value.</summary>
     public string? ClientSecret { get; init; }
 
+    /// <summary>Instead of the secret: the app's certificate with its private key, a PFX (PKCS#12) file in base64.</summary>
+    public string? ClientCertificate { get; init; }
+
+    /// <summary>The PFX file's password (none or empty for a file without one).</summary>
+    public string? ClientCertificatePassword { get; init; }
+
+    /// <summary>Whether any field of a Microsoft app's credential is given.</summary>
+    internal bool HasMicrosoftCredential => ClientSecret is not null || ClientCertificate is not null || ClientCertificatePassword is not null;
+
     /// <inheritdoc/>
-    public override string ToString() => $"{Type ?? "password"} (tenant {TenantId ?? "-"}, client {ClientId ?? "-"}, key {(ServiceAccountKey is null ? "-" : Secret.Mask)}, secret {(ClientSecret is null ? "-" : Secret.Mask)})";
+    public override string ToString() => $"{Type ?? "password"} (tenant {TenantId ?? "-"}, client {ClientId ?? "-"}, key {(ServiceAccountKey is null ? "-" : Secret.Mask)}, secret {(ClientSecret is null ? "-" : Secret.Mask)}, certificate {(ClientCertificate is null ? "-" : Secret.Mask)})";
 }
 
 /// <summary>How a batch logs in to the source, without its secret: what the batch's record keeps.</summary>
@@ -34,7 +44,9 @@ public sealed class SourceAuthenticationRequest
 /// <param name="ServiceAccountEmail">The Google service account (googleServiceAccount).</param>
 /// <param name="TenantId">The Entra tenant (microsoftAppOnly).</param>
 /// <param name="ClientId">The service account's numeric client id, or the Entra app's client id.</param>
-public sealed record SourceAuthentication(SourceAuthenticationType Type, string? ServiceAccountEmail = null, string? TenantId = null, string? ClientId = null)
+/// <param name="CertificateThumbprint">The SHA-1 thumbprint (hex, as the app registration's Certificates list shows it)
+/// of the Entra app's certificate, when the app signs in with a certificate instead of a client secret.</param>
+public sealed record SourceAuthentication(SourceAuthenticationType Type, string? ServiceAccountEmail = null, string? TenantId = null, string? ClientId = null, string? CertificateThumbprint = null)
 {
     /// <summary>A login with each line's password.</summary>
     public static SourceAuthentication Password { get; } = new(SourceAuthenticationType.Password);
@@ -52,13 +64,13 @@ public static class SourceAuthenticationSettings
     /// <summary>The request types, as the API spells them.</summary>
     public const string PasswordType = "password", GoogleType = "googleServiceAccount", MicrosoftType = "microsoftAppOnly";
 
-    /// <summary>Resolves a request (null: passwords).</summary>
-    public static SourceAuthenticationResult Resolve(SourceAuthenticationRequest? request)
+    /// <summary>Resolves a request (null: passwords); <paramref name="now"/> (default: the clock) dates a certificate.</summary>
+    public static SourceAuthenticationResult Resolve(SourceAuthenticationRequest? request, DateTimeOffset? now = null)
     {
         var type = request?.Type?.Trim();
         if (request is null || string.IsNullOrEmpty(type) || type.Equals(PasswordType, StringComparison.OrdinalIgnoreCase))
         {
-            return request is not null && (request.ServiceAccountKey is not null || request.ClientSecret is not null || request.ClientId is not null || request.TenantId is not null)
+            return request is not null && (request.ServiceAccountKey is not null || request.HasMicrosoftCredential || request.ClientId is not null || request.TenantId is not null)
                 ? Failed(Problem("type", "The password authentication takes no key, tenant, client or secret; give type googleServiceAccount or microsoftAppOnly to use them."))
                 : new(SourceAuthentication.Password, null, []);
         }
@@ -69,15 +81,15 @@ public static class SourceAuthenticationSettings
         }
 
         return type.Equals(MicrosoftType, StringComparison.OrdinalIgnoreCase)
-            ? ResolveMicrosoft(request)
+            ? ResolveMicrosoft(request, now ?? DateTimeOffset.UtcNow)
             : Failed(Problem("type", $"The authentication type is unknown; give {PasswordType}, {GoogleType} or {MicrosoftType}."));
     }
 
     private static SourceAuthenticationResult ResolveGoogle(SourceAuthenticationRequest request)
     {
-        if (request.ClientSecret is not null || request.TenantId is not null || request.ClientId is not null)
+        if (request.HasMicrosoftCredential || request.TenantId is not null || request.ClientId is not null)
         {
-            return Failed(Problem("type", "A Google service account takes only serviceAccountKey; tenantId, clientId and clientSecret are for microsoftAppOnly."));
+            return Failed(Problem("type", "A Google service account takes only serviceAccountKey; tenantId, clientId, clientSecret and clientCertificate are for microsoftAppOnly."));
         }
 
         if (request.ServiceAccountKey is not { ValueKind: JsonValueKind.Object } keyJson)
@@ -91,7 +103,7 @@ public static class SourceAuthenticationSettings
             : Failed(Problem("serviceAccountKey", problem!));
     }
 
-    private static SourceAuthenticationResult ResolveMicrosoft(SourceAuthenticationRequest request)
+    private static SourceAuthenticationResult ResolveMicrosoft(SourceAuthenticationRequest request, DateTimeOffset now)
     {
         var problems = new List<SettingProblem>();
         if (request.ServiceAccountKey is not null)
@@ -111,14 +123,48 @@ public static class SourceAuthenticationSettings
             problems.Add(Problem("clientId", "Give the Application (client) ID from the app registration's Overview page (a GUID)."));
         }
 
-        if (string.IsNullOrWhiteSpace(request.ClientSecret) || request.ClientSecret.AsSpan().IndexOfAny(Credentials.CredentialFile.ControlCharacters) >= 0)
-        {
-            problems.Add(Problem("clientSecret", "Give the client secret's Value (Certificates & secrets > Client secrets), not its Secret ID."));
-        }
-
+        var (credential, thumbprint) = request.ClientCertificate is not null || request.ClientCertificatePassword is not null
+            ? ResolveCertificate(request, now, problems)
+            : ResolveSecret(request, problems);
         return problems.Count > 0
             ? new(null, null, problems)
-            : new(new SourceAuthentication(SourceAuthenticationType.MicrosoftAppOnly, TenantId: tenant, ClientId: client), new Secret(request.ClientSecret!), []);
+            : new(new SourceAuthentication(SourceAuthenticationType.MicrosoftAppOnly, TenantId: tenant, ClientId: client, CertificateThumbprint: thumbprint), credential, []);
+    }
+
+    private static (Secret? Credential, string? Thumbprint) ResolveSecret(SourceAuthenticationRequest request, List<SettingProblem> problems)
+    {
+        if (string.IsNullOrWhiteSpace(request.ClientSecret) || request.ClientSecret.AsSpan().IndexOfAny(Credentials.CredentialFile.ControlCharacters) >= 0)
+        {
+            problems.Add(Problem("clientSecret", "Give the client secret's Value (Certificates & secrets > Client secrets), not its Secret ID; or, instead, the app's certificate as clientCertificate."));
+            return (null, null);
+        }
+
+        return (new Secret(request.ClientSecret), null);
+    }
+
+    /// <summary>The certificate instead of the secret: the PFX must open with its password and hold an RSA private key.</summary>
+    private static (Secret? Credential, string? Thumbprint) ResolveCertificate(SourceAuthenticationRequest request, DateTimeOffset now, List<SettingProblem> problems)
+    {
+        if (request.ClientSecret is not null)
+        {
+            problems.Add(Problem("clientSecret", "Give either clientSecret or clientCertificate (with clientCertificatePassword), not both."));
+            return (null, null);
+        }
+
+        if (request.ClientCertificate is null)
+        {
+            problems.Add(Problem("clientCertificate", "clientCertificatePassword is the password of clientCertificate: give the PFX file too, in base64."));
+            return (null, null);
+        }
+
+        using var certificate = MicrosoftAppCertificate.Load(request.ClientCertificate, request.ClientCertificatePassword, now, out var problem);
+        if (certificate is null)
+        {
+            problems.Add(Problem(problem!.Value.Field, problem.Value.Message));
+            return (null, null);
+        }
+
+        return (MicrosoftAppCertificate.Seal(request.ClientCertificate, request.ClientCertificatePassword), certificate.Thumbprint);
     }
 
     private static SettingProblem Problem(string field, string message) => new("authentication." + field, ErrorCode.SettingsInvalidAuthentication, message);

@@ -77,7 +77,7 @@ public sealed partial class BatchSecrets(BatchStorage storage, ISecretStore stor
     }
 
     /// <summary>The line number under which the batch's source credential (a service account's JSON key, an Entra app's
-    /// client secret) is sealed as the source secret: lines and entries count from 1, so no credential line has it, and
+    /// client secret or its certificate) is sealed as the source secret: lines and entries count from 1, so no credential line has it, and
     /// the credential shares the lines' sealing, their crypto-shredding with the data key and their deletion at close.</summary>
     public const int SourceCredentialLine = 0;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using MailImport.Core;
 using MailImport.Core.Errors;
@@ -12,8 +13,15 @@ namespace MailImport.Infrastructure.SourceTokens;
 /// <summary>An Entra app registration that reads the tenant's mailboxes over IMAP or POP3 as itself (app-only).</summary>
 /// <param name="TenantId">The directory (tenant) id, or its verified domain.</param>
 /// <param name="ClientId">The application (client) id.</param>
-/// <param name="ClientSecret">A client secret's value; prints as ***.</param>
-public sealed record MicrosoftApp(string TenantId, string ClientId, Secret ClientSecret);
+/// <param name="ClientSecret">A client secret's value; prints as ***. Null when the app signs in with
+/// <paramref name="Certificate"/>.</param>
+/// <param name="Certificate">Instead of the secret: the app's certificate with its private key, which signs the client
+/// assertion (https://learn.microsoft.com/en-us/entra/identity-platform/certificate-credentials).</param>
+public sealed record MicrosoftApp(string TenantId, string ClientId, Secret? ClientSecret, X509Certificate2? Certificate = null)
+{
+    /// <summary>What the app signs in with, for messages: "client secret" or "certificate" and its thumbprint.</summary>
+    public string CredentialName => Certificate is null ? "client secret" : $"certificate {Certificate.Thumbprint}";
+}
 
 /// <summary>Tokens for Exchange Online mailboxes from an Entra app with IMAP.AccessAsApp / POP.AccessAsApp: one token
 /// for the app, used with each mailbox as the XOAUTH2 user.</summary>
@@ -49,8 +57,13 @@ public sealed partial class MicrosoftAppOnlyTokens : ISourceTokenProvider
         authority = new Uri(authorityHost, Uri.EscapeDataString(app.TenantId) + "/");
         // MSAL validates an authority by asking the public cloud's instance discovery about it: only for Microsoft's own host.
         var known = authorityHost.Host.Equals(MicrosoftAuthorityHost.Host, StringComparison.OrdinalIgnoreCase);
-        var builder = ConfidentialClientApplicationBuilder.Create(app.ClientId)
-            .WithClientSecret(app.ClientSecret.Reveal())
+        var builder = ConfidentialClientApplicationBuilder.Create(app.ClientId);
+        // A certificate makes MSAL sign a client assertion (private_key_jwt) instead of sending a secret; without
+        // x5c in its header, as the app registration holds the certificate itself.
+        builder = app.Certificate is { } certificate
+            ? builder.WithCertificate(certificate, sendX5C: false)
+            : builder.WithClientSecret((app.ClientSecret ?? throw new ArgumentException("An app needs a client secret or a certificate.", nameof(app))).Reveal());
+        builder = builder
             .WithAuthority(authority.AbsoluteUri, validateAuthority: known)
             .WithInstanceDiscovery(known);
         if (http is not null)
@@ -118,13 +131,15 @@ public sealed partial class MicrosoftAppOnlyTokens : ISourceTokenProvider
             65001 => ErrorCode.SourceAppConsentMissing,
             // AADSTS700016: application not found in the directory; AADSTS90002: tenant not found.
             700016 or 90002 => ErrorCode.SourceAppNotFound,
-            // AADSTS7000215: invalid client secret; AADSTS7000222: the secret has expired.
-            7000215 or 7000222 => ErrorCode.SourceAppSecretInvalid,
+            // AADSTS7000215: invalid client secret; AADSTS7000222: the secret has expired; AADSTS700027: the client
+            // assertion's signature does not verify with a certificate registered on the app
+            // (https://learn.microsoft.com/en-us/azure/developer/java/sdk/troubleshooting-authentication-service-principal).
+            7000215 or 7000222 or 700027 => ErrorCode.SourceAppSecretInvalid,
             _ => ErrorCode.SourceAuthFailed,
         };
         Log.SourceTokenRefused(logger, "Microsoft", login, said);
         return new MailFailureException(MailFailure.Permanent(code,
-            $"Microsoft Entra ID refused the app {app.ClientId} of tenant {app.TenantId} a token ({said})."), e);
+            $"Microsoft Entra ID refused the app {app.ClientId} of tenant {app.TenantId} a token for its {app.CredentialName} ({said})."), e);
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();

@@ -9,7 +9,7 @@ namespace MailImport.Infrastructure.SourceTokens;
 
 /// <summary>The token provider of each batch that logs in to its source with tokens, made once per batch and process
 /// so that its in-memory tokens (per mailbox for Google, per app for Microsoft) serve all of the batch's chunks.</summary>
-/// <remarks>The key or client secret comes from the batch's sealed secret at the caller; it lives in the provider's
+/// <remarks>The key, client secret or certificate comes from the batch's sealed secret at the caller; it lives in the provider's
 /// memory only and is dropped with it (<see cref="Forget"/>, when the batch is closed).</remarks>
 public sealed class SourceTokenProviders(SourceTokenOptions options, ILoggerFactory loggers, HttpClient? microsoftHttp = null)
 {
@@ -53,7 +53,10 @@ public sealed class SourceTokenProviders(SourceTokenOptions options, ILoggerFact
                 GoogleServiceAccountKey.Parse(credential.Reveal(), out var problem) ?? throw new ArgumentException($"The batch's service account key does not parse: {problem}", nameof(credential)),
                 options.GoogleTokenUrl, logger),
             SourceAuthenticationType.MicrosoftAppOnly => new MicrosoftAppOnlyTokens(
-                new MicrosoftApp(authentication.TenantId!, authentication.ClientId!, credential), options.MicrosoftAuthorityHost, logger, microsoftHttp),
+                authentication.CertificateThumbprint is null
+                    ? new MicrosoftApp(authentication.TenantId!, authentication.ClientId!, credential)
+                    : new MicrosoftApp(authentication.TenantId!, authentication.ClientId!, null, MicrosoftAppCertificate.Open(credential)),
+                options.MicrosoftAuthorityHost, logger, microsoftHttp),
             _ => throw new ArgumentException("A batch that logs in with passwords has no token provider.", nameof(authentication)),
         };
     }

@@ -50,6 +50,8 @@
     'source.authentication.tenantId': 'Tenant (directory) ID or domain',
     'source.authentication.clientId': 'Application (client) ID',
     'source.authentication.clientSecret': 'Client secret',
+    'source.authentication.clientCertificate': 'Certificate (.pfx)',
+    'source.authentication.clientCertificatePassword': 'The .pfx file\'s password',
     'options.gmail': 'How to copy Gmail',
   };
 
@@ -284,7 +286,18 @@
     $('file-hint').hidden = kind !== 'password';
     $('file-hint-token').hidden = kind === 'password';
     showPasswordColumn($('manual-entry'), kind === 'password');
-    for (const id of ['service-account-key', 'tenant-id', 'client-id', 'client-secret']) {
+    onAppCredentialChange();
+  }
+
+  // The Microsoft app proves itself with a client secret or a certificate, never both (README "Source authentication").
+  function appCredential() {
+    return document.querySelector('input[name="app-credential"]:checked').value;
+  }
+
+  function onAppCredentialChange() {
+    $('app-secret').hidden = appCredential() !== 'secret';
+    $('app-certificate').hidden = appCredential() !== 'certificate';
+    for (const id of ['service-account-key', 'tenant-id', 'client-id', 'client-secret', 'client-certificate', 'client-certificate-password']) {
       setFieldError(id, '');
     }
   }
@@ -302,6 +315,10 @@
       : 'Give the Directory (tenant) ID from the app registration\'s Overview page, or a domain such as contoso.onmicrosoft.com.');
     ok = setFieldError('client-id', GUID.test($('client-id').value.trim()) ? ''
       : 'Give the Application (client) ID from the app registration\'s Overview page (a GUID).') && ok;
+    if (appCredential() === 'certificate') {
+      return setFieldError('client-certificate', $('client-certificate').files.length ? ''
+        : 'Choose the app\'s certificate as a .pfx file with its private key.') && ok;
+    }
     ok = setFieldError('client-secret', $('client-secret').value.trim() ? ''
       : 'Give the client secret\'s Value (Certificates & secrets > Client secrets), not its Secret ID.') && ok;
     return ok;
@@ -325,15 +342,35 @@
       return { authentication: { type: kind, serviceAccountKey: key } };
     }
     if (kind === 'microsoftAppOnly') {
-      return { authentication: { type: kind, tenantId: $('tenant-id').value.trim(), clientId: $('client-id').value.trim(), clientSecret: $('client-secret').value } };
+      const app = { type: kind, tenantId: $('tenant-id').value.trim(), clientId: $('client-id').value.trim() };
+      if (appCredential() === 'certificate') {
+        // The .pfx is read only now and sent as base64, with its password; neither is kept.
+        app.clientCertificate = toBase64(new Uint8Array(await $('client-certificate').files[0].arrayBuffer()));
+        app.clientCertificatePassword = $('client-certificate-password').value;
+      } else {
+        app.clientSecret = $('client-secret').value;
+      }
+      return { authentication: app };
     }
     return { authentication: null };
   }
 
-  // Once a start was sent the key file and the client secret leave the page: the service keeps them sealed.
+  // Once a start was sent the key file, the client secret and the certificate leave the page: the service keeps them
+  // sealed.
   function forgetSourceSecrets() {
-    $('client-secret').value = '';
-    $('service-account-key').value = '';
+    for (const id of ['client-secret', 'service-account-key', 'client-certificate', 'client-certificate-password']) {
+      $(id).value = '';
+    }
+  }
+
+  // Standard base64 of bytes, as the API takes clientCertificate; in slices, as String.fromCharCode takes a bounded
+  // number of arguments.
+  function toBase64(bytes) {
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(binary);
   }
 
   function onGmailModeChange() {
@@ -1207,6 +1244,9 @@
     }
     for (const radio of document.querySelectorAll('input[name="auth"]')) {
       radio.addEventListener('change', onAuthChange);
+    }
+    for (const radio of document.querySelectorAll('input[name="app-credential"]')) {
+      radio.addEventListener('change', onAppCredentialChange);
     }
     $('gmail-mode').addEventListener('change', onGmailModeChange);
     $('protocol').addEventListener('change', onProtocolOrSecurityChange);

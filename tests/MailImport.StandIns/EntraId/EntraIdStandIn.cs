@@ -27,6 +27,9 @@ public sealed record EntraClient(string ClientId, string ObjectId, Secret Secret
 
     /// <summary>False until an administrator consented to its permissions: until then Exchange Online's tokens are refused.</summary>
     public bool AdminConsented { get; init; } = true;
+
+    /// <summary>The certificate uploaded under its Certificates &amp; secrets (public key only), or none.</summary>
+    public X509Certificate2? Certificate { get; init; }
 }
 
 /// <summary>A local Microsoft Entra ID token service for one tenant and one API, on Kestrel at 127.0.0.1: the OpenID
@@ -40,7 +43,8 @@ public sealed record EntraClient(string ClientId, string ObjectId, Secret Secret
 /// <item><c>GET /{tenant}/discovery/v2.0/keys</c>: <c>{"keys": [{kty, use: "sig", kid, x5t, n, e}]}</c>, the key that
 /// signs the tokens (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#validate-the-signature).</item>
 /// <item><c>POST /{tenant}/oauth2/v2.0/token</c>: a form with <c>client_id, client_secret, scope = {resource}/.default,
-/// grant_type = client_credentials</c>; 200 <c>{token_type: "Bearer", expires_in, ext_expires_in, access_token}</c>;
+/// grant_type = client_credentials</c>, or instead of the secret a client assertion signed with a certificate registered
+/// with <see cref="RegisterCertificate"/> (<see cref="CheckAssertion"/>); 200 <c>{token_type: "Bearer", expires_in, ext_expires_in, access_token}</c>;
 /// refusals <c>{error, error_description, error_codes, timestamp, trace_id, correlation_id}</c> with AADSTS codes
 /// (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow#get-a-token).</item>
 /// </list>
@@ -85,6 +89,7 @@ public sealed class EntraIdStandIn : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, EntraClient> clients = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> issued = new();
+    private readonly ConcurrentQueue<(JsonElement Header, JsonElement Payload)> assertions = new();
     private readonly ConcurrentDictionary<string, (EntraClient Client, DateTimeOffset Expires)> exchangeTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> exchangeDomains = new(StringComparer.Ordinal);
     private readonly RSA signingKey = RSA.Create(2048);
@@ -150,6 +155,20 @@ public sealed class EntraIdStandIn : IAsyncDisposable
         clients[client.ClientId] = client;
         return client;
     }
+
+    /// <summary>Uploads <paramref name="certificate"/>'s public part to the client's Certificates &amp; secrets: from then on
+    /// a client assertion signed with its private key authenticates the client.</summary>
+    public EntraClient RegisterCertificate(EntraClient client, X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(certificate);
+        var registered = client with { Certificate = X509CertificateLoader.LoadCertificate(certificate.RawData) };
+        clients[client.ClientId] = registered;
+        return registered;
+    }
+
+    /// <summary>Every client assertion the token endpoint accepted, decoded (header, payload), for tests of what MSAL sent.</summary>
+    public IReadOnlyList<(JsonElement Header, JsonElement Payload)> Assertions => [.. assertions];
 
     /// <summary>Registers the client's service principal in Exchange Online with access to the mailboxes of
     /// <paramref name="domain"/> (New-ServicePrincipal, then Add-MailboxPermission for each).</summary>
@@ -298,7 +317,14 @@ public sealed class EntraIdStandIn : IAsyncDisposable
             return Error(HttpStatusCode.BadRequest, "unauthorized_client", 700016, $"Application with identifier '{form["client_id"]}' was not found in the directory '{TenantId}'.");
         }
 
-        if (!client.Secret.Equals(new Secret(form["client_secret"].ToString())))
+        if (form.ContainsKey("client_assertion_type") || form.ContainsKey("client_assertion"))
+        {
+            if (CheckAssertion(client, form["client_assertion_type"].ToString(), form["client_assertion"].ToString(), new Uri(HttpsBase, $"{TenantId}/oauth2/v2.0/token")) is { } refused)
+            {
+                return refused;
+            }
+        }
+        else if (!client.Secret.Equals(new Secret(form["client_secret"].ToString())))
         {
             return Error(HttpStatusCode.Unauthorized, "invalid_client", 7000215, "Invalid client secret provided.");
         }
@@ -324,6 +350,96 @@ public sealed class EntraIdStandIn : IAsyncDisposable
             ["ext_expires_in"] = TokenLifetimeSeconds,
             ["access_token"] = token,
         }, Json);
+    }
+
+    /// <summary>A certificate credential as "Microsoft identity platform application authentication certificate
+    /// credentials" describes it (https://learn.microsoft.com/en-us/entra/identity-platform/certificate-credentials):
+    /// <c>client_assertion_type</c> the fixed jwt-bearer value, <c>client_assertion</c> a JWT whose header has
+    /// <c>alg</c> PS256 (RS256 in the page's earlier versions) and <c>x5t#S256</c> (<c>x5t</c>, SHA-1, earlier) the
+    /// base64url thumbprint of the certificate's DER encoding; whose claims have <c>aud</c> the token endpoint,
+    /// <c>iss</c> and <c>sub</c> the client id, <c>jti</c>, and <c>nbf</c> .. <c>exp</c> around now ("must not be accepted"
+    /// outside it, RFC 7519 4.1.4, 4.1.5); signed with the certificate's key ("Use PSS padding"). The refusals carry
+    /// the AADSTS codes of "Troubleshoot ... service principal authentication"
+    /// (https://learn.microsoft.com/en-us/azure/developer/java/sdk/troubleshooting-authentication-service-principal):
+    /// AADSTS700027 an invalid signature, AADSTS700021 an iss or sub that is not client_id, AADSTS700023 an audience
+    /// that is not this token endpoint, AADSTS700024 outside its valid time range; a malformed JWT AADSTS50027
+    /// (https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes).</summary>
+    private IResult? CheckAssertion(EntraClient client, string type, string assertion, Uri tokenEndpoint)
+    {
+        var parts = assertion.Split('.');
+        JsonElement header, payload;
+        byte[] signature;
+        try
+        {
+            if (type != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || parts.Length != 3)
+            {
+                throw new FormatException();
+            }
+
+            header = JsonSerializer.Deserialize<JsonElement>(FromBase64Url(parts[0]));
+            payload = JsonSerializer.Deserialize<JsonElement>(FromBase64Url(parts[1]));
+            signature = FromBase64Url(parts[2]);
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_request", 50027, "JWT token is invalid or malformed.");
+        }
+
+        var alg = Text(header, "alg");
+        var certificate = client.Certificate;
+#pragma warning disable CA5350 // x5t is by definition the SHA-1 thumbprint (RFC 7515, 4.1.7): a name, not a signature.
+        var thumbprintMatches = certificate is not null
+            && (Text(header, "x5t#S256") is { } s256 ? s256 == Base64Url(SHA256.HashData(certificate.RawData))
+                : Text(header, "x5t") is { } sha1 && sha1 == Base64Url(SHA1.HashData(certificate.RawData)));
+#pragma warning restore CA5350
+        if (!thumbprintMatches || alg is not ("PS256" or "RS256"))
+        {
+            return Error(HttpStatusCode.Unauthorized, "invalid_client", 700027,
+                $"Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '{Text(header, "x5t#S256") ?? Text(header, "x5t")}']");
+        }
+
+        using var key = certificate!.GetRSAPublicKey()!;
+        var signed = Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}");
+        if (!key.VerifyData(signed, signature, HashAlgorithmName.SHA256, alg == "PS256" ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1))
+        {
+            return Error(HttpStatusCode.Unauthorized, "invalid_client", 700027, "Client assertion failed signature validation.");
+        }
+
+        if (Text(payload, "iss") != client.ClientId || Text(payload, "sub") != client.ClientId)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_client", 700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
+        }
+
+        if (Text(payload, "aud") != tokenEndpoint.AbsoluteUri)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_client", 700023, "Client assertion audience claim does not match Realm issuer.");
+        }
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (Number(payload, "nbf") is not { } nbf || Number(payload, "exp") is not { } exp || now < nbf || now >= exp || Text(payload, "jti") is null)
+        {
+            return Error(HttpStatusCode.BadRequest, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+        }
+
+        assertions.Enqueue((header, payload));
+        return null;
+    }
+
+    private static string? Text(JsonElement json, string name) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>A NumericDate claim: a JSON number (RFC 7519, 2), or the same digits as a string, which is how MSAL.NET
+    /// writes nbf and exp in its assertions (seen from MSAL.NET 4.92) and Entra accepts.</summary>
+    private static long? Number(JsonElement json, string name) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value)
+            && (value.ValueKind == JsonValueKind.Number ? value.TryGetInt64(out var number)
+                : value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out number))
+            ? number : null;
+
+    private static byte[] FromBase64Url(string text)
+    {
+        var base64 = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
     }
 
     private IResult ExchangeToken(EntraClient client)

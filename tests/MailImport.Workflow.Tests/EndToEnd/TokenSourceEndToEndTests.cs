@@ -25,7 +25,7 @@ public sealed class WorkflowTokenSource() : TokenSourceServerSet("mi-wf-token-so
 
 /// <summary>Batches that log in to the source with a Google service account or a Microsoft app, through the HTTP API and
 /// the real workflow, from a Dovecot whose oauth2 passdb asks the token stand-ins about each token, into the Dovecot
-/// directory; the key and the client secret are nowhere but sealed in the batch's secrets.</summary>
+/// directory; the key, the client secret and the certificate are nowhere but sealed in the batch's secrets.</summary>
 [Collection(WorkflowServers.Name)]
 public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, WorkflowTokenSource source) : IClassFixture<WorkflowTokenSource>, IAsyncLifetime
 {
@@ -47,6 +47,9 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
     private static object Google(GoogleServiceAccount account) => new { type = "googleServiceAccount", serviceAccountKey = JsonDocument.Parse(account.KeyJson).RootElement };
 
     private object Microsoft(EntraClient client) => new { type = "microsoftAppOnly", tenantId = source.Entra.TenantId, clientId = client.ClientId, clientSecret = client.Secret.Reveal() };
+
+    private object Microsoft(EntraClient client, EntraAppCertificate certificate, string? password = null) =>
+        new { type = "microsoftAppOnly", tenantId = source.Entra.TenantId, clientId = client.ClientId, clientCertificate = certificate.PfxBase64, clientCertificatePassword = password ?? certificate.Password };
 
     private static string LocalPart(MailAccount account) => account.Login.Split('@')[0];
 
@@ -180,6 +183,81 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
         providers.For(batchId, batch.Authentication, () => { made = true; return client.Secret; });
         providers.Forget(batchId);
         Assert.True(made);
+    }
+
+    [Fact]
+    public async Task Import_MicrosoftAppOnlyCertificate_CopiesEveryMailbox_AndTheCertificateIsNowhere()
+    {
+        var certificate = EntraAppCertificate.Create();
+        var client = source.Entra.RegisterCertificate(source.Entra.AddMailClient(adminConsented: true, "IMAP.AccessAsApp"), certificate.Certificate);
+        source.Entra.RegisterInExchange(client, TokenSourceServerSet.Domain);
+        var mailboxes = new[] { await SeededMailboxAsync("mc"), await SeededMailboxAsync("mc") };
+        var file = string.Concat(mailboxes.Select(m => $"{m.Login} {LocalPart(m)} {DestinationPassword}\n"));
+
+        var (batchId, report) = await ImportAsync(Microsoft(client, certificate), file, dryRun: false);
+
+        await AssertCopiedAsync(report, mailboxes);
+        var batch = (await Storage.LoadBatchAsync(batchId, CancellationToken.None))!;
+        Assert.Equal(new SourceAuthentication(SourceAuthenticationType.MicrosoftAppOnly, TenantId: source.Entra.TenantId, ClientId: client.ClientId, CertificateThumbprint: certificate.Certificate.Thumbprint), batch.Authentication);
+        // The app proved itself with a signed assertion, never a secret.
+        Assert.Contains(source.Entra.Assertions, a => a.Payload.GetProperty("iss").GetString() == client.ClientId);
+        // The PFX as given, a stretch from its middle (the private key's bytes), and its password.
+        await AssertCloseLeavesNothingAsync(batchId, 2, certificate.PfxBase64, certificate.PfxBase64.Substring(certificate.PfxBase64.Length / 2, 40), certificate.Password);
+    }
+
+    [Fact]
+    public async Task DryRun_MicrosoftCertificateNotRegistered_ReportsSecretInvalidWithItsFix()
+    {
+        var registered = EntraAppCertificate.Create();
+        var other = EntraAppCertificate.Create();
+        var client = source.Entra.RegisterCertificate(source.Entra.AddMailClient(adminConsented: true, "IMAP.AccessAsApp"), registered.Certificate);
+        source.Entra.RegisterInExchange(client, TokenSourceServerSet.Domain);
+        var mailbox = await SeededMailboxAsync("mk");
+
+        var (_, report) = await ImportAsync(Microsoft(client, other), $"{mailbox.Login} {LocalPart(mailbox)} {DestinationPassword}\n", dryRun: true);
+
+        var line = Assert.Single(report.Mailboxes);
+        Assert.Equal((MailboxStatus.Failed, ErrorCode.SourceAppSecretInvalid), (line.Status, line.Code));
+        Assert.Contains("AADSTS700027", line.Message, StringComparison.Ordinal);
+        Assert.Contains(other.Certificate.Thumbprint, line.Message, StringComparison.Ordinal);
+        Assert.Contains("Certificates & secrets > Certificates", line.Fix, StringComparison.Ordinal);
+        Assert.DoesNotContain(source.Entra.Assertions, a => a.Payload.GetProperty("iss").GetString() == client.ClientId);
+    }
+
+    [Fact]
+    public async Task Start_CertificateWithWrongPasswordOrWithASecret_IsRefusedByField_WithoutEchoingEither()
+    {
+        var certificate = EntraAppCertificate.Create();
+        const string wrong = "Wrong-pfx-password-71c4";
+        var client = source.Entra.AddMailClient(adminConsented: true, "IMAP.AccessAsApp");
+        var before = await host.BatchIdsAsync();
+        var cases = new (object Authentication, string Field)[]
+        {
+            (Microsoft(client, certificate, wrong), "source.authentication.clientCertificatePassword"),
+            (new { type = "microsoftAppOnly", tenantId = source.Entra.TenantId, clientId = client.ClientId, clientSecret = wrong, clientCertificate = certificate.PfxBase64, clientCertificatePassword = certificate.Password }, "source.authentication.clientSecret"),
+            (new { type = "microsoftAppOnly", tenantId = source.Entra.TenantId, clientId = client.ClientId, clientCertificate = wrong }, "source.authentication.clientCertificate"),
+        };
+
+        foreach (var (authentication, field) in cases)
+        {
+            var settings = JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = source.Dovecot.ImapsPort, authentication } });
+            using var form = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(Encoding.UTF8.GetBytes("ivan@contoso.example\n")), "file", "list.txt" },
+                { new StringContent(settings), "settings" },
+            };
+
+            using var refused = await CallAsync(HttpMethod.Post, "/api/imports", form);
+
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var problem = Assert.Single((await refused.Content.ReadFromJsonAsync<ApiError>(JsonSerializerOptions.Web))!.Problems!);
+            Assert.Equal((field, nameof(ErrorCode.SettingsInvalidAuthentication)), (problem.Field, problem.Code));
+        }
+
+        var canaries = new[] { wrong, certificate.Password, certificate.PfxBase64[..40] };
+        Assert.DoesNotContain(answers, a => canaries.Any(c => a.Text.Contains(c, StringComparison.Ordinal)));
+        Assert.DoesNotContain(host.Logs.Lines, l => canaries.Any(c => l.Contains(c, StringComparison.Ordinal)));
+        Assert.Equal(before, await host.BatchIdsAsync());
     }
 
     [Fact]
