@@ -1,13 +1,33 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using MailImport.Mail.Connections;
+using MailImport.Testing;
+using MailImport.Workflow.Api;
 
 namespace MailImport.Local.Tests;
 
-/// <summary>A batch's status through GET /api/imports/{id}, as an API client follows it, for tests whose hosts come
-/// and go.</summary>
+/// <summary>A batch started through POST /api/imports and its status followed through GET /api/imports/{id}, as an
+/// API client does, for tests whose hosts come and go.</summary>
 internal static class BatchEnd
 {
+    /// <summary>Starts a batch of <paramref name="accounts"/>, each with <paramref name="password"/>, from
+    /// <paramref name="source"/> over IMAPS (its own certificate trusted by fingerprint).</summary>
+    public static async Task<StartedImport> StartAsync(HttpClient http, IEnumerable<MailAccount> accounts, string password, DovecotServer source)
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(string.Concat(accounts.Select(a => $"{a.Login} {password}\n")))), "file", "list.txt" },
+            { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = source.ImapsPort, security = "ssl", trustedCertificateSha256 = source.CertificateSha256 } })), "settings" },
+        };
+        using var response = await http.PostAsync("/api/imports", form);
+        Assert.True(response.IsSuccessStatusCode, $"the start answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var import = await response.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web);
+        Assert.NotNull(import);
+        return import;
+    }
+
     /// <summary>The status, or null while no host answers.</summary>
     public static async Task<JsonElement?> TryStatusAsync(HttpClient http, string batchId)
     {

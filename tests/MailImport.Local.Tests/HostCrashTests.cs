@@ -60,15 +60,7 @@ public sealed class HostCrashTests(LocalServersFixture servers, ITestOutputHelpe
         try
         {
             await host.WaitReadyAsync(ReadyLimit);
-            var form = new MultipartFormDataContent
-            {
-                { new ByteArrayContent(Encoding.UTF8.GetBytes(string.Concat(accounts.Select(a => $"{a.Login} {Password}\n")))), "file", "list.txt" },
-                { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 } })), "settings" },
-            };
-            using var response = await http.PostAsync("/api/imports", form);
-            Assert.True(response.IsSuccessStatusCode, $"the start answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-            var import = await response.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web);
-            Assert.NotNull(import);
+            var import = await BatchEnd.StartAsync(http, accounts, Password, servers.Source);
 
             // Kill at a random moment after the host says it is ready again: early (orchestrations still resuming), mid-chunk, between.
             var kills = new List<string>();

@@ -13,10 +13,10 @@ using Xunit.Abstractions;
 namespace MailImport.Local.Tests;
 
 /// <summary>One Dovecot that is both the source and the destination, and one Azurite: the servers of three hosts on
-/// one task hub (base 13000: Dovecot at +110/143/993/995, Azurite at +0..2, the hosts' HTTP at +80..82).</summary>
+/// one task hub (base 18000: Dovecot at +110/143/993/995, Azurite at +0..2, the hosts' HTTP at +80..82).</summary>
 public sealed class SharedTaskHubServersFixture
 {
-    public const int PortBase = 13000;
+    public const int PortBase = 18000;
 
     public SharedTaskHubServersFixture()
     {
@@ -85,15 +85,7 @@ public sealed partial class SharedTaskHubTests(SharedTaskHubServersFixture serve
             output.WriteLine("partitions before the batch: " + string.Join("; ", logs.Select(l => $"{l.Name} {string.Join(",", l.Owned())}")));
 
             using var http = Client(0);
-            var form = new MultipartFormDataContent
-            {
-                { new ByteArrayContent(Encoding.UTF8.GetBytes(string.Concat(accounts.Select(a => $"{a.Login} {Password}\n")))), "file", "list.txt" },
-                { new StringContent(JsonSerializer.Serialize(new { domain = WorkflowSettings.Domain, source = new { host = "127.0.0.1", port = servers.Mail.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Mail.CertificateSha256 } })), "settings" },
-            };
-            using var response = await http.PostAsync("/api/imports", form);
-            Assert.True(response.IsSuccessStatusCode, $"the start answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-            var import = await response.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web);
-            Assert.NotNull(import);
+            var import = await BatchEnd.StartAsync(http, accounts, Password, servers.Mail);
 
             // Killed once it has copied a share of its own, while the batch still runs.
             await victimLog.CopiedTwice.Task.WaitAsync(Guard);
