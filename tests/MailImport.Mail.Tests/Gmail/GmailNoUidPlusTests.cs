@@ -14,7 +14,7 @@ public sealed partial class NoUidPlusDestination : IAsyncDisposable
     public NoUidPlusDestination()
     {
         DovecotServer.Install();
-        Destination = DovecotServer.Start("mi-test-nouidplus", 30000, "--drop-capability", "UIDPLUS");
+        Destination = DovecotServer.Start("mi-test-nouidplus", 1000, "--drop-capability", "UIDPLUS");
         Proxy = new FaultProxy("dst", Destination.ImapPort, seed: 1)
         {
             Plans = _ => new FaultPlan
