@@ -92,21 +92,12 @@ public sealed partial class SourceLimitEndToEndTests(WorkflowServersFixture serv
                 },
             },
         };
-        var through = proxy.Source(servers.Source.ImapSource with { Port = servers.Source.ImapPort, Security = TransportSecurity.None, TrustedCertificateSha256 = null });
-        var (batchId, runId) = await StartAsync(through, new ImportOptions(), source);
-
-        var pauses = await WatchPausesAsync(runId);
-
-        var report = (await host.Services.GetRequiredService<BatchStorage>().LoadReportAsync(batchId, CancellationToken.None))!;
-        var mailbox = Assert.Single(report.Mailboxes);
-        Assert.Equal((MailboxStatus.Done, (ErrorCode?)null, 14L), (mailbox.Status, mailbox.Code, mailbox.Counters.MessagesCopied));
+        var (pauses, logged, pausedUntil) = await ImportThroughAsync(proxy, source);
         Assert.True(fetches >= 1, "no body was fetched through the proxy");
         // One pause for each over-limit answer (the refused LOGIN of the run's count, the refused fetch of the first
         // chunk), as the activities logged them: each answer sets the account's pause anew, and a step that finds the
         // account paused (the mailbox's own source check after the count was refused) logs that same time again. The
         // status was read often enough to see at least one of them.
-        var logged = host.Logs.Entries.Where(l => l.EventId.Id is 6050 or 6019 or 6020 or 6021).Select(l => l.Message).ToList();
-        var pausedUntil = logged.Select(m => PausedUntil().Match(m)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.True(alerts.Count == 2 && pausedUntil.Count == 2,
             $"answered: {string.Join("; ", alerts)}. logged: {string.Join("; ", logged)}");
         Assert.NotEmpty(pauses);
@@ -160,6 +151,19 @@ public sealed partial class SourceLimitEndToEndTests(WorkflowServersFixture serv
                 },
             },
         };
+        var (pauses, logged, pausedUntil) = await ImportThroughAsync(proxy, source);
+        // One pause for each refused listing, at its own time.
+        Assert.True(answered.Count == 2 && pausedUntil.Count >= 2, $"answered: {string.Join("; ", answered)}. logged: {string.Join("; ", logged)}");
+        Assert.NotEmpty(pauses);
+        Assert.All(pauses, p => Assert.Equal(ErrorCode.SourceLimitReached, p.Code));
+        await AssertExactlyOnceAsync(source);
+    }
+
+    /// <summary>Imports <paramref name="source"/> through <paramref name="proxy"/> (plain IMAP) and checks that it ends
+    /// Done with all 14 of its messages; returns the pauses the status showed, the pause lines the activities logged, and
+    /// the distinct times those lines pause until.</summary>
+    private async Task<(List<MailboxReport> Pauses, List<string> Logged, List<string> PausedUntil)> ImportThroughAsync(FaultProxy proxy, MailAccount source)
+    {
         var through = proxy.Source(servers.Source.ImapSource with { Port = servers.Source.ImapPort, Security = TransportSecurity.None, TrustedCertificateSha256 = null });
         var (batchId, runId) = await StartAsync(through, new ImportOptions(), source);
 
@@ -169,12 +173,8 @@ public sealed partial class SourceLimitEndToEndTests(WorkflowServersFixture serv
         var mailbox = Assert.Single(report.Mailboxes);
         Assert.Equal((MailboxStatus.Done, (ErrorCode?)null, 14L), (mailbox.Status, mailbox.Code, mailbox.Counters.MessagesCopied));
         var logged = host.Logs.Entries.Where(l => l.EventId.Id is 6050 or 6019 or 6020 or 6021).Select(l => l.Message).ToList();
-        // One pause for each refused listing, at its own time.
         var pausedUntil = logged.Select(m => PausedUntil().Match(m)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().ToList();
-        Assert.True(answered.Count == 2 && pausedUntil.Count >= 2, $"answered: {string.Join("; ", answered)}. logged: {string.Join("; ", logged)}");
-        Assert.NotEmpty(pauses);
-        Assert.All(pauses, p => Assert.Equal(ErrorCode.SourceLimitReached, p.Code));
-        await AssertExactlyOnceAsync(source);
+        return (pauses, logged, pausedUntil);
     }
 
     private async Task<(string BatchId, string RunId)> StartAsync(SourceServer source, ImportOptions options, MailAccount account)
