@@ -20,7 +20,9 @@ namespace MailImport.Infrastructure.Storage;
 /// <see cref="LeaseDuration"/> (60 s by default, the longest finite one) and is renewed every third of it while held
 /// (<see cref="RenewedLease"/>); a host that dies stops renewing, and its slots are free once their leases lapse.</para>
 /// <para>The blobs are created when first wanted and hold nothing; their names carry a hash, never a login or an address.
-/// A count lowered while slots are held takes effect as those above it are given back: the names do not depend on it.</para>
+/// One that storage's lifecycle rule deletes while idle (infra/app/storage.bicep; a leased blob cannot be deleted without
+/// its lease) is made again by the next taker. A count lowered while slots are held takes effect as those above it are
+/// given back: the names do not depend on it.</para>
 /// </remarks>
 public sealed class LeasedSlots : IConcurrencySlots
 {
