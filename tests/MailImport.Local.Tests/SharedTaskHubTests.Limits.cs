@@ -74,19 +74,12 @@ public sealed partial class SharedTaskHubTests
         }
         catch
         {
-            foreach (var (host, log) in hosts.Zip(logs))
-            {
-                output.WriteLine($"--- {log.Name}'s console, newest 400 lines:\n{host.Output()}");
-            }
-
+            PrintConsoles(hosts, logs);
             throw;
         }
         finally
         {
-            foreach (var host in hosts)
-            {
-                host.Dispose();
-            }
+            hosts.ForEach(h => h.Dispose());
         }
     }
 
