@@ -77,9 +77,13 @@ param taskHubName string = 'MailImport'
 @description('Mailboxes one batch copies at the same time.')
 param maxMailboxesInFlight int = 8
 
-@minValue(1)
-@description('Connections one source IMAP host accepts from MailImport at once (Gmail: about 15).')
+@minValue(0)
+@description('Connections open at once to one source host, across every batch and every instance of the app (counted with blob leases in the storage account); 0 for no limit. A large provider limits per account, not per host: raise it for a big migration from one.')
 param connectionsPerSourceHost int = 15
+
+@minValue(0)
+@description('Mailboxes copied at once into the Yandex 360 organisation, across every batch and every instance of the app; 0 (the default) for no limit beyond each batch\'s own, as Yandex 360 publishes none.')
+param mailboxesPerDestinationOrganisation int = 0
 
 @minValue(30)
 @maxValue(480)
@@ -203,6 +207,7 @@ module api 'app/api.bicep' = {
       MailImport__TaskHub: taskHubName
       MailImport__Workflow__MaxMailboxesInFlight: string(maxMailboxesInFlight)
       MailImport__Workflow__ConnectionsPerSourceHost: string(connectionsPerSourceHost)
+      MailImport__Workflow__MailboxesPerDestinationOrganisation: string(mailboxesPerDestinationOrganisation)
       MailImport__Workflow__ChunkSeconds: string(chunkSeconds)
       // The API triggers are Anonymous and the app checks every call itself (ApiCallers): the automation key or an
       // Entra ID token. The key is a Key Vault reference the platform resolves with the app's identity, so its value is

@@ -61,6 +61,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 6051, Level = LogLevel.Information, Message = "The source account's download budget gave this chunk {Granted} bytes; it downloaded {Downloaded}")]
     public static partial void SourceBudgetSettled(this ILogger logger, long granted, long downloaded);
 
+    [LoggerMessage(EventId = 6060, Level = LogLevel.Information, Message = "All {Count} slots of the {Kind} limit are taken, by this host or others; this step waits for one")]
+    public static partial void LimitFull(this ILogger logger, MailImport.Infrastructure.Limits.SlotKind kind, int count);
+
+    [LoggerMessage(EventId = 6061, Level = LogLevel.Warning, Message = "A concurrency slot of this chunk could not be renewed; the chunk stops, and the copy goes on from its cursor once it has its slots again")]
+    public static partial void LimitSlotLost(this ILogger logger);
+
     [LoggerMessage(EventId = 6022, Level = LogLevel.Information, Message = "Destination directory read: {Mailboxes} mailboxes exist")]
     public static partial void DirectoryRead(this ILogger logger, int mailboxes);
 

@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using Azure.Storage.Blobs;
+using MailImport.Infrastructure.Limits;
 using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
@@ -109,6 +110,10 @@ public static class WorkflowServices
         services.AddTransient<BatchSteps>();
         services.AddTransient<DestinationHolds>();
         services.AddTransient<SourceBudgets>();
+        // Concurrency slots in Blob storage, so the limits hold across every host and batch on the storage account; a host
+        // without storage registers InProcessSlots first.
+        services.TryAddSingleton<IConcurrencySlots>(sp => new LeasedSlots(sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(BatchStorage.BatchesContainer)));
+        services.AddTransient<ConcurrencyLimits>();
         services.AddTransient<MailboxSteps>();
 
         // Who may call the HTTP API, and how often: singletons, since they hold the token service's keys and each

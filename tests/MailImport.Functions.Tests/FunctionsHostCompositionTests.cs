@@ -1,7 +1,9 @@
 using System.Reflection;
+using MailImport.Infrastructure.Limits;
 using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
 using MailImport.Testing;
 using MailImport.Workflow;
 using Microsoft.Azure.Functions.Worker;
@@ -46,6 +48,8 @@ public class FunctionsHostCompositionTests
         Assert.All(classes.Where(t => !t.IsAbstract), t => Assert.NotNull(ActivatorUtilities.CreateInstance(scope.ServiceProvider, t)));
         Assert.StartsWith(directory.ToString(), scope.ServiceProvider.GetRequiredService<IDestinationDirectory>().GetType().Name, StringComparison.Ordinal);
         Assert.IsType(secrets == SecretStoreChoice.KeyVault ? typeof(KeyVaultSecretStore) : typeof(EncryptedBlobSecretStore), host.Services.GetRequiredService<ISecretStore>());
+        // The concurrency limits hold across hosts only when counted in storage.
+        Assert.IsType<LeasedSlots>(host.Services.GetRequiredService<IConcurrencySlots>());
     }
 
     [Theory]

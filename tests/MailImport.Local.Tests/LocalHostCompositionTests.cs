@@ -1,6 +1,8 @@
+using MailImport.Infrastructure.Limits;
 using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
 using MailImport.Local;
 using MailImport.Testing;
 using MailImport.Workflow;
@@ -44,6 +46,8 @@ public class LocalHostCompositionTests
         Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is ScheduleTimer);
         Assert.StartsWith(directory.ToString(), scope.ServiceProvider.GetRequiredService<IDestinationDirectory>().GetType().Name, StringComparison.Ordinal);
         Assert.IsType(secrets == SecretStoreChoice.KeyVault ? typeof(KeyVaultSecretStore) : typeof(EncryptedBlobSecretStore), app.Services.GetRequiredService<ISecretStore>());
+        // The concurrency limits hold across hosts only when counted in storage.
+        Assert.IsType<LeasedSlots>(app.Services.GetRequiredService<IConcurrencySlots>());
     }
 
     [Theory]

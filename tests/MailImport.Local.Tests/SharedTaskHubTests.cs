@@ -137,19 +137,21 @@ public sealed partial class SharedTaskHubTests(SharedTaskHubServersFixture serve
         }
         catch
         {
-            foreach (var (host, log) in hosts.Zip(logs))
-            {
-                output.WriteLine($"--- {log.Name}'s console, newest 400 lines:\n{host.Output()}");
-            }
-
+            PrintConsoles(hosts, logs);
             throw;
         }
         finally
         {
-            foreach (var host in hosts)
-            {
-                host.Dispose();
-            }
+            hosts.ForEach(h => h.Dispose());
+        }
+    }
+
+    /// <summary>What each host printed, for a test that failed.</summary>
+    private void PrintConsoles(List<LocalHostProcess> hosts, List<HostLog> logs)
+    {
+        foreach (var (host, log) in hosts.Zip(logs))
+        {
+            output.WriteLine($"--- {log.Name}'s console, newest 400 lines:\n{host.Output()}");
         }
     }
 

@@ -121,6 +121,8 @@ public static class ErrorCatalog
             "Give {\"type\":\"password\"}, {\"type\":\"googleServiceAccount\",\"serviceAccountKey\":{the service account's JSON key}} or {\"type\":\"microsoftAppOnly\",\"tenantId\":...,\"clientId\":...,\"clientSecret\":...}.", false),
         new(ErrorCode.SettingsInvalidDownloadBudget, ErrorCategory.Settings, "The download budget is not a whole number of megabytes from 0 to 10,000,000.",
             "Leave it out for the source preset's default (Gmail: 2,500 MB a day over IMAP, 1,250 MB over POP), give 0 for no budget, or give the megabytes one source account may download per window.", false),
+        new(ErrorCode.SettingsConcurrencyLimitReached, ErrorCategory.Settings, "As many copies as the connection or mailbox limits allow are running already, in this batch or others, on this host or others.",
+            "Nothing: the mailbox waits and goes on by itself when a slot is free. To run more at once, raise MailImport__Connector__ConnectionsPerSourceAccount (never above what the provider allows), MailImport__Workflow__ConnectionsPerSourceHost or MailImport__Workflow__MailboxesPerDestinationOrganisation.", true),
 
         new(ErrorCode.SettingsInvalidGmailMode, ErrorCategory.Settings, "The Gmail option is none of labels, per-label and folders.",
             "Leave it out or give labels to copy each Gmail message once; give per-label for a copy in every label's folder, or folders to copy Gmail's folders as they are.", false),

@@ -85,6 +85,9 @@ public enum ErrorCode
     SettingsInvalidGmailMode = 411,
     /// <summary>The download budget option is not a whole number of megabytes from 0 to 10,000,000.</summary>
     SettingsInvalidDownloadBudget = 412,
+    /// <summary>A concurrency limit MailImport keeps (connections per source account or source host, mailboxes per
+    /// destination organisation) is full across every host and batch: the mailbox waits for a slot and goes on by itself.</summary>
+    SettingsConcurrencyLimitReached = 413,
 
     // The source server at run time.
     /// <summary>The source refused the login and password.</summary>

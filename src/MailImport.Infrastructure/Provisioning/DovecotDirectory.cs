@@ -16,6 +16,14 @@ public sealed class DovecotDirectory(DovecotDirectoryOptions options) : IDestina
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <inheritdoc/>
+    /// <remarks>A Dovecot serves its domains side by side: each domain is an organisation of its own.</remarks>
+    public string OrganisationOf(string domain)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        return $"dovecot:{domain.ToLowerInvariant()}";
+    }
+
+    /// <inheritdoc/>
     public Task<bool> IsDomainConfirmedAsync(string domain, CancellationToken cancellationToken) =>
         Task.FromResult(options.ConfirmedDomains.Contains(domain, StringComparer.OrdinalIgnoreCase));
 

@@ -62,6 +62,10 @@ public interface IDestinationDirectory
     /// <summary>Creates the mailbox; one that turns out to exist already (made meanwhile) is
     /// <see cref="ProvisioningOutcome.AlreadyExists"/> and keeps its password.</summary>
     Task<ProvisioningResult> CreateMailboxAsync(NewMailbox mailbox, CancellationToken cancellationToken);
+
+    /// <summary>The organisation the mailboxes of <paramref name="domain"/> belong to, the one name every domain of it
+    /// shares: what a limit of mailboxes per destination organisation counts by. Names no secret.</summary>
+    string OrganisationOf(string domain);
 }
 
 /// <summary>A fault of the directory service itself (not a refusal of one mailbox), classified into the catalogue.</summary>

@@ -46,6 +46,10 @@ public sealed partial class Yandex360Directory(
 
     private readonly TimeProvider clock = timeProvider ?? TimeProvider.System;
 
+    /// <inheritdoc/>
+    /// <remarks>Every domain of a Yandex 360 organisation is the organisation's: its id, whatever the domain.</remarks>
+    public string OrganisationOf(string domain) => $"yandex360:{options.OrgId.ToString(CultureInfo.InvariantCulture)}";
+
     /// <summary>The organisation's collections live under the directory URL plus its id.</summary>
     private Uri OrganizationUrl
     {

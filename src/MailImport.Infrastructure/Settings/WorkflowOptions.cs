@@ -14,10 +14,20 @@ public sealed class WorkflowOptions : IValidatableObject
     [Range(1, int.MaxValue)]
     public int MaxMailboxesInFlight { get; set; } = 8;
 
-    /// <summary>Connections one source host accepts from us at once (Gmail allows about 15 per account group);
-    /// each mailbox in flight holds one.</summary>
-    [Range(1, int.MaxValue)]
+    /// <summary>Connections open at once to one source host, whichever accounts they log in to, counted across every
+    /// batch and host sharing the storage account (Limits.IConcurrencySlots); 0 for no limit. Each source check and each
+    /// chunk holds one while it runs. 15 spares a self-hosted server (Exchange's per-user default alone is 16,
+    /// https://learn.microsoft.com/exchange/clients/pop3-and-imap4/configure-imap4); a large provider's limits are per
+    /// account, so a big migration from one may raise it.</summary>
+    [Range(0, int.MaxValue)]
     public int ConnectionsPerSourceHost { get; set; } = 15;
+
+    /// <summary>Mailboxes being copied at once into one destination organisation (a Yandex 360 organisation; a Dovecot
+    /// destination's domain), counted across every batch and host sharing the storage account; 0 (the default) for no
+    /// limit beyond each batch's own: Yandex 360 publishes no figure for it (https://yandex.ru/dev/api360/doc/ru/limits
+    /// names only the administrator's role and 500 organisations per user). Each chunk holds one while it runs.</summary>
+    [Range(0, int.MaxValue)]
+    public int MailboxesPerDestinationOrganisation { get; set; }
 
     /// <summary>Messages one chunk copies at most.</summary>
     [Range(1, int.MaxValue)]
@@ -65,8 +75,9 @@ public sealed class WorkflowOptions : IValidatableObject
     /// <summary>The chunk budget these settings give.</summary>
     public ChunkBudget Budget => new(ChunkMessages, ChunkMegabytes * 1024L * 1024, TimeSpan.FromSeconds(ChunkSeconds));
 
-    /// <summary>Mailboxes in flight for one batch: the smaller of the two limits.</summary>
-    public int Concurrency => Math.Max(1, Math.Min(MaxMailboxesInFlight, ConnectionsPerSourceHost));
+    /// <summary>Mailboxes in flight for one batch: the smaller of the two limits (a batch reads one source host, so
+    /// more mailboxes than its connections would only wait for them).</summary>
+    public int Concurrency => Math.Max(1, ConnectionsPerSourceHost > 0 ? Math.Min(MaxMailboxesInFlight, ConnectionsPerSourceHost) : MaxMailboxesInFlight);
 
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

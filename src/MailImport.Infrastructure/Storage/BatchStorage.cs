@@ -590,6 +590,9 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     /// the old head or the new one, and each names segments that are all there.</summary>
     private sealed class BlobCursorStore(BlobContainerClient container, string name) : SegmentedCursorStore
     {
+        // The shortest lease: after a crash the mailbox is free again within 15 s.
+        private static readonly TimeSpan LockDuration = TimeSpan.FromSeconds(15);
+
         private BlobClient Head => container.GetBlobClient(name + ".json");
 
         private BlobClient Segment(long number) => container.GetBlobClient(FormattableString.Invariant($"{name}.{number}.seg"));
@@ -643,72 +646,14 @@ public sealed class BatchStorage(BlobServiceClient blobs)
             var lease = lockBlob.GetBlobLeaseClient();
             try
             {
-                await lease.AcquireAsync(BlobLease.Duration, cancellationToken: cancellationToken);
+                await lease.AcquireAsync(LockDuration, cancellationToken: cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
                 return null;
             }
 
-            return new BlobLease(lease);
-        }
-    }
-
-    /// <summary>A blob lease of the shortest length, renewed while held: after a crash the mailbox is free again within
-    /// <see cref="Duration"/>.</summary>
-    private sealed class BlobLease : ICursorLock
-    {
-        public static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
-
-        private readonly BlobLeaseClient lease;
-        private readonly CancellationTokenSource lost = new();
-        private readonly CancellationTokenSource stop = new();
-        private readonly Task renewing;
-
-        public BlobLease(BlobLeaseClient lease)
-        {
-            this.lease = lease;
-            renewing = RenewAsync();
-        }
-
-        public CancellationToken Lost => lost.Token;
-
-        public async ValueTask DisposeAsync()
-        {
-            await stop.CancelAsync();
-            await renewing;
-            try
-            {
-                await lease.ReleaseAsync();
-            }
-            catch (RequestFailedException)
-            {
-                // Lost already, or storage away: the lease lapses by itself.
-            }
-
-            lost.Dispose();
-            stop.Dispose();
-        }
-
-        private async Task RenewAsync()
-        {
-            try
-            {
-                while (true)
-                {
-                    await Task.Delay(Duration / 3, stop.Token);
-                    await lease.RenewAsync(cancellationToken: stop.Token);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // Released.
-            }
-            catch (Exception e) when (e is RequestFailedException or OperationCanceledException or IOException or TimeoutException)
-            {
-                // Not renewed in time, or taken: another chunk may hold the mailbox now.
-                await lost.CancelAsync();
-            }
+            return new RenewedLease(lease, LockDuration);
         }
     }
 }

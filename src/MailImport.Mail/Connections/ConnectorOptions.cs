@@ -11,7 +11,9 @@ public sealed class ConnectorOptions
 
     /// <summary>Connections open at once to one source account whose provider publishes no figure (presets name
     /// theirs, <see cref="Core.Sources.SourceLimits"/>): Dovecot's own default per user and address
-    /// (mail_max_userip_connections = 10, https://doc.dovecot.org/2.3/settings/core/#mail-max-userip-connections).</summary>
+    /// (mail_max_userip_connections = 10, https://doc.dovecot.org/2.3/settings/core/#mail-max-userip-connections).
+    /// The workflow counts it across every batch and host sharing the storage account (Workflow.Activities.ConcurrencyLimits);
+    /// the connector itself opens what it is asked to.</summary>
     [Range(1, 1000)]
     public int ConnectionsPerSourceAccount { get; init; } = 10;
 

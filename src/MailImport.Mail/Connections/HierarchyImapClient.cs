@@ -13,9 +13,6 @@ namespace MailImport.Mail.Connections;
 /// for folder subclasses.</remarks>
 public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapClient(protocolLogger)
 {
-    /// <summary>The source connection slot this connection holds (<see cref="SourceConnectionSlots"/>), if any.</summary>
-    internal IDisposable? Slot { get; set; }
-
     /// <summary>Where this connection's FETCH literals are written (<see cref="Sync.MessageSpool"/>); null keeps MailKit's
     /// own memory streams.</summary>
     internal Sync.MessageSpool? Spool { get; set; }
@@ -39,16 +36,6 @@ public sealed class HierarchyImapClient(IProtocolLogger protocolLogger) : ImapCl
     {
         LastAlert = message;
         base.OnAlert(message);
-    }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing)
-        {
-            Slot?.Dispose();
-        }
     }
 
     /// <inheritdoc/>

@@ -27,29 +27,25 @@ public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy s
     /// <summary>Where a source may be.</summary>
     public SourceAccessPolicy SourceAccess { get; } = sourceAccess ?? throw new ArgumentNullException(nameof(sourceAccess));
 
-    private readonly SourceConnectionSlots slots = new();
-
     /// <summary>Where the messages this process copies wait between FETCH and APPEND, within
     /// <see cref="ConnectorOptions.InFlightMegabytes"/>.</summary>
     public Sync.MessageSpool Spool { get; } = new((options ?? throw new ArgumentNullException(nameof(options))).InFlightMegabytes * 1024L * 1024);
 
     /// <summary>Connects and logs in to an IMAP server.</summary>
     public Task<ImapClient> OpenImapAsync(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
-        OpenAsync<ImapClient>((logger, slot) => new HierarchyImapClient(logger) { Slot = slot, Spool = side == MailSide.Source ? Spool : null }, "imap", endpoint, account, side, cancellationToken);
+        OpenAsync<ImapClient>(logger => new HierarchyImapClient(logger) { Spool = side == MailSide.Source ? Spool : null }, "imap", endpoint, account, side, cancellationToken);
 
     /// <summary>Connects and logs in to a POP3 server.</summary>
     public Task<Pop3Client> OpenPop3Async(ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken) =>
-        OpenAsync<Pop3Client>((logger, slot) => new SlottedPop3Client(logger) { Slot = slot }, "pop3", endpoint, account, side, cancellationToken);
+        OpenAsync<Pop3Client>(logger => new Pop3Client(logger), "pop3", endpoint, account, side, cancellationToken);
 
-    private async Task<TClient> OpenAsync<TClient>(Func<IProtocolLogger, IDisposable?, TClient> create, string protocol, ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken)
+    private async Task<TClient> OpenAsync<TClient>(Func<IProtocolLogger, TClient> create, string protocol, ServerEndpoint endpoint, MailAccount account, MailSide side, CancellationToken cancellationToken)
         where TClient : MailService
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(account);
-        var slot = side == MailSide.Source ? await TakeSourceSlotAsync(protocol, endpoint, account, cancellationToken) : null;
         var replies = new ServerReplyRecorder(CreateLogger(side, account.Login, protocol));
-        // The client gives the slot back when it is disposed, here on failure or by its caller.
-        var client = create(replies, slot);
+        var client = create(replies);
         try
         {
             Prepare(client, endpoint);
@@ -83,21 +79,10 @@ public sealed class MailConnector(ConnectorOptions options, SourceAccessPolicy s
         }
         catch (OperationCanceledException)
         {
-            // Cancelled by the caller: nothing to classify, but the connection and its slot are given back.
+            // Cancelled by the caller: nothing to classify, but the connection is closed.
             client.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Waits, up to the connector's timeout, for one of the source account's connection slots.</summary>
-    /// <exception cref="MailFailureException">None came free: <see cref="Core.Errors.ErrorCode.SourceThrottled"/>, which
-    /// the workflow retries after a backoff.</exception>
-    private async Task<IDisposable> TakeSourceSlotAsync(string protocol, ServerEndpoint endpoint, MailAccount account, CancellationToken cancellationToken)
-    {
-        var cap = endpoint.ConnectionsPerAccount ?? Options.ConnectionsPerSourceAccount;
-        return await slots.TakeAsync(endpoint.Host, protocol, account.Login, cap, Options.Timeout, cancellationToken)
-            ?? throw new MailFailureException(Core.Errors.MailFailure.Transient(Core.Errors.ErrorCode.SourceThrottled,
-                $"{cap} connections to this source account are open already, as many as its server allows at once; this one is tried again later."));
     }
 
     /// <summary>Connects to the first of <paramref name="addresses"/> that answers, within the connector's timeout.</summary>

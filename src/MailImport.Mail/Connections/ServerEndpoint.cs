@@ -16,7 +16,7 @@ public sealed record ServerEndpoint(string Host, int Port, TransportSecurity Sec
     public bool CheckCertificateRevocation { get; init; } = true;
 
     /// <summary>Connections open at once to one account at this server, for a source whose provider names it; null
-    /// for the connector's default.</summary>
+    /// for <see cref="ConnectorOptions.ConnectionsPerSourceAccount"/>.</summary>
     public int? ConnectionsPerAccount { get; init; }
 
     /// <summary>The endpoint of a validated source server.</summary>

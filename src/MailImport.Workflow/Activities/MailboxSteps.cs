@@ -40,6 +40,7 @@ public sealed class MailboxSteps(
     MailboxCopier copier,
     DestinationHolds holds,
     SourceBudgets budgets,
+    ConcurrencyLimits limits,
     IOptions<DestinationOptions> destination,
     IOptions<WorkflowOptions> workflow,
     TimeProvider time,
@@ -81,6 +82,14 @@ public sealed class MailboxSteps(
     private async Task<SourceCheckResult> ListSourceAsync(MailboxStepInput input, CancellationToken cancellationToken)
     {
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
+        // The check opens one source connection: it holds a slot of the source account's and host's limits meanwhile
+        // (ConcurrencyLimits), or, when they stay full, the mailbox waits for them on a timer.
+        await using var slots = await limits.TakeAsync(batch, input.Entry.SourceLogin, writes: false, cancellationToken);
+        if (slots.Busy is { } busy)
+        {
+            return new SourceCheckResult(StepResult.Success, [], 0, 0, Paused: new SourcePause(time.GetUtcNow(), busy));
+        }
+
         SourceLogin? login = null;
         // The check keeps a chunk's time budget as a deadline on every server call, as a chunk does: a source that
         // trickles its greeting or its LIST cannot hold the activity (MailKit's Timeout counts between reads only).
@@ -286,7 +295,16 @@ public sealed class MailboxSteps(
         var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
         var store = storage.CursorStore(input.BatchId, input.Entry.Line);
         var server = destination.Value.Endpoint;
-        // The source account's budget first: a paused mailbox neither connects nor holds its destination.
+        // Its concurrency slots first (ConcurrencyLimits): a mailbox waiting for one reserves no budget, holds no
+        // destination and opens no connection. A slot lost mid-chunk stops the chunk, as another may hold it now.
+        await using var slots = await limits.TakeAsync(batch, input.Entry.SourceLogin, writes: true, cancellationToken);
+        if (slots.Busy is { } busy)
+        {
+            return new ChunkSummary(false, CountersOf(await store.LoadAsync(cancellationToken)), [], Paused: new SourcePause(time.GetUtcNow(), busy));
+        }
+
+        using var guarded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, slots.Lost);
+        // Then the source account's budget: a paused mailbox neither connects nor holds its destination.
         var downloads = await ReserveDownloadsAsync(batch, input.Entry.SourceLogin, cancellationToken);
         var before = await store.LoadAsync(cancellationToken);
         if (downloads.Pause is { } pause)
@@ -305,6 +323,14 @@ public sealed class MailboxSteps(
             return new ChunkSummary(false, CountersOf(before), [], WaitingFor: holder with { ExpiresAt = default });
         }
 
+        // What the chunk fetched is not known after a failure: what it copied is the part to count.
+        async Task<MailboxCursor?> SettleAfterFailureAsync()
+        {
+            var cursor = await store.LoadAsync(cancellationToken);
+            await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, Math.Max(0, (cursor?.BytesCopied ?? 0) - (before?.BytesCopied ?? 0)));
+            return cursor;
+        }
+
         SourceLogin? source = null;
         try
         {
@@ -317,7 +343,7 @@ public sealed class MailboxSteps(
                 server,
                 await destinationAccounts.ForAsync(batch, input.Entry, cancellationToken),
                 CopyOptionsOf(batch));
-            var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget with { MaxDownloadBytes = downloads.Granted }, cancellationToken);
+            var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget with { MaxDownloadBytes = downloads.Granted }, guarded.Token);
             await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, result.DownloadedThisChunk);
             if (result.Completed)
             {
@@ -327,11 +353,17 @@ public sealed class MailboxSteps(
             return new ChunkSummary(result.Completed, Counters(result), Failures(result.Failures), null, result.FolderNotes.Count > 0 ? result.FolderNotes : null,
                 NotExactMessages: NotExactOrNull(result.NotExactMessages), FlagsUpdated: result.FlagsUpdated, FoldersCreated: result.FoldersCreated);
         }
+        catch (Exception e) when (slots.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested && e is OperationCanceledException or MailFailureException)
+        {
+            // Whatever the chunk appended is journaled; the next chunk, with its slots again, reconciles it first.
+            logger.LimitSlotLost();
+            var cursor = await SettleAfterFailureAsync();
+            return new ChunkSummary(false, CountersOf(cursor), [], Paused: new SourcePause(time.GetUtcNow(), MailFailure.Transient(ErrorCode.SettingsConcurrencyLimitReached,
+                "The chunk lost one of its concurrency slots (its lease could not be renewed) and stopped; the mailbox waits for a slot and goes on from where it got to.")));
+        }
         catch (MailFailureException e)
         {
-            var cursor = await store.LoadAsync(cancellationToken);
-            // What the chunk fetched is not known after a failure: what it copied is the part to count.
-            await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, Math.Max(0, (cursor?.BytesCopied ?? 0) - (before?.BytesCopied ?? 0)));
+            var cursor = await SettleAfterFailureAsync();
             if (e.Failure.Code == ErrorCode.SourceLimitReached)
             {
                 // A pause of minutes to hours: another batch need not wait for this one's hold meanwhile.

@@ -29,7 +29,8 @@ public static class MailboxGroupOrchestration
         var counts = new List<LineCount>(planned!.Count);
         var paused = 0;
         await BoundedFanOut.RunAsync(planned, input.Concurrency,
-            (mailbox, _) => Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry, run.Mode == RunMode.DryRun),
+            // A mailbox whose concurrency slots are taken waits for them here, so the count still covers it.
+            (mailbox, _) => SlotWaits.CheckSourceAsync(context, new MailboxStepInput(run.BatchId, run.RunId, mailbox.Entry, run.Mode == RunMode.DryRun),
                 run.RetryFirstDelaySeconds),
             async (mailbox, check) =>
             {

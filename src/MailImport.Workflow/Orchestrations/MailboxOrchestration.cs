@@ -51,14 +51,16 @@ public static class MailboxOrchestration
             await Retrying.CallAsync<bool>(context, WorkflowNames.ShowProgress, new OutcomeRecord(input.BatchId, input.RunId, shown), input.RetryFirstDelaySeconds);
         }
 
-        // The source account is over its download budget or its provider's limit (SourceBudgets): the mailbox is Paused,
-        // never Failed, and waits on a durable timer until the time the activity named. A time already past (a slow
-        // activity) still waits a second, so the loop cannot spin.
+        // The source account is over its download budget or its provider's limit (SourceBudgets), or a concurrency
+        // limit is full (SlotWaits): the mailbox is Paused, never Failed, and waits on a durable timer until the time the
+        // activity named or the next poll for a slot. A time already past (a slow activity) still waits a second, so the
+        // loop cannot spin.
         async Task PauseAsync(SourcePause pause)
         {
-            await ShowAsync(Outcome(MailboxStatus.Paused, pause.Failure) with { PausedUntil = pause.Until });
+            var until = SlotWaits.Until(context, pause, input.RetryFirstDelaySeconds);
+            await ShowAsync(Outcome(MailboxStatus.Paused, pause.Failure) with { PausedUntil = until });
             var soonest = context.CurrentUtcDateTime.AddSeconds(1);
-            await context.CreateTimer(pause.Until.UtcDateTime > soonest ? pause.Until.UtcDateTime : soonest, CancellationToken.None);
+            await context.CreateTimer(until.UtcDateTime > soonest ? until.UtcDateTime : soonest, CancellationToken.None);
         }
 
         if (!input.AccountCreated)

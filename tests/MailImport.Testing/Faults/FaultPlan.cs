@@ -156,9 +156,17 @@ public sealed class FaultCounters
 {
     private readonly ConcurrentDictionary<FaultKind, int> faults = new();
     private int connections;
+    private int open;
+    private int mostOpen;
 
     /// <summary>Connections accepted.</summary>
     public int Connections => Volatile.Read(ref connections);
+
+    /// <summary>Connections open now: accepted and not yet ended by either side.</summary>
+    public int Open => Volatile.Read(ref open);
+
+    /// <summary>The most connections that were open at once, as the server side of the proxy saw them.</summary>
+    public int MostOpen => Volatile.Read(ref mostOpen);
 
     /// <summary>Faults injected, all kinds.</summary>
     public int Faults => faults.Values.Sum();
@@ -166,7 +174,20 @@ public sealed class FaultCounters
     /// <summary>Faults of one kind.</summary>
     public int this[FaultKind kind] => faults.GetValueOrDefault(kind);
 
-    internal void Connected() => Interlocked.Increment(ref connections);
+    internal void Connected()
+    {
+        Interlocked.Increment(ref connections);
+        var now = Interlocked.Increment(ref open);
+        for (var seen = Volatile.Read(ref mostOpen); now > seen; seen = Volatile.Read(ref mostOpen))
+        {
+            if (Interlocked.CompareExchange(ref mostOpen, now, seen) == seen)
+            {
+                break;
+            }
+        }
+    }
+
+    internal void Disconnected() => Interlocked.Decrement(ref open);
 
     internal void Injected(FaultKind kind) => faults.AddOrUpdate(kind, 1, (_, n) => n + 1);
 

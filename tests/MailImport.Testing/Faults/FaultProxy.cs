@@ -115,31 +115,38 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
     private async Task RunAsync(TcpClient client, int number, FaultPlan plan)
     {
-        using var server = new TcpClient();
         try
         {
-            await server.ConnectAsync(targetHost, targetPort, stopping.Token);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            client.Dispose();
-            return;
-        }
-
-        using var link = new Link(this, $"{Name}#{number}", client, server, plan);
-        links[number] = link;
-        try
-        {
-            if (plan.IsFault)
+            using var server = new TcpClient();
+            try
             {
-                Report(link.Name, $"plan: {plan}");
+                await server.ConnectAsync(targetHost, targetPort, stopping.Token);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                client.Dispose();
+                return;
             }
 
-            await link.RunAsync();
+            using var link = new Link(this, $"{Name}#{number}", client, server, plan);
+            links[number] = link;
+            try
+            {
+                if (plan.IsFault)
+                {
+                    Report(link.Name, $"plan: {plan}");
+                }
+
+                await link.RunAsync();
+            }
+            finally
+            {
+                links.TryRemove(number, out _);
+            }
         }
         finally
         {
-            links.TryRemove(number, out _);
+            Counters.Disconnected();
         }
     }
 

@@ -192,6 +192,33 @@ public class ImportBatchOrchestrationTests
     }
 
     [Fact]
+    public async Task RunAsync_ConcurrencyLimitsFull_CountWaitsForItsSlot_MailboxShowsPausedUntilTheNextPoll_ThenCopies()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 2, FullLimits: 3);
+        steps.Mailboxes[2] = new MailboxScript();
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-slots"));
+
+        var outcomes = Assert.Single(steps.Reports).Outcomes;
+        Assert.All(outcomes, o => Assert.Equal((MailboxStatus.Done, (ErrorCode?)null), (o.Status, o.Code)));
+        // The count waited for the slot instead of leaving the mailbox uncounted: its count is the source's.
+        Assert.Equal(10, steps.GroupCounts[("run-slots", 1)].Messages);
+        // The three full CheckSource calls of the count, then three full chunks and the two that copied.
+        Assert.Equal(3 + 1 + 1, steps.Calls[WorkflowNames.CheckSource]);
+        Assert.Equal(3 + 2 + 1, steps.Calls[WorkflowNames.CopyChunk]);
+        var paused = steps.Shown.Where(o => o.Line == 1 && o.Status == MailboxStatus.Paused).ToList();
+        Assert.Equal(3, paused.Count);
+        Assert.All(paused, p =>
+        {
+            Assert.Equal(ErrorCode.SettingsConcurrencyLimitReached, p.Code);
+            Assert.StartsWith("2 connections to this source account", p.Message, StringComparison.Ordinal);
+            Assert.NotNull(p.PausedUntil);
+        });
+    }
+
+    [Fact]
     public async Task RunAsync_SourceLoginRejected_ReportsAuthFailedAndOthersGoOn()
     {
         var steps = new ScriptedSteps();

@@ -24,7 +24,10 @@ namespace MailImport.Workflow.Tests.Orchestrations;
 /// <param name="Folders">The folder notes every chunk returns.</param>
 /// <param name="HeldChunks">How many CopyChunk calls first find the destination mailbox held by another batch.</param>
 /// <param name="NotExactPerChunk">Messages each chunk copies not byte for byte, POP3-dated from their Date header.</param>
-public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, IReadOnlyList<FolderNote>? Folders = null, int HeldChunks = 0, int NotExactPerChunk = 0);
+/// <param name="FullLimits">How many CheckSource calls, and then how many CopyChunk calls, first find the concurrency
+/// limits full (a slot wait).</param>
+public sealed record MailboxScript(int Chunks = 1, ErrorCode? SourceFailure = null, int TransientChunkFailures = 0, int RetryAfterSeconds = 0, IReadOnlyList<FolderNote>? Folders = null, int HeldChunks = 0, int NotExactPerChunk = 0,
+    int FullLimits = 0);
 
 /// <summary>What the report step was given, with the outcomes the run had recorded by then.</summary>
 public sealed record ScriptedReport(ReportInput Input, IReadOnlyList<MailboxOutcome> Outcomes)
@@ -54,6 +57,9 @@ public sealed class ScriptedSteps
     /// <summary>The latest state each mailbox showed in its run's progress (ShowProgress), before its outcome.</summary>
     public ConcurrentDictionary<(string RunId, int Line), MailboxOutcome> Progress { get; } = new();
 
+    /// <summary>Every state any mailbox showed in its run's progress, in order.</summary>
+    public ConcurrentQueue<MailboxOutcome> Shown { get; } = new();
+
     /// <summary>Each mailbox's count as its group saved it, by run and line.</summary>
     public ConcurrentDictionary<(string RunId, int Line), SourceCount> GroupCounts { get; } = new();
 
@@ -74,6 +80,21 @@ public sealed class ScriptedSteps
 
     private readonly ConcurrentDictionary<int, int> transientLeft = new();
     private readonly ConcurrentDictionary<int, int> heldLeft = new();
+    private readonly ConcurrentDictionary<int, int> checksFull = new();
+    private readonly ConcurrentDictionary<int, int> chunksFull = new();
+
+    /// <summary>A slot wait, as ConcurrencyLimits answers it, while the line's script has some left in <paramref name="left"/>.</summary>
+    private SourcePause? SlotWait(ConcurrentDictionary<int, int> left, int line)
+    {
+        var remaining = left.GetOrAdd(line, Mailboxes[line].FullLimits);
+        if (remaining <= 0)
+        {
+            return null;
+        }
+
+        left[line] = remaining - 1;
+        return new SourcePause(DateTimeOffset.UtcNow, MailFailure.Transient(ErrorCode.SettingsConcurrencyLimitReached, "2 connections to this source account are open already"));
+    }
 
     public void Register(DurableTaskRegistry registry)
     {
@@ -108,12 +129,14 @@ public sealed class ScriptedSteps
         Add<OutcomeRecord, bool>(registry, WorkflowNames.ShowProgress, record =>
         {
             Progress[(record.RunId, record.Outcome.Line)] = record.Outcome;
+            Shown.Enqueue(record.Outcome);
             return true;
         });
         Add<string, StepResult>(registry, WorkflowNames.CheckDomain, _ => DomainConfirmed ? StepResult.Success : StepResult.Failed(ErrorCode.DomainNotConfirmed, "not confirmed"));
         Add<DirectoryReadInput, StepResult>(registry, WorkflowNames.ReadDirectory, _ => StepResult.Success);
         Add<MailboxStepInput, SourceCheckResult>(registry, WorkflowNames.CheckSource, input =>
-            Mailboxes[input.Entry.Line].SourceFailure is { } code
+            SlotWait(checksFull, input.Entry.Line) is { } wait ? new SourceCheckResult(StepResult.Success, [], 0, 0, Paused: wait)
+            : Mailboxes[input.Entry.Line].SourceFailure is { } code
                 ? new SourceCheckResult(StepResult.Failed(code, "refused"), [], 0, 0)
                 : new SourceCheckResult(StepResult.Success, ["INBOX"], 10, 1000));
         Add<MailboxStepInput, StepResult>(registry, WorkflowNames.CheckUsername, _ => StepResult.Success);
@@ -133,6 +156,11 @@ public sealed class ScriptedSteps
                 {
                     transientLeft[input.Entry.Line] = left - 1;
                     throw new MailFailureException(MailFailure.Transient(ErrorCode.SourceThrottled, "Too many connections", TimeSpan.FromSeconds(script.RetryAfterSeconds)));
+                }
+
+                if (SlotWait(chunksFull, input.Entry.Line) is { } wait)
+                {
+                    return new ChunkSummary(false, MailboxCounters.Zero, [], Paused: wait);
                 }
 
                 var held = heldLeft.GetOrAdd(input.Entry.Line, script.HeldChunks);
