@@ -6,14 +6,10 @@ using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
-using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
-using MailImport.Mail.Folders;
 using MailImport.Mail.Sync;
 using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Telemetry;
-using MailKit;
-using MailKit.Net.Imap;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
