@@ -4,6 +4,7 @@ using MailImport.Infrastructure.Settings;
 using MailImport.Local;
 using MailImport.Testing;
 using MailImport.Workflow;
+using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -44,6 +45,8 @@ public class LocalHostCompositionTests
         Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is ScheduleTimer);
         Assert.StartsWith(directory.ToString(), scope.ServiceProvider.GetRequiredService<IDestinationDirectory>().GetType().Name, StringComparison.Ordinal);
         Assert.IsType(secrets == SecretStoreChoice.KeyVault ? typeof(KeyVaultSecretStore) : typeof(EncryptedBlobSecretStore), app.Services.GetRequiredService<ISecretStore>());
+        // The mailbox steps reach mail through MailKit; only a benchmark's own registration replaces it.
+        Assert.IsType<MailKitEngine>(app.Services.GetRequiredService<IMailEngine>());
     }
 
     [Theory]
