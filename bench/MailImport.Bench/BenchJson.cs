@@ -12,4 +12,5 @@ namespace MailImport.Bench;
 [JsonSerializable(typeof(ScaleSeedReport))]
 [JsonSerializable(typeof(ScalePollReport))]
 [JsonSerializable(typeof(ScaleHistoryReport))]
+[JsonSerializable(typeof(PageWatchReport))]
 internal sealed partial class BenchJson : JsonSerializerContext;

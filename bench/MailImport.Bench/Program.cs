@@ -2,7 +2,7 @@ using MailImport.Bench;
 
 // The benchmarks' tool, run by scripts/bench: "seed" writes the corpus, "copy" runs the engine, "cursor" and
 // "cursor-noop" measure the cursor at a mailbox's scale,
-// the "scale-*" commands are the orchestration scale benchmark's seeding, status poll and history read (see Usage).
+// the "scale-*" commands are the orchestration scale benchmark's seeding, status poll, history read and import page watch (see Usage).
 try
 {
     return args switch
@@ -16,6 +16,7 @@ try
         ["scale-poll", .. var rest] => await ScaleCommand.PollAsync(new CommandLine(rest, ScaleCommand.Flags)),
         ["scale-host", .. var rest] => await ScaleHost.RunAsync(new CommandLine(rest, ScaleHost.Flags)),
         ["scale-history", .. var rest] => await ScaleCommand.HistoryAsync(new CommandLine(rest, ScaleCommand.Flags)),
+        ["scale-page", .. var rest] => await PageWatchCommand.WatchAsync(new CommandLine(rest, PageWatchCommand.Flags)),
         ["help"] => Usage.Print(Console.Out, 0),
         _ => Usage.Print(Console.Error, 64),
     };

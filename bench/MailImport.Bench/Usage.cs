@@ -64,6 +64,12 @@ internal static class Usage
         scale-history --connection-string-env VAR --task-hub NAME
             Read the task hub's history table ({NAME}History) and sum its rows per instance. Prints
             one JSON line: instances, rows, bytes, and the largest instance with its rows and bytes.
+
+        scale-page --url URL --key-file FILE --batch ID [--chromium PATH] [--turn-every S] [--timeout S]
+            Open the import page on the batch in Chromium (default /usr/bin/chromium) and turn its
+            pages of lines every S seconds (default 3) until the run ends. Prints one JSON line:
+            status, firstRowsMs, turns, turnP50Ms, turnP95Ms, turnMaxMs, maxLagMs (a 50 ms timer's
+            worst lateness), longTasks and longestTaskMs (main-thread tasks over 50 ms), maxRows.
         """;
 
     public static int Print(TextWriter writer, int exitCode)

@@ -28,7 +28,8 @@ internal static class BatchEnd
         return import;
     }
 
-    /// <summary>The status, or null while no host answers.</summary>
+    /// <summary>The status, or null while no host answers: none listening, or one too busy (a host still resuming its
+    /// orchestrations on a loaded machine) to answer within the client's timeout.</summary>
     public static async Task<JsonElement?> TryStatusAsync(HttpClient http, string batchId)
     {
         try
@@ -37,6 +38,11 @@ internal static class BatchEnd
         }
         catch (HttpRequestException)
         {
+            return null;
+        }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            // HttpClient.Timeout elapsed (https://learn.microsoft.com/dotnet/api/system.net.http.httpclient.timeout).
             return null;
         }
     }

@@ -126,7 +126,11 @@ internal sealed class ChunkCopy(
                 return false;
             }
 
-            var (updated, done) = await folder.SyncFlagsAsync(target, () => progress.BudgetSpent, cancellationToken);
+            var (updated, done) = await folder.SyncFlagsAsync(target, () =>
+            {
+                steps.ReachedAsync(CopyStep.FlagsPageSynced).AsTask().GetAwaiter().GetResult();
+                return progress.BudgetSpent;
+            }, cancellationToken);
             progress.FlagsUpdated += updated;
             await steps.ReachedAsync(CopyStep.FlagsSynced);
             await store.SaveAsync(cursor, cancellationToken);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
 using MailImport.Mail.Errors;
@@ -7,9 +6,15 @@ using Microsoft.Extensions.Logging;
 namespace MailImport.Mail.Sync;
 
 /// <summary>What one chunk has done so far against its budget, and the mailbox's totals in the cursor.</summary>
-internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, int maxMessageFailures, ILogger logger)
+/// <param name="cursor">The mailbox's cursor, whose totals the result carries.</param>
+/// <param name="budget">What the chunk may copy and for how long.</param>
+/// <param name="maxMessageFailures">The failed messages a mailbox may have; one more stops it.</param>
+/// <param name="logger">Where the chunk logs.</param>
+/// <param name="clock">The chunk's clock: the system's, or a test's that moves only when told.</param>
+internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, int maxMessageFailures, ILogger logger, TimeProvider? clock = null)
 {
-    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly TimeProvider time = clock ?? TimeProvider.System;
+    private readonly long started = (clock ?? TimeProvider.System).GetTimestamp();
     private long messagesTotal;
     private long bytesTotal;
     private int folderCount;
@@ -31,11 +36,11 @@ internal sealed class ChunkProgress(MailboxCursor cursor, ChunkBudget budget, in
     public int FailedThisChunk { get; private set; }
 
     /// <summary>Time since the chunk started.</summary>
-    public TimeSpan Elapsed => clock.Elapsed;
+    public TimeSpan Elapsed => time.GetElapsedTime(started);
 
     /// <summary>True once the chunk has copied or spent what its budget allows; checked between batches.</summary>
     public bool BudgetSpent =>
-        CopiedThisChunk >= budget.MaxMessages || BytesThisChunk >= budget.MaxBytes || clock.Elapsed >= budget.MaxDuration
+        CopiedThisChunk >= budget.MaxMessages || BytesThisChunk >= budget.MaxBytes || Elapsed >= budget.MaxDuration
         || DownloadedThisChunk >= budget.MaxDownloadBytes;
 
     /// <summary>True when the budget will be spent once a batch of <paramref name="messages"/> messages and

@@ -129,6 +129,8 @@ public enum CopyStep
     Appended,
     /// <summary>The cursor is saved and the journal cleared.</summary>
     Saved,
+    /// <summary>One page of a folder's flags was brought up to date and another is to come; the budget is asked next.</summary>
+    FlagsPageSynced,
     /// <summary>Flags of one folder were brought up to date; the cursor is not saved yet.</summary>
     FlagsSynced,
 }

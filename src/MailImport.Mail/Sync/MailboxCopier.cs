@@ -20,6 +20,9 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
     /// <summary>Called at each step of a batch; tests throw from it to simulate a crash there.</summary>
     internal Func<CopyStep, ValueTask>? StepHook { get; set; }
 
+    /// <summary>The clock of the chunk's time budget and deadline; tests move their own to stop a chunk at a chosen step.</summary>
+    internal TimeProvider Clock { get; set; } = TimeProvider.System;
+
     /// <summary>Copies up to <paramref name="budget"/> of the mailbox and saves where it got to.</summary>
     /// <exception cref="MailFailureException">The mailbox cannot go on now: login refused, destination full, a
     /// connection lost (transient), too many failed messages. The cursor keeps everything done so far.</exception>
@@ -33,7 +36,7 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
         // The chunk's time budget as a deadline: every server call of the chunk (connect and greeting included) is
         // cancelled when it passes, so a server that trickles bytes cannot hold a chunk past its budget by more than
         // the round trip that saves the cursor. The budget is also checked between batches, where stopping costs nothing.
-        using var deadline = new CancellationTokenSource(budget.MaxDuration);
+        using var deadline = new CancellationTokenSource(budget.MaxDuration, Clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hold.Lost, deadline.Token);
         try
         {
@@ -61,7 +64,7 @@ public sealed class MailboxCopier(MailConnector connector, ILogger<MailboxCopier
         var cancellationToken = tokens.Chunk;
         var cursor = await store.LoadAsync(cancellationToken) ?? new MailboxCursor();
         StartRun(cursor, job.RunId);
-        var progress = new ChunkProgress(cursor, budget, job.Options.MaxMessageFailures, logger);
+        var progress = new ChunkProgress(cursor, budget, job.Options.MaxMessageFailures, logger, Clock);
         Log.ChunkStarted(logger, job.RunId, job.Source.Protocol, cursor.MessagesCopied, cursor.InFlight is not null);
         try
         {
