@@ -14,6 +14,7 @@ try
         ["cursor-noop", .. var rest] => await CursorCommand.NoopAsync(new CommandLine(rest, CursorCommand.Flags)),
         ["scale-seed", .. var rest] => await ScaleCommand.SeedAsync(new CommandLine(rest, ScaleCommand.Flags)),
         ["scale-poll", .. var rest] => await ScaleCommand.PollAsync(new CommandLine(rest, ScaleCommand.Flags)),
+        ["scale-host", .. var rest] => await ScaleHost.RunAsync(new CommandLine(rest, ScaleHost.Flags)),
         ["scale-history", .. var rest] => await ScaleCommand.HistoryAsync(new CommandLine(rest, ScaleCommand.Flags)),
         ["scale-page", .. var rest] => await PageWatchCommand.WatchAsync(new CommandLine(rest, PageWatchCommand.Flags)),
         ["help"] => Usage.Print(Console.Out, 0),

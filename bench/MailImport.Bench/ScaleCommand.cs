@@ -23,17 +23,19 @@ internal sealed record ScaleHistoryReport(int Instances, long Rows, long TotalBy
 /// once, a status poll that times every call, and the history table read back.</summary>
 internal static class ScaleCommand
 {
-    public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string>(["--credentials-only"], StringComparer.Ordinal);
 
     private static readonly string[] Subjects = ["Quarterly figures", "Lunch on Friday", "Contract draft", "Re: delivery dates", "Minutes"];
 
     /// <summary>"scale-seed": N source users in a Dovecot passwd-file, each with a maildir of M small messages, and the
     /// credential file that names them (login and password a line, the format README's credential file describes); with
-    /// --existing-destination DOMAIN each also as LOGIN@DOMAIN, the destination mailbox already there.</summary>
+    /// --existing-destination DOMAIN each also as LOGIN@DOMAIN, the destination mailbox already there. With
+    /// --credentials-only, the credential file alone (for scale-host, whose mail engine is in process).</summary>
     public static async Task<int> SeedAsync(CommandLine line)
     {
-        var passwd = line.Required("--passwd");
-        var mailRoot = line.Required("--mail-dir");
+        var credentialsOnly = line.Flag("--credentials-only");
+        var passwd = credentialsOnly ? null : line.Required("--passwd");
+        var mailRoot = credentialsOnly ? null : line.Required("--mail-dir");
         var credentials = line.Required("--credentials");
         var mailboxes = line.Number("--mailboxes", 500, 1, 20_000);
         var messages = line.Number("--messages", 3, 1, 1_000);
@@ -58,12 +60,16 @@ internal static class ScaleCommand
             }
 
             file.Append(CultureInfo.InvariantCulture, $"{login} {password}\n");
-            bytes += await WriteMaildirAsync(Path.Combine(mailRoot, login), box, messages);
+            bytes += mailRoot is null ? messages * InProcessMail.MessageBytes : await WriteMaildirAsync(Path.Combine(mailRoot, login), box, messages);
         }
 
-        await File.AppendAllTextAsync(passwd, users.ToString());
-        // Dovecot re-reads a passwd-file when its mtime (whole seconds) or size changes.
-        File.SetLastWriteTimeUtc(passwd, DateTime.UtcNow.AddSeconds(1));
+        if (passwd is not null)
+        {
+            await File.AppendAllTextAsync(passwd, users.ToString());
+            // Dovecot re-reads a passwd-file when its mtime (whole seconds) or size changes.
+            File.SetLastWriteTimeUtc(passwd, DateTime.UtcNow.AddSeconds(1));
+        }
+
         // Into the file the caller made (mode 600): an existing file keeps its mode.
         await File.WriteAllTextAsync(credentials, file.ToString());
         Console.WriteLine(JsonSerializer.Serialize(new ScaleSeedReport(mailboxes, messages, bytes), BenchJson.Default.ScaleSeedReport));

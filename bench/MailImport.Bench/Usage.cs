@@ -40,13 +40,20 @@ internal static class Usage
             Load the cursor, give it a new run id and save it, as a chunk of a re-run with nothing to
             copy does; prints one JSON line: loadMs, saveMs, messages mapped.
 
-        scale-seed --passwd FILE --mail-dir DIR --credentials FILE [--mailboxes 500] [--messages 3]
-                   [--existing-destination DOMAIN]
+        scale-seed (--passwd FILE --mail-dir DIR | --credentials-only) --credentials FILE [--mailboxes 500]
+                   [--messages 3] [--existing-destination DOMAIN]
             Append N source users (s00001 ...) with random passwords to a Dovecot passwd-file, write
             each an INBOX maildir of M messages of about 400 bytes under DIR/LOGIN, and write the
             credential file (login password a line; make it mode 600 first, it keeps its mode). With
             --existing-destination each user is also in the file as LOGIN@DOMAIN, with the same password:
-            the destination mailboxes exist before the run. Prints one JSON line.
+            the destination mailboxes exist before the run. With --credentials-only, only the credential
+            file (for scale-host). Prints one JSON line.
+
+        scale-host [--messages 3]
+            The local host (MailImport.Local's LocalHost.Build, configured as it is, from MailImport__*
+            environment variables) with its mail engine and destination directory in memory: every
+            source an INBOX of M messages of 400 bytes, every destination mailbox created in memory.
+            scripts/bench scale starts it through scripts/local-host start --assembly.
 
         scale-poll --url URL --key-file FILE --batch ID --pid PID [--timeout 7200]
             GET the batch's status about once a second until the run ends, timing every call, and

@@ -14,7 +14,11 @@ namespace MailImport.Local;
 public static class LocalHost
 {
     /// <summary>The host, configured from appsettings, environment and arguments with the Functions app's setting names.</summary>
-    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    /// <param name="args">The command line.</param>
+    /// <param name="configure">More configuration sources, over the default ones.</param>
+    /// <param name="services">Registrations after the host's own, which they replace (the scale benchmark's
+    /// in-process mail engine); the product's host passes none.</param>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         configure?.Invoke(builder.Configuration);
@@ -36,6 +40,7 @@ public static class LocalHost
             options.ValidateOnBuild = true;
         });
         builder.Services.AddLocalHostServices();
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapImportApi();

@@ -104,6 +104,7 @@ public static class WorkflowServices
         services.AddSingleton(sp => new SourceAccessPolicy(sp.GetRequiredService<IOptions<SourceAccessOptions>>().Value));
         services.AddSingleton(sp => new MailConnector(sp.GetRequiredService<IOptions<ConnectorOptions>>().Value, sp.GetRequiredService<SourceAccessPolicy>()));
         services.AddSingleton<MailboxCopier>();
+        services.AddSingleton<IMailEngine, MailKitEngine>();
         services.AddSingleton<RunDirectory>();
         services.AddTransient<DestinationAccounts>();
         services.AddTransient<CredentialIngestion>();

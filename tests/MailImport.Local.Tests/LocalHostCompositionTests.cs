@@ -6,6 +6,7 @@ using MailImport.Infrastructure.Storage;
 using MailImport.Local;
 using MailImport.Testing;
 using MailImport.Workflow;
+using MailImport.Workflow.Activities;
 using MailImport.Workflow.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -48,6 +49,8 @@ public class LocalHostCompositionTests
         Assert.IsType(secrets == SecretStoreChoice.KeyVault ? typeof(KeyVaultSecretStore) : typeof(EncryptedBlobSecretStore), app.Services.GetRequiredService<ISecretStore>());
         // The concurrency limits hold across hosts only when counted in storage.
         Assert.IsType<LeasedSlots>(app.Services.GetRequiredService<IConcurrencySlots>());
+        // The mailbox steps reach mail through MailKit; only a benchmark's own registration replaces it.
+        Assert.IsType<MailKitEngine>(app.Services.GetRequiredService<IMailEngine>());
     }
 
     [Theory]

@@ -17,6 +17,8 @@ public sealed record GeneratedPassword(int Line, string Login, Secret Password);
 /// record of its line under the batch's sealed passwords, so close and crypto-shredding take it with them. It goes
 /// through two names: <c>{line}.pending</c> from the moment it is drawn until the destination has the mailbox with it,
 /// then <c>{line}.ready</c> until the admin downloads it; the download deletes each record it hands out.</para>
+/// <para>Which lines' passwords are ready is also kept in one record beside them (<see cref="BatchStorage.GeneratedPasswordsWaitingName"/>),
+/// so a status counts them with one read instead of listing a record per line.</para>
 /// <para>So a step delivered again, or retried after the destination created the mailbox but before the step ended,
 /// finds the pending password and uses it again: the mailbox never gets a password the admin does not see.</para>
 /// </remarks>
@@ -66,16 +68,66 @@ public sealed partial class BatchSecrets
         {
             // Already there when an earlier delivery got this far: the same sealed password either way.
             await storage.SaveRecordAsync(BatchStorage.GeneratedPasswordName(batchId, line, handedOut: true), stored.Content, null, cancellationToken);
+            // Counted before the pending record goes: a delivery that stops in between finds it again and counts it then.
+            await ChangeWaitingAsync(batchId, waiting => waiting.Add(line), cancellationToken);
         }
 
         await storage.DeleteRecordAsync(name, stored.ETag, cancellationToken);
         return handOut;
     }
 
-    /// <summary>How many generated passwords wait to be downloaded.</summary>
+    /// <summary>How many generated passwords wait to be downloaded: one read of the waiting lines' record, or, for a
+    /// batch that has none (it never had a password ready, or it had them before the record was kept), a listing.</summary>
     public async Task<int> CountGeneratedAsync(string batchId, CancellationToken cancellationToken) =>
-        await storage.ListRecordNamesAsync(BatchStorage.GeneratedPasswordsPrefix(batchId), cancellationToken)
-            .CountAsync(n => n.EndsWith(".ready", StringComparison.Ordinal), cancellationToken);
+        await storage.LoadRecordAsync(BatchStorage.GeneratedPasswordsWaitingName(batchId), cancellationToken) is { } waiting
+            ? ReadWaiting(waiting.Content).Count
+            : (await ListReadyAsync(batchId, cancellationToken)).Count;
+
+    /// <summary>The lines whose generated password is ready, by their records' names.</summary>
+    private async Task<SortedSet<int>> ListReadyAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var prefix = BatchStorage.GeneratedPasswordsPrefix(batchId);
+        var lines = new SortedSet<int>();
+        await foreach (var name in storage.ListRecordNamesAsync(prefix, cancellationToken))
+        {
+            if (ReadyLine(prefix, name) is { } line)
+            {
+                lines.Add(line);
+            }
+        }
+
+        return lines;
+    }
+
+    private static int? ReadyLine(string prefix, string name) =>
+        name.EndsWith(".ready", StringComparison.Ordinal)
+        && int.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - ".ready".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var line)
+            ? line
+            : null;
+
+    /// <summary>Changes the waiting lines' record under <c>If-Match</c> (a new one made from the ready records that are
+    /// there), so concurrent steps and downloads each keep the others' lines; nothing is written when
+    /// <paramref name="change"/> changes nothing.</summary>
+    private async Task ChangeWaitingAsync(string batchId, Func<SortedSet<int>, bool> change, CancellationToken cancellationToken)
+    {
+        var name = BatchStorage.GeneratedPasswordsWaitingName(batchId);
+        while (true)
+        {
+            var stored = await storage.LoadRecordAsync(name, cancellationToken);
+            var waiting = stored is { } record ? ReadWaiting(record.Content) : await ListReadyAsync(batchId, cancellationToken);
+            if (!change(waiting) && stored is not null)
+            {
+                return;
+            }
+
+            if (await storage.SaveRecordAsync(name, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(waiting, RecordJson)), stored?.ETag, cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    private static SortedSet<int> ReadWaiting(BinaryData content) => JsonSerializer.Deserialize<SortedSet<int>>(content.ToMemory().Span, RecordJson) ?? [];
 
     /// <summary>Every downloadable generated password, by line, each deleted as it is taken: a password is handed out by
     /// the one call that deleted its record, so two downloads at once never both get it.</summary>
@@ -85,9 +137,7 @@ public sealed partial class BatchSecrets
         var taken = new List<GeneratedPassword>();
         await foreach (var name in storage.ListRecordNamesAsync(prefix, cancellationToken))
         {
-            if (!name.EndsWith(".ready", StringComparison.Ordinal)
-                || !int.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - ".ready".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var line)
-                || await storage.LoadRecordAsync(name, cancellationToken) is not { } stored)
+            if (ReadyLine(prefix, name) is not { } line || await storage.LoadRecordAsync(name, cancellationToken) is not { } stored)
             {
                 continue;
             }
@@ -97,6 +147,12 @@ public sealed partial class BatchSecrets
             {
                 taken.Add(password);
             }
+        }
+
+        if (taken.Count > 0)
+        {
+            // Not the caller's token: the records are gone, so the count must go down with them.
+            await ChangeWaitingAsync(batchId, waiting => taken.Aggregate(false, (changed, p) => waiting.Remove(p.Line) | changed), CancellationToken.None);
         }
 
         return taken.OrderBy(p => p.Line).ToList();

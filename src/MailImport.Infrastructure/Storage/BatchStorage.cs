@@ -27,8 +27,15 @@ public sealed class BatchStorage(BlobServiceClient blobs)
 
     private static readonly JsonSerializerOptions Json = BatchReportFormats.Json;
 
-    // JSON Lines: one object a line (https://jsonlines.org/), so the report's indented JSON will not do.
-    private static readonly JsonSerializerOptions AuditJson = new(Json) { WriteIndented = false };
+    // JSON Lines: one object a line (https://jsonlines.org/), so the report's indented JSON will not do. The progress
+    // documents are written compact too: every mailbox step rewrites its document whole, and the indentation was a
+    // third of each one's bytes.
+    private static readonly JsonSerializerOptions CompactJson = new(Json) { WriteIndented = false };
+
+    // The versions LoadRecentAsync read last, by blob name, and their JSON's bytes in all (at most RecentBytesLimit).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ETag ETag, object Value, long Bytes)> recent = new(StringComparer.Ordinal);
+    private long recentBytes;
+    private const long RecentBytesLimit = 32L * 1024 * 1024;
 
     // The audit part each batch is at, so a full part is tried once per process, not on every line.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> auditParts = new(StringComparer.Ordinal);
@@ -147,7 +154,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
 
     /// <summary>The manifest, or null before ingestion.</summary>
     public Task<Manifest?> LoadManifestAsync(string batchId, CancellationToken cancellationToken) =>
-        LoadAsync<Manifest>($"{batchId}/manifest.json", cancellationToken);
+        LoadRecentAsync<Manifest>($"{batchId}/manifest.json", cancellationToken);
 
     /// <summary>Saves the report as report.json and report.csv.</summary>
     public async Task SaveReportAsync(BatchReport report, CancellationToken cancellationToken)
@@ -159,7 +166,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
 
     /// <summary>The latest report, or null before the first run ended.</summary>
     public Task<BatchReport?> LoadReportAsync(string batchId, CancellationToken cancellationToken) =>
-        LoadAsync<BatchReport>($"{batchId}/report.json", cancellationToken);
+        LoadRecentAsync<BatchReport>($"{batchId}/report.json", cancellationToken);
 
     /// <summary>Saves the directory's mailboxes as a run read them.</summary>
     public Task SaveDirectorySnapshotAsync(string batchId, DirectorySnapshot snapshot, CancellationToken cancellationToken) =>
@@ -241,7 +248,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
             lines[record.Outcome.Line] = record.Outcome;
             try
             {
-                await blob.UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(lines, Json)), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
+                await blob.UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(lines, CompactJson)), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
                 return;
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -259,7 +266,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, ProgressPrefix(batchId, runId), cancellationToken).Select(b => b.Name);
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
         {
-            if (await LoadAsync<SortedDictionary<int, MailboxOutcome>>(name, ct) is { } document)
+            if (await LoadRecentAsync<SortedDictionary<int, MailboxOutcome>>(name, ct) is { } document)
             {
                 documents.Add(document);
             }
@@ -314,7 +321,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
             return false;
         }
 
-        var line = JsonSerializer.SerializeToUtf8Bytes(entry, AuditJson).Append((byte)'\n').ToArray();
+        var line = JsonSerializer.SerializeToUtf8Bytes(entry, CompactJson).Append((byte)'\n').ToArray();
         for (var part = auditParts.GetValueOrDefault(entry.BatchId, 1); ; part++)
         {
             var blob = Batches.GetAppendBlobClient(AuditName(entry.BatchId, part));
@@ -362,7 +369,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
 
             foreach (var line in content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
-                entries.Add(JsonSerializer.Deserialize<AuditEntry>(line, AuditJson)!);
+                entries.Add(JsonSerializer.Deserialize<AuditEntry>(line, CompactJson)!);
             }
         }
     }
@@ -468,6 +475,10 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     /// is being created, true once the mailbox has it and the admin may download it.</summary>
     public static string GeneratedPasswordName(string batchId, int line, bool handedOut) =>
         FormattableString.Invariant($"{GeneratedPasswordsPrefix(batchId)}{line}.{(handedOut ? "ready" : "pending")}");
+
+    /// <summary>The lines whose generated password waits to be downloaded, in one record (line numbers, no secret) beside
+    /// the passwords, so a close deletes it with them.</summary>
+    public static string GeneratedPasswordsWaitingName(string batchId) => $"{GeneratedPasswordsPrefix(batchId)}waiting.json";
 
     /// <summary>When the batch's generated passwords were last downloaded: no secret, so it is not under the sealed ones.</summary>
     public static string GeneratedPasswordsFetchedName(string batchId) => $"{batchId}/generated-passwords-fetched.json";
@@ -583,6 +594,67 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
+        }
+    }
+
+    /// <summary>The blob as JSON, asked for only if it changed since the version this process read last
+    /// (<c>If-None-Match</c> with that version's ETag,
+    /// https://learn.microsoft.com/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations):
+    /// an unchanged manifest, report or progress document then costs a round trip without its bytes or its parse.
+    /// Every caller gets the one object of a version, so <typeparamref name="T"/> must be immutable (records with
+    /// read-only lists, or a dictionary nobody changes).</summary>
+    private async Task<T?> LoadRecentAsync<T>(string name, CancellationToken cancellationToken)
+        where T : class
+    {
+        var known = recent.TryGetValue(name, out var entry) && entry.Value is T ? entry : ((ETag ETag, object Value, long Bytes)?)null;
+        try
+        {
+            var download = await Batches.GetBlobClient(name).DownloadContentAsync(
+                new BlobDownloadOptions { Conditions = known is { } version ? new BlobRequestConditions { IfNoneMatch = version.ETag } : null }, cancellationToken);
+            if (download.GetRawResponse().Status == 304 && known is { } same)
+            {
+                return (T)same.Value;
+            }
+
+            var content = download.Value.Content.ToMemory();
+            var value = JsonSerializer.Deserialize<T>(content.Span, Json);
+            Remember(name, download.Value.Details.ETag, value, content.Length);
+            return value;
+        }
+        catch (RequestFailedException e) when (e.Status == 304 && known is { } same)
+        {
+            return (T)same.Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            Forget(name);
+            return null;
+        }
+    }
+
+    private void Remember(string name, ETag etag, object? value, long bytes)
+    {
+        Forget(name);
+        if (value is null || bytes > RecentBytesLimit / 4)
+        {
+            return;
+        }
+
+        if (Interlocked.Add(ref recentBytes, bytes) > RecentBytesLimit)
+        {
+            // Bounded by the JSON's bytes, and simply: a full memory starts again empty.
+            recent.Clear();
+            Interlocked.Exchange(ref recentBytes, bytes);
+        }
+
+        recent[name] = (etag, value, bytes);
+    }
+
+    private void Forget(string name)
+    {
+        if (recent.TryRemove(name, out var old))
+        {
+            Interlocked.Add(ref recentBytes, -old.Bytes);
         }
     }
 

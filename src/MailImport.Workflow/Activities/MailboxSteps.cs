@@ -6,14 +6,10 @@ using MailImport.Infrastructure.Provisioning;
 using MailImport.Infrastructure.Secrets;
 using MailImport.Infrastructure.Settings;
 using MailImport.Infrastructure.Storage;
-using MailImport.Mail.Connections;
 using MailImport.Mail.Errors;
-using MailImport.Mail.Folders;
 using MailImport.Mail.Sync;
 using MailImport.Workflow.Orchestrations;
 using MailImport.Workflow.Telemetry;
-using MailKit;
-using MailKit.Net.Imap;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -36,8 +32,7 @@ public sealed class MailboxSteps(
     RunDirectory runDirectory,
     DestinationAccounts destinationAccounts,
     SourceAccounts sourceAccounts,
-    MailConnector connector,
-    MailboxCopier copier,
+    IMailEngine mail,
     DestinationHolds holds,
     SourceBudgets budgets,
     ConcurrencyLimits limits,
@@ -102,35 +97,7 @@ public sealed class MailboxSteps(
         {
             // A dry run of a token batch asks for each line's token here, so a missing delegation or consent shows per line.
             login = await sourceAccounts.ForAsync(batch, input.Entry, cancellationToken);
-            var account = login.Account;
-            var endpoint = ServerEndpoint.Of(batch.Source);
-            if (batch.Source.Protocol == MailProtocol.Pop3)
-            {
-                using var pop3 = await connector.OpenPop3Async(endpoint, account, MailSide.Source, cancellationToken);
-                var sizes = await pop3.GetMessageSizesAsync(cancellationToken);
-                await pop3.DisconnectAsync(true, cancellationToken);
-                return new SourceCheckResult(StepResult.Success, ["INBOX"], sizes.Count, sizes.Sum(s => (long)s));
-            }
-
-            using var imap = await connector.OpenImapAsync(endpoint, account, MailSide.Source, cancellationToken);
-            // The dry run lists exactly what a copy would take (Gmail's All Mail left out unless asked for).
-            var plan = await SourceFolders.PlanAsync(imap, batch.Source.Provider, batch.Options.IncludeGmailAllMail, cancellationToken);
-            // Gmail (X-GM-EXT-1): what the chosen mode would put in each destination folder, read from All Mail's labels.
-            // Only a dry run: a copy's first chunk reads the labels anyway, and once per run is enough.
-            if (input.DryRun && await GmailDryRun.PlanAsync(imap, plan, CopyOptionsOf(batch), cancellationToken) is { } gmail)
-            {
-                await imap.DisconnectAsync(true, cancellationToken);
-                return new SourceCheckResult(StepResult.Success, gmail.Folders, gmail.Messages, gmail.Bytes, GmailLabels: gmail.Labels);
-            }
-
-            // STATUS SIZE (RFC 8438) is the only cheap size an IMAP server gives: without it the size stays unknown.
-            var bytesKnown = (imap.Capabilities & ImapCapabilities.StatusSize) != 0;
-            await imap.DisconnectAsync(true, cancellationToken);
-            // No destination mailbox exists yet to ask for its separator: the configured one names the folders the copy
-            // will rename, with the copy's own rule.
-            var renamed = FolderMapper.Renames(plan.Plans, FolderMapper.DestinationNames(plan.Plans, destination.Value.HierarchySeparator[0]), FolderMapper.LandsInRoleFolder);
-            return new SourceCheckResult(StepResult.Success, plan.Plans.Select(p => p.SourceFullName).ToList(), plan.Messages, plan.Bytes, BytesKnown: bytesKnown,
-                Renamed: renamed.Count > 0 ? renamed : null);
+            return await mail.ListSourceAsync(batch, login.Account, input.DryRun, cancellationToken);
         }
         catch (Exception e) when (deadline.IsCancellationRequested && !callerToken.IsCancellationRequested && e is OperationCanceledException or MailFailureException)
         {
@@ -343,7 +310,7 @@ public sealed class MailboxSteps(
                 server,
                 await destinationAccounts.ForAsync(batch, input.Entry, cancellationToken),
                 CopyOptionsOf(batch));
-            var result = await copier.CopyChunkAsync(job, store, workflow.Value.Budget with { MaxDownloadBytes = downloads.Granted }, guarded.Token);
+            var result = await mail.CopyChunkAsync(job, store, workflow.Value.Budget with { MaxDownloadBytes = downloads.Granted }, guarded.Token);
             await SettleDownloadsAsync(batch, input.Entry.SourceLogin, downloads, result.DownloadedThisChunk);
             if (result.Completed)
             {
@@ -434,8 +401,8 @@ public sealed class MailboxSteps(
         public bool Reserved { get; init; }
     }
 
-    /// <summary>Where a mailbox stands by its saved cursor, for a chunk that copied nothing.</summary>
-    private static CopyOptions CopyOptionsOf(BatchDefinition batch) => new()
+    /// <summary>How the batch's options say its mailboxes are copied.</summary>
+    internal static CopyOptions CopyOptionsOf(BatchDefinition batch) => new()
     {
         IncludeGmailAllMail = batch.Options.IncludeGmailAllMail, CopyDuplicates = batch.Options.CopyDuplicates,
         GmailMode = CopyOptions.GmailModeOf(batch.Options.Gmail), IncludeGmailSpam = batch.Options.IncludeGmailSpam, IncludeGmailTrash = batch.Options.IncludeGmailTrash,
