@@ -9,6 +9,7 @@ namespace MailImport.Bench;
 [JsonSerializable(typeof(CorpusSummary))]
 [JsonSerializable(typeof(CursorReport))]
 [JsonSerializable(typeof(NoopReport))]
+[JsonSerializable(typeof(CursorSizeReport))]
 [JsonSerializable(typeof(ScaleSeedReport))]
 [JsonSerializable(typeof(ScalePollReport))]
 [JsonSerializable(typeof(ScaleHistoryReport))]

@@ -19,7 +19,8 @@ namespace MailImport.Bench;
 /// <param name="SourceBytes">Bytes at the source, where the server says.</param>
 /// <param name="NotExact">Messages not sent byte for byte.</param>
 /// <param name="Repeats">With --repeat N, the runs after the first, in the same (warm) process.</param>
-internal sealed record CopyReport(double Seconds, long Messages, long Bytes, int Chunks, int Failures, long SourceMessages, long SourceBytes, long NotExact, IReadOnlyList<RepeatReport> Repeats);
+/// <param name="Memory">The first run's memory peaks, by where the memory went.</param>
+internal sealed record CopyReport(double Seconds, long Messages, long Bytes, int Chunks, int Failures, long SourceMessages, long SourceBytes, long NotExact, IReadOnlyList<RepeatReport> Repeats, MemoryReport Memory);
 
 /// <summary>One more run of the same mailbox in the same process.</summary>
 /// <param name="Seconds">Wall time of the run.</param>
@@ -32,7 +33,7 @@ internal static class CopyCommand
 {
     public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal)
     {
-        "--source-ssl", "--source-plain", "--dest-ssl", "--dest-plain", "--verbose",
+        "--source-ssl", "--source-plain", "--dest-ssl", "--dest-plain", "--verbose", "--memory-detail",
     };
 
     /// <summary>Chunks in a row that copy nothing yet are not complete: the engine is stuck, and the run says so.</summary>
@@ -57,6 +58,7 @@ internal static class CopyCommand
         var protocolLog = line.Optional("--protocol-log");
         var verbose = line.Flag("--verbose");
         var repeat = line.Number("--repeat", 1, 1, 100);
+        var memoryDetail = line.Flag("--memory-detail");
         line.RejectUnread();
 
         var job = new MailboxJob(
@@ -68,7 +70,8 @@ internal static class CopyCommand
             options);
         // The operator names the source on the command line, so it is the operator's allow-list, as in settings.
         var sourceAccess = new SourceAccessPolicy(new SourceAccessOptions { Allow = [source.Host] });
-        var copier = new MailboxCopier(new MailConnector(new ConnectorOptions { ProtocolLogDirectory = protocolLog }, sourceAccess), NullLogger<MailboxCopier>.Instance);
+        var connector = new MailConnector(new ConnectorOptions { ProtocolLogDirectory = protocolLog }, sourceAccess);
+        var copier = new MailboxCopier(connector, NullLogger<MailboxCopier>.Instance);
         var store = new FileCursorStore(cursorPath);
 
         using var cancel = new CancellationTokenSource();
@@ -80,7 +83,15 @@ internal static class CopyCommand
 
         try
         {
+            using var allocations = memoryDetail ? new AllocationListener() : null;
+            await using var sampler = new MemorySampler(connector.Spool);
             var first = await RunToCompletionAsync(copier, job, store, budget, verbose, cancel.Token);
+            var memory = await sampler.StopAsync();
+            if (allocations is not null)
+            {
+                await allocations.PrintAsync(Console.Error);
+            }
+
             var repeats = new List<RepeatReport>();
             for (var run = 2; run <= repeat; run++)
             {
@@ -95,7 +106,7 @@ internal static class CopyCommand
             }
 
             var report = new CopyReport(Math.Round(first.Seconds, 3), first.Messages, first.Bytes, first.Chunks, first.Last.Failures.Count,
-                first.Last.MessagesTotal, first.Last.BytesTotal, first.Last.NotExact, repeats);
+                first.Last.MessagesTotal, first.Last.BytesTotal, first.Last.NotExact, repeats, memory);
             Console.WriteLine(JsonSerializer.Serialize(report, BenchJson.Default.CopyReport));
             return first.Last.Failures.Count > 0 ? 3 : 0;
         }

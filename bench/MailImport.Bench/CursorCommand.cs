@@ -29,7 +29,15 @@ internal sealed record CursorReport(
 /// <param name="Messages">Messages the loaded cursor maps, as a check that it is the whole cursor.</param>
 internal sealed record NoopReport(double LoadMs, double SaveMs, long Messages);
 
-/// <summary>"cursor" and "cursor-noop": the cursor's costs at a mailbox's scale, without a server.</summary>
+/// <summary>What "cursor-size" found: the bytes of a cursor a copy left.</summary>
+/// <param name="HeadBytes">The head (the JSON file itself).</param>
+/// <param name="CursorBytes">The head and the segments it names.</param>
+/// <param name="Segments">Segments the head names.</param>
+/// <param name="Messages">Messages its UID maps hold, as a check that it is the copy's whole cursor.</param>
+internal sealed record CursorSizeReport(long HeadBytes, long CursorBytes, int Segments, long Messages);
+
+/// <summary>"cursor", "cursor-size" and "cursor-noop": the cursor's costs at a mailbox's scale, without a server, and
+/// the size of one a real copy left (scripts/bench copy).</summary>
 internal static class CursorCommand
 {
     public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal);
@@ -60,11 +68,25 @@ internal static class CursorCommand
         await Pop3InBatchesAsync(new FileCursorStore(pop3Path), messages);
         var pop3Seconds = clock.Elapsed.TotalSeconds;
 
-        var head = MailboxCursor.FromJson(await File.ReadAllBytesAsync(copyPath));
+        var size = await SizeOfAsync(copyPath);
         var report = new CursorReport(messages, appendMs, sparseAppendMs, roundTripMs, sparseRoundTripMs, BytesOf(new FileCursorStore(sparsePath)),
-            new FileInfo(copyPath).Length, BytesOf(copy), head.Parts?.Segments.Count ?? 0, Math.Round(copySeconds, 3),
+            size.HeadBytes, size.CursorBytes, size.Segments, Math.Round(copySeconds, 3),
             segmentBytes / Math.Max(1, (messages + Batch - 1) / Batch), BytesOf(new FileCursorStore(pop3Path)), Math.Round(pop3Seconds, 3));
         Console.WriteLine(JsonSerializer.Serialize(report, BenchJson.Default.CursorReport));
+        return 0;
+    }
+
+    /// <summary>Prints the bytes of the cursor at --cursor, as <see cref="RunAsync"/> measures its own copy's.</summary>
+    public static async Task<int> SizeAsync(CommandLine line)
+    {
+        var path = line.Required("--cursor");
+        line.RejectUnread();
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"no cursor at {path}");
+        }
+
+        Console.WriteLine(JsonSerializer.Serialize(await SizeOfAsync(path), BenchJson.Default.CursorSizeReport));
         return 0;
     }
 
@@ -173,4 +195,14 @@ internal static class CursorCommand
     }
 
     private static long BytesOf(FileCursorStore store) => store.Files().Sum(f => new FileInfo(f).Length);
+
+    /// <summary>The head's bytes, the whole cursor's and its segments; loads it whole to count the messages it maps.</summary>
+    private static async Task<CursorSizeReport> SizeOfAsync(string path)
+    {
+        var store = new FileCursorStore(path);
+        var head = MailboxCursor.FromJson(await File.ReadAllBytesAsync(path));
+        var cursor = await store.LoadAsync(CancellationToken.None);
+        return new CursorSizeReport(new FileInfo(path).Length, BytesOf(store), head.Parts?.Segments.Count ?? 0,
+            cursor?.Folders.Values.Sum(f => (long)f.Map.Count) ?? 0);
+    }
 }

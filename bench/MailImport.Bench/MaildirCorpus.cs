@@ -19,7 +19,9 @@ internal sealed record CorpusSummary(long Messages, long Bytes, IReadOnlyDiction
 /// tmp/ and renamed into cur/, named "time.Mn.host,S=size,W=vsize:2,FLAGS" (flags in ASCII order). Dovecot takes a
 /// maildir message's INTERNALDATE from the file's mtime, so each file's mtime is its message's date.
 /// </remarks>
-internal sealed class MaildirCorpus(int count, int seed, int giantMegabytes = 0)
+/// <param name="small">Every message a short text/plain one (about 600 to 900 bytes, no large ones): a corpus of a
+/// million messages then fits in a few GB of tmpfs, and the copy's per-message costs (cursor, commands) show.</param>
+internal sealed class MaildirCorpus(int count, int seed, int giantMegabytes = 0, bool small = false)
 {
     /// <summary>Messages that carry a 2-5 MB attachment: exactly ten, so large messages are in every run yet few.</summary>
     public const int BigMessages = 10;
@@ -79,7 +81,7 @@ internal sealed class MaildirCorpus(int count, int seed, int giantMegabytes = 0)
         }
 
         var random = new Random(seed);
-        var big = PickBig(random);
+        var big = small ? [] : PickBig(random);
         var folders = FolderShares.ToDictionary(f => f.Name, _ => 0, StringComparer.Ordinal);
         long bytes = 0;
         int plain = 0, html = 0;
@@ -87,8 +89,8 @@ internal sealed class MaildirCorpus(int count, int seed, int giantMegabytes = 0)
         {
             var (folder, directory) = PickFolder(random);
             var giant = giantMegabytes > 0 && i == count / 2;
-            var kind = giant || big.Contains(i) ? Kind.Attachment : random.NextDouble() < 0.25 ? Kind.Html : Kind.Plain;
-            var message = Compose(random, i, folder, kind, giant ? giantMegabytes * 1_000_000 : 0);
+            var kind = giant || big.Contains(i) ? Kind.Attachment : small || random.NextDouble() >= 0.25 ? Kind.Plain : Kind.Html;
+            var message = Compose(random, i, folder, kind, giant ? giantMegabytes * 1_000_000 : 0, small);
             var raw = Encoding.UTF8.GetBytes(message.Text);
             var virtualSize = raw.Length + raw.Count(b => b == (byte)'\n');
             var name = FormattableString.Invariant(
@@ -149,7 +151,8 @@ internal sealed class MaildirCorpus(int count, int seed, int giantMegabytes = 0)
     }
 
     /// <param name="attachmentBytes">For an attachment message, its size; 0 for a random 2 to 5 MB.</param>
-    private static Composed Compose(Random random, int index, string folder, Kind kind, int attachmentBytes = 0)
+    /// <param name="small">A text/plain message gets 100 to 400 bytes of prose instead of 1,000 to 2,000.</param>
+    private static Composed Compose(Random random, int index, string folder, Kind kind, int attachmentBytes = 0, bool small = false)
     {
         var date = Start.AddSeconds(random.NextInt64(SpanSeconds)).ToOffset(Zones[random.Next(Zones.Length)]);
         var other = Person(random);
@@ -171,7 +174,7 @@ internal sealed class MaildirCorpus(int count, int seed, int giantMegabytes = 0)
         {
             case Kind.Plain:
                 text.Append("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 7bit\n\n");
-                Paragraphs(random, text, random.Next(1_000, 2_000), html: false);
+                Paragraphs(random, text, small ? random.Next(100, 400) : random.Next(1_000, 2_000), html: false);
                 text.Append(CultureInfo.InvariantCulture, $"-- \n{Name(from)}\n");
                 break;
             case Kind.Html:

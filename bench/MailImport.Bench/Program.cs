@@ -1,8 +1,8 @@
 using MailImport.Bench;
 
 // The benchmarks' tool, run by scripts/bench: "seed" writes the corpus, "copy" runs the engine, "cursor" and
-// "cursor-noop" measure the cursor at a mailbox's scale,
-// the "scale-*" commands are the orchestration scale benchmark's seeding, status poll, history read and import page watch (see Usage).
+// "cursor-noop" measure the cursor at a mailbox's scale, "cursor-size" a copy's cursor,
+// the "scale-*" commands are the orchestration scale benchmark's host, seeding, status poll, history read and import page watch (see Usage).
 try
 {
     return args switch
@@ -11,6 +11,7 @@ try
         ["seed", .. var rest] => await SeedCommand.RunAsync(new CommandLine(rest, SeedCommand.Flags)),
         ["copy", .. var rest] => await CopyCommand.RunAsync(new CommandLine(rest, CopyCommand.Flags)),
         ["cursor", .. var rest] => await CursorCommand.RunAsync(new CommandLine(rest, CursorCommand.Flags)),
+        ["cursor-size", .. var rest] => await CursorCommand.SizeAsync(new CommandLine(rest, CursorCommand.Flags)),
         ["cursor-noop", .. var rest] => await CursorCommand.NoopAsync(new CommandLine(rest, CursorCommand.Flags)),
         ["scale-seed", .. var rest] => await ScaleCommand.SeedAsync(new CommandLine(rest, ScaleCommand.Flags)),
         ["scale-poll", .. var rest] => await ScaleCommand.PollAsync(new CommandLine(rest, ScaleCommand.Flags)),

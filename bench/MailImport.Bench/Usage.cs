@@ -6,13 +6,15 @@ internal static class Usage
     private const string Text = """
         MailImport.Bench - the copy benchmark's tool (scripts/bench copy runs it end to end).
 
-        seed --maildir DIR [--messages 5000] [--seed 42] [--giant-megabytes N]
+        seed --maildir DIR [--messages 5000] [--seed 42] [--giant-megabytes N] [--small]
             Write a deterministic Maildir++ corpus into DIR (a user's maildir): INBOX plus the
             folders .Sent and .Archive; about 75% ~2 KB text/plain, 25% ~50 KB text/html, and
             exactly 10 messages of 2-5 MB with a base64 attachment. LF line ends, as Maildir
             stores them; file mtimes are the messages' dates (Dovecot's INTERNALDATE). With
             --giant-megabytes N the middle message is one of about N million bytes (a base64
-            attachment). Prints one JSON line: messages, bytes (RFC822.SIZE, CRLF), per-folder counts.
+            attachment). With --small every message is a short text/plain one (about 600-900 bytes, no
+            large ones), for a mailbox of a million. Prints one JSON line: messages, bytes (RFC822.SIZE,
+            CRLF), per-folder counts.
 
         copy --source-host H --source-port P (--source-ssl | --source-plain)
              --source-user U --source-password-env VAR [--source-cert-sha256 HEX]
@@ -21,12 +23,15 @@ internal static class Usage
              --cursor FILE [--run-id ID]
              [--batch-messages N] [--batch-bytes N]           CopyOptions (engine defaults 100, 16 MiB)
              [--chunk-messages N] [--chunk-bytes N] [--chunk-seconds N]   ChunkBudget (default: ChunkBudget.Default)
-             [--repeat N] [--protocol-log DIR] [--verbose]
+             [--repeat N] [--protocol-log DIR] [--verbose] [--memory-detail]
             Run MailboxCopier.CopyChunkAsync until the mailbox is complete and print one JSON line:
             seconds, messages, bytes, chunks (and failures, source totals). Passwords are read from
             the named environment variables, never from the command line. --repeat N runs the job
             N times in this process, each a new run id (ID.2, ID.3, ...): the later runs, reported
-            under "repeats", show what a warm host pays for a re-run. Exit 2 when the engine fails
+            under "repeats", show what a warm host pays for a re-run. "memory" holds the first run's
+            peaks: resident set (and its anonymous and file-backed parts), the GC's committed memory and
+            heap, the spool's message blocks, bytes allocated, collections; --memory-detail also prints
+            to stderr the types allocated most and the mappings of the resident set. Exit 2 when the engine fails
             or gets stuck, 3 when it finishes with failed messages.
 
         cursor --dir DIR [--messages 1000000]
@@ -35,6 +40,10 @@ internal static class Usage
             a copy's saves through FileCursorStore in DIR, two a batch of 100 (journal, record), and
             the same for a POP3 mailbox of N Dovecot UIDLs. Prints one JSON line: CPU in ms, head and
             cursor bytes, segments, seconds, segment bytes written per batch.
+
+        cursor-size --cursor FILE
+            The bytes of a cursor a copy left (FileCursorStore at FILE): one JSON line with its head's
+            bytes, the whole cursor's (head and segments) and the segments it names.
 
         cursor-noop --cursor FILE [--run-id ID]
             Load the cursor, give it a new run id and save it, as a chunk of a re-run with nothing to

@@ -1,3 +1,4 @@
+using System.Buffers;
 using MimeKit;
 
 namespace MailImport.Mail.Sync;
@@ -25,6 +26,9 @@ public sealed class RawMessage
     private static readonly byte[] Template = "X-Verbatim: 1"u8.ToArray();
 
     private static readonly ParserOptions Parsing = VerbatimParsing();
+
+    [ThreadStatic]
+    private static ExperimentalMimeParser? templateParser;
 
     private RawMessage(MimeMessage message, FormatOptions format, bool exact)
     {
@@ -66,7 +70,11 @@ public sealed class RawMessage
         MimeMessage message;
         using (var template = new MemoryStream(Template, writable: false))
         {
-            message = new ExperimentalMimeParser(Parsing, template).ParseMessage();
+            // One parser a thread, given each template anew (SetStream): a new parser's read buffers were most of the
+            // 12 KB a message cost before anything of the message was touched.
+            var parser = templateParser ??= new ExperimentalMimeParser(Parsing, template);
+            parser.SetStream(template);
+            message = parser.ParseMessage();
         }
 
         message.Headers.Clear();
@@ -143,10 +151,12 @@ public sealed class RawMessage
     }
 
     /// <summary>Compares what is written with the expected bytes as they are read alongside, without keeping a copy.</summary>
+    /// <remarks>Its read buffer is rented, not allocated: one check per message made a new 16 KB array each, 80 MB of
+    /// garbage for 5,000 messages, which the GC's gen0 budget turned into resident memory (scripts/bench copy).</remarks>
     private sealed class ComparingStream(MessageBody expected) : Stream
     {
         private readonly Stream reader = expected.OpenRead();
-        private readonly byte[] buffer = new byte[16 * 1024];
+        private byte[]? buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         private long position;
         private bool differs;
 
@@ -179,7 +189,7 @@ public sealed class RawMessage
 
             while (written.Length > 0)
             {
-                var n = reader.Read(buffer.AsSpan(0, Math.Min(buffer.Length, written.Length)));
+                var n = reader.Read(buffer.AsSpan(0, Math.Min(buffer!.Length, written.Length)));
                 if (n == 0 || !written[..n].SequenceEqual(buffer.AsSpan(0, n)))
                 {
                     differs = true;
@@ -205,6 +215,11 @@ public sealed class RawMessage
             if (disposing)
             {
                 reader.Dispose();
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
             }
 
             base.Dispose(disposing);
