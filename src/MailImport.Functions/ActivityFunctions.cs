@@ -60,10 +60,10 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     public Task<int> CloseBatch([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
         batch.CloseAsync(batchId, cancellationToken);
 
-    /// <summary>Deletes a closed batch's upload and secrets and records when.</summary>
+    /// <summary>Deletes a closed batch's upload and a page of its secrets, and records when the last page is done.</summary>
     [Function(WorkflowNames.FinishClose)]
-    public Task<int> FinishClose([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
-        batch.FinishCloseAsync(batchId, cancellationToken);
+    public Task<ClosePage> FinishClose([ActivityTrigger] string batchId, CancellationToken cancellationToken) =>
+        batch.FinishClosePageAsync(batchId, cancellationToken);
 
     /// <summary>Ends a closed batch's run and its groups, through the invocation's Durable client.</summary>
     [Function(WorkflowNames.StopBatchRun)]

@@ -16,6 +16,12 @@ namespace MailImport.Local;
 /// the defaults, 20 s with 20 s). The worker id (<see cref="LocalEngineOptions.WorkerId"/>) stays the same across
 /// restarts, so the restarted host takes its partitions back at once instead of waiting for the old leases to expire;
 /// hosts that share one task hub each have their own, and share its partitions as Durable Functions' instances do.
+/// Extended sessions keep an orchestration in memory between its episodes, so a step's result that comes back within
+/// the idle timeout is played on it without reading its history again (Learn, "Performance and scale in Durable
+/// Functions", https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-perf-and-scale#extended-sessions;
+/// measured with scripts/bench scale at 300 mailboxes: 188 ms a mailbox without, 144 with). A partition another host takes
+/// over moves once its sessions end, so the idle timeout is 2 s, not the default 30 s: with 30 s a second host sharing
+/// a small batch got its partitions only after the batch had ended.
 /// </remarks>
 public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOptions> platform, IOptions<LocalEngineOptions> local, ILoggerFactory loggers)
     : IHostedService, IAsyncDisposable
@@ -30,6 +36,8 @@ public sealed class LocalEngine(IServiceProvider services, IOptions<PlatformOpti
         ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(platform.Value.VisibilitySeconds),
         WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(platform.Value.VisibilitySeconds),
         WorkerId = local.Value.WorkerId,
+        ExtendedSessionsEnabled = true,
+        ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(2),
     });
 
     private TaskHubWorker? worker;

@@ -40,6 +40,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted (its data key and the blobs of its sealed passwords)")]
     public static partial void BatchClosed(this ILogger logger, int secrets);
 
+    [LoggerMessage(EventId = 6062, Level = LogLevel.Information, Message = "Batch closing: {Secrets} secrets deleted in this page, more to go")]
+    public static partial void BatchClosePage(this ILogger logger, int secrets);
+
     [LoggerMessage(EventId = 6023, Level = LogLevel.Information, Message = "Batch closed for idleness: its last run started at {LastRunStarted:u}, schedule {Schedule}; its upload and secrets are deleted next")]
     public static partial void BatchClosedForIdleness(this ILogger logger, DateTimeOffset lastRunStarted, string? schedule);
 

@@ -47,7 +47,7 @@ public static class WorkflowRegistration
         registry.Activity<BatchSteps, DirectoryReadInput, StepResult>(WorkflowNames.ReadDirectory, (a, input, ct) => a.ReadDirectoryAsync(input, ct));
         registry.Activity<BatchSteps, ReportInput, int>(WorkflowNames.WriteReport, (a, input, ct) => a.WriteReportAsync(input, ct));
         registry.Activity<BatchSteps, string, int>(WorkflowNames.CloseBatch, (a, batchId, ct) => a.CloseAsync(batchId, ct));
-        registry.Activity<BatchSteps, string, int>(WorkflowNames.FinishClose, (a, batchId, ct) => a.FinishCloseAsync(batchId, ct));
+        registry.Activity<BatchSteps, string, ClosePage>(WorkflowNames.FinishClose, (a, batchId, ct) => a.FinishClosePageAsync(batchId, ct));
         registry.Activity<BatchCloseSteps, string, bool>(WorkflowNames.StopBatchRun, (a, batchId, ct) => a.StopRunAsync(batchId, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, SourceCheckResult>(WorkflowNames.CheckSource, (a, input, ct) => a.CheckSourceAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.CheckUsername, (a, input, ct) => a.CheckUsernameAsync(input, ct));

@@ -39,6 +39,8 @@ public sealed partial class SharedTaskHubTests
                 await host.WaitReadyAsync(Guard);
             }
 
+            // Each batch's work then has both hosts to go to: a batch started before would be done by the first host alone.
+            await WaitForSharedPartitionsAsync(logs);
             var suffix = Guid.NewGuid().ToString("N")[..8];
             var batches = new List<(HttpClient Http, string BatchId, string[] Usernames)>();
             for (var i = 0; i < hosts.Count; i++)

@@ -73,15 +73,7 @@ public sealed partial class SharedTaskHubTests(SharedTaskHubServersFixture serve
                 await host.WaitReadyAsync(Guard);
             }
 
-            // The lease balancer moves partitions from the first host to take them to the later ones, a few seconds
-            // apart: the batch starts once every host listens on a share of its own and every partition has one host.
-            var balancing = Stopwatch.StartNew();
-            while (!(logs.All(l => l.Owned().Count > 0) && logs.SelectMany(l => l.Owned()).Count() == Partitions && logs.SelectMany(l => l.Owned()).Distinct().Count() == Partitions))
-            {
-                Assert.True(balancing.Elapsed < Guard, "the hosts did not share the partitions: " + string.Join("; ", logs.Select(l => $"{l.Name} {string.Join(",", l.Owned())}")));
-                await Task.Delay(200);
-            }
-
+            await WaitForSharedPartitionsAsync(logs);
             output.WriteLine("partitions before the batch: " + string.Join("; ", logs.Select(l => $"{l.Name} {string.Join(",", l.Owned())}")));
 
             using var http = Client(0);
@@ -178,6 +170,19 @@ public sealed partial class SharedTaskHubTests(SharedTaskHubServersFixture serve
 
     /// <summary>The standard corpus and 20 more in the inbox: chunks of two messages, some fifteen a mailbox.</summary>
     private static Dictionary<string, List<SeedMessage>> Corpus() => MailCorpus.StandardAndMore(20, "shared");
+
+    /// <summary>Waits until every host listens on a share of the partitions of its own and every partition has one host.</summary>
+    /// <remarks>The lease balancer moves partitions from the first host to the later ones, a few seconds apart: a holder
+    /// sees that a lease was taken from it when it next checks its leases (about 10 s here), drains, and lets go.</remarks>
+    private static async Task WaitForSharedPartitionsAsync(IReadOnlyList<HostLog> logs)
+    {
+        var balancing = Stopwatch.StartNew();
+        while (!(logs.All(l => l.Owned().Count > 0) && logs.SelectMany(l => l.Owned()).Count() == Partitions && logs.SelectMany(l => l.Owned()).Distinct().Count() == Partitions))
+        {
+            Assert.True(balancing.Elapsed < Guard, "the hosts did not share the partitions: " + string.Join("; ", logs.Select(l => $"{l.Name} {string.Join(",", l.Owned())}")));
+            await Task.Delay(200);
+        }
+    }
 
     /// <summary>What one host's console says of its chunks and partition leases, as the lines come.</summary>
     private sealed partial class HostLog(string name)

@@ -156,12 +156,20 @@ public sealed partial class BatchSecrets(BatchStorage storage, ISecretStore stor
 
     /// <summary>Deletes the batch's data key (from then on no password of the batch can be read) and then every blob of
     /// its sealed passwords; returns how many of these were deleted, the key counting as one.</summary>
-    public async Task<int> DeleteAllAsync(string batchId, CancellationToken cancellationToken)
+    public async Task<int> DeleteAllAsync(string batchId, CancellationToken cancellationToken) =>
+        (await DeleteAsync(batchId, int.MaxValue, cancellationToken)).Deleted;
+
+    /// <summary>As <see cref="DeleteAllAsync"/>, with at most <paramref name="blobsAtMost"/> blobs of sealed passwords:
+    /// a batch of many lines is deleted in pages of that many, each page a step of its own. The key goes with the first.</summary>
+    /// <returns>How many were deleted, the key counting as one; and whether blobs may be left (this page deleted as many
+    /// as it could).</returns>
+    public async Task<(int Deleted, bool More)> DeleteAsync(string batchId, int blobsAtMost, CancellationToken cancellationToken)
     {
         var keyDeleted = await store.DeleteAsync(SecretNames.BatchKey(batchId), cancellationToken);
         // Dropped after the delete: a step that read the key just before it cannot leave it remembered here.
         keys.TryRemove(batchId, out _);
-        return (keyDeleted ? 1 : 0) + await storage.DeleteLineSecretsAsync(batchId, cancellationToken);
+        var blobs = await storage.DeleteLineSecretsAsync(batchId, cancellationToken, blobsAtMost);
+        return ((keyDeleted ? 1 : 0) + blobs, blobs >= blobsAtMost);
     }
 
     private async Task<DataKey> GetKeyAsync(string batchId, CancellationToken cancellationToken)

@@ -37,6 +37,10 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     private long recentBytes;
     private const long RecentBytesLimit = 32L * 1024 * 1024;
 
+    // Each progress document's writer in this process (at most about ProgressWritersKept of them).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProgressDocumentWriter> progressWriters = new(StringComparer.Ordinal);
+    private const int ProgressWritersKept = 64;
+
     // The audit part each batch is at, so a full part is tried once per process, not on every line.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> auditParts = new(StringComparer.Ordinal);
 
@@ -222,51 +226,35 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public const int LinesPerProgressDocument = 250;
 
     /// <summary>Puts one mailbox's live state (its orchestration's custom status, or its outcome) into the run's progress
-    /// document for its line, read-modify-write under <c>If-Match</c> (or <c>If-None-Match: *</c> for a new one,
-    /// https://learn.microsoft.com/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations):
-    /// the mailboxes of a document write it concurrently, and none loses another's line.</summary>
+    /// document for its line: the mailboxes of a document write it concurrently, from this host and others, and none
+    /// loses another's line (<see cref="ProgressDocumentWriter"/>).</summary>
     public async Task SaveProgressAsync(OutcomeRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var blob = Batches.GetBlobClient(ProgressName(record.BatchId, record.RunId, (record.Outcome.Line - 1) / LinesPerProgressDocument));
-        while (true)
+        var name = ProgressName(record.BatchId, record.RunId, (record.Outcome.Line - 1) / LinesPerProgressDocument);
+        var writer = progressWriters.GetOrAdd(name, n => new ProgressDocumentWriter(Batches.GetBlobClient(n), Json, CompactJson));
+        // What this host wrote is what a status on this host reads next (LoadProgressAsync), without a download.
+        await writer.WriteAsync(record.Outcome, (etag, lines, bytes) => Remember(name, etag, lines, bytes), cancellationToken);
+        if (progressWriters.Count > ProgressWritersKept)
         {
-            SortedDictionary<int, MailboxOutcome> lines;
-            BlobRequestConditions conditions;
-            try
+            // Runs end and their documents fill: the writers with nothing to write go (a new one reads its document first).
+            foreach (var idle in progressWriters.Values.Where(w => w.Idle).ToList())
             {
-                var download = await blob.DownloadContentAsync(cancellationToken);
-                lines = JsonSerializer.Deserialize<SortedDictionary<int, MailboxOutcome>>(download.Value.Content.ToMemory().Span, Json)!;
-                conditions = new BlobRequestConditions { IfMatch = download.Value.Details.ETag };
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                lines = [];
-                conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
-            }
-
-            lines[record.Outcome.Line] = record.Outcome;
-            try
-            {
-                await blob.UploadAsync(new BinaryData(JsonSerializer.SerializeToUtf8Bytes(lines, CompactJson)), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-                // Another mailbox of the document wrote first: put this line into what it wrote.
+                progressWriters.TryRemove(new KeyValuePair<string, ProgressDocumentWriter>(idle.Name, idle));
             }
         }
     }
 
-    /// <summary>Every line a run's progress documents hold, read <see cref="ParallelRequests"/> at a time: one listing
-    /// and one read per <see cref="LinesPerProgressDocument"/> lines, however many mailboxes run.</summary>
+    /// <summary>Every line a run's progress documents hold: one listing, which carries each document's ETag, and a read
+    /// (<see cref="ParallelRequests"/> at a time) of each document that changed since this process read or wrote it, so
+    /// a status during a run of 5,000 lines reads the one or two documents its running mailboxes write, not all 20.</summary>
     public async Task<IReadOnlyDictionary<int, MailboxOutcome>> LoadProgressAsync(string batchId, string runId, CancellationToken cancellationToken)
     {
         var documents = new System.Collections.Concurrent.ConcurrentBag<SortedDictionary<int, MailboxOutcome>>();
-        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, ProgressPrefix(batchId, runId), cancellationToken).Select(b => b.Name);
-        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
+        var listed = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, ProgressPrefix(batchId, runId), cancellationToken);
+        await Parallel.ForEachAsync(listed, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (blob, ct) =>
         {
-            if (await LoadRecentAsync<SortedDictionary<int, MailboxOutcome>>(name, ct) is { } document)
+            if (await LoadRecentAsync<SortedDictionary<int, MailboxOutcome>>(blob.Name, ct, blob.Properties.ETag) is { } document)
             {
                 documents.Add(document);
             }
@@ -519,11 +507,12 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         return deleted;
     }
 
-    /// <summary>Deletes the sealed passwords of every line of a batch, a few at a time; returns how many blobs.</summary>
-    public async Task<int> DeleteLineSecretsAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>Deletes the sealed passwords of the lines of a batch, a few at a time: all of them, or the first
+    /// <paramref name="atMost"/> still there; returns how many blobs.</summary>
+    public async Task<int> DeleteLineSecretsAsync(string batchId, CancellationToken cancellationToken, int atMost = int.MaxValue)
     {
         var deleted = 0;
-        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, LineSecretsPrefix(batchId), cancellationToken).Select(b => b.Name);
+        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, LineSecretsPrefix(batchId), cancellationToken).Select(b => b.Name).Take(atMost);
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
         {
             if (await Batches.DeleteBlobIfExistsAsync(name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct))
@@ -603,10 +592,20 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     /// an unchanged manifest, report or progress document then costs a round trip without its bytes or its parse.
     /// Every caller gets the one object of a version, so <typeparamref name="T"/> must be immutable (records with
     /// read-only lists, or a dictionary nobody changes).</summary>
-    private async Task<T?> LoadRecentAsync<T>(string name, CancellationToken cancellationToken)
+    /// <param name="name">The blob.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <param name="listed">The blob's ETag as a listing just gave it: the version known by that ETag is returned without
+    /// a request.</param>
+    private async Task<T?> LoadRecentAsync<T>(string name, CancellationToken cancellationToken, ETag? listed = null)
         where T : class
     {
         var known = recent.TryGetValue(name, out var entry) && entry.Value is T ? entry : ((ETag ETag, object Value, long Bytes)?)null;
+        // A listing gives the ETag bare and a response header quoted (as RFC 9110 writes it): compared without the quotes.
+        if (known is { } current && listed is { } listedETag && listedETag.ToString().Trim('"') == current.ETag.ToString().Trim('"'))
+        {
+            return (T)current.Value;
+        }
+
         try
         {
             var download = await Batches.GetBlobClient(name).DownloadContentAsync(

@@ -14,9 +14,10 @@ namespace MailImport.Infrastructure.Storage;
 /// holding a lease on its blob.</summary>
 /// <remarks>
 /// <para>Lease Blob (https://learn.microsoft.com/rest/api/storageservices/lease-blob) lets one lease at a time on a blob:
-/// acquiring a leased one answers 409 LeaseAlreadyPresent, so of many takers of a slot exactly one gets it. A taker lists
-/// the key's blobs (a listing carries each blob's lease status), tries the unleased ones in random order (takers spread
-/// over the slots instead of all trying the first), and polls until its wait ends. A lease lasts
+/// acquiring a leased one answers 409 LeaseAlreadyPresent, so of many takers of a slot exactly one gets it. A taker tries
+/// one slot at random; when that one is held, it lists the key's blobs (a listing carries each blob's lease status),
+/// tries the unleased ones in random order (takers spread over the slots instead of all trying the first), and polls
+/// until its wait ends. A lease lasts
 /// <see cref="LeaseDuration"/> (60 s by default, the longest finite one) and is renewed every third of it while held
 /// (<see cref="RenewedLease"/>); a host that dies stops renewing, and its slots are free once their leases lapse.</para>
 /// <para>The blobs are created when first wanted and hold nothing; their names carry a hash, never a login or an address.
@@ -57,6 +58,13 @@ public sealed class LeasedSlots : IConcurrencySlots
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var prefix = SlotPrefix(kind, key);
         var waited = Stopwatch.StartNew();
+        // Most takes find the key's slots free (a source account is most often one line's): one slot, at random, is tried
+        // before any listing, so such a take costs its lease alone.
+        if (await TryLeaseAsync(container.GetBlobClient(prefix + Random.Shared.Next(count).ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken) is { } quick)
+        {
+            return quick;
+        }
+
         while (true)
         {
             foreach (var index in await FreeAsync(prefix, count, cancellationToken))

@@ -269,7 +269,19 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
     public async Task<int> FinishCloseAsync(string batchId, CancellationToken cancellationToken = default)
     {
         using var scope = logger.BeginBatchScope(batchId);
-        return await DeleteSecretsAsync(batchId, cancellationToken);
+        return (await DeleteSecretsAsync(batchId, int.MaxValue, cancellationToken)).Deleted;
+    }
+
+    /// <summary>How many blobs of sealed passwords one page of a close deletes: a line's are one blob, so a batch of
+    /// 20,000 lines closes in ten steps, each a few seconds, instead of one that outlives a Functions timeout.</summary>
+    public const int ClosePageBlobs = 2000;
+
+    /// <summary>As <see cref="FinishCloseAsync"/>, one page at a time (<see cref="ClosePageBlobs"/>): the close
+    /// orchestration calls it until it says <see cref="ClosePage.Finished"/>, and the last page records when.</summary>
+    public async Task<ClosePage> FinishClosePageAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        using var scope = logger.BeginBatchScope(batchId);
+        return await DeleteSecretsAsync(batchId, ClosePageBlobs, cancellationToken);
     }
 
     /// <summary>Marks the batch closed when <paramref name="closeIf"/> holds of its record as written, then deletes its
@@ -290,7 +302,7 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
             logger.BatchClosedForIdleness(batch.Runs.Count > 0 ? batch.Runs[^1].StartedAt : batch.CreatedAt, batch.Options.Schedule);
         }
 
-        return await DeleteSecretsAsync(batchId, cancellationToken);
+        return (await DeleteSecretsAsync(batchId, int.MaxValue, cancellationToken)).Deleted;
     }
 
     private Task<(BatchDefinition Batch, bool Changed)?> MarkAsync(string batchId, BatchCloseReason reason, Func<BatchDefinition, bool> closeIf, CancellationToken cancellationToken)
@@ -301,15 +313,21 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
             batch => batch.Closed || !closeIf(batch) ? null : batch with { Closed = true, ClosedAt = marked, ClosedFor = reason }, cancellationToken);
     }
 
-    private async Task<int> DeleteSecretsAsync(string batchId, CancellationToken cancellationToken)
+    private async Task<ClosePage> DeleteSecretsAsync(string batchId, int blobsAtMost, CancellationToken cancellationToken)
     {
         await storage.DeleteAllCredentialsAsync(batchId, cancellationToken);
-        var deleted = await secrets.DeleteAllAsync(batchId, cancellationToken);
+        var (deleted, more) = await secrets.DeleteAsync(batchId, blobsAtMost, cancellationToken);
         // The key or client secret this process unsealed lives on in the batch's token provider, with its tokens.
         sourceTokens.Forget(batchId);
+        if (more)
+        {
+            logger.BatchClosePage(deleted);
+            return new ClosePage(deleted, Finished: false);
+        }
+
         var finished = clock.GetUtcNow();
         await storage.UpdateBatchAsync(batchId, batch => batch is { Closed: true, SecretsDeletedAt: null } ? batch with { SecretsDeletedAt = finished } : null, cancellationToken);
         logger.BatchClosed(deleted);
-        return deleted;
+        return new ClosePage(deleted, Finished: true);
     }
 }

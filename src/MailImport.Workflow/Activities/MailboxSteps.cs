@@ -20,7 +20,9 @@ namespace MailImport.Workflow.Activities;
 /// <param name="RunId">The run.</param>
 /// <param name="Entry">The mailbox.</param>
 /// <param name="DryRun">The run is a dry run: the source check plans a Gmail source's copy too.</param>
-public sealed record MailboxStepInput(string BatchId, string RunId, ManifestEntry Entry, bool DryRun = false);
+/// <param name="Shown">The mailbox's live state its orchestration shows from this step on (its custom status), which the
+/// step puts into the run's progress documents before it runs: showing it costs no activity of its own.</param>
+public sealed record MailboxStepInput(string BatchId, string RunId, ManifestEntry Entry, bool DryRun = false, MailboxOutcome? Shown = null);
 
 /// <summary>The steps of one mailbox: log in at the source, make sure the destination mailbox exists, copy a chunk.</summary>
 /// <remarks>Expected failures come back as data; a failure a retry may cure throws <see cref="MailFailureException"/>
@@ -47,6 +49,7 @@ public sealed class MailboxSteps(
         ArgumentNullException.ThrowIfNull(input);
         return logger.RunMailboxStepAsync(WorkflowNames.CheckSource, input, async () =>
         {
+            await ShowAsync(input, cancellationToken);
             var result = await CheckSourceCoreAsync(input, cancellationToken);
             if (result.Result.Failure is { } failure)
             {
@@ -121,6 +124,7 @@ public sealed class MailboxSteps(
         ArgumentNullException.ThrowIfNull(input);
         return logger.RunMailboxStepAsync(WorkflowNames.CheckUsername, input, async () =>
         {
+            await ShowAsync(input, cancellationToken);
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
             var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
             var address = DestinationAccounts.LoginOf(input.Entry, batch.Domain);
@@ -161,6 +165,7 @@ public sealed class MailboxSteps(
         ArgumentNullException.ThrowIfNull(input);
         return logger.RunMailboxStepAsync(WorkflowNames.EnsureAccount, input, async () =>
         {
+            await ShowAsync(input, cancellationToken);
             var batch = await LoadBatchAsync(input.BatchId, cancellationToken);
             var externalId = NewMailbox.ExternalIdOf(input.BatchId, input.Entry.Line);
             var existing = await runDirectory.FindAsync(input.BatchId, input.RunId, input.Entry.DestinationUsername, cancellationToken);
@@ -231,6 +236,7 @@ public sealed class MailboxSteps(
         ArgumentNullException.ThrowIfNull(input);
         return logger.RunMailboxStepAsync(WorkflowNames.CopyChunk, input, async () =>
         {
+            await ShowAsync(input, cancellationToken);
             var summary = await CopyChunkCoreAsync(input, cancellationToken);
             var counters = summary.Counters;
             logger.ChunkCopied(counters.MessagesCopied, counters.MessagesTotal, summary.FailedMessages.Count, counters.BytesCopied, summary.Completed);
@@ -427,6 +433,16 @@ public sealed class MailboxSteps(
 
     private static List<MessageFailure> Failures(IEnumerable<FailedMessage> failures) =>
         failures.Select(f => new MessageFailure(f.Folder, f.Uid, f.Uidl, f.Size, f.Code, f.Reason)).ToList();
+
+    /// <summary>Puts the state the step's orchestration shows into the run's progress (BatchSteps.ShowProgressAsync's
+    /// write), when it sent one.</summary>
+    private async Task ShowAsync(MailboxStepInput input, CancellationToken cancellationToken)
+    {
+        if (input.Shown is { } shown)
+        {
+            await storage.SaveProgressAsync(new OutcomeRecord(input.BatchId, input.RunId, shown), cancellationToken);
+        }
+    }
 
     private async Task<BatchDefinition> LoadBatchAsync(string batchId, CancellationToken cancellationToken) =>
         await storage.LoadBatchAsync(batchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {batchId} has no record.");

@@ -23,6 +23,11 @@ public sealed record StepResult(MailFailure? Failure = null, string? Note = null
     public static StepResult Failed(ErrorCode code, string message) => new(MailFailure.Permanent(code, message));
 }
 
+/// <summary>What one page of a close's deletion did (<see cref="BatchSteps.FinishClosePageAsync"/>).</summary>
+/// <param name="Deleted">The secrets this page deleted, the data key counting as one.</param>
+/// <param name="Finished">True when none is left: the close is recorded as finished.</param>
+public sealed record ClosePage(int Deleted, bool Finished);
+
 /// <summary>What ingestion did.</summary>
 /// <param name="Entries">Mailboxes to import.</param>
 /// <param name="Invalid">Lines that cannot be imported.</param>

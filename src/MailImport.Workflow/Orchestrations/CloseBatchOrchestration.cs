@@ -16,8 +16,18 @@ public static class CloseBatchOrchestration
     {
         ArgumentNullException.ThrowIfNull(context);
         await Retrying.CallAsync<bool>(context, WorkflowNames.StopBatchRun, batchId, RetryFirstDelaySeconds);
-        var (deleted, _) = await Retrying.CallAsync<int>(context, WorkflowNames.FinishClose, batchId, RetryFirstDelaySeconds);
-        return deleted;
+        // A page of the secrets a step (BatchSteps.ClosePageBlobs), so no step's length grows with the batch; a page
+        // that fails after its retries leaves the rest to the timer, as a whole close that failed would.
+        var deleted = 0;
+        while (true)
+        {
+            var (page, failure) = await Retrying.CallAsync<ClosePage>(context, WorkflowNames.FinishClose, batchId, RetryFirstDelaySeconds);
+            deleted += page?.Deleted ?? 0;
+            if (failure is not null || page!.Finished)
+            {
+                return deleted;
+            }
+        }
     }
 
     /// <summary>The first retry's delay: a storage or engine fault, not a mail server's throttle.</summary>

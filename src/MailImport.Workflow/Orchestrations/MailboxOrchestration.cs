@@ -45,9 +45,26 @@ public static class MailboxOrchestration
 
         // What the custom status shows goes into the run's progress documents too: the status reads those, a blob per
         // 250 lines, instead of asking the engine about each line (a lookup per line per poll took 38 s for 3,000 lines).
-        async Task ShowAsync(MailboxOutcome shown)
+        // The next step writes it as it starts (MailboxStepInput.Shown), so showing costs no activity and no episode of
+        // its own; before a timer or a continue-as-new, where no step follows, ShowProgress writes it.
+        MailboxOutcome? unwritten = null;
+        void Show(MailboxOutcome shown)
         {
             context.SetCustomStatus(shown);
+            unwritten = shown;
+        }
+
+        MailboxStepInput Next()
+        {
+            var next = step with { Shown = unwritten };
+            unwritten = null;
+            return next;
+        }
+
+        async Task ShowNowAsync(MailboxOutcome shown)
+        {
+            Show(shown);
+            unwritten = null;
             await Retrying.CallAsync<bool>(context, WorkflowNames.ShowProgress, new OutcomeRecord(input.BatchId, input.RunId, shown), input.RetryFirstDelaySeconds);
         }
 
@@ -58,7 +75,7 @@ public static class MailboxOrchestration
         async Task PauseAsync(SourcePause pause)
         {
             var until = SlotWaits.Until(context, pause, input.RetryFirstDelaySeconds);
-            await ShowAsync(Outcome(MailboxStatus.Paused, pause.Failure) with { PausedUntil = until });
+            await ShowNowAsync(Outcome(MailboxStatus.Paused, pause.Failure) with { PausedUntil = until });
             var soonest = context.CurrentUtcDateTime.AddSeconds(1);
             await context.CreateTimer(until.UtcDateTime > soonest ? until.UtcDateTime : soonest, CancellationToken.None);
         }
@@ -68,12 +85,12 @@ public static class MailboxOrchestration
             var source = input.Counted;
             if (source is null)
             {
-                await ShowAsync(Outcome(MailboxStatus.Running));
-                var (check, checkFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
+                Show(Outcome(MailboxStatus.Running));
+                var (check, checkFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, Next(), input.RetryFirstDelaySeconds);
                 while (check?.Paused is { } pause)
                 {
                     await PauseAsync(pause);
-                    (check, checkFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, step, input.RetryFirstDelaySeconds);
+                    (check, checkFailure) = await Retrying.CallAsync<SourceCheckResult>(context, WorkflowNames.CheckSource, Next(), input.RetryFirstDelaySeconds);
                 }
 
                 source = SourceCheckResult.CountOf(check, checkFailure);
@@ -89,10 +106,10 @@ public static class MailboxOrchestration
                 // A dry run reports what the Gmail plan would do; a copy reports what it did, from its first chunk on.
                 GmailLabels: input.Mode == RunMode.DryRun ? source.GmailLabels : null);
             // The mailbox's totals show from its first status on, before its first chunk.
-            await ShowAsync(Outcome(MailboxStatus.Running));
+            Show(Outcome(MailboxStatus.Running));
             if (input.Mode == RunMode.DryRun)
             {
-                var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, step, input.RetryFirstDelaySeconds);
+                var (username, usernameFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.CheckUsername, Next(), input.RetryFirstDelaySeconds);
                 var problem = usernameFailure ?? username!.Failure;
                 // The folders the copy would rename, by the configured destination separator (README "How a mailbox is copied").
                 folders = source.Renamed;
@@ -101,7 +118,7 @@ public static class MailboxOrchestration
                     : Outcome(MailboxStatus.Failed, problem);
             }
 
-            var (account, accountFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.EnsureAccount, step, input.RetryFirstDelaySeconds);
+            var (account, accountFailure) = await Retrying.CallAsync<StepResult>(context, WorkflowNames.EnsureAccount, Next(), input.RetryFirstDelaySeconds);
             var accountProblem = accountFailure ?? account!.Failure;
             if (accountProblem is not null)
             {
@@ -111,7 +128,7 @@ public static class MailboxOrchestration
 
         for (var chunk = 1; ; chunk++)
         {
-            var (summary, failure) = await Retrying.CallAsync<ChunkSummary>(context, WorkflowNames.CopyChunk, step, input.RetryFirstDelaySeconds);
+            var (summary, failure) = await Retrying.CallAsync<ChunkSummary>(context, WorkflowNames.CopyChunk, Next(), input.RetryFirstDelaySeconds);
             if (failure is not null)
             {
                 // The chunk kept its hold on the destination mailbox for a retry that will not come now.
@@ -124,7 +141,7 @@ public static class MailboxOrchestration
                 // Another batch's run is copying into the same destination mailbox (DestinationHolds): wait for it
                 // on a durable timer, polling at four times the first retry delay; the waits count as chunks, so
                 // history stays bounded however long the other run takes.
-                await ShowAsync(Outcome(MailboxStatus.Running, note: $"Waiting: line {holder.Line} of batch {holder.BatchId} is copying into the same destination mailbox; this one goes on when it ends."));
+                await ShowNowAsync(Outcome(MailboxStatus.Running, note: $"Waiting: line {holder.Line} of batch {holder.BatchId} is copying into the same destination mailbox; this one goes on when it ends."));
                 await context.CreateTimer(context.CurrentUtcDateTime + TimeSpan.FromSeconds(4 * input.RetryFirstDelaySeconds), CancellationToken.None);
             }
             else if (summary.Paused is { } pause)
@@ -162,11 +179,16 @@ public static class MailboxOrchestration
 
             if (summary.WaitingFor is null && summary.Paused is null)
             {
-                await ShowAsync(Outcome(MailboxStatus.Running));
+                Show(Outcome(MailboxStatus.Running));
             }
 
             if (chunk >= Math.Max(1, input.ChunksPerGeneration))
             {
+                if (unwritten is { } shown)
+                {
+                    await ShowNowAsync(shown);
+                }
+
                 context.ContinueAsNew(input with { Chunks = input.Chunks + chunk, StartedAt = started, AccountCreated = true, Tally = tally });
                 return null;
             }

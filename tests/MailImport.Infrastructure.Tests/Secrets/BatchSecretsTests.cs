@@ -170,6 +170,23 @@ public sealed class BatchSecretsTests(InfrastructureAzuriteFixture azurite) : IC
     }
 
     [Fact]
+    public async Task DeleteAsync_InPagesOfSixteen_TheKeyGoesWithTheFirst_TheLastSaysNoneIsLeft()
+    {
+        var (secrets, store, _) = await CreateAsync();
+        var batchId = Guid.NewGuid().ToString("N");
+        await secrets.WriteAsync(batchId, Lines(40), CancellationToken.None);
+
+        var first = await secrets.DeleteAsync(batchId, 16, CancellationToken.None);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.GetAsync(SecretNames.BatchKey(batchId), CancellationToken.None));
+        var second = await secrets.DeleteAsync(batchId, 16, CancellationToken.None);
+        var last = await secrets.DeleteAsync(batchId, 16, CancellationToken.None);
+
+        Assert.Equal([(1 + 16, true), (16, true), (8, false)], new[] { first, second, last });
+        Assert.Empty(await Blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{batchId}/", CancellationToken.None).ToListAsync());
+        Assert.Equal((0, false), await secrets.DeleteAsync(batchId, 16, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task WriteAsync_AfterTheKeyExpired_NewKeyAndTheOldLinesReadAsNotKept()
     {
         var (secrets, _, _) = await CreateAsync();

@@ -7,74 +7,88 @@ using MailImport.Infrastructure.Storage;
 
 namespace MailImport.Infrastructure.Tests.Storage;
 
-/// <summary>A run's progress documents on Azurite: the mailboxes of one document write it at once and none loses
-/// another's line, the document is written compact, since every step of every mailbox rewrites it whole, and a status
-/// downloads again only the documents that changed since it last read them.</summary>
+/// <summary>A run's progress documents on Azurite: the mailboxes of one document write it at once, from one host and
+/// from two, and none loses another's line; the document is written compact, since every step of every mailbox rewrites
+/// it whole; and a status downloads only the documents that changed since its host last read or wrote them.</summary>
 public sealed class ProgressDocumentTests(InfrastructureAzuriteFixture azurite) : IClassFixture<InfrastructureAzuriteFixture>
 {
     private static MailboxOutcome Outcome(int line, MailboxStatus status) =>
         new(line, $"user{line}", $"user{line}", status, null, null, new MailboxCounters(3, status == MailboxStatus.Done ? 3 : 1, 0, 1200, 400), TimeSpan.FromSeconds(line), []);
 
     [Fact]
-    public async Task SaveProgressAsync_TwentyLinesOfTwoDocumentsAtOnce_EveryLineKept_InCompactDocuments()
+    public async Task SaveProgressAsync_FortyLinesOfTwoDocumentsAtOnceFromTwoHosts_EveryLineKept_InCompactDocuments()
     {
         var blobs = new BlobServiceClient(azurite.Server.ConnectionString);
-        var storage = new BatchStorage(blobs);
-        await storage.EnsureContainersAsync(CancellationToken.None);
+        // Two hosts: each its own storage, so its own writers; they meet only in the blobs.
+        var hosts = new[] { new BatchStorage(blobs), new BatchStorage(blobs) };
+        await hosts[0].EnsureContainersAsync(CancellationToken.None);
         var batchId = Guid.NewGuid().ToString("N");
         var runId = $"{batchId}-r1";
-        // Lines 241-260: ten in the first document (1-250), ten in the second.
-        var lines = Enumerable.Range(241, 20).ToList();
+        // Lines 231-270: twenty in the first document (1-250), twenty in the second, every other one from each host.
+        var lines = Enumerable.Range(231, 40).ToList();
 
-        await Task.WhenAll(lines.Select(line => Task.Run(() => storage.SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(line, MailboxStatus.Running)), CancellationToken.None))));
-        await storage.SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(250, MailboxStatus.Done)), CancellationToken.None);
+        await Task.WhenAll(lines.Select(line => Task.Run(() => hosts[line % 2].SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(line, MailboxStatus.Running)), CancellationToken.None))));
+        await hosts[1].SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(250, MailboxStatus.Done)), CancellationToken.None);
+        await hosts[0].SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(251, MailboxStatus.Done)), CancellationToken.None);
 
-        var progress = await storage.LoadProgressAsync(batchId, runId, CancellationToken.None);
+        var progress = await new BatchStorage(blobs).LoadProgressAsync(batchId, runId, CancellationToken.None);
         Assert.Equal(lines, progress.Keys.Order());
         Assert.Equal((MailboxStatus.Done, 3L), (progress[250].Status, progress[250].Counters.MessagesCopied));
+        Assert.Equal((MailboxStatus.Done, MailboxStatus.Running), (progress[251].Status, progress[252].Status));
         Assert.Equal((MailboxStatus.Running, "user241"), (progress[241].Status, progress[241].SourceLogin));
         var first = (await blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobClient($"{batchId}/runs/{runId}/progress/00000.json").DownloadContentAsync()).Value.Content.ToString();
         Assert.DoesNotContain('\n', first);
     }
 
     [Fact]
-    public async Task LoadProgressAsync_AgainAfterOneDocumentChanged_DownloadsThatOneAlone_AndSeesItsChange()
+    public async Task LoadProgressAsync_AfterOneDocumentChanged_AnotherHostDownloadsThatOneAlone_TheHostThatWroteItNone()
     {
-        var responses = new StatusCounter();
-        var options = new BlobClientOptions();
-        options.AddPolicy(responses, HttpPipelinePosition.PerRetry);
-        var storage = new BatchStorage(new BlobServiceClient(azurite.Server.ConnectionString, options));
-        await storage.EnsureContainersAsync(CancellationToken.None);
+        var writerReads = new DocumentReads();
+        var writer = Storage(writerReads);
+        await writer.EnsureContainersAsync(CancellationToken.None);
+        var readerReads = new DocumentReads();
+        var reader = Storage(readerReads);
         var batchId = Guid.NewGuid().ToString("N");
         var runId = $"{batchId}-r1";
         foreach (var line in new[] { 1, 2, 251, 501 })
         {
-            await storage.SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(line, MailboxStatus.Running)), CancellationToken.None);
+            await writer.SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(line, MailboxStatus.Running)), CancellationToken.None);
         }
 
-        Assert.Equal(4, (await storage.LoadProgressAsync(batchId, runId, CancellationToken.None)).Count);
-        await storage.SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(251, MailboxStatus.Done)), CancellationToken.None);
-        var notModified = responses.NotModified;
+        Assert.Equal(4, (await reader.LoadProgressAsync(batchId, runId, CancellationToken.None)).Count);
+        Assert.Equal(3, readerReads.Count);
+        await writer.SaveProgressAsync(new OutcomeRecord(batchId, runId, Outcome(251, MailboxStatus.Done)), CancellationToken.None);
 
-        var progress = await storage.LoadProgressAsync(batchId, runId, CancellationToken.None);
+        var progress = await reader.LoadProgressAsync(batchId, runId, CancellationToken.None);
+        var own = await writer.LoadProgressAsync(batchId, runId, CancellationToken.None);
 
-        // Documents 1 and 3 unchanged: 304 Not Modified, their last version kept; document 2 downloaded anew.
-        Assert.Equal(2, responses.NotModified - notModified);
+        // The listing gives each document's ETag: documents 1 and 3 are known by theirs, and only document 2 is read
+        // again; the host that wrote them knows every version it wrote and reads none.
+        Assert.Equal(3 + 1, readerReads.Count);
+        Assert.Equal(0, writerReads.Count);
         Assert.Equal((MailboxStatus.Done, MailboxStatus.Running, MailboxStatus.Running), (progress[251].Status, progress[1].Status, progress[501].Status));
+        Assert.Equal((MailboxStatus.Done, MailboxStatus.Running), (own[251].Status, own[2].Status));
     }
 
-    /// <summary>Counts the Blob service's 304 answers (a conditional read of an unchanged blob).</summary>
-    private sealed class StatusCounter : HttpPipelineSynchronousPolicy
+    private BatchStorage Storage(DocumentReads reads)
     {
-        private int notModified;
+        var options = new BlobClientOptions();
+        options.AddPolicy(reads, HttpPipelinePosition.PerRetry);
+        return new BatchStorage(new BlobServiceClient(azurite.Server.ConnectionString, options));
+    }
 
-        public int NotModified => Volatile.Read(ref notModified);
+    /// <summary>Counts the reads of a progress document (GET of a blob under progress/; a listing is a GET of the container).</summary>
+    private sealed class DocumentReads : HttpPipelineSynchronousPolicy
+    {
+        private int count;
 
-        public override void OnReceivedResponse(HttpMessage message)
+        public int Count => Volatile.Read(ref count);
+
+        public override void OnSendingRequest(HttpMessage message)
         {
-            if (message.Response.Status == 304)
+            if (message.Request.Method == RequestMethod.Get && message.Request.Uri.Path.Contains("/progress/", StringComparison.Ordinal))
             {
-                Interlocked.Increment(ref notModified);
+                Interlocked.Increment(ref count);
             }
         }
     }

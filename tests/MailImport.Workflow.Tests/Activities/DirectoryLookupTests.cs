@@ -111,6 +111,25 @@ public sealed class DirectoryLookupTests(WorkflowServersFixture servers) : IAsyn
     }
 
     [Fact]
+    public async Task StepSentTheStateItsOrchestrationShows_PutsItIntoTheRunsProgressBeforeItRuns_OneSentNoneWritesNone()
+    {
+        var batchId = await CreateBatchAsync("olga@old.example Secret123\nivan@old.example Secret456\n");
+        await services.GetRequiredService<CredentialIngestion>().RunAsync(new IngestInput(batchId, $"{batchId}-r1"));
+        var run = await PrepareRunAsync(batchId, $"{batchId}-dry", RunMode.DryRun);
+        var steps = services.GetRequiredService<MailboxSteps>();
+        var entry = run[0].Entry;
+        var running = new MailboxOutcome(entry.Line, entry.SourceLogin, entry.DestinationUsername, MailboxStatus.Running, null, null,
+            new MailboxCounters(MessagesTotal: 12, BytesTotal: 3400), TimeSpan.Zero, []);
+
+        Assert.Null((await steps.CheckUsernameAsync(run[0] with { Shown = running })).Failure);
+        Assert.Null((await steps.CheckUsernameAsync(run[1])).Failure);
+
+        var progress = await services.GetRequiredService<BatchStorage>().LoadProgressAsync(batchId, $"{batchId}-dry", CancellationToken.None);
+        var shown = Assert.Single(progress);
+        Assert.Equal((entry.Line, MailboxStatus.Running, 12L, 3400L), (shown.Key, shown.Value.Status, shown.Value.Counters.MessagesTotal, shown.Value.Counters.BytesTotal));
+    }
+
+    [Fact]
     public async Task TokenWithoutAccess_ReadDirectoryFailsTheRunWithTheScopeToGrant()
     {
         var batchId = await CreateBatchAsync("olga@old.example Secret123\n");

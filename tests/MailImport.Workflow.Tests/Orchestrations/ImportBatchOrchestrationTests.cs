@@ -1,6 +1,7 @@
 using MailImport.Core.Batches;
 using MailImport.Core.Errors;
 using MailImport.Core.Reports;
+using MailImport.Workflow.Activities;
 using MailImport.Workflow.Orchestrations;
 
 namespace MailImport.Workflow.Tests.Orchestrations;
@@ -122,6 +123,40 @@ public class ImportBatchOrchestrationTests
         // The source was checked and the account ensured once, not once per generation.
         Assert.Equal(1, steps.Calls[WorkflowNames.CheckSource]);
         Assert.Equal(1, steps.Calls[WorkflowNames.EnsureAccount]);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManyChunks_EachStepShowsTheStateBeforeIt_ShowProgressRunsOnlyBeforeEachContinueAsNew()
+    {
+        var steps = new ScriptedSteps();
+        steps.Mailboxes[1] = new MailboxScript(Chunks: 7);
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        await workflow.RunAsync(Run("run-shown", chunksPerGeneration: 2));
+
+        // Running with the totals before the first chunk, then after every chunk but the last, in order: each put into
+        // the progress by the step that follows it, and by a ShowProgress of its own only where a generation ends.
+        var shown = steps.Shown.Where(o => o.Line == 1).ToList();
+        Assert.All(shown, o => Assert.Equal(MailboxStatus.Running, o.Status));
+        Assert.Equal([0, 10, 20, 30, 40, 50, 60], shown.Select(o => o.Counters.MessagesCopied));
+        Assert.Equal(10, shown[0].Counters.MessagesTotal);
+        Assert.Equal(3, steps.Calls[WorkflowNames.ShowProgress]);
+    }
+
+    [Fact]
+    public async Task CloseAsync_SecretsInPages_DeletesPageAfterPageUntilTheLastSaysFinished_AndSumsThem()
+    {
+        var steps = new ScriptedSteps();
+        foreach (var page in new ClosePage[] { new(2001, false), new(2000, false), new(7, true), new(99, true) })
+        {
+            steps.ClosePages.Enqueue(page);
+        }
+
+        await using var workflow = await InMemoryWorkflow.StartAsync(steps);
+        var deleted = await workflow.CloseAsync("b" + new string('0', 31));
+
+        Assert.Equal(2001 + 2000 + 7, deleted);
+        Assert.Equal((1, 3), (steps.Calls[WorkflowNames.StopBatchRun], steps.Calls[WorkflowNames.FinishClose]));
     }
 
     [Fact]

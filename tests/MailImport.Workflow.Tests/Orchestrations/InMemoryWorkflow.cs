@@ -43,6 +43,9 @@ public sealed class ScriptedSteps
 
     public bool DomainConfirmed { get; set; } = true;
 
+    /// <summary>What each call of a close's FinishClose answers, in order.</summary>
+    public ConcurrentQueue<ClosePage> ClosePages { get; } = new();
+
     public int InvalidLines { get; set; }
 
     public ConcurrentDictionary<string, int> Calls { get; } = new();
@@ -128,22 +131,22 @@ public sealed class ScriptedSteps
         });
         Add<OutcomeRecord, bool>(registry, WorkflowNames.ShowProgress, record =>
         {
-            Progress[(record.RunId, record.Outcome.Line)] = record.Outcome;
-            Shown.Enqueue(record.Outcome);
+            Show(record.RunId, record.Outcome);
             return true;
         });
         Add<string, StepResult>(registry, WorkflowNames.CheckDomain, _ => DomainConfirmed ? StepResult.Success : StepResult.Failed(ErrorCode.DomainNotConfirmed, "not confirmed"));
         Add<DirectoryReadInput, StepResult>(registry, WorkflowNames.ReadDirectory, _ => StepResult.Success);
-        Add<MailboxStepInput, SourceCheckResult>(registry, WorkflowNames.CheckSource, input =>
+        AddStep(registry, WorkflowNames.CheckSource, input =>
             SlotWait(checksFull, input.Entry.Line) is { } wait ? new SourceCheckResult(StepResult.Success, [], 0, 0, Paused: wait)
             : Mailboxes[input.Entry.Line].SourceFailure is { } code
                 ? new SourceCheckResult(StepResult.Failed(code, "refused"), [], 0, 0)
                 : new SourceCheckResult(StepResult.Success, ["INBOX"], 10, 1000));
-        Add<MailboxStepInput, StepResult>(registry, WorkflowNames.CheckUsername, _ => StepResult.Success);
-        Add<MailboxStepInput, StepResult>(registry, WorkflowNames.EnsureAccount, _ => StepResult.Success);
+        AddStep(registry, WorkflowNames.CheckUsername, _ => StepResult.Success);
+        AddStep(registry, WorkflowNames.EnsureAccount, _ => StepResult.Success);
         registry.AddActivityFunc<MailboxStepInput, ChunkSummary>(WorkflowNames.CopyChunk, async (_, input) =>
         {
             Calls.AddOrUpdate(WorkflowNames.CopyChunk, 1, (_, n) => n + 1);
+            ShowFrom(input);
             Interlocked.CompareExchange(ref countsBeforeFirstChunk, Calls.GetValueOrDefault(WorkflowNames.CheckSource), -1);
             var now = Interlocked.Increment(ref inFlight);
             InterlockedMax(ref maxInFlight, now);
@@ -184,6 +187,8 @@ public sealed class ScriptedSteps
             }
         });
         Add<MailboxStepInput, bool>(registry, WorkflowNames.ReleaseDestination, _ => true);
+        Add<string, bool>(registry, WorkflowNames.StopBatchRun, _ => true);
+        Add<string, ClosePage>(registry, WorkflowNames.FinishClose, _ => ClosePages.TryDequeue(out var page) ? page : throw new InvalidOperationException("No page was scripted."));
         Add<ReportInput, int>(registry, WorkflowNames.WriteReport, input =>
         {
             var outcomes = Outcomes.Where(o => o.Key.RunId == input.RunId).Select(o => o.Value).OrderBy(o => o.Line).ToList();
@@ -191,6 +196,28 @@ public sealed class ScriptedSteps
             return outcomes.Count;
         });
     }
+
+    private void Show(string runId, MailboxOutcome shown)
+    {
+        Progress[(runId, shown.Line)] = shown;
+        Shown.Enqueue(shown);
+    }
+
+    /// <summary>What a mailbox step puts into the run's progress before it runs, as MailboxSteps does.</summary>
+    private void ShowFrom(MailboxStepInput input)
+    {
+        if (input.Shown is { } shown)
+        {
+            Show(input.RunId, shown);
+        }
+    }
+
+    private void AddStep<TOutput>(DurableTaskRegistry registry, string name, Func<MailboxStepInput, TOutput> body) =>
+        Add<MailboxStepInput, TOutput>(registry, name, input =>
+        {
+            ShowFrom(input);
+            return body(input);
+        });
 
     private void Add<TInput, TOutput>(DurableTaskRegistry registry, string name, Func<TInput, TOutput> body) =>
         registry.AddActivityFunc<TInput, TOutput>(name, (_, input) =>
@@ -253,6 +280,17 @@ public sealed class InMemoryWorkflow : IAsyncDisposable
         Assert.NotNull(state);
         Assert.True(state.OrchestrationStatus == OrchestrationStatus.Completed, $"{state.OrchestrationStatus}: {state.Output}");
         return JsonSerializer.Deserialize<BatchProgress>(state.Output, JsonSerializerOptions.Web)!;
+    }
+
+    /// <summary>Runs a close orchestration for <paramref name="batchId"/> to its end and returns its output, the secrets deleted.</summary>
+    public async Task<int> CloseAsync(string batchId)
+    {
+        var instanceId = CloseBatchOrchestration.InstanceId(batchId, Guid.NewGuid());
+        await Engine.StartAsync(WorkflowNames.CloseImportBatch, batchId, instanceId, CancellationToken.None);
+        var state = await Client.WaitForOrchestrationAsync(new OrchestrationInstance { InstanceId = instanceId }, TimeSpan.FromMinutes(2));
+        Assert.NotNull(state);
+        Assert.True(state.OrchestrationStatus == OrchestrationStatus.Completed, $"{state.OrchestrationStatus}: {state.Output}");
+        return JsonSerializer.Deserialize<int>(state.Output);
     }
 
     /// <summary>The most events an instance's history held at any of its executions (the in-memory service keeps no
