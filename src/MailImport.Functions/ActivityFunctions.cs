@@ -70,6 +70,11 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     public Task<bool> StopBatchRun([ActivityTrigger] string batchId, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
         WorkflowClients.Create<BatchCloseSteps>(services, client).StopRunAsync(batchId, cancellationToken);
 
+    /// <summary>Purges the task hub's history of a group's finished mailboxes, through the invocation's Durable client.</summary>
+    [Function(WorkflowNames.PurgeMailboxHistories)]
+    public Task<int> PurgeMailboxHistories([ActivityTrigger] MailboxHistoriesInput input, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+        WorkflowClients.Create<MailboxHistories>(services, client).PurgeAsync(input, cancellationToken);
+
     /// <summary>Logs in at the source (and, on a dry run, lists its folders).</summary>
     [Function(WorkflowNames.CheckSource)]
     public Task<SourceCheckResult> CheckSource([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>

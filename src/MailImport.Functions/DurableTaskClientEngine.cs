@@ -28,4 +28,8 @@ public sealed class DurableTaskClientEngine(DurableTaskClient client) : IWorkflo
     /// <inheritdoc/>
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
         client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken) =>
+        (await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount > 0;
 }

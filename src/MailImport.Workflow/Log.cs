@@ -40,6 +40,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted (its data key and the blobs of its sealed passwords)")]
     public static partial void BatchClosed(this ILogger logger, int secrets);
 
+    [LoggerMessage(EventId = 6063, Level = LogLevel.Information, Message = "Purged the engine's history of {Purged} of the group's {Lines} mailbox orchestrations")]
+    public static partial void MailboxHistoriesPurged(this ILogger logger, int purged, int lines);
+
     [LoggerMessage(EventId = 6062, Level = LogLevel.Information, Message = "Batch closing: {Secrets} secrets deleted in this page, more to go")]
     public static partial void BatchClosePage(this ILogger logger, int secrets);
 

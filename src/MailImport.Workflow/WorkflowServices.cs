@@ -135,6 +135,7 @@ public static class WorkflowServices
         services.AddTransient<ImportApi>();
         services.AddTransient<ScheduledReruns>();
         services.AddTransient<BatchCloseSteps>();
+        services.AddTransient<MailboxHistories>();
         return services;
     }
 

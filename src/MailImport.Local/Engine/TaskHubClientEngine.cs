@@ -27,4 +27,10 @@ public sealed class TaskHubClientEngine(TaskHubClient client) : IWorkflowEngine
     /// <inheritdoc/>
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
         client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason);
+
+    /// <inheritdoc/>
+    /// <remarks>Through the service's purge client (DurableTask.AzureStorage implements it: the instance's rows in the
+    /// History and Instances tables and its large-message blobs); a service without one keeps everything.</remarks>
+    public async Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken) =>
+        client.ServiceClient is IOrchestrationServicePurgeClient purge && (await purge.PurgeInstanceStateAsync(instanceId)).DeletedInstanceCount > 0;
 }

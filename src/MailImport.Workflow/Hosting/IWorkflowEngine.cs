@@ -34,4 +34,7 @@ public interface IWorkflowEngine
 
     /// <summary>Stops a running instance.</summary>
     Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a finished instance's history and state from the task hub; true when there was one to delete.</summary>
+    Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken);
 }

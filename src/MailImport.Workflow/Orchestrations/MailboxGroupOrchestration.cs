@@ -72,6 +72,10 @@ public static class MailboxGroupOrchestration
                 new SubOrchestrationOptions { InstanceId = ImportBatchOrchestration.MailboxInstanceId(run.RunId, mailbox.Entry.Line) }),
             async (mailbox, copy) => results.Add(await ResultOfAsync(context, run, mailbox.Entry, copy)));
 
+        // Every mailbox of the group has ended and recorded its outcome: the engine's history of them can go
+        // (MailboxHistories). A purge that fails after its retries leaves it there, and nothing else.
+        await Retrying.CallAsync<int>(context, WorkflowNames.PurgeMailboxHistories,
+            new MailboxHistoriesInput(run.BatchId, run.RunId, [.. planned.Select(p => p.Entry.Line)]), run.RetryFirstDelaySeconds);
         return new GroupResult(results.Count, results.Count(r => r.Status is MailboxStatus.Done or MailboxStatus.Partial or MailboxStatus.Ready));
     }
 

@@ -68,4 +68,7 @@ public static class WorkflowNames
 
     /// <summary>Delete a closed batch's upload and secrets and record when.</summary>
     public const string FinishClose = nameof(FinishClose);
+
+    /// <summary>Purge the task hub's history of a group's finished mailbox orchestrations.</summary>
+    public const string PurgeMailboxHistories = nameof(PurgeMailboxHistories);
 }

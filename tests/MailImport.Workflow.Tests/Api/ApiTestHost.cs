@@ -180,4 +180,6 @@ internal sealed class CountingEngine(IWorkflowEngine inner) : IWorkflowEngine
 
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
         inner.TerminateAsync(instanceId, reason, cancellationToken);
+
+    public Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken) => inner.PurgeAsync(instanceId, cancellationToken);
 }

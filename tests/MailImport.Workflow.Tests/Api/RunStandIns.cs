@@ -29,6 +29,8 @@ internal sealed class RecordingEngine(string? running = null) : IWorkflowEngine
         Terminated.Add(instanceId);
         return Task.CompletedTask;
     }
+
+    public Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken) => Task.FromResult(false);
 }
 
 /// <summary>A clock that tells the time it is set to.</summary>

@@ -27,7 +27,9 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
     private const string NewCanary = "CanaryNew9";
     private ApiTestHost host = null!;
 
-    public async Task InitializeAsync() => host = await ApiTestHost.StartAsync(servers, Key, ("MailImport:Workflow:ChunkMessages", "3"));
+    // The mailboxes' histories are kept, so every mailbox orchestration's state is read for the canaries below, as it
+    // would stay if its group's purge failed.
+    public async Task InitializeAsync() => host = await ApiTestHost.StartAsync(servers, Key, ("MailImport:Workflow:ChunkMessages", "3"), ("MailImport:Workflow:KeepMailboxHistory", "true"));
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 

@@ -38,7 +38,9 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
         services => services.AddHttpClient(SourceTokenProviders.MicrosoftHttpClientName).ConfigurePrimaryHttpMessageHandler(() => PinnedHttpClient.Handler(source.Entra.CertificateSha256)),
         ("MailImport:SourceTokens:GoogleTokenUrl", source.Google.TokenUrl.AbsoluteUri),
         ("MailImport:SourceTokens:MicrosoftAuthorityHost", source.Entra.HttpsBase.AbsoluteUri),
-        ("MailImport:Workflow:ChunkMessages", "4"));
+        ("MailImport:Workflow:ChunkMessages", "4"),
+        // Kept, so every mailbox orchestration's state is read for the key and the secret, as it would stay if a purge failed.
+        ("MailImport:Workflow:KeepMailboxHistory", "true"));
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 

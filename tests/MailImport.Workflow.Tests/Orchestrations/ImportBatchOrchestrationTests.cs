@@ -58,6 +58,8 @@ public class ImportBatchOrchestrationTests
         var report = Assert.Single(steps.Reports);
         Assert.Equal(5, report.Input.Groups);
         Assert.Equal(Enumerable.Range(1, 45), report.Outcomes.Select(o => o.Line));
+        // Each group purged the engine's history of its own mailboxes once they had all ended, each mailbox once.
+        Assert.Equal(Enumerable.Range(1, 45), steps.Purged.Where(p => p.RunId == "run-groups").Select(p => p.Line).Order());
         Assert.All(report.Outcomes, o => Assert.Equal(MailboxStatus.Done, o.Status));
     }
 

@@ -43,6 +43,9 @@ public sealed class ScriptedSteps
 
     public bool DomainConfirmed { get; set; } = true;
 
+    /// <summary>The lines whose mailbox orchestration a group purged, by run, each time it did.</summary>
+    public ConcurrentQueue<(string RunId, int Line)> Purged { get; } = new();
+
     /// <summary>What each call of a close's FinishClose answers, in order.</summary>
     public ConcurrentQueue<ClosePage> ClosePages { get; } = new();
 
@@ -188,6 +191,17 @@ public sealed class ScriptedSteps
         });
         Add<MailboxStepInput, bool>(registry, WorkflowNames.ReleaseDestination, _ => true);
         Add<string, bool>(registry, WorkflowNames.StopBatchRun, _ => true);
+        Add<MailboxHistoriesInput, int>(registry, WorkflowNames.PurgeMailboxHistories, input =>
+        {
+            foreach (var line in input.Lines)
+            {
+                // Only a mailbox that has ended may go: its outcome is recorded.
+                Assert.True(Outcomes.ContainsKey((input.RunId, line)), $"line {line} was purged before its outcome was recorded");
+                Purged.Enqueue((input.RunId, line));
+            }
+
+            return input.Lines.Count;
+        });
         Add<string, ClosePage>(registry, WorkflowNames.FinishClose, _ => ClosePages.TryDequeue(out var page) ? page : throw new InvalidOperationException("No page was scripted."));
         Add<ReportInput, int>(registry, WorkflowNames.WriteReport, input =>
         {

@@ -1,0 +1,48 @@
+using MailImport.Infrastructure.Settings;
+using MailImport.Infrastructure.Storage;
+using MailImport.Workflow.Hosting;
+using MailImport.Workflow.Orchestrations;
+using MailImport.Workflow.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailImport.Workflow.Activities;
+
+/// <summary>Which mailbox orchestrations of a run to purge: a group's lines, once the group has ended.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="Lines">The group's lines.</param>
+public sealed record MailboxHistoriesInput(string BatchId, string RunId, IReadOnlyList<int> Lines);
+
+/// <summary>Purges the task hub's history of a group's finished mailbox orchestrations, so the task hub holds the
+/// history of the mailboxes in flight, not of every mailbox every batch has had.</summary>
+/// <remarks>A mailbox's outcome, its cursor and the run's report are blobs of the batch, and nothing reads a finished
+/// mailbox's instance: the status reads the progress documents. Purging is the task hub's documented housekeeping (Learn,
+/// "Manage instances in Durable Functions", https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-instance-management#purge-instance-history);
+/// it also keeps each of Azurite's table queries short, which scan the whole table (measured with scripts/bench scale:
+/// 139 ms a mailbox at 500, far more at 5,000 with every instance's rows kept). <see cref="WorkflowOptions.KeepMailboxHistory"/>
+/// keeps them.</remarks>
+public sealed class MailboxHistories(IWorkflowEngine engine, IOptions<WorkflowOptions> workflow, ILogger<MailboxHistories> logger)
+{
+    /// <summary>Purges the group's mailbox orchestrations; returns how many were there to purge.</summary>
+    public async Task<int> PurgeAsync(MailboxHistoriesInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (workflow.Value.KeepMailboxHistory)
+        {
+            return 0;
+        }
+
+        using var scope = logger.BeginRunScope(input.BatchId, input.RunId);
+        var purged = 0;
+        await Parallel.ForEachAsync(input.Lines, new ParallelOptions { MaxDegreeOfParallelism = BatchStorage.ParallelRequests, CancellationToken = cancellationToken }, async (line, ct) =>
+        {
+            if (await engine.PurgeAsync(ImportBatchOrchestration.MailboxInstanceId(input.RunId, line), ct))
+            {
+                Interlocked.Increment(ref purged);
+            }
+        });
+        logger.MailboxHistoriesPurged(purged, input.Lines.Count);
+        return purged;
+    }
+}
