@@ -47,7 +47,13 @@ public sealed class EmbeddedWorkflowHost(Dictionary<string, string?> settings, A
     /// <summary>Builds the services and starts the worker.</summary>
     public async Task StartAsync()
     {
-        Services = await BuildServicesAsync(settings, before);
+        Services = await BuildServicesAsync(settings, collection =>
+        {
+            before?.Invoke(collection);
+            // The activities that reach the engine (a group's purge of its mailboxes, a close's stop) reach this host's,
+            // as the local host's do; the engine is there by the time the first activity runs.
+            collection.AddSingleton(_ => Engine).AddMailImportApi();
+        });
 
         var loggers = Services.GetRequiredService<ILoggerFactory>();
         var engine = new InMemoryOrchestrationService(loggers);
