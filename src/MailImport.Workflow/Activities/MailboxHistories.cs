@@ -19,8 +19,8 @@ public sealed record MailboxHistoriesInput(string BatchId, string RunId, IReadOn
 /// <remarks>A mailbox's outcome, its cursor and the run's report are blobs of the batch, and nothing reads a finished
 /// mailbox's instance: the status reads the progress documents. Purging is the task hub's documented housekeeping (Learn,
 /// "Manage instances in Durable Functions", https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-instance-management#purge-instance-history);
-/// it also keeps each of Azurite's table queries short, which scan the whole table (measured with scripts/bench scale:
-/// 139 ms a mailbox at 500, far more at 5,000 with every instance's rows kept). <see cref="WorkflowOptions.KeepMailboxHistory"/>
+/// locally it also keeps Azurite's table queries to the groups in flight, as each of them tests every row of its table
+/// (LokiTableMetadataStore.queryTableEntities in Azurite 3.37.0). <see cref="WorkflowOptions.KeepMailboxHistory"/>
 /// keeps them.</remarks>
 public sealed class MailboxHistories(IWorkflowEngine engine, IOptions<WorkflowOptions> workflow, ILogger<MailboxHistories> logger)
 {
