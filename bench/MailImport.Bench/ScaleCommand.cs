@@ -129,7 +129,11 @@ internal static class ScaleCommand
         var batch = line.Required("--batch");
         var pid = line.Number("--pid", 0, 1, int.MaxValue);
         var timeout = TimeSpan.FromSeconds(line.Number("--timeout", 7200, 1, 86_400));
+        var callsFile = line.Optional("--calls");
         line.RejectUnread();
+        // Each call on a line of its own (the time it began, the status's and the page's milliseconds), so a slow call
+        // can be set beside what the host and Azurite logged then.
+        await using var calls = callsFile is null ? null : new StreamWriter(callsFile);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Add("x-functions-key", key);
@@ -157,6 +161,11 @@ internal static class ScaleCommand
             {
                 await page.Content.ReadAsByteArrayAsync();
                 pageTimes.Add(pageClock.Elapsed.TotalMilliseconds);
+            }
+
+            if (calls is not null)
+            {
+                await calls.WriteLineAsync(FormattableString.Invariant($"{DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(times[^1] + pageTimes[^1]):O}\t{times[^1]:F1}\t{pageTimes[^1]:F1}"));
             }
 
             using var json = JsonDocument.Parse(body);

@@ -64,11 +64,11 @@ internal static class Usage
             source an INBOX of M messages of 400 bytes, every destination mailbox created in memory.
             scripts/bench scale starts it through scripts/local-host start --assembly.
 
-        scale-poll --url URL --key-file FILE --batch ID --pid PID [--timeout 7200]
+        scale-poll --url URL --key-file FILE --batch ID --pid PID [--timeout 7200] [--calls FILE]
             GET the batch's status about once a second until the run ends, timing every call, and
             sample the host's peak RSS (VmHWM of PID). Prints one JSON line: the final status, the
             calls made while the run went on with their p50/p95/max ms, the last answer's bytes,
-            peakRssMb.
+            peakRssMb. --calls FILE writes each call there: when it began, its ms, the page's ms.
 
         scale-history --connection-string-env VAR --task-hub NAME
             Read the task hub's history table ({NAME}History) and sum its rows per instance. Prints
