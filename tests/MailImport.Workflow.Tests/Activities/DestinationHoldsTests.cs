@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure.Storage.Blobs;
 using MailImport.Infrastructure.Storage;
 using MailImport.Workflow.Activities;
@@ -14,9 +15,11 @@ public sealed class DestinationHoldsTests(WorkflowServersFixture servers)
     private readonly FixedClock clock = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
     private readonly string login = $"ivan.petrov{Guid.NewGuid():N}@example.org";
 
+    private BatchStorage? storage;
+
     private async Task<DestinationHolds> HoldsAsync()
     {
-        var storage = new BatchStorage(new BlobServiceClient(servers.Azurite.ConnectionString));
+        storage = new BatchStorage(new BlobServiceClient(servers.Azurite.ConnectionString));
         await storage.EnsureContainersAsync(CancellationToken.None);
         return new DestinationHolds(storage, clock);
     }
@@ -36,6 +39,22 @@ public sealed class DestinationHoldsTests(WorkflowServersFixture servers)
         Assert.NotNull(await holds.TryHoldAsync("imap.example.net", login, Line("b"), Lifetime, CancellationToken.None));
 
         await holds.ReleaseAsync("imap.example.net", login, Line("a"), CancellationToken.None);
+        Assert.Null(await holds.TryHoldAsync("imap.example.net", login, Line("b"), Lifetime, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Release_WritesTheHoldLapsed_AndLeavesTheRecordToTheSweep()
+    {
+        var holds = await HoldsAsync();
+        Assert.Null(await holds.TryHoldAsync("imap.example.net", login, Line("a"), Lifetime, CancellationToken.None));
+
+        Assert.False(await holds.ReleaseAsync("imap.example.net", login, Line("b"), CancellationToken.None));
+        Assert.True(await holds.ReleaseAsync("imap.example.net", login, Line("a"), CancellationToken.None));
+
+        // Still there (the sweep deletes it a day on), lapsed: the next batch takes it at once.
+        var record = await storage!.LoadRecordAsync(DestinationHolds.RecordName("imap.example.net", login), CancellationToken.None);
+        var lapsed = record!.Value.Content.ToObjectFromJson<DestinationHold>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        Assert.Equal(("a", 1, DateTimeOffset.MinValue), (lapsed!.BatchId, lapsed.Line, lapsed.ExpiresAt));
         Assert.Null(await holds.TryHoldAsync("imap.example.net", login, Line("b"), Lifetime, CancellationToken.None));
     }
 
