@@ -120,7 +120,7 @@ public sealed partial class BatchSecrets(BatchStorage storage, ISecretStore stor
         {
             var sealedLine = JsonSerializer.Deserialize<SealedLine>(blob.Content.ToMemory().Span, Json)!;
             if (sealedLine.Dst is null
-                || await storage.SaveLineSecretsAsync(batchId, line, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(sealedLine with { Dst = null }, Json)), blob.ETag, cancellationToken))
+                || await storage.SaveLineSecretsAsync(batchId, line, new BinaryData(JsonSerializer.SerializeToUtf8Bytes(sealedLine with { Dst = null }, Json)), blob, cancellationToken))
             {
                 return;
             }
@@ -139,7 +139,7 @@ public sealed partial class BatchSecrets(BatchStorage storage, ISecretStore stor
             var blob = await storage.LoadLineSecretsAsync(batchId, line, cancellationToken);
             var sealedLine = blob is { } found ? JsonSerializer.Deserialize<SealedLine>(found.Content.ToMemory().Span, Json)! : new SealedLine(null, null);
             var content = new BinaryData(JsonSerializer.SerializeToUtf8Bytes(sealedLine with { Dst = Seal(key, batchId, line, LinePassword.Destination, password) }, Json));
-            if (await storage.SaveLineSecretsAsync(batchId, line, content, blob?.ETag, cancellationToken))
+            if (await storage.SaveLineSecretsAsync(batchId, line, content, blob, cancellationToken))
             {
                 return;
             }
@@ -159,17 +159,21 @@ public sealed partial class BatchSecrets(BatchStorage storage, ISecretStore stor
     public async Task<int> DeleteAllAsync(string batchId, CancellationToken cancellationToken) =>
         (await DeleteAsync(batchId, int.MaxValue, cancellationToken)).Deleted;
 
-    /// <summary>As <see cref="DeleteAllAsync"/>, with at most <paramref name="blobsAtMost"/> blobs of sealed passwords:
-    /// a batch of many lines is deleted in pages of that many, each page a step of its own. The key goes with the first.</summary>
-    /// <returns>How many were deleted, the key counting as one; and whether blobs may be left (this page deleted as many
-    /// as it could).</returns>
+    /// <summary>As <see cref="DeleteAllAsync"/>, with at most <paramref name="blobsAtMost"/> blobs deleted one by one: the
+    /// key and the batch's container of sealed passwords go with the first page, whole
+    /// (<see cref="BatchStorage.DeleteSealedPasswordsContainerAsync"/>); what is left one blob at a time (the generated
+    /// passwords, the sealed passwords of a batch created before its container) goes in pages of that many, each page a
+    /// step of its own.</summary>
+    /// <returns>How many were deleted, the key and the container counting as one each; and whether blobs may be left
+    /// (this page deleted as many as it could).</returns>
     public async Task<(int Deleted, bool More)> DeleteAsync(string batchId, int blobsAtMost, CancellationToken cancellationToken)
     {
         var keyDeleted = await store.DeleteAsync(SecretNames.BatchKey(batchId), cancellationToken);
         // Dropped after the delete: a step that read the key just before it cannot leave it remembered here.
         keys.TryRemove(batchId, out _);
+        var containerDeleted = await storage.DeleteSealedPasswordsContainerAsync(batchId, cancellationToken);
         var blobs = await storage.DeleteLineSecretsAsync(batchId, cancellationToken, blobsAtMost);
-        return ((keyDeleted ? 1 : 0) + blobs, blobs >= blobsAtMost);
+        return ((keyDeleted ? 1 : 0) + (containerDeleted ? 1 : 0) + blobs, blobs >= blobsAtMost);
     }
 
     private async Task<DataKey> GetKeyAsync(string batchId, CancellationToken cancellationToken)

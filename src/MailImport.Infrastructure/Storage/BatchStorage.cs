@@ -368,35 +368,55 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         new BlobCursorStore(Batches, $"{batchId}/cursors/{line}");
 
     /// <summary>The sealed passwords of one line (<see cref="Secrets.BatchSecrets"/>) with the blob's ETag, or null when
-    /// the line has none.</summary>
-    public async Task<(BinaryData Content, ETag ETag)?> LoadLineSecretsAsync(string batchId, int line, CancellationToken cancellationToken)
+    /// the line has none: from the batch's own container (<see cref="SealedPasswordsContainer"/>), or where batches
+    /// created before it kept them (<c>{batch}/secrets/{line}</c> in the batches container).</summary>
+    public async Task<LineSecretsVersion?> LoadLineSecretsAsync(string batchId, int line, CancellationToken cancellationToken) =>
+        await DownloadIfAnyAsync(Sealed(batchId).GetBlobClient(LineSecretsBlob(line)), older: false, cancellationToken)
+        ?? await DownloadIfAnyAsync(Batches.GetBlobClient(LineSecretsName(batchId, line)), older: true, cancellationToken);
+
+    /// <summary>Writes the sealed passwords of one line; <paramref name="over"/> a version read, only over that version
+    /// and where it was read, returning false when it has changed or gone since. Otherwise into the batch's own
+    /// container, made on its first write.</summary>
+    public async Task<bool> SaveLineSecretsAsync(string batchId, int line, BinaryData content, LineSecretsVersion? over, CancellationToken cancellationToken)
+    {
+        var blob = Sealed(batchId).GetBlobClient(LineSecretsBlob(line));
+        if (over is { } read)
+        {
+            try
+            {
+                await (read.Older ? Batches.GetBlobClient(LineSecretsName(batchId, line)) : blob)
+                    .UploadAsync(content, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = read.ETag } }, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            await blob.UploadAsync(content, overwrite: true, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            await Sealed(batchId).CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
+            await blob.UploadAsync(content, overwrite: true, cancellationToken);
+        }
+
+        return true;
+    }
+
+    private static async Task<LineSecretsVersion?> DownloadIfAnyAsync(BlobClient blob, bool older, CancellationToken cancellationToken)
     {
         try
         {
-            var download = await Batches.GetBlobClient(LineSecretsName(batchId, line)).DownloadContentAsync(cancellationToken);
-            return (download.Value.Content, download.Value.Details.ETag);
+            var download = await blob.DownloadContentAsync(cancellationToken);
+            return new LineSecretsVersion(download.Value.Content, download.Value.Details.ETag, older);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
-        }
-    }
-
-    /// <summary>Writes the sealed passwords of one line; with <paramref name="ifMatch"/> only over that version of the
-    /// blob, returning false when it has changed or gone since.</summary>
-    public async Task<bool> SaveLineSecretsAsync(string batchId, int line, BinaryData content, ETag? ifMatch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Batches.GetBlobClient(LineSecretsName(batchId, line)).UploadAsync(content, new BlobUploadOptions
-            {
-                Conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null,
-            }, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (ifMatch is not null && e.Status is 404 or 412)
-        {
-            return false;
         }
     }
 
@@ -507,20 +527,65 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         return deleted;
     }
 
-    /// <summary>Deletes the sealed passwords of the lines of a batch, a few at a time: all of them, or the first
-    /// <paramref name="atMost"/> still there; returns how many blobs.</summary>
+    /// <summary>Deletes the sealed passwords of the lines of a batch one blob at a time, wherever they are, leaving the
+    /// batch's container: all of them, or the first <paramref name="atMost"/> still there; returns how many blobs. Also
+    /// what else a batch keeps under <c>{batch}/secrets/</c> (<see cref="GeneratedPasswordsPrefix"/>).</summary>
+    /// <remarks>For a batch that goes on with a new key; a closed batch's container goes whole
+    /// (<see cref="DeleteSealedPasswordsContainerAsync"/>).</remarks>
     public async Task<int> DeleteLineSecretsAsync(string batchId, CancellationToken cancellationToken, int atMost = int.MaxValue)
     {
         var deleted = 0;
-        var names = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, LineSecretsPrefix(batchId), cancellationToken).Select(b => b.Name).Take(atMost);
-        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (name, ct) =>
+        var sealedNames = Sealed(batchId).GetBlobsAsync(BlobTraits.None, BlobStates.None, null, cancellationToken)
+            .Select(b => (Container: Sealed(batchId), b.Name));
+        var olderNames = Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, LineSecretsPrefix(batchId), cancellationToken)
+            .Select(b => (Container: Batches, b.Name));
+        var names = ListedOrNone(sealedNames, cancellationToken).Concat(olderNames).Take(atMost);
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = ParallelRequests, CancellationToken = cancellationToken }, async (blob, ct) =>
         {
-            if (await Batches.DeleteBlobIfExistsAsync(name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct))
+            if (await blob.Container.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct))
             {
                 Interlocked.Increment(ref deleted);
             }
         });
         return deleted;
+    }
+
+    /// <summary>Deletes the batch's container of sealed passwords with every blob in it, in one request: true when it
+    /// was there. Blob storage removes the container's blobs itself (Learn, "Delete Container",
+    /// https://learn.microsoft.com/rest/api/storageservices/delete-container), so closing a batch of 20,000 lines asks
+    /// for one delete, not 20,000; the same name cannot be made again for a while after.</summary>
+    public async Task<bool> DeleteSealedPasswordsContainerAsync(string batchId, CancellationToken cancellationToken) =>
+        await Sealed(batchId).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
+    /// <summary>The batch's container of sealed passwords, one blob a line: its own, so a close deletes them at once.</summary>
+    public static string SealedPasswordsContainer(string batchId) =>
+        IsBatchId(batchId) ? $"{SealedPasswordsContainerPrefix}{batchId}" : throw new ArgumentException("Not a batch id.", nameof(batchId));
+
+    /// <summary>What every batch's container of sealed passwords is named from (63 characters at most in all,
+    /// https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata).</summary>
+    public const string SealedPasswordsContainerPrefix = "mailimport-sealed-";
+
+    private BlobContainerClient Sealed(string batchId) => blobs.GetBlobContainerClient(SealedPasswordsContainer(batchId));
+
+    private static async IAsyncEnumerable<T> ListedOrNone<T>(IAsyncEnumerable<T> listing, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var items = listing.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await items.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound || e.Status == 404)
+            {
+                yield break;
+            }
+
+            yield return items.Current;
+        }
     }
 
     /// <summary>Every batch id in storage (a batch is a folder of the batches container).</summary>
@@ -550,6 +615,8 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     private static string LineSecretsPrefix(string batchId) => $"{batchId}/secrets/";
 
     private static string LineSecretsName(string batchId, int line) => $"{LineSecretsPrefix(batchId)}{line}";
+
+    private static string LineSecretsBlob(int line) => line.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string SnapshotName(string batchId, string runId) => $"{batchId}/runs/{runId}/directory.json";
 
@@ -728,3 +795,10 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
     }
 }
+
+/// <summary>A version of one line's sealed passwords as read (<see cref="BatchStorage.LoadLineSecretsAsync"/>), to write
+/// over (<see cref="BatchStorage.SaveLineSecretsAsync"/>).</summary>
+/// <param name="Content">The blob's content.</param>
+/// <param name="ETag">Its version.</param>
+/// <param name="Older">Read where batches created before their own container kept them.</param>
+public readonly record struct LineSecretsVersion(BinaryData Content, ETag ETag, bool Older);

@@ -33,7 +33,33 @@ public sealed class BatchSecretsTests(InfrastructureAzuriteFixture azurite) : IC
     private static List<CredentialEntry> Lines(int count) =>
         Enumerable.Range(1, count).Select(i => new CredentialEntry(i, $"user{i}", new Secret($"Src pass {i}"), $"user{i}", new Secret($"Dst{i}!"))).ToList();
 
-    private BlobClient LineBlob(string batchId, int line) => Blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobClient($"{batchId}/secrets/{line}");
+    private BlobClient LineBlob(string batchId, int line) => Blobs.GetBlobContainerClient(BatchStorage.SealedPasswordsContainer(batchId)).GetBlobClient($"{line}");
+
+    // Where batches created before their own container kept the sealed passwords of a line.
+    private BlobClient OlderLineBlob(string batchId, int line) => Blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobClient($"{batchId}/secrets/{line}");
+
+    private async Task<List<string>> LeftAsync(string batchId)
+    {
+        var left = await Blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{batchId}/", CancellationToken.None).Select(b => b.Name).ToListAsync();
+        var sealedPasswords = Blobs.GetBlobContainerClient(BatchStorage.SealedPasswordsContainer(batchId));
+        if (await sealedPasswords.ExistsAsync())
+        {
+            left.Add($"container {sealedPasswords.Name}");
+        }
+
+        return left;
+    }
+
+    /// <summary>Moves a batch's sealed passwords to where batches kept them before they had a container of their own.</summary>
+    private async Task MoveToTheOlderPlaceAsync(string batchId, int lines)
+    {
+        foreach (var line in Enumerable.Range(1, lines))
+        {
+            await OlderLineBlob(batchId, line).UploadAsync((await LineBlob(batchId, line).DownloadContentAsync()).Value.Content, overwrite: true);
+        }
+
+        await Blobs.GetBlobContainerClient(BatchStorage.SealedPasswordsContainer(batchId)).DeleteAsync();
+    }
 
     [Fact]
     public async Task WriteAsync_FiveHundredLines_OneWriteToTheSecretStore_AndEveryPasswordReadsBack()
@@ -153,6 +179,27 @@ public sealed class BatchSecretsTests(InfrastructureAzuriteFixture azurite) : IC
     }
 
     [Fact]
+    public async Task OlderBatch_ItsLinesChangeWhereTheyAre_AndNewLinesGoIntoItsContainer()
+    {
+        var (secrets, _, _) = await CreateAsync();
+        var batchId = Guid.NewGuid().ToString("N");
+        await secrets.WriteAsync(batchId, Lines(2), CancellationToken.None);
+        await MoveToTheOlderPlaceAsync(batchId, 2);
+
+        await secrets.DeleteDestinationPasswordAsync(batchId, 1, CancellationToken.None);
+        await secrets.WriteAsync(batchId, Lines(3)[2..], CancellationToken.None);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(batchId, 1, LinePassword.Destination, CancellationToken.None));
+        Assert.Equal(new Secret("Src pass 1"), await secrets.GetAsync(batchId, 1, LinePassword.Source, CancellationToken.None));
+        Assert.Equal(new Secret("Dst2!"), await secrets.GetAsync(batchId, 2, LinePassword.Destination, CancellationToken.None));
+        Assert.Equal(new Secret("Dst3!"), await secrets.GetAsync(batchId, 3, LinePassword.Destination, CancellationToken.None));
+        // Line 1 changed where it was; line 3 is new.
+        Assert.False(await LineBlob(batchId, 1).ExistsAsync());
+        Assert.True(await OlderLineBlob(batchId, 1).ExistsAsync());
+        Assert.True(await LineBlob(batchId, 3).ExistsAsync());
+    }
+
+    [Fact]
     public async Task DeleteAllAsync_DeletesTheKeyAndEveryBlob()
     {
         var (secrets, store, _) = await CreateAsync();
@@ -161,20 +208,23 @@ public sealed class BatchSecretsTests(InfrastructureAzuriteFixture azurite) : IC
 
         var deleted = await secrets.DeleteAllAsync(batchId, CancellationToken.None);
 
-        Assert.Equal(41, deleted);
+        // The key, and the batch's container with its 40 sealed passwords in one request.
+        Assert.Equal(2, deleted);
         Assert.Equal(1, store.Deletes);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => store.GetAsync(SecretNames.BatchKey(batchId), CancellationToken.None));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(batchId, 7, LinePassword.Source, CancellationToken.None));
-        Assert.Empty(await Blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{batchId}/", CancellationToken.None).ToListAsync());
+        Assert.Empty(await LeftAsync(batchId));
         Assert.Equal(0, await secrets.DeleteAllAsync(batchId, CancellationToken.None));
     }
 
     [Fact]
-    public async Task DeleteAsync_InPagesOfSixteen_TheKeyGoesWithTheFirst_TheLastSaysNoneIsLeft()
+    public async Task DeleteAsync_OlderBatchInPagesOfSixteen_TheKeyGoesWithTheFirst_TheLastSaysNoneIsLeft()
     {
         var (secrets, store, _) = await CreateAsync();
         var batchId = Guid.NewGuid().ToString("N");
         await secrets.WriteAsync(batchId, Lines(40), CancellationToken.None);
+        await MoveToTheOlderPlaceAsync(batchId, 40);
+        Assert.Equal(new Secret("Src pass 40"), await secrets.GetAsync(batchId, 40, LinePassword.Source, CancellationToken.None));
 
         var first = await secrets.DeleteAsync(batchId, 16, CancellationToken.None);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => store.GetAsync(SecretNames.BatchKey(batchId), CancellationToken.None));
@@ -182,7 +232,7 @@ public sealed class BatchSecretsTests(InfrastructureAzuriteFixture azurite) : IC
         var last = await secrets.DeleteAsync(batchId, 16, CancellationToken.None);
 
         Assert.Equal([(1 + 16, true), (16, true), (8, false)], new[] { first, second, last });
-        Assert.Empty(await Blobs.GetBlobContainerClient(BatchStorage.BatchesContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{batchId}/", CancellationToken.None).ToListAsync());
+        Assert.Empty(await LeftAsync(batchId));
         Assert.Equal((0, false), await secrets.DeleteAsync(batchId, 16, CancellationToken.None));
     }
 

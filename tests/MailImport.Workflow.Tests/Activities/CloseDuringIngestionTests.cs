@@ -87,6 +87,15 @@ public sealed class CloseDuringIngestionTests(WorkflowServersFixture servers) : 
             count++;
         }
 
+        var sealedPasswords = blobs.GetBlobContainerClient(BatchStorage.SealedPasswordsContainer(batchId));
+        if (await sealedPasswords.ExistsAsync())
+        {
+            await foreach (var _ in sealedPasswords.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+            {
+                count++;
+            }
+        }
+
         return count;
     }
 }

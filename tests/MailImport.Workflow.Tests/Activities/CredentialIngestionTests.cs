@@ -53,7 +53,8 @@ public sealed class CredentialIngestionTests(WorkflowServersFixture servers) : I
         // Close as the activity does it, with the host's own services.
         var deleted = await services.GetRequiredService<BatchSteps>().CloseAsync(batchId);
 
-        Assert.Equal(2001, deleted);
+        // The key, and the batch's container with its 2,000 sealed passwords in one request.
+        Assert.Equal(2, deleted);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => store.GetAsync(SecretNames.BatchKey(batchId), CancellationToken.None));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => services.GetRequiredService<BatchSecrets>().GetAsync(batchId, 2, LinePassword.Source, CancellationToken.None));
         var blobs = new BlobServiceClient(servers.Azurite.ConnectionString);
@@ -61,6 +62,8 @@ public sealed class CredentialIngestionTests(WorkflowServersFixture servers) : I
         {
             Assert.Fail($"left after close: {left.Name}");
         }
+
+        Assert.False(await blobs.GetBlobContainerClient(BatchStorage.SealedPasswordsContainer(batchId)).ExistsAsync());
 
         Assert.False(await blobs.GetBlobContainerClient(WorkflowServices.SecretsContainer).GetBlobClient(SecretNames.BatchKey(batchId)).ExistsAsync());
     }

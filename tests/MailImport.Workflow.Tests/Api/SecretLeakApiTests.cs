@@ -119,7 +119,7 @@ public sealed class SecretLeakApiTests(HostileServersFixture servers) : IAsyncLi
         Assert.DoesNotContain(left, b => b.Where.Contains(LineSecretsPrefix(batch), StringComparison.Ordinal));
     }
 
-    private static string LineSecretsPrefix(string batch) => $"{BatchStorage.BatchesContainer}/{batch}/secrets/";
+    private static string LineSecretsPrefix(string batch) => $"blob {BatchStorage.SealedPasswordsContainer(batch)}/";
 
     /// <summary>The files in the temporary directory (where Path.GetTempFileName and ASP.NET Core's request buffering
     /// write, https://learn.microsoft.com/aspnet/core/mvc/models/file-uploads) changed since

@@ -366,7 +366,7 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
     private async Task AssertCloseLeavesNothingAsync(string batchId, int lines, params string[] canaries)
     {
         var blobs = await BatchBlobs.ReadAsync(servers.Azurite.ConnectionString, batchId);
-        Assert.Contains(blobs, b => b.Where.EndsWith($"/{batchId}/secrets/{BatchSecrets.SourceCredentialLine}", StringComparison.Ordinal));
+        Assert.Contains(blobs, b => b.Where.EndsWith($"{BatchStorage.SealedPasswordsContainer(batchId)}/{BatchSecrets.SourceCredentialLine}", StringComparison.Ordinal));
         using (var closed = await CallAsync(HttpMethod.Post, $"/api/imports/{batchId}/close"))
         {
             Assert.Equal(HttpStatusCode.Accepted, closed.StatusCode);
@@ -392,6 +392,7 @@ public sealed class TokenSourceEndToEndTests(WorkflowServersFixture servers, Wor
         Assert.True(leaks.Count == 0, "the key or secret found in: " + string.Join(", ", leaks));
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() => host.Services.GetRequiredService<BatchSecrets>().GetSourceCredentialAsync(batchId, CancellationToken.None));
-        Assert.DoesNotContain(await BatchBlobs.ReadAsync(servers.Azurite.ConnectionString, batchId), b => b.Where.Contains($"/{batchId}/secrets/", StringComparison.Ordinal));
+        Assert.DoesNotContain(await BatchBlobs.ReadAsync(servers.Azurite.ConnectionString, batchId), b => b.Where.Contains($"/{batchId}/secrets/", StringComparison.Ordinal)
+            || b.Where.Contains(BatchStorage.SealedPasswordsContainer(batchId), StringComparison.Ordinal));
     }
 }
