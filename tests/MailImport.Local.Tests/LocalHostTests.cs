@@ -20,7 +20,13 @@ using Microsoft.Extensions.Logging;
 namespace MailImport.Local.Tests;
 
 /// <summary>Servers of their own for the local host's tests: Dovecot source and destination, and Azurite.</summary>
-public sealed class LocalServersFixture() : ServerSet("mi-local", 29000);
+public sealed class LocalServersFixture() : ServerSet("mi-local", 29000)
+{
+    private readonly Lazy<AzuriteServer> taskHubStorage = new(() => AzuriteServer.Start("mi-local-hub", 31010));
+
+    /// <summary>A second Azurite, for a task hub kept apart from the batches (MailImport:TaskHubConnectionString).</summary>
+    public AzuriteServer TaskHubStorage => taskHubStorage.Value;
+}
 
 /// <summary>The local host as a person runs it: Kestrel on 127.0.0.1, the engine on Azure Storage (Azurite).</summary>
 public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<LocalServersFixture>
@@ -28,9 +34,10 @@ public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<
     private const string Key = "local-test-key";
     private const string Canary = "CanaryLocal9";
 
-    private WebApplication Build(string taskHub) => LocalHost.Build([], configuration => configuration.AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite,
+    private WebApplication Build(string taskHub, AzuriteServer? taskHubStorage) => LocalHost.Build([], configuration => configuration.AddInMemoryCollection(WorkflowSettings.For(servers.Destination, servers.Azurite,
         ("MailImport:Local:Urls", "http://127.0.0.1:0"),
         ("MailImport:TaskHub", taskHub),
+        ("MailImport:TaskHubConnectionString", taskHubStorage?.ConnectionString),
         ("MailImport:Api:Key", Key),
         ("Logging:LogLevel:Default", "Warning"))));
 
@@ -70,13 +77,16 @@ public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<
         Assert.DoesNotContain(logs.Lines, l => l.Contains(Key, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Import_OnAzurite_CompletesAndLeavesNoPasswordInStorage()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Import_OnAzurite_CompletesAndLeavesNoPasswordInStorage(bool taskHubApart)
     {
         var good = servers.Source.AddUser($"loc{Guid.NewGuid():N}"[..15], Canary);
         await MailCorpus.SeedAsync(servers.Source, good, MailCorpus.Standard());
         var taskHub = "LocalTest" + Guid.NewGuid().ToString("N")[..8];
-        await using var app = Build(taskHub);
+        var hubStorage = taskHubApart ? servers.TaskHubStorage : servers.Azurite;
+        await using var app = Build(taskHub, taskHubApart ? hubStorage : null);
         await LocalHost.PrepareAsync(app, CancellationToken.None);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
@@ -112,30 +122,54 @@ public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<
             await MailCorpus.SnapshotAsync(servers.Destination, new MailAccount($"{good.Login}@example.org", new Secret(Canary))));
         await app.StopAsync();
 
-        await AssertNoCanaryInAzuriteAsync(taskHub, import.BatchId);
+        await AssertNoCanaryInAzuriteAsync(taskHub, import.BatchId, hubStorage);
+        if (taskHubApart)
+        {
+            // The hub is all in its own storage, and the batch all in the batches'.
+            Assert.False(await HasTablesAsync(servers.Azurite, taskHub));
+            Assert.False(await new BlobServiceClient(hubStorage.ConnectionString).GetBlobContainerClient(MailImport.Infrastructure.Storage.BatchStorage.BatchesContainer).ExistsAsync());
+        }
     }
 
-    /// <summary>Every blob of the batch, every queue message and every table row of the task hub (orchestration history
-    /// and instances included). Azurite keeps earlier runs' data, so the scan is limited to this run's.</summary>
-    private async Task AssertNoCanaryInAzuriteAsync(string taskHub, string batchId)
+    private static async Task<bool> HasTablesAsync(AzuriteServer azurite, string taskHub)
     {
-        var texts = new List<(string Where, string Text)>();
-        var blobs = new BlobServiceClient(servers.Azurite.ConnectionString);
-        await foreach (var container in blobs.GetBlobContainersAsync())
+        await foreach (var table in new TableServiceClient(azurite.ConnectionString).QueryAsync(t => t.Name.CompareTo(taskHub) >= 0))
         {
-            var client = blobs.GetBlobContainerClient(container.Name);
-            await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+            if (table.Name.StartsWith(taskHub, StringComparison.OrdinalIgnoreCase))
             {
-                if (!blob.Name.Contains(batchId, StringComparison.Ordinal) && !container.Name.StartsWith(taskHub, StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
-                texts.Add(($"blob {container.Name}/{blob.Name}", Encoding.UTF8.GetString((await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray())));
+                return true;
             }
         }
 
-        var queues = new QueueServiceClient(servers.Azurite.ConnectionString);
+        return false;
+    }
+
+    /// <summary>Every blob of the batch, every queue message and every table row of the task hub (orchestration history
+    /// and instances included), in the batches' storage and the hub's. Azurite keeps earlier runs' data, so the scan is
+    /// limited to this run's.</summary>
+    private async Task AssertNoCanaryInAzuriteAsync(string taskHub, string batchId, AzuriteServer hubStorage)
+    {
+        var texts = new List<(string Where, string Text)>();
+        foreach (var storage in new[] { servers.Azurite, hubStorage }.Distinct())
+        {
+            var blobs = new BlobServiceClient(storage.ConnectionString);
+            await foreach (var container in blobs.GetBlobContainersAsync())
+            {
+                var client = blobs.GetBlobContainerClient(container.Name);
+                await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.Metadata, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
+                {
+                    if (!blob.Name.Contains(batchId, StringComparison.Ordinal) && !container.Name.Contains(batchId, StringComparison.Ordinal)
+                        && !container.Name.StartsWith(taskHub, StringComparison.OrdinalIgnoreCase))
+                    {
+                        continue;
+                    }
+
+                    texts.Add(($"blob {container.Name}/{blob.Name}", Encoding.UTF8.GetString((await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray())));
+                }
+            }
+        }
+
+        var queues = new QueueServiceClient(hubStorage.ConnectionString);
         await foreach (var queue in queues.GetQueuesAsync(prefix: taskHub.ToLowerInvariant()))
         {
             foreach (var message in (await queues.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value)
@@ -144,7 +178,7 @@ public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<
             }
         }
 
-        var tables = new TableServiceClient(servers.Azurite.ConnectionString);
+        var tables = new TableServiceClient(hubStorage.ConnectionString);
         var rows = 0;
         await foreach (var table in tables.QueryAsync(t => t.Name.CompareTo(taskHub) >= 0))
         {

@@ -15,6 +15,10 @@ public sealed class PlatformOptions : IValidatableObject
     /// <summary>A storage connection string instead, for Azurite locally ("UseDevelopmentStorage=true").</summary>
     public string? StorageConnectionString { get; set; }
 
+    /// <summary>The local host's task hub in a storage account of its own (another Azurite), as the Functions app keeps
+    /// its task hub in AzureWebJobsStorage apart from the batches; empty: in <see cref="StorageConnectionString"/>.</summary>
+    public string? TaskHubConnectionString { get; set; }
+
     /// <summary>Key Vault in Azure (https://vault.vault.azure.net), reached with the managed identity.</summary>
     public Uri? KeyVaultUri { get; set; }
 
