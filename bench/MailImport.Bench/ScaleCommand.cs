@@ -145,6 +145,7 @@ internal static class ScaleCommand
         double peakKb = 0;
         while (true)
         {
+            var began = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             using var answer = await http.GetAsync(new Uri($"{url}/api/imports/{batch}"));
             var body = await answer.Content.ReadAsByteArrayAsync();
@@ -165,7 +166,7 @@ internal static class ScaleCommand
 
             if (calls is not null)
             {
-                await calls.WriteLineAsync(FormattableString.Invariant($"{DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(times[^1] + pageTimes[^1]):O}\t{times[^1]:F1}\t{pageTimes[^1]:F1}"));
+                await calls.WriteLineAsync(FormattableString.Invariant($"{began:O}\t{times[^1]:F1}\t{pageTimes[^1]:F1}"));
             }
 
             using var json = JsonDocument.Parse(body);

@@ -37,7 +37,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 6017, Level = LogLevel.Information, Message = "Report written: {Lines} lines")]
     public static partial void ReportWritten(this ILogger logger, int lines);
 
-    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted (its data key and the blobs of its sealed passwords)")]
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Batch closed: {Secrets} secrets deleted (its data key, its container of sealed passwords, and the blobs deleted one by one)")]
     public static partial void BatchClosed(this ILogger logger, int secrets);
 
     [LoggerMessage(EventId = 6063, Level = LogLevel.Information, Message = "Purged the engine's history of {Purged} of the group's {Lines} mailbox orchestrations")]
@@ -48,6 +48,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6023, Level = LogLevel.Information, Message = "Batch closed for idleness: its last run started at {LastRunStarted:u}, schedule {Schedule}; its upload and secrets are deleted next")]
     public static partial void BatchClosedForIdleness(this ILogger logger, DateTimeOffset lastRunStarted, string? schedule);
+
+    [LoggerMessage(EventId = 6064, Level = LogLevel.Warning, Message = "Batch {BatchId} closed, its secrets deleted at {SecretsDeletedAt:u}, had sealed passwords written after that; deleted them")]
+    public static partial void LateSealedPasswordsDeleted(this ILogger logger, string batchId, DateTimeOffset secretsDeletedAt);
 
     [LoggerMessage(EventId = 6024, Level = LogLevel.Warning, Message = "Batch {BatchId} was marked closed at {ClosedAt:u} but its deletion never finished; finishing it")]
     public static partial void InterruptedCloseFound(this ILogger logger, string batchId, DateTimeOffset? closedAt);

@@ -13,9 +13,10 @@ namespace MailImport.Infrastructure.Storage;
 /// <summary>The blobs of every batch: the raw upload (until ingested), the batch record, the sanitised manifest,
 /// each mailbox's cursor and encrypted passwords, the reports, and the audit trail of API calls.</summary>
 /// <remarks>
-/// Two private containers: uploads hold raw credential files (with passwords) only until the first activity has
-/// encrypted the passwords; batches hold everything else, none of it readable without a key in the secret store
-/// (the passwords are sealed with the batch's data key, <see cref="Secrets.BatchSecrets"/>).
+/// Private containers: uploads hold raw credential files (with passwords) only until the first activity has
+/// encrypted the passwords; each batch's own container holds its lines' sealed passwords
+/// (<see cref="SealedPasswordsContainer"/>); batches hold everything else. None of it is readable without a key in
+/// the secret store (the passwords are sealed with the batch's data key, <see cref="Secrets.BatchSecrets"/>).
 /// </remarks>
 public sealed class BatchStorage(BlobServiceClient blobs)
 {
@@ -400,10 +401,15 @@ public sealed class BatchStorage(BlobServiceClient blobs)
         }
         catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
         {
+            // Made on the batch's first write. One that Azure is still deleting (a close) answers 409
+            // ContainerBeingDeleted here, and the write fails: the batch is closed, and its secrets are to go.
             await Sealed(batchId).CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
             await blob.UploadAsync(content, overwrite: true, cancellationToken);
         }
 
+        // A batch from before its container may hold this line where it kept them: that copy, with the passwords this
+        // write replaces, goes (for any other batch there is nothing to delete, and nothing in Azurite's index moves).
+        await Batches.DeleteBlobIfExistsAsync(LineSecretsName(batchId, line), DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
         return true;
     }
 
@@ -414,7 +420,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
             var download = await blob.DownloadContentAsync(cancellationToken);
             return new LineSecretsVersion(download.Value.Content, download.Value.Details.ETag, older);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (e.Status == 404 || e.ErrorCode == BlobErrorCode.ContainerBeingDeleted)
         {
             return null;
         }
@@ -475,8 +481,8 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     public IAsyncEnumerable<string> ListRecordNamesAsync(string prefix, CancellationToken cancellationToken) =>
         Batches.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).Select(b => b.Name);
 
-    /// <summary>Where a batch's generated destination passwords are (<see cref="Secrets.BatchSecrets"/>): under its sealed
-    /// passwords, so a close deletes them with those.</summary>
+    /// <summary>Where a batch's generated destination passwords are (<see cref="Secrets.BatchSecrets"/>): beside where
+    /// batches from before their own container kept their sealed passwords; a close deletes them a page at a time.</summary>
     public static string GeneratedPasswordsPrefix(string batchId) => $"{LineSecretsPrefix(batchId)}generated/";
 
     /// <summary>The generated password of one line: <paramref name="handedOut"/> false while the mailbox it was made for
@@ -554,8 +560,18 @@ public sealed class BatchStorage(BlobServiceClient blobs)
     /// was there. Blob storage removes the container's blobs itself (Learn, "Delete Container",
     /// https://learn.microsoft.com/rest/api/storageservices/delete-container), so closing a batch of 20,000 lines asks
     /// for one delete, not 20,000; the same name cannot be made again for a while after.</summary>
-    public async Task<bool> DeleteSealedPasswordsContainerAsync(string batchId, CancellationToken cancellationToken) =>
-        await Sealed(batchId).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+    public async Task<bool> DeleteSealedPasswordsContainerAsync(string batchId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Sealed(batchId).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerBeingDeleted)
+        {
+            // Deleted already, by an earlier page or close: Azure keeps the name a while as it removes the blobs.
+            return false;
+        }
+    }
 
     /// <summary>The batch's container of sealed passwords, one blob a line: its own, so a close deletes them at once.</summary>
     public static string SealedPasswordsContainer(string batchId) =>
@@ -579,7 +595,7 @@ public sealed class BatchStorage(BlobServiceClient blobs)
                     yield break;
                 }
             }
-            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound || e.Status == 404)
+            catch (RequestFailedException e) when (e.Status == 404 || e.ErrorCode == BlobErrorCode.ContainerBeingDeleted)
             {
                 yield break;
             }

@@ -233,7 +233,8 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
     }
 
     /// <summary>Closes a batch at the admin's request: no more runs, and its raw upload and secrets are deleted.</summary>
-    /// <returns>The secrets deleted (the data key and each line's sealed passwords).</returns>
+    /// <returns>The secrets deleted (the data key, the batch's container of sealed passwords, and each blob deleted one by
+    /// one: generated passwords, or the sealed passwords of a batch from before that container).</returns>
     public async Task<int> CloseAsync(string batchId, CancellationToken cancellationToken = default)
     {
         using var scope = logger.BeginBatchScope(batchId);
@@ -272,8 +273,10 @@ public sealed class BatchSteps(BatchStorage storage, BatchSecrets secrets, Sourc
         return (await DeleteSecretsAsync(batchId, int.MaxValue, cancellationToken)).Deleted;
     }
 
-    /// <summary>How many blobs of sealed passwords one page of a close deletes: a line's are one blob, so a batch of
-    /// 20,000 lines closes in ten steps, each a few seconds, instead of one that outlives a Functions timeout.</summary>
+    /// <summary>How many blobs one page of a close deletes one by one. A batch's container of sealed passwords goes in
+    /// one request with the first page; what is deleted blob by blob (generated passwords, or a line's sealed passwords
+    /// in a batch from before that container, one blob a line) is paged, so a batch of 20,000 such lines closes in ten
+    /// steps, each a few seconds, instead of one that outlives a Functions timeout.</summary>
     public const int ClosePageBlobs = 2000;
 
     /// <summary>As <see cref="FinishCloseAsync"/>, one page at a time (<see cref="ClosePageBlobs"/>): the close

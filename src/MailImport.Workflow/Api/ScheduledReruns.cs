@@ -79,6 +79,10 @@ public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine
         }
     }
 
+    /// <summary>How long after a close the pass looks for sealed passwords written after it: longer than any step
+    /// runs and than a process keeps a batch's key.</summary>
+    private static readonly TimeSpan LateWritesWindow = TimeSpan.FromDays(1);
+
     /// <summary>One batch's part of the pass; returns the run it started, if any.</summary>
     private async Task<string?> PassAsync(string batchId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -93,6 +97,13 @@ public sealed class ScheduledReruns(BatchStorage storage, IWorkflowEngine engine
             {
                 logger.InterruptedCloseFound(batchId, batch.ClosedAt);
                 await steps.FinishCloseAsync(batchId, cancellationToken);
+            }
+            else if (batch.SecretsDeletedAt is { } deleted && now - deleted < LateWritesWindow
+                && await storage.DeleteSealedPasswordsContainerAsync(batchId, cancellationToken))
+            {
+                // A step that was still running when the close deleted the container wrote a line's sealed passwords
+                // after it (with the key it had read before), and so made the container again.
+                logger.LateSealedPasswordsDeleted(batchId, deleted);
             }
 
             return null;

@@ -187,15 +187,18 @@ public sealed class BatchSecretsTests(InfrastructureAzuriteFixture azurite) : IC
         await MoveToTheOlderPlaceAsync(batchId, 2);
 
         await secrets.DeleteDestinationPasswordAsync(batchId, 1, CancellationToken.None);
-        await secrets.WriteAsync(batchId, Lines(3)[2..], CancellationToken.None);
+        // A corrected file brings line 2 again, and a new line 3.
+        await secrets.WriteAsync(batchId, Lines(3)[1..], CancellationToken.None);
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() => secrets.GetAsync(batchId, 1, LinePassword.Destination, CancellationToken.None));
         Assert.Equal(new Secret("Src pass 1"), await secrets.GetAsync(batchId, 1, LinePassword.Source, CancellationToken.None));
         Assert.Equal(new Secret("Dst2!"), await secrets.GetAsync(batchId, 2, LinePassword.Destination, CancellationToken.None));
         Assert.Equal(new Secret("Dst3!"), await secrets.GetAsync(batchId, 3, LinePassword.Destination, CancellationToken.None));
-        // Line 1 changed where it was; line 3 is new.
+        // Line 1 changed where it was; line 2 moved into the container, its older copy gone; line 3 is new.
         Assert.False(await LineBlob(batchId, 1).ExistsAsync());
         Assert.True(await OlderLineBlob(batchId, 1).ExistsAsync());
+        Assert.True(await LineBlob(batchId, 2).ExistsAsync());
+        Assert.False(await OlderLineBlob(batchId, 2).ExistsAsync());
         Assert.True(await LineBlob(batchId, 3).ExistsAsync());
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Azure.Storage.Blobs;
 using MailImport.Core;
 using MailImport.Core.Batches;
 using MailImport.Core.Credentials;
@@ -234,6 +235,25 @@ public sealed class ScheduledRerunsTests(WorkflowServersFixture servers) : IAsyn
         await RunDueAsync(new RecordingEngine(), now.AddHours(1));
         Assert.Single(LinesOf(batchId, 6024));
         Assert.Equal(now, (await LoadAsync(batchId)).SecretsDeletedAt);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_SealedPasswordsWrittenAfterTheClose_AreDeletedByAPassWithinADay()
+    {
+        // Closed and its secrets deleted an hour ago; then a step that had read the key before wrote a line again,
+        // which made the batch's container of sealed passwords anew.
+        var deletedAt = LastRun.AddDays(1);
+        var batchId = await BatchAsync(schedule: null, closed: true,
+            change: b => b with { ClosedAt = deletedAt, ClosedFor = BatchCloseReason.Requested, SecretsDeletedAt = deletedAt });
+        var container = services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(BatchStorage.SealedPasswordsContainer(batchId));
+        Assert.True(await container.ExistsAsync());
+
+        await RunDueAsync(new RecordingEngine(), deletedAt.AddHours(1));
+
+        Assert.False(await container.ExistsAsync());
+        Assert.Single(LinesOf(batchId, 6064));
+        await RunDueAsync(new RecordingEngine(), deletedAt.AddHours(2));
+        Assert.Single(LinesOf(batchId, 6064));
     }
 
     [Theory]
