@@ -75,6 +75,11 @@ public sealed class ActivityFunctions(CredentialIngestion ingestion, BatchSteps 
     public Task<int> PurgeMailboxHistories([ActivityTrigger] MailboxHistoriesInput input, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
         WorkflowClients.Create<MailboxHistories>(services, client).PurgeAsync(input, cancellationToken);
 
+    /// <summary>Purges the task hub's history of a finished group orchestration, through the invocation's Durable client.</summary>
+    [Function(WorkflowNames.PurgeGroupHistory)]
+    public Task<bool> PurgeGroupHistory([ActivityTrigger] GroupHistoryInput input, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+        WorkflowClients.Create<MailboxHistories>(services, client).PurgeGroupAsync(input, cancellationToken);
+
     /// <summary>Logs in at the source (and, on a dry run, lists its folders).</summary>
     [Function(WorkflowNames.CheckSource)]
     public Task<SourceCheckResult> CheckSource([ActivityTrigger] MailboxStepInput input, CancellationToken cancellationToken) =>

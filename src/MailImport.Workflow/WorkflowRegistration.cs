@@ -14,7 +14,7 @@ public static class WorkflowRegistration
     /// <summary>The activities whose class reaches the engine (<see cref="BatchCloseSteps"/>): the local host resolves
     /// them from its container, where the engine is a service; the Functions app builds them over the invocation's
     /// Durable client instead (MailImport.Functions.WorkflowClients), as it does the HTTP API's handlers.</summary>
-    public static IReadOnlySet<string> EngineActivities { get; } = new HashSet<string>(StringComparer.Ordinal) { WorkflowNames.StopBatchRun, WorkflowNames.PurgeMailboxHistories };
+    public static IReadOnlySet<string> EngineActivities { get; } = new HashSet<string>(StringComparer.Ordinal) { WorkflowNames.StopBatchRun, WorkflowNames.PurgeMailboxHistories, WorkflowNames.PurgeGroupHistory };
 
     /// <summary>Adds every orchestration and activity of MailImport to <paramref name="registry"/>.</summary>
     public static DurableTaskRegistry AddMailImportWorkflow(this DurableTaskRegistry registry) =>
@@ -50,6 +50,7 @@ public static class WorkflowRegistration
         registry.Activity<BatchSteps, string, ClosePage>(WorkflowNames.FinishClose, (a, batchId, ct) => a.FinishClosePageAsync(batchId, ct));
         registry.Activity<BatchCloseSteps, string, bool>(WorkflowNames.StopBatchRun, (a, batchId, ct) => a.StopRunAsync(batchId, ct));
         registry.Activity<MailboxHistories, MailboxHistoriesInput, int>(WorkflowNames.PurgeMailboxHistories, (a, input, ct) => a.PurgeAsync(input, ct));
+        registry.Activity<MailboxHistories, GroupHistoryInput, bool>(WorkflowNames.PurgeGroupHistory, (a, input, ct) => a.PurgeGroupAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, SourceCheckResult>(WorkflowNames.CheckSource, (a, input, ct) => a.CheckSourceAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.CheckUsername, (a, input, ct) => a.CheckUsernameAsync(input, ct));
         registry.Activity<MailboxSteps, MailboxStepInput, StepResult>(WorkflowNames.EnsureAccount, (a, input, ct) => a.EnsureAccountAsync(input, ct));

@@ -2,9 +2,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using MailImport.Core;
+using MailImport.Core.Batches;
 using MailImport.Core.Errors;
+using MailImport.Core.Reports;
 using MailImport.Mail.Connections;
 using MailImport.Testing;
+using MailImport.Workflow.Api;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -549,6 +552,44 @@ public sealed class ImportPageBrowserTests(PageFixture servers)
         // The totals stay the batch's.
         await Expect(page.Locator("#sum-mailboxes")).ToHaveTextAsync("20,000: 1 failed, 19,999 invalid", slow);
         await PageFixture.ScreenshotAsync(page, "7-twenty-thousand-lines-failed-only");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task BatchView_APollThatChangesOneLine_RewritesThatRow_AndLeavesTheUnchangedRowAsItWas()
+    {
+        // The status is answered here: a run that goes on, so the page keeps polling, whose first line copies one more
+        // message at every poll while its second, failed line stays the same.
+        const string batchId = "0123456789abcdef0123456789abcdef";
+        var polls = 0;
+        var page = await servers.OpenPageAsync();
+        await page.RouteAsync(url => url.Contains($"/api/imports/{batchId}?", StringComparison.Ordinal), async route =>
+        {
+            var copied = Interlocked.Increment(ref polls);
+            var running = new MailboxReport(1, "anna@old.example", "anna", MailboxStatus.Running, null, null, null,
+                new MailboxCounters(MessagesTotal: 1000, MessagesCopied: copied), TimeSpan.Zero, []);
+            var failed = new MailboxReport(2, "bob@old.example", "bob", MailboxStatus.Failed, ErrorCode.SourceAuthFailed,
+                "The source refused the password.", "Check it.", MailboxCounters.Zero, TimeSpan.Zero, []);
+            var status = new BatchStatus(batchId, WorkflowSettings.Domain, false, [new BatchRunRecord(batchId + "-r1", RunMode.Full, DateTimeOffset.UnixEpoch)],
+                "Running", [running, failed], running.Counters)
+            {
+                Counts = Enum.GetValues<MailboxStatus>().ToDictionary(s => s, s => s is MailboxStatus.Running or MailboxStatus.Failed ? 1 : 0),
+                Page = new StatusPageInfo(0, 100, 2, null),
+            };
+            await route.FulfillAsync(new RouteFulfillOptions { Status = 200, ContentType = "application/json", Body = System.Text.Json.JsonSerializer.Serialize(status, BatchReportFormats.Json) });
+        });
+        await page.GotoAsync(servers.BaseAddress + "#batch=" + batchId);
+        var message = Row(page, 2).Locator(".error .message");
+        await Expect(message).ToHaveTextAsync("SourceAuthFailed The source refused the password.");
+
+        // Marked now, the failed line's message keeps its mark only if no later poll rewrites the row.
+        await message.EvaluateAsync("m => { m.dataset.mark = 'kept'; }");
+        var marked = Volatile.Read(ref polls);
+        await page.WaitForFunctionAsync(
+            "least => Number((document.querySelector('#mailbox-rows tr[data-line=\"1\"] .detail').textContent.match(/^([\\d,]+) \\//) || [0, '0'])[1].replace(/,/g, '')) >= least",
+            marked + 2);
+        await Expect(message).ToHaveAttributeAsync("data-mark", "kept");
+        await Expect(Row(page, 2).Locator(".badge")).ToHaveTextAsync("Failed");
         await page.Context.CloseAsync();
     }
 

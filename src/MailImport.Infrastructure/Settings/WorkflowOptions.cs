@@ -50,9 +50,9 @@ public sealed class WorkflowOptions : IValidatableObject
     [Range(1, 5000)]
     public int MailboxesPerGroup { get; set; } = 250;
 
-    /// <summary>Keep the task hub's history of each mailbox's orchestration once its group has ended, instead of purging
-    /// it (<see cref="WorkflowOptions.MailboxesPerGroup"/>): for looking into the engine's record of a run; the outcomes,
-    /// the report and the cursors are the batch's blobs either way.</summary>
+    /// <summary>Keep the task hub's history of each mailbox's orchestration once its group has ended, and of each group's
+    /// count and copy once the run has their results, instead of purging them (<see cref="WorkflowOptions.MailboxesPerGroup"/>):
+    /// for looking into the engine's record of a run; the outcomes, the report and the cursors are the batch's blobs either way.</summary>
     public bool KeepMailboxHistory { get; set; }
 
     /// <summary>The schedule of a batch that asks for scheduled re-runs without giving one: daily at 03:00 UTC.</summary>

@@ -14,6 +14,13 @@ namespace MailImport.Workflow.Activities;
 /// <param name="Lines">The group's lines.</param>
 public sealed record MailboxHistoriesInput(string BatchId, string RunId, IReadOnlyList<int> Lines);
 
+/// <summary>Which orchestration of a run's group to purge once the batch has its result: the group's count or its copy.</summary>
+/// <param name="BatchId">The batch.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="InstanceId">The group orchestration's instance (<see cref="ImportBatchOrchestration.CountInstanceId"/> or
+/// <see cref="ImportBatchOrchestration.GroupInstanceId"/>).</param>
+public sealed record GroupHistoryInput(string BatchId, string RunId, string InstanceId);
+
 /// <summary>Purges the task hub's history of a group's finished mailbox orchestrations, so the task hub holds the
 /// history of the mailboxes in flight, not of every mailbox every batch has had.</summary>
 /// <remarks>A mailbox's outcome, its cursor and the run's report are blobs of the batch, and nothing reads a finished
@@ -51,5 +58,22 @@ public sealed class MailboxHistories(IWorkflowEngine engine, IOptions<WorkflowOp
         });
         logger.MailboxHistoriesPurged(purged, input.Lines.Count);
         return purged;
+    }
+
+    /// <summary>Purges a group orchestration that has ended and whose result the batch orchestration holds: its count, or
+    /// its copy once its mailboxes' histories are gone. At 5,000 lines the 40 finished groups were 40 of the 42 instances
+    /// left in the task hub's History table at the end of the run (37,966 rows in all, 30 MB in Azurite's database, which
+    /// it writes whole every 5 s); the run's report is assembled from blobs, not from them.</summary>
+    /// <returns>True when there was a history to purge.</returns>
+    public async Task<bool> PurgeGroupAsync(GroupHistoryInput input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (workflow.Value.KeepMailboxHistory)
+        {
+            return false;
+        }
+
+        using var scope = logger.BeginRunScope(input.BatchId, input.RunId);
+        return await engine.PurgeAsync(input.InstanceId, cancellationToken);
     }
 }

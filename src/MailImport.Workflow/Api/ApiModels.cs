@@ -54,7 +54,7 @@ public sealed record BatchStatus(
     bool Closed,
     IReadOnlyList<BatchRunRecord> Runs,
     string Status,
-    IReadOnlyList<MailboxReport> Mailboxes,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(StatusLinesJsonConverter))] IReadOnlyList<MailboxReport> Mailboxes,
     MailboxCounters Totals)
 {
     /// <summary>The CRON schedule (UTC) of incremental re-runs; null when none.</summary>

@@ -12,6 +12,10 @@ namespace MailImport.Workflow.Api;
 /// <summary>The handlers that only read: a batch's status with every mailbox's progress, and its report.</summary>
 public sealed partial class ImportApi
 {
+    /// <summary>The status's JSON: the API's, without indentation, which at 5,000 lines was a third of the answer's bytes
+    /// (5.0 MB indented, 3.4 MB without).</summary>
+    private static readonly JsonSerializerOptions StatusJson = new(Json) { WriteIndented = false };
+
     /// <summary>GET /api/imports/{id}: the batch, its lines' counts per state, and the mailboxes' progress, filtered
     /// by state and paged (<see cref="StatusQuery"/>).</summary>
     private async Task<IResult> GetStatusAsync(HttpRequest request, string id, CancellationToken cancellationToken)
@@ -22,7 +26,7 @@ public sealed partial class ImportApi
         }
 
         var (query, refusal) = StatusQuery.Read(request);
-        return refusal ?? Results.Json(await StatusOfAsync(batch, query!, cancellationToken), Json);
+        return refusal ?? Results.Json(await StatusOfAsync(batch, query!, cancellationToken), StatusJson);
     }
 
     /// <summary>GET /api/imports/{id}/report: JSON, or CSV by Accept: text/csv or ?format=csv.</summary>
@@ -147,11 +151,11 @@ public sealed partial class ImportApi
         {
             if (progress.TryGetValue(entry.Line, out var outcome))
             {
-                lines[entry.Line] = outcome.ToReport();
+                lines[entry.Line] = StatusLines.ReportOf(outcome);
             }
             else if (!lines.ContainsKey(entry.Line))
             {
-                lines[entry.Line] = entry.PendingReport();
+                lines[entry.Line] = StatusLines.PendingOf(entry);
             }
         }
     }

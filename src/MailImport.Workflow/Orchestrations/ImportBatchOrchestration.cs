@@ -80,8 +80,8 @@ public static class ImportBatchOrchestration
         // share of them; the counts go to storage, and each group's copy takes its mailboxes' counts from there.
         var totals = PlanTotals.Of(plan.Mailboxes);
         context.SetCustomStatus(new BatchProgress(plan.Mailboxes, 0, Plan: totals));
-        await InLanesAsync(context, input, plan.Groups, (group, concurrency) => context.CallSubOrchestratorAsync<PlanTotals>(WorkflowNames.CountMailboxGroup,
-            new MailboxGroupInput(input, group, concurrency), new SubOrchestrationOptions { InstanceId = CountInstanceId(input.RunId, group) }),
+        await InLanesAsync(context, input, plan.Groups, (group, concurrency) => PurgedWhenEndedAsync(context, input, CountInstanceId(input.RunId, group),
+            id => context.CallSubOrchestratorAsync<PlanTotals>(WorkflowNames.CountMailboxGroup, new MailboxGroupInput(input, group, concurrency), new SubOrchestrationOptions { InstanceId = id })),
             counted =>
             {
                 totals = totals.Plus(counted);
@@ -89,8 +89,8 @@ public static class ImportBatchOrchestration
             });
 
         var finished = 0;
-        await InLanesAsync(context, input, plan.Groups, (group, concurrency) => context.CallSubOrchestratorAsync<GroupResult>(WorkflowNames.ImportMailboxGroup,
-            new MailboxGroupInput(input, group, concurrency), new SubOrchestrationOptions { InstanceId = GroupInstanceId(input.RunId, group) }),
+        await InLanesAsync(context, input, plan.Groups, (group, concurrency) => PurgedWhenEndedAsync(context, input, GroupInstanceId(input.RunId, group),
+            id => context.CallSubOrchestratorAsync<GroupResult>(WorkflowNames.ImportMailboxGroup, new MailboxGroupInput(input, group, concurrency), new SubOrchestrationOptions { InstanceId = id })),
             result =>
             {
                 finished += result.Mailboxes;
@@ -99,6 +99,16 @@ public static class ImportBatchOrchestration
 
         log.RunFinished(input.RunId, input.BatchId, finished);
         return await FinishAsync(context, input, started, plan, finished, null, totals);
+    }
+
+    /// <summary>A group orchestration's result, its history purged once it is here (MailboxHistories.PurgeGroupAsync): the
+    /// task hub then holds the groups in flight, not every group of every run. A group that broke keeps its history, and
+    /// a purge whose retries are spent leaves it, and nothing else.</summary>
+    private static async Task<T> PurgedWhenEndedAsync<T>(TaskOrchestrationContext context, BatchRunInput input, string instanceId, Func<string, Task<T>> call)
+    {
+        var result = await call(instanceId);
+        await Retrying.CallAsync<bool>(context, WorkflowNames.PurgeGroupHistory, new GroupHistoryInput(input.BatchId, input.RunId, instanceId), input.RetryFirstDelaySeconds);
+        return result;
     }
 
     /// <summary>Runs <paramref name="groups"/> group orchestrations in lanes, each lane its groups one after another

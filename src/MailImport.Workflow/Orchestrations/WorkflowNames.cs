@@ -71,4 +71,7 @@ public static class WorkflowNames
 
     /// <summary>Purge the task hub's history of a group's finished mailbox orchestrations.</summary>
     public const string PurgeMailboxHistories = nameof(PurgeMailboxHistories);
+
+    /// <summary>Purge the task hub's history of a finished group orchestration, its count or its copy.</summary>
+    public const string PurgeGroupHistory = nameof(PurgeGroupHistory);
 }

@@ -70,6 +70,8 @@
   let sentLines = [];
   let pageOffset = 0;
   let rowFilter = 'all';
+  // What each mailbox row shows, as the status gave it: a row whose line is the same is not rewritten.
+  const shownLines = new WeakMap();
 
   // The page is served at / (local host) or under /api/page/ (Functions app): the API sits at the same root.
   function apiRoot() {
@@ -939,6 +941,9 @@
     $('sum-rate').textContent = ended ? rate + ' (average)' : rate;
   }
 
+  // A row is rewritten only when its line changed since the last poll: a poll during a run changes a few of the 100
+  // rows on show, and rewriting all of them made the browser restyle and lay out the whole table each time, a
+  // main-thread task of up to a quarter of a second on a busy machine (https://web.dev/articles/long-tasks-devtools).
   function renderRows(mailboxes) {
     const body = $('mailbox-rows');
     const rows = new Map([...body.children].map((r) => [r.dataset.line, r]));
@@ -950,7 +955,11 @@
         body.append(row);
       }
       rows.delete(key);
-      updateRow(row, m);
+      const shown = JSON.stringify(m);
+      if (shownLines.get(row) !== shown) {
+        updateRow(row, m);
+        shownLines.set(row, shown);
+      }
     }
     for (const stale of rows.values()) {
       stale.remove();

@@ -186,10 +186,13 @@ public sealed class ImportApiTests(WorkflowServersFixture servers) : IAsyncLifet
         var status = await host.WaitForAsync(import.BatchId);
         Assert.Equal(["Done", "Invalid"], status.GetProperty("mailboxes").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
         Assert.Equal(7, status.GetProperty("totals").GetProperty("messagesCopied").GetInt64());
-        // The run's own orchestration stays; its mailbox's history went once its group had ended (MailboxHistories).
+        // The run's own orchestration stays; its mailbox's history went once its group had ended, and the group's count
+        // and copy once the run had their results (MailboxHistories).
         var engine = host.Services.GetRequiredService<IWorkflowEngine>();
         Assert.NotNull(await engine.GetStateAsync($"{import.BatchId}-r1", CancellationToken.None));
         Assert.Null(await engine.GetStateAsync(ImportBatchOrchestration.MailboxInstanceId($"{import.BatchId}-r1", 1), CancellationToken.None));
+        Assert.Null(await engine.GetStateAsync(ImportBatchOrchestration.CountInstanceId($"{import.BatchId}-r1", 0), CancellationToken.None));
+        Assert.Null(await engine.GetStateAsync(ImportBatchOrchestration.GroupInstanceId($"{import.BatchId}-r1", 0), CancellationToken.None));
 
         using var csv = await SendAsync(HttpMethod.Get, $"/api/imports/{import.BatchId}/report?format=csv");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);

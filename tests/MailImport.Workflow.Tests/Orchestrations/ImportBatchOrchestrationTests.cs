@@ -60,6 +60,9 @@ public class ImportBatchOrchestrationTests
         Assert.Equal(Enumerable.Range(1, 45), report.Outcomes.Select(o => o.Line));
         // Each group purged the engine's history of its own mailboxes once they had all ended, each mailbox once.
         Assert.Equal(Enumerable.Range(1, 45), steps.Purged.Where(p => p.RunId == "run-groups").Select(p => p.Line).Order());
+        // And the batch purged each group's count and copy once it had their results, each once.
+        string[] groups = [.. Enumerable.Range(0, 5).SelectMany(g => new[] { ImportBatchOrchestration.CountInstanceId("run-groups", g), ImportBatchOrchestration.GroupInstanceId("run-groups", g) })];
+        Assert.Equal(groups.Order(), steps.PurgedGroups.Order());
         Assert.All(report.Outcomes, o => Assert.Equal(MailboxStatus.Done, o.Status));
     }
 

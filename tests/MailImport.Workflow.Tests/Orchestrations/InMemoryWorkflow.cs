@@ -46,6 +46,9 @@ public sealed class ScriptedSteps
     /// <summary>The lines whose mailbox orchestration a group purged, by run, each time it did.</summary>
     public ConcurrentQueue<(string RunId, int Line)> Purged { get; } = new();
 
+    /// <summary>The group orchestrations (counts and copies) the batch purged, by instance, each time it did.</summary>
+    public ConcurrentQueue<string> PurgedGroups { get; } = new();
+
     /// <summary>What each call of a close's FinishClose answers, in order.</summary>
     public ConcurrentQueue<ClosePage> ClosePages { get; } = new();
 
@@ -201,6 +204,11 @@ public sealed class ScriptedSteps
             }
 
             return input.Lines.Count;
+        });
+        Add<GroupHistoryInput, bool>(registry, WorkflowNames.PurgeGroupHistory, input =>
+        {
+            PurgedGroups.Enqueue(input.InstanceId);
+            return true;
         });
         Add<string, ClosePage>(registry, WorkflowNames.FinishClose, _ => ClosePages.TryDequeue(out var page) ? page : throw new InvalidOperationException("No page was scripted."));
         Add<ReportInput, int>(registry, WorkflowNames.WriteReport, input =>
