@@ -17,7 +17,20 @@ internal sealed record ScalePollReport(string Status, int Calls, double P50Ms, d
     double PageP50Ms, double PageP95Ms);
 
 /// <summary>What "scale-history" read from the task hub's history table.</summary>
-internal sealed record ScaleHistoryReport(int Instances, long Rows, long TotalBytes, string LargestInstance, long LargestRows, long LargestBytes);
+/// <param name="Instances">Instances in the table at the last read.</param>
+/// <param name="Rows">Their rows.</param>
+/// <param name="TotalBytes">Their bytes.</param>
+/// <param name="LargestInstance">The instance seen largest over all reads.</param>
+/// <param name="LargestRows">Its rows then.</param>
+/// <param name="LargestBytes">Its bytes then.</param>
+internal sealed record ScaleHistoryReport(int Instances, long Rows, long TotalBytes, string LargestInstance, long LargestRows, long LargestBytes)
+{
+    /// <summary>Instances seen in any read.</summary>
+    public int InstancesSeen { get; init; }
+
+    /// <summary>How many times the table was read.</summary>
+    public int Reads { get; init; }
+}
 
 /// <summary>The orchestration scale benchmark's parts that a shell does badly: thousands of small mailboxes written at
 /// once, a status poll that times every call, and the history table read back.</summary>
@@ -224,30 +237,73 @@ internal static class ScaleCommand
     /// in {TaskHub}History, partitioned by instance id), summed per instance. Bytes are the properties' values as
     /// stored: strings in UTF-8, binary as is, 8 for a number or a date; payloads too large for a row
     /// (DurableTask.AzureStorage moves them to blobs) count as the blob name the row keeps.</summary>
+    /// <remarks>The run purges each group and mailbox once it has its result, so at the end the table holds little: with
+    /// --until-file the table is read every --every-ms while the run goes, until that file exists, then once more, and
+    /// each instance counts at the largest it was seen. An instance's last events before its purge can fall between two
+    /// reads, so that figure is a floor, at most one interval's growth short.</remarks>
     public static async Task<int> HistoryAsync(CommandLine line)
     {
         var connection = Environment.GetEnvironmentVariable(line.Required("--connection-string-env"))
             ?? throw new UsageException("the environment variable --connection-string-env names is not set");
         var hub = line.Required("--task-hub");
+        var until = line.Optional("--until-file");
+        var every = TimeSpan.FromMilliseconds(line.Number("--every-ms", 5000, 500, 600_000));
         line.RejectUnread();
 
         var table = new TableClient(connection, $"{hub}History");
-        var perInstance = new Dictionary<string, (long Rows, long Bytes)>(StringComparer.Ordinal);
-        long rows = 0, total = 0;
-        await foreach (var entity in table.QueryAsync<TableEntity>())
+        var largestSeen = new Dictionary<string, (long Rows, long Bytes)>(StringComparer.Ordinal);
+        var reads = 0;
+        Dictionary<string, (long Rows, long Bytes)> last;
+        while (true)
         {
-            var bytes = entity.Sum(p => SizeOf(p.Value)) + Encoding.UTF8.GetByteCount(entity.RowKey);
-            var (r, b) = perInstance.GetValueOrDefault(entity.PartitionKey);
-            perInstance[entity.PartitionKey] = (r + 1, b + bytes);
-            rows++;
-            total += bytes;
+            var finalRead = until is null || File.Exists(until);
+            last = await ReadAsync(table);
+            reads++;
+            foreach (var (instance, size) in last)
+            {
+                if (size.Bytes > largestSeen.GetValueOrDefault(instance).Bytes)
+                {
+                    largestSeen[instance] = size;
+                }
+            }
+
+            if (finalRead)
+            {
+                break;
+            }
+
+            await Task.Delay(every);
         }
 
-        var largest = perInstance.OrderByDescending(p => p.Value.Bytes).FirstOrDefault();
+        var largest = largestSeen.OrderByDescending(p => p.Value.Bytes).FirstOrDefault();
         Console.WriteLine(JsonSerializer.Serialize(
-            new ScaleHistoryReport(perInstance.Count, rows, total, largest.Key ?? "", largest.Value.Rows, largest.Value.Bytes),
+            new ScaleHistoryReport(last.Count, last.Values.Sum(v => v.Rows), last.Values.Sum(v => v.Bytes), largest.Key ?? "", largest.Value.Rows, largest.Value.Bytes)
+            {
+                InstancesSeen = largestSeen.Count,
+                Reads = reads,
+            },
             BenchJson.Default.ScaleHistoryReport));
         return 0;
+
+        static async Task<Dictionary<string, (long Rows, long Bytes)>> ReadAsync(TableClient table)
+        {
+            var perInstance = new Dictionary<string, (long Rows, long Bytes)>(StringComparer.Ordinal);
+            try
+            {
+                await foreach (var entity in table.QueryAsync<TableEntity>())
+                {
+                    var bytes = entity.Sum(p => SizeOf(p.Value)) + Encoding.UTF8.GetByteCount(entity.RowKey);
+                    var (r, b) = perInstance.GetValueOrDefault(entity.PartitionKey);
+                    perInstance[entity.PartitionKey] = (r + 1, b + bytes);
+                }
+            }
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
+            {
+                // The engine creates its tables when it starts: before that there is nothing to count.
+            }
+
+            return perInstance;
+        }
     }
 
     private static long SizeOf(object? value) => value switch

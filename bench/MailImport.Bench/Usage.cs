@@ -70,9 +70,12 @@ internal static class Usage
             calls made while the run went on with their p50/p95/max ms, the last answer's bytes,
             peakRssMb. --calls FILE writes each call there: when it began, its ms, the page's ms.
 
-        scale-history --connection-string-env VAR --task-hub NAME
+        scale-history --connection-string-env VAR --task-hub NAME [--until-file F [--every-ms MS]]
             Read the task hub's history table ({NAME}History) and sum its rows per instance. Prints
-            one JSON line: instances, rows, bytes, and the largest instance with its rows and bytes.
+            one JSON line: instances, rows and bytes at the last read, and the largest instance with
+            its rows and bytes. With --until-file, read it every MS ms (default 5000) until F exists,
+            then once more, and give each instance at the largest it was seen (the run purges
+            finished groups and mailboxes): also instancesSeen and reads.
 
         scale-page --url URL --key-file FILE --batch ID [--chromium PATH] [--turn-every S] [--timeout S]
             Open the import page on the batch in Chromium (default /usr/bin/chromium) and turn its
