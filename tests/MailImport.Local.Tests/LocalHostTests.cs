@@ -77,6 +77,54 @@ public sealed class LocalHostTests(LocalServersFixture servers) : IClassFixture<
         Assert.DoesNotContain(logs.Lines, l => l.Contains(Key, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Status_WhileTheRunReadsALargeFile_ShowsEveryLineOfIt()
+    {
+        // 3,000 lines take the run's first activity seconds to seal, while DurableTask.AzureStorage already reports the
+        // run as Running with the JSON null as its custom status: every poll until the run sets its progress must show
+        // the file's lines, as the upload gives them.
+        await using var app = Build("LocalTest" + Guid.NewGuid().ToString("N")[..8], null);
+        await LocalHost.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        http.DefaultRequestHeaders.Add("x-functions-key", Key);
+        var file = new StringBuilder();
+        for (var line = 1; line <= 3000; line++)
+        {
+            file.Append(System.Globalization.CultureInfo.InvariantCulture, $"big{line:D5} Secret-{line:D5}\n");
+        }
+
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(file.ToString())), "file", "list.txt" },
+            { new StringContent(JsonSerializer.Serialize(new { domain = "example.org", source = new { host = "127.0.0.1", port = servers.Source.ImapsPort, security = "ssl", trustedCertificateSha256 = servers.Source.CertificateSha256 }, options = new { dryRun = true } })), "settings" },
+        };
+        using var started = await http.PostAsync("/api/imports", form);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var import = (await started.Content.ReadFromJsonAsync<StartedImport>(JsonSerializerOptions.Web))!;
+
+        var engine = app.Services.GetRequiredService<MailImport.Workflow.Hosting.IWorkflowEngine>();
+        var polls = new List<string>();
+        var sawTheRunGo = false;
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            var state = await engine.GetStateAsync(import.RunId, CancellationToken.None);
+            var status = await http.GetFromJsonAsync<JsonElement>($"/api/imports/{import.BatchId}?limit=1");
+            polls.Add($"{status.GetProperty("status").GetString()} ({state?.CustomStatus ?? "no custom status"}): {status.GetProperty("page").GetProperty("matched").GetInt32()} lines");
+            Assert.True(status.GetProperty("page").GetProperty("matched").GetInt32() == 3000, string.Join("\n", polls));
+            sawTheRunGo |= state?.Status == MailImport.Workflow.Hosting.WorkflowRuntimeStatus.Running;
+            if (status.TryGetProperty("progress", out var progress) && progress.ValueKind == JsonValueKind.Object)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.True(sawTheRunGo, "The run never showed as Running before it set its progress:\n" + string.Join("\n", polls));
+        await app.StopAsync();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -77,10 +77,17 @@ public sealed partial class ImportApi
             lines[line.LineNumber] = line;
         }
 
-        if (BatchRuns.IsGoing(state) && state?.CustomStatus is null)
+        // The run's totals as its count found them (the batch orchestration's status, its output once it ended). An
+        // orchestration that has not set its status yet has none, or, in DurableTask.AzureStorage once it runs, the JSON
+        // null: either reads as null here.
+        var counted = (state?.Status == WorkflowRuntimeStatus.Completed ? state.Output : state?.CustomStatus) is { } progressJson
+            ? JsonSerializer.Deserialize<BatchProgress>(progressJson, Json)
+            : null;
+        if (BatchRuns.IsGoing(state) && counted is null)
         {
-            // The run has not yet passed its first activity, which turns the upload into the manifest: the upload,
-            // parsed as that activity parses it, gives every line of the file from the first poll on.
+            // Until the run sets its progress, its first activity may still be turning the upload into the manifest
+            // (at 20,000 lines that took over 30 s): the upload, parsed as that activity parses it, gives every line of
+            // the file from the first poll on; once read, the upload is gone and the manifest holds them.
             manifest = await ManifestToBeAsync(batch, run.RunId, manifest, cancellationToken);
         }
 
@@ -103,10 +110,6 @@ public sealed partial class ImportApi
             summaries.Add(RunSummary.Of(run.RunId, run.Mode, run.StartedAt, time.GetUtcNow(), mailboxes));
         }
 
-        // The run's totals as its count found them (the batch orchestration's status, its output once it ended).
-        var counted = (state?.Status == WorkflowRuntimeStatus.Completed ? state.Output : state?.CustomStatus) is { } progressJson
-            ? JsonSerializer.Deserialize<BatchProgress>(progressJson, Json)
-            : null;
         var progress = counted?.Plan is { } plan
             ? RunProgress.Of(plan, summaries.LastOrDefault(r => r.RunId == run.RunId), counted.Finished, !BatchRuns.IsGoing(state))
             : null;
