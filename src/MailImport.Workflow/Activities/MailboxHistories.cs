@@ -21,8 +21,9 @@ public sealed record MailboxHistoriesInput(string BatchId, string RunId, IReadOn
 /// <see cref="ImportBatchOrchestration.GroupInstanceId"/>).</param>
 public sealed record GroupHistoryInput(string BatchId, string RunId, string InstanceId);
 
-/// <summary>Purges the task hub's history of a group's finished mailbox orchestrations, so the task hub holds the
-/// history of the mailboxes in flight, not of every mailbox every batch has had.</summary>
+/// <summary>Purges the task hub's history of a group's finished mailbox orchestrations, and of a finished group's count
+/// and copy, so the task hub holds the history of the mailboxes and groups in flight, not of every one every batch has
+/// had.</summary>
 /// <remarks>A mailbox's outcome, its cursor and the run's report are blobs of the batch, and nothing reads a finished
 /// mailbox's instance: the status reads the progress documents. Purging is the task hub's documented housekeeping (Learn,
 /// "Manage instances in Durable Functions", https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-instance-management#purge-instance-history);
